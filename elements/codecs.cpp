@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "codecs.h"
+
+#include <cstdlib>
+#include <sstream>
+
+namespace webrtclive {
+
+namespace {
+const CodecInfo kCodecs[] = {
+    {CodecId::H264, "h264", MediaKind::Video, "H264", "video/x-h264", "x264enc", "avdec_h264", "rtph264pay", 96},
+    {CodecId::VP8, "vp8", MediaKind::Video, "VP8", "video/x-vp8", "vp8enc", "vp8dec", "rtpvp8pay", 97},
+    {CodecId::VP9, "vp9", MediaKind::Video, "VP9", "video/x-vp9", "vp9enc", "vp9dec", "rtpvp9pay", 98},
+    {CodecId::Opus, "opus", MediaKind::Audio, "OPUS", "audio/x-opus", "opusenc", "opusdec", "rtpopuspay", 111},
+};
+
+std::string lower(std::string s) {
+  for (auto &c : s) c = g_ascii_tolower(c);
+  return s;
+}
+}  // namespace
+
+const CodecInfo &codec_info(CodecId id) {
+  for (const auto &c : kCodecs)
+    if (c.id == id) return c;
+  return kCodecs[0];
+}
+
+std::optional<CodecId> codec_from_name(const std::string &name) {
+  std::string n = lower(name);
+  for (const auto &c : kCodecs)
+    if (n == c.name) return c.id;
+  return std::nullopt;
+}
+
+std::optional<CodecId> codec_from_encoding_name(const std::string &encoding_name) {
+  std::string n = lower(encoding_name);
+  for (const auto &c : kCodecs)
+    if (n == lower(c.encoding_name)) return c.id;
+  return std::nullopt;
+}
+
+std::vector<CodecId> parse_codec_list(const std::string &list, MediaKind kind, std::vector<std::string> *unknown) {
+  std::vector<CodecId> out;
+  std::stringstream ss(list);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    auto b = item.find_first_not_of(" \t");
+    auto e = item.find_last_not_of(" \t");
+    if (b == std::string::npos) continue;
+    item = item.substr(b, e - b + 1);
+    auto id = codec_from_name(item);
+    if (!id || codec_info(*id).kind != kind) {
+      if (unknown) unknown->push_back(item);
+      continue;
+    }
+    bool dup = false;
+    for (auto c : out) dup |= c == *id;
+    if (!dup) out.push_back(*id);
+  }
+  return out;
+}
+
+std::optional<InputFormat> classify_input(const GstCaps *caps, MediaKind pad_kind, std::string *why) {
+  const char *accepted = pad_kind == MediaKind::Video
+                             ? "raw video (video/x-raw, any format), H.264 (video/x-h264), VP8 (video/x-vp8) or VP9 "
+                               "(video/x-vp9)"
+                             : "raw audio (audio/x-raw) or Opus (audio/x-opus)";
+  if (!caps || gst_caps_is_empty(caps) || !gst_caps_is_fixed(caps)) {
+    *why = std::string("no fixed caps; it accepts ") + accepted;
+    return std::nullopt;
+  }
+  const GstStructure *s = gst_caps_get_structure(caps, 0);
+  std::string name = gst_structure_get_name(s);
+  InputFormat f;
+  f.kind = pad_kind;
+  GstCapsFeatures *features = gst_caps_get_features(caps, 0);
+  bool system_memory = !features || gst_caps_features_is_any(features) ||
+                       gst_caps_features_contains(features, GST_CAPS_FEATURE_MEMORY_SYSTEM_MEMORY);
+  if (pad_kind == MediaKind::Video && name == "video/x-raw" && system_memory) {
+    f.raw = true;
+  } else if (pad_kind == MediaKind::Audio && name == "audio/x-raw") {
+    f.raw = true;
+  } else {
+    for (const auto &c : kCodecs)
+      if (c.kind == pad_kind && name == c.encoded_caps) f.codec = c.id;
+    if (!f.codec) {
+      gchar *str = gst_caps_to_string(caps);
+      *why = std::string("cannot send ") + str + "; it accepts " + accepted;
+      g_free(str);
+      return std::nullopt;
+    }
+  }
+  gst_structure_get_int(s, "width", &f.width);
+  gst_structure_get_int(s, "height", &f.height);
+  if (f.codec == CodecId::H264) {
+    if (const char *p = gst_structure_get_string(s, "profile")) f.h264_profile = p;
+    if (const char *l = gst_structure_get_string(s, "level")) f.h264_level = l;
+  }
+  return f;
+}
+
+bool passthrough_is_browser_safe(const InputFormat &fmt) {
+  if (fmt.raw || !fmt.codec) return false;
+  if (*fmt.codec != CodecId::H264) return true;
+  const std::string &p = fmt.h264_profile;
+  // No profile in caps means we cannot know: h264parse always sets it, and
+  // the sink puts h264parse first, so this is only hit for odd upstreams.
+  return p == "constrained-baseline" || p == "baseline" || p == "main";
+}
+
+std::string h264_profile_level_id(const std::string &profile, const std::string &level) {
+  const char *prefix = "42e0";  // constrained baseline
+  if (profile == "baseline")
+    prefix = "4200";
+  else if (profile == "main")
+    prefix = "4d00";
+  else if (profile == "high")
+    prefix = "6400";
+  int level_idc = 0x1f;  // 3.1, a safe default every browser decodes
+  if (!level.empty()) {
+    if (level == "1b") {
+      level_idc = 11;
+    } else {
+      double v = std::atof(level.c_str());
+      if (v > 0) level_idc = static_cast<int>(v * 10 + 0.5);
+    }
+  }
+  char buf[8];
+  g_snprintf(buf, sizeof buf, "%s%02x", prefix, level_idc & 0xff);
+  return buf;
+}
+
+CapsPtr offer_caps(const OfferedCodec &c) {
+  const CodecInfo &info = codec_info(c.codec);
+  GstStructure *s = gst_structure_new(
+      "application/x-rtp", "media", G_TYPE_STRING, info.kind == MediaKind::Video ? "video" : "audio",
+      "encoding-name", G_TYPE_STRING, info.encoding_name, "payload", G_TYPE_INT, c.pt, "clock-rate", G_TYPE_INT,
+      info.kind == MediaKind::Video ? 90000 : 48000, nullptr);
+  if (info.kind == MediaKind::Video) {
+    gst_structure_set(s, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE, "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE,
+                      "rtcp-fb-nack", G_TYPE_BOOLEAN, TRUE, nullptr);
+  }
+  switch (c.codec) {
+    case CodecId::H264:
+      gst_structure_set(s, "packetization-mode", G_TYPE_STRING, "1", "profile-level-id", G_TYPE_STRING,
+                        c.profile_level_id.empty() ? "42e01f" : c.profile_level_id.c_str(),
+                        "level-asymmetry-allowed", G_TYPE_STRING, "1", nullptr);
+      break;
+    case CodecId::VP9:
+      gst_structure_set(s, "profile-id", G_TYPE_STRING, "0", nullptr);
+      break;
+    case CodecId::Opus:
+      gst_structure_set(s, "encoding-params", G_TYPE_STRING, "2", "minptime", G_TYPE_STRING, "10",
+                        "useinbandfec", G_TYPE_STRING, "1", nullptr);
+      break;
+    case CodecId::VP8:
+      break;
+  }
+  GstCaps *caps = gst_caps_new_empty();
+  gst_caps_append_structure(caps, s);
+  return CapsPtr(caps);
+}
+
+AnswerChoice choose_from_answer(const GstSDPMessage *answer, unsigned mline, const std::vector<OfferedCodec> &offered) {
+  AnswerChoice out;
+  if (mline >= gst_sdp_message_medias_len(answer)) {
+    out.why = "the answer has no m-line " + std::to_string(mline);
+    return out;
+  }
+  const GstSDPMedia *m = gst_sdp_message_get_media(answer, mline);
+  std::string names;
+  for (const auto &o : offered) names += std::string(names.empty() ? "" : ", ") + codec_info(o.codec).encoding_name;
+  if (gst_sdp_media_get_port(m) == 0) {
+    out.why = std::string("the consumer rejected the ") + gst_sdp_media_get_media(m) + " stream (offered: " + names + ")";
+    return out;
+  }
+  for (guint i = 0; i < gst_sdp_media_formats_len(m); i++) {
+    int pt = std::atoi(gst_sdp_media_get_format(m, i));
+    for (const auto &o : offered) {
+      if (o.pt == pt) {
+        out.accepted = true;
+        out.codec = o;
+        return out;
+      }
+    }
+  }
+  out.why = std::string("the consumer accepted none of the offered ") + gst_sdp_media_get_media(m) + " codecs (" +
+            names + ")";
+  return out;
+}
+
+}  // namespace webrtclive

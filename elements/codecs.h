@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// What webrtclivesink knows about codecs: which caps it takes, how to encode,
+// parse, decode and payload each codec, what to put in an offer, and how to
+// read the consumer's choice back from an answer. Pure functions over caps
+// and SDP; unit-tested without a pipeline.
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/sdp/sdp.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gobj.h"
+
+namespace webrtclive {
+
+enum class MediaKind { Video, Audio };
+enum class CodecId { H264, VP8, VP9, Opus };
+
+struct CodecInfo {
+  CodecId id;
+  const char *name;           // as in the `video-codecs` property: "h264"
+  MediaKind kind;
+  const char *encoding_name;  // RTP/SDP name: "H264"
+  const char *encoded_caps;   // media type of the elementary stream
+  const char *encoder;        // element factory
+  const char *decoder;        // element factory (for transcoding)
+  const char *payloader;      // element factory
+  int default_pt;
+};
+
+const CodecInfo &codec_info(CodecId id);
+std::optional<CodecId> codec_from_name(const std::string &name);
+std::optional<CodecId> codec_from_encoding_name(const std::string &encoding_name);
+
+// Parses a comma-separated codec list ("h264,vp8"); unknown names are
+// returned in `unknown`.
+std::vector<CodecId> parse_codec_list(const std::string &list, MediaKind kind, std::vector<std::string> *unknown);
+
+// What arrived on an input pad.
+struct InputFormat {
+  MediaKind kind = MediaKind::Video;
+  bool raw = false;
+  std::optional<CodecId> codec;      // for encoded input
+  std::string h264_profile;          // from caps, may be empty
+  std::string h264_level;            // from caps, may be empty
+  int width = 0, height = 0;
+};
+
+// Classifies input caps. Returns nullopt (and a user-facing sentence in
+// `why`) when the element cannot send them.
+std::optional<InputFormat> classify_input(const GstCaps *caps, MediaKind pad_kind, std::string *why);
+
+// Whether pre-encoded input can be sent to browsers as it is. H.264 High and
+// above are not: Debian's Chromium rejects them and webrtcbin 1.22 aborts on
+// the rejected bundled m-line (see docs/decisions.md).
+bool passthrough_is_browser_safe(const InputFormat &fmt);
+
+// profile-level-id for an H.264 stream of that profile/level ("42e01f"...).
+std::string h264_profile_level_id(const std::string &profile, const std::string &level);
+
+// One entry of an offer's m-line.
+struct OfferedCodec {
+  CodecId codec;
+  int pt;
+  bool passthrough;  // the input as it is (no encoder)
+  std::string profile_level_id;  // H.264 only
+};
+
+// The RTP caps for one offered codec, as transceiver codec-preferences.
+CapsPtr offer_caps(const OfferedCodec &c);
+
+// What the answer says about one m-line.
+struct AnswerChoice {
+  bool accepted = false;
+  std::optional<OfferedCodec> codec;  // the first of ours the answer kept
+  std::string why;                    // when not accepted
+};
+AnswerChoice choose_from_answer(const GstSDPMessage *answer, unsigned mline, const std::vector<OfferedCodec> &offered);
+
+}  // namespace webrtclive

@@ -1,0 +1,521 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// webrtclivesink: the GObject shell. Pads, properties, signals and state
+// changes live here; everything else is in SinkCore.
+#include "gstwebrtclivesink.h"
+
+#include <memory>
+#include <sstream>
+
+#include "embedded-signaller.h"
+#include "sink-core.h"
+
+GST_DEBUG_CATEGORY(webrtclivesink_debug);
+#define GST_CAT_DEFAULT webrtclivesink_debug
+
+using namespace webrtclive;
+
+namespace {
+
+constexpr guint kDefaultPort = 8080;
+constexpr const char *kDefaultAddress = "0.0.0.0";
+constexpr const char *kDefaultVideoCodecs = "h264,vp8,vp9";
+constexpr const char *kDefaultAudioCodecs = "opus";
+constexpr guint kDefaultVideoBitrate = 2000;
+constexpr guint kDefaultAudioBitrate = 64;
+constexpr guint kDefaultKeyframeInterval = 60;
+constexpr guint kDefaultMinKeyframeInterval = 500;
+constexpr gboolean kDefaultTranscode = TRUE;
+
+enum {
+  PROP_0,
+  PROP_PORT,
+  PROP_ADDRESS,
+  PROP_URLS,
+  PROP_PRODUCER_NAME,
+  PROP_VIDEO_CODECS,
+  PROP_AUDIO_CODECS,
+  PROP_VIDEO_BITRATE,
+  PROP_AUDIO_BITRATE,
+  PROP_KEYFRAME_INTERVAL,
+  PROP_MIN_KEYFRAME_INTERVAL,
+  PROP_TRANSCODE,
+  PROP_STUN_SERVER,
+  PROP_TURN_SERVERS,
+  PROP_ICE_ADDRESSES,
+  PROP_STATS,
+};
+
+enum { SIGNAL_CONSUMER_ADDED, SIGNAL_CONSUMER_REMOVED, SIGNAL_ENCODER_SETUP, N_SIGNALS };
+guint signals[N_SIGNALS];
+
+GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE(
+    "video_%u", GST_PAD_SINK, GST_PAD_REQUEST,
+    GST_STATIC_CAPS("video/x-raw; video/x-h264; video/x-vp8; video/x-vp9"));
+GstStaticPadTemplate audio_template =
+    GST_STATIC_PAD_TEMPLATE("audio_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS("audio/x-raw; audio/x-opus"));
+
+// Properties that only matter when the server starts are plain members;
+// everything the core reads while running goes through SinkCore settings.
+struct Private {
+  guint port = kDefaultPort;
+  std::string address = kDefaultAddress;
+  std::string producer_name;
+  std::string video_codecs = kDefaultVideoCodecs;
+  std::string audio_codecs = kDefaultAudioCodecs;
+  std::string turn_servers;
+  std::string ice_addresses;
+  guint next_video = 0;
+  guint next_audio = 0;
+  std::shared_ptr<SinkCore> core;
+};
+
+std::vector<std::string> split_list(const std::string &s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    auto b = item.find_first_not_of(" \t");
+    auto e = item.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+  }
+  return out;
+}
+
+}  // namespace
+
+struct _GstWebRTCLiveSink {
+  GstBin parent;
+  Private *priv;
+};
+
+G_DEFINE_TYPE(GstWebRTCLiveSink, gst_webrtc_live_sink, GST_TYPE_BIN)
+
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE(webrtclivesink, "webrtclivesink", GST_RANK_NONE, GST_TYPE_WEBRTC_LIVE_SINK,
+                                      GST_DEBUG_CATEGORY_INIT(webrtclivesink_debug, "webrtclivesink", 0,
+                                                              "webrtclivesink"));
+
+static void post_consumer_message(GstWebRTCLiveSink *self, const char *name, const std::string &peer,
+                                  const std::string &sid, const std::string *reason) {
+  GstStructure *s = gst_structure_new(name, "peer-id", G_TYPE_STRING, peer.c_str(), "session-id", G_TYPE_STRING,
+                                      sid.c_str(), nullptr);
+  if (reason) gst_structure_set(s, "reason", G_TYPE_STRING, reason->c_str(), nullptr);
+  gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
+}
+
+static void apply_codec_lists(GstWebRTCLiveSink *self) {
+  Private *p = self->priv;
+  std::vector<std::string> unknown;
+  auto video = parse_codec_list(p->video_codecs, MediaKind::Video, &unknown);
+  auto audio = parse_codec_list(p->audio_codecs, MediaKind::Audio, &unknown);
+  for (auto &u : unknown)
+    GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
+                        ("Unknown codec '%s' ignored (video: h264, vp8, vp9; audio: opus).", u.c_str()), (nullptr));
+  p->core->update_settings([&](SinkSettings &s) {
+    s.video_codecs = video;
+    s.audio_codecs = audio;
+  });
+}
+
+static void gst_webrtc_live_sink_init(GstWebRTCLiveSink *self) {
+  self->priv = new Private();
+  GstElement *element = GST_ELEMENT(self);
+  SinkCore::Hooks hooks;
+  hooks.consumer_added = [self](const std::string &peer, const std::string &sid, GstElement *webrtcbin) {
+    post_consumer_message(self, "webrtclive-consumer-added", peer, sid, nullptr);
+    g_signal_emit(self, signals[SIGNAL_CONSUMER_ADDED], 0, peer.c_str(), webrtcbin);
+  };
+  hooks.consumer_removed = [self](const std::string &peer, const std::string &sid, GstElement *webrtcbin,
+                                  const std::string &reason) {
+    post_consumer_message(self, "webrtclive-consumer-removed", peer, sid, &reason);
+    g_signal_emit(self, signals[SIGNAL_CONSUMER_REMOVED], 0, peer.c_str(), webrtcbin);
+  };
+  hooks.encoder_setup = [self](const std::string &input, const char *codec, GstElement *encoder) {
+    g_signal_emit(self, signals[SIGNAL_ENCODER_SETUP], 0, input.c_str(), codec, encoder);
+  };
+  self->priv->core = std::make_shared<SinkCore>(element, std::move(hooks));
+  GST_OBJECT_FLAG_SET(self, GST_ELEMENT_FLAG_SINK);
+}
+
+static void gst_webrtc_live_sink_finalize(GObject *object) {
+  auto *self = GST_WEBRTC_LIVE_SINK(object);
+  self->priv->core->stop();
+  delete self->priv;
+  G_OBJECT_CLASS(gst_webrtc_live_sink_parent_class)->finalize(object);
+}
+
+static void gst_webrtc_live_sink_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec) {
+  auto *self = GST_WEBRTC_LIVE_SINK(object);
+  Private *p = self->priv;
+  auto str = [&] { return std::string(g_value_get_string(value) ? g_value_get_string(value) : ""); };
+  GST_OBJECT_LOCK(self);
+  switch (prop_id) {
+    case PROP_PORT:
+      p->port = g_value_get_uint(value);
+      break;
+    case PROP_ADDRESS:
+      p->address = str();
+      break;
+    case PROP_PRODUCER_NAME:
+      p->producer_name = str();
+      break;
+    case PROP_VIDEO_CODECS:
+      p->video_codecs = str();
+      GST_OBJECT_UNLOCK(self);
+      apply_codec_lists(self);
+      return;
+    case PROP_AUDIO_CODECS:
+      p->audio_codecs = str();
+      GST_OBJECT_UNLOCK(self);
+      apply_codec_lists(self);
+      return;
+    case PROP_VIDEO_BITRATE: {
+      guint v = g_value_get_uint(value);
+      p->core->update_settings([v](SinkSettings &s) { s.video_bitrate_kbps = v; });
+      break;
+    }
+    case PROP_AUDIO_BITRATE: {
+      guint v = g_value_get_uint(value);
+      p->core->update_settings([v](SinkSettings &s) { s.audio_bitrate_kbps = v; });
+      break;
+    }
+    case PROP_KEYFRAME_INTERVAL: {
+      guint v = g_value_get_uint(value);
+      p->core->update_settings([v](SinkSettings &s) { s.keyframe_interval_frames = v; });
+      break;
+    }
+    case PROP_MIN_KEYFRAME_INTERVAL: {
+      guint v = g_value_get_uint(value);
+      p->core->update_settings([v](SinkSettings &s) { s.min_keyframe_interval_ms = v; });
+      break;
+    }
+    case PROP_TRANSCODE: {
+      bool v = g_value_get_boolean(value);
+      p->core->update_settings([v](SinkSettings &s) { s.transcode = v; });
+      break;
+    }
+    case PROP_STUN_SERVER: {
+      std::string v = str();
+      p->core->update_settings([&](SinkSettings &s) { s.stun_server = v; });
+      break;
+    }
+    case PROP_TURN_SERVERS: {
+      p->turn_servers = str();
+      auto v = split_list(p->turn_servers);
+      p->core->update_settings([&](SinkSettings &s) { s.turn_servers = v; });
+      break;
+    }
+    case PROP_ICE_ADDRESSES: {
+      p->ice_addresses = str();
+      auto v = split_list(p->ice_addresses);
+      p->core->update_settings([&](SinkSettings &s) { s.ice_addresses = v; });
+      break;
+    }
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static void gst_webrtc_live_sink_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec) {
+  auto *self = GST_WEBRTC_LIVE_SINK(object);
+  Private *p = self->priv;
+  SinkSettings s = p->core->settings();
+  GST_OBJECT_LOCK(self);
+  switch (prop_id) {
+    case PROP_PORT:
+      g_value_set_uint(value, p->port);
+      break;
+    case PROP_ADDRESS:
+      g_value_set_string(value, p->address.c_str());
+      break;
+    case PROP_URLS: {
+      GST_OBJECT_UNLOCK(self);
+      auto urls = p->core->urls();
+      std::vector<const char *> v;
+      for (auto &u : urls) v.push_back(u.c_str());
+      v.push_back(nullptr);
+      g_value_set_boxed(value, v.data());
+      return;
+    }
+    case PROP_PRODUCER_NAME:
+      g_value_set_string(value, p->producer_name.empty() ? nullptr : p->producer_name.c_str());
+      break;
+    case PROP_VIDEO_CODECS:
+      g_value_set_string(value, p->video_codecs.c_str());
+      break;
+    case PROP_AUDIO_CODECS:
+      g_value_set_string(value, p->audio_codecs.c_str());
+      break;
+    case PROP_VIDEO_BITRATE:
+      g_value_set_uint(value, s.video_bitrate_kbps);
+      break;
+    case PROP_AUDIO_BITRATE:
+      g_value_set_uint(value, s.audio_bitrate_kbps);
+      break;
+    case PROP_KEYFRAME_INTERVAL:
+      g_value_set_uint(value, s.keyframe_interval_frames);
+      break;
+    case PROP_MIN_KEYFRAME_INTERVAL:
+      g_value_set_uint(value, s.min_keyframe_interval_ms);
+      break;
+    case PROP_TRANSCODE:
+      g_value_set_boolean(value, s.transcode);
+      break;
+    case PROP_STUN_SERVER:
+      g_value_set_string(value, s.stun_server.empty() ? nullptr : s.stun_server.c_str());
+      break;
+    case PROP_TURN_SERVERS:
+      g_value_set_string(value, p->turn_servers.c_str());
+      break;
+    case PROP_ICE_ADDRESSES:
+      g_value_set_string(value, p->ice_addresses.c_str());
+      break;
+    case PROP_STATS: {
+      GST_OBJECT_UNLOCK(self);
+      SinkStats st = p->core->stats();
+      g_value_take_boxed(value, gst_structure_new("webrtclivesink-stats", "consumers", G_TYPE_UINT, st.consumers,
+                                                  "encoders", G_TYPE_UINT, st.encoders, "keyframe-requests",
+                                                  G_TYPE_UINT64, st.keyframe_requests, "keyframes-forced",
+                                                  G_TYPE_UINT64, st.keyframes_forced, nullptr));
+      return;
+    }
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static GstPad *gst_webrtc_live_sink_request_new_pad(GstElement *element, GstPadTemplate *templ, const gchar *name,
+                                                    const GstCaps *) {
+  auto *self = GST_WEBRTC_LIVE_SINK(element);
+  Private *p = self->priv;
+  bool video = g_str_has_prefix(GST_PAD_TEMPLATE_NAME_TEMPLATE(templ), "video");
+  GST_OBJECT_LOCK(self);
+  guint &counter = video ? p->next_video : p->next_audio;
+  std::string pad_name;
+  if (name) {
+    pad_name = name;
+    guint n = 0;
+    if (sscanf(name + (video ? 6 : 6), "%u", &n) == 1 && n >= counter) counter = n + 1;
+  } else {
+    pad_name = std::string(video ? "video_" : "audio_") + std::to_string(counter++);
+  }
+  GST_OBJECT_UNLOCK(self);
+  GstPad *pad = p->core->add_input(templ, video ? MediaKind::Video : MediaKind::Audio, pad_name.c_str());
+  gst_pad_set_active(pad, TRUE);
+  gst_element_add_pad(element, pad);
+  return pad;
+}
+
+static void gst_webrtc_live_sink_release_pad(GstElement *element, GstPad *pad) {
+  auto *self = GST_WEBRTC_LIVE_SINK(element);
+  self->priv->core->remove_input(pad);
+  gst_element_remove_pad(element, pad);
+}
+
+static bool start_signalling(GstWebRTCLiveSink *self) {
+  Private *p = self->priv;
+  EmbeddedSignaller::Options opts;
+  GST_OBJECT_LOCK(self);
+  opts.server.port = p->port;
+  opts.server.address = p->address;
+  std::string name = p->producer_name.empty() ? GST_OBJECT_NAME(self) : p->producer_name;
+  GST_OBJECT_UNLOCK(self);
+  opts.meta = protocol::Meta::from_name(name);
+  std::string error;
+  if (!p->core->start(std::make_unique<EmbeddedSignaller>(opts), &error)) {
+    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ_WRITE, ("%s", error.c_str()),
+                      ("set the 'port' property to another port, or 0 to pick a free one"));
+    return false;
+  }
+  auto urls = p->core->urls();
+  std::string list;
+  for (auto &u : urls) list += (list.empty() ? "" : " ") + u;
+  GST_ELEMENT_INFO(self, RESOURCE, OPEN_READ_WRITE, ("serving on %s", list.c_str()), (nullptr));
+  g_object_notify(G_OBJECT(self), "urls");
+  return true;
+}
+
+static GstStateChangeReturn gst_webrtc_live_sink_change_state(GstElement *element, GstStateChange transition) {
+  auto *self = GST_WEBRTC_LIVE_SINK(element);
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY && !start_signalling(self)) return GST_STATE_CHANGE_FAILURE;
+  GstStateChangeReturn ret = GST_ELEMENT_CLASS(gst_webrtc_live_sink_parent_class)->change_state(element, transition);
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL) self->priv->core->stop();
+  if (ret == GST_STATE_CHANGE_FAILURE) return ret;
+  // Consumers join and leave; the stream must never wait for one to preroll.
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED || transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED)
+    return ret == GST_STATE_CHANGE_ASYNC ? GST_STATE_CHANGE_SUCCESS : ret;
+  return ret;
+}
+
+static void gst_webrtc_live_sink_handle_message(GstBin *bin, GstMessage *msg) {
+  auto *self = GST_WEBRTC_LIVE_SINK(bin);
+  switch (GST_MESSAGE_TYPE(msg)) {
+    case GST_MESSAGE_EOS:
+      // This bin posts its own EOS when every input ended.
+      gst_message_unref(msg);
+      return;
+    case GST_MESSAGE_ERROR:
+      // One consumer's failure is that consumer's problem only.
+      if (self->priv->core->handle_child_error(msg)) {
+        gst_message_unref(msg);
+        return;
+      }
+      break;
+    case GST_MESSAGE_ASYNC_START:
+    case GST_MESSAGE_ASYNC_DONE:
+      // Children added while running must not make the pipeline re-preroll.
+      if (GST_MESSAGE_SRC(msg) != GST_OBJECT(bin)) {
+        gst_message_unref(msg);
+        return;
+      }
+      break;
+    default:
+      break;
+  }
+  GST_BIN_CLASS(gst_webrtc_live_sink_parent_class)->handle_message(bin, msg);
+}
+
+static void gst_webrtc_live_sink_class_init(GstWebRTCLiveSinkClass *klass) {
+  GObjectClass *gobject_class = G_OBJECT_CLASS(klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
+  GstBinClass *bin_class = GST_BIN_CLASS(klass);
+  gobject_class->finalize = gst_webrtc_live_sink_finalize;
+  gobject_class->set_property = gst_webrtc_live_sink_set_property;
+  gobject_class->get_property = gst_webrtc_live_sink_get_property;
+  element_class->request_new_pad = gst_webrtc_live_sink_request_new_pad;
+  element_class->release_pad = gst_webrtc_live_sink_release_pad;
+  element_class->change_state = gst_webrtc_live_sink_change_state;
+  bin_class->handle_message = gst_webrtc_live_sink_handle_message;
+
+  auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  auto ready = static_cast<GParamFlags>(flags | GST_PARAM_MUTABLE_READY);
+  auto playing = static_cast<GParamFlags>(flags | GST_PARAM_MUTABLE_PLAYING);
+  auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_property(
+      gobject_class, PROP_PORT,
+      g_param_spec_uint("port", "Port",
+                        "TCP port of the embedded web server (viewer page and signalling WebSocket); 0 = pick a free "
+                        "port (read it back from 'urls')",
+                        0, 65535, kDefaultPort, ready));
+  g_object_class_install_property(
+      gobject_class, PROP_ADDRESS,
+      g_param_spec_string("address", "Address",
+                          "IP address the embedded web server listens on; 0.0.0.0 = every IPv4 interface",
+                          kDefaultAddress, ready));
+  g_object_class_install_property(
+      gobject_class, PROP_URLS,
+      g_param_spec_boxed("urls", "URLs",
+                         "The URLs of the viewer page being served (one per interface), empty when not serving",
+                         G_TYPE_STRV, ro));
+  g_object_class_install_property(
+      gobject_class, PROP_PRODUCER_NAME,
+      g_param_spec_string("producer-name", "Producer Name",
+                          "Name consumers see for this producer (meta.name); NULL = the element's name", nullptr,
+                          ready));
+  g_object_class_install_property(
+      gobject_class, PROP_VIDEO_CODECS,
+      g_param_spec_string("video-codecs", "Video Codecs",
+                          "Comma-separated video codecs offered for raw input, most preferred first (h264, vp8, vp9)",
+                          kDefaultVideoCodecs, playing));
+  g_object_class_install_property(
+      gobject_class, PROP_AUDIO_CODECS,
+      g_param_spec_string("audio-codecs", "Audio Codecs", "Comma-separated audio codecs offered for raw input (opus)",
+                          kDefaultAudioCodecs, playing));
+  g_object_class_install_property(
+      gobject_class, PROP_VIDEO_BITRATE,
+      g_param_spec_uint("video-bitrate", "Video Bitrate",
+                        "Target bitrate of the shared video encoders, in kbit/s (applies to encoders created later)",
+                        50, 100000, kDefaultVideoBitrate, playing));
+  g_object_class_install_property(
+      gobject_class, PROP_AUDIO_BITRATE,
+      g_param_spec_uint("audio-bitrate", "Audio Bitrate",
+                        "Target bitrate of the shared Opus encoders, in kbit/s (applies to encoders created later)", 6,
+                        510, kDefaultAudioBitrate, playing));
+  g_object_class_install_property(
+      gobject_class, PROP_KEYFRAME_INTERVAL,
+      g_param_spec_uint("keyframe-interval", "Keyframe Interval",
+                        "Longest distance between keyframes of the shared video encoders, in frames (joins and "
+                        "PLI/FIR force keyframes in between)",
+                        1, 10000, kDefaultKeyframeInterval, playing));
+  g_object_class_install_property(
+      gobject_class, PROP_MIN_KEYFRAME_INTERVAL,
+      g_param_spec_uint("min-keyframe-interval", "Minimum Keyframe Interval",
+                        "Keyframe requests (joins, PLI, FIR) at one shared encoder are coalesced to at most one per "
+                        "this many milliseconds; a request inside the window is served at its end",
+                        0, 60000, kDefaultMinKeyframeInterval, playing));
+  g_object_class_install_property(
+      gobject_class, PROP_TRANSCODE,
+      g_param_spec_boolean("transcode", "Transcode",
+                           "Decode and re-encode pre-encoded input, once for all consumers, for consumers that cannot "
+                           "take it as it is (e.g. H.264 High for Chromium); FALSE = such consumers are refused",
+                           kDefaultTranscode, playing));
+  g_object_class_install_property(
+      gobject_class, PROP_STUN_SERVER,
+      g_param_spec_string("stun-server", "STUN Server",
+                          "STUN server as stun://host:port; NULL = none (no public server is ever used by default)",
+                          nullptr, playing));
+  g_object_class_install_property(
+      gobject_class, PROP_TURN_SERVERS,
+      g_param_spec_string("turn-servers", "TURN Servers",
+                          "Comma-separated TURN servers as turn(s)://user:password@host:port; empty = none", "",
+                          playing));
+  g_object_class_install_property(
+      gobject_class, PROP_ICE_ADDRESSES,
+      g_param_spec_string("ice-addresses", "ICE Addresses",
+                          "Comma-separated local IP addresses ICE may gather candidates on (e.g. to pin one NIC, or "
+                          "127.0.0.1, which is never gathered otherwise); empty = every usable interface",
+                          "", playing));
+  g_object_class_install_property(
+      gobject_class, PROP_STATS,
+      g_param_spec_boxed("stats", "Statistics",
+                         "Counters: consumers, shared encoders created, keyframe requests and keyframes forced",
+                         GST_TYPE_STRUCTURE, ro));
+
+  /**
+   * GstWebRTCLiveSink::consumer-added:
+   * @sink: the element
+   * @peer_id: the consumer's signalling peer id
+   * @webrtcbin: the webrtcbin that serves it (owned by the sink)
+   *
+   * A consumer started a session. Emitted from the sink's control thread.
+   */
+  signals[SIGNAL_CONSUMER_ADDED] = g_signal_new("consumer-added", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+                                                nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING,
+                                                GST_TYPE_ELEMENT);
+  /**
+   * GstWebRTCLiveSink::consumer-removed:
+   * @sink: the element
+   * @peer_id: the consumer's signalling peer id
+   * @webrtcbin: its webrtcbin, already out of the bin and in NULL state
+   *
+   * A consumer left or was dropped (reason on the bus message).
+   */
+  signals[SIGNAL_CONSUMER_REMOVED] = g_signal_new("consumer-removed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
+                                                  0, nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING,
+                                                  GST_TYPE_ELEMENT);
+  /**
+   * GstWebRTCLiveSink::encoder-setup:
+   * @sink: the element
+   * @input: the input pad's name (video_0)
+   * @codec: the codec name (h264, vp8, vp9, opus)
+   * @encoder: the shared encoder, not yet running
+   *
+   * Tweak a shared encoder's properties before it starts.
+   */
+  signals[SIGNAL_ENCODER_SETUP] = g_signal_new("encoder-setup", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+                                               nullptr, nullptr, nullptr, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING,
+                                               GST_TYPE_ELEMENT);
+
+  gst_element_class_add_static_pad_template(element_class, &video_template);
+  gst_element_class_add_static_pad_template(element_class, &audio_template);
+  gst_element_class_set_static_metadata(
+      element_class, "WebRTC Live Sink", "Sink/Network/WebRTC",
+      "Streams to any number of browsers over WebRTC, encoding once per codec, with an embedded signalling server "
+      "and viewer page",
+      "gst-webrtc-live developers");
+}

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// SinkCore: everything webrtclivesink does, behind the GObject shell.
+//
+//  input pad ─ghost─▶ [parse] ─▶ head tee ──▶ passthrough branch (pre-encoded)
+//                                    └──▶ (decode) raw tee ─▶ encoder branch per codec
+//  branch = [queue ▶ convert ▶ encoder ▶ caps] ▶ out tee ─▶ per consumer:
+//           queue(leaky) ▶ payloader ▶ webrtcbin (one per consumer)
+//
+// Threads (see docs/architecture.md):
+//  - the control thread (own GMainContext) runs every decision: sessions,
+//    negotiation, creating branches, keyframe coalescing. Signalling
+//    callbacks and webrtcbin callbacks only post to it.
+//  - streaming threads run pad probes only: they read atomics and post.
+//  - teardown of a consumer (state NULL, remove) runs on the element's
+//    call_async pool, so a slow webrtcbin shutdown delays nobody.
+//  - the application thread calls add_input/start/stop and property setters.
+// Lock order: mutex_ is a leaf; it is never held while calling into
+// GStreamer in a way that can call back into this class.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "codecs.h"
+#include "gobj.h"
+#include "keyframe-throttle.h"
+#include "signaller.h"
+
+namespace webrtclive {
+
+struct SinkSettings {
+  std::vector<CodecId> video_codecs{CodecId::H264, CodecId::VP8, CodecId::VP9};
+  std::vector<CodecId> audio_codecs{CodecId::Opus};
+  unsigned video_bitrate_kbps = 2000;
+  unsigned audio_bitrate_kbps = 64;
+  unsigned keyframe_interval_frames = 60;
+  unsigned min_keyframe_interval_ms = 500;
+  bool transcode = true;
+  std::string stun_server;
+  std::vector<std::string> turn_servers;
+  std::vector<std::string> ice_addresses;
+};
+
+struct SinkStats {
+  unsigned consumers = 0;
+  unsigned encoders = 0;
+  uint64_t keyframe_requests = 0;
+  uint64_t keyframes_forced = 0;
+};
+
+class SinkCore : public std::enable_shared_from_this<SinkCore> {
+ public:
+  struct Hooks {
+    std::function<void(const std::string &peer_id, const std::string &session_id, GstElement *webrtcbin)>
+        consumer_added;
+    std::function<void(const std::string &peer_id, const std::string &session_id, GstElement *webrtcbin,
+                       const std::string &reason)>
+        consumer_removed;
+    std::function<void(const std::string &input, const char *codec, GstElement *encoder)> encoder_setup;
+  };
+
+  SinkCore(GstElement *element, Hooks hooks);
+  ~SinkCore();
+
+  // Application thread (request_new_pad / release_pad).
+  GstPad *add_input(GstPadTemplate *templ, MediaKind kind, const char *name);
+  void remove_input(GstPad *pad);
+
+  // Application thread (change_state). start() runs the control thread and
+  // the signaller; stop() ends every consumer and waits until they are gone.
+  [[nodiscard]] bool start(std::unique_ptr<ProducerSignaller> signaller, std::string *error);
+  void stop();
+
+  std::vector<std::string> urls() const;
+  SinkSettings settings() const;
+  void update_settings(const std::function<void(SinkSettings &)> &fn);
+  SinkStats stats() const;
+
+  // Messages from children that concern one consumer: turn its errors into
+  // a warning and its removal. Returns true if the message was consumed.
+  bool handle_child_error(GstMessage *msg);
+
+  struct Input;
+  struct Branch;
+  struct Consumer;
+
+ private:
+  // control thread
+  void on_session_requested(const std::string &sid, const std::string &peer, const std::optional<std::string> &offer);
+  void create_consumer(const std::string &sid, const std::string &peer);
+  void on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp);
+  void on_remote_ice(const std::string &sid, const protocol::Ice &ice);
+  void on_connection_state(const std::string &sid, int state);
+  void on_input_ready();
+  void fail_consumer(const std::string &sid, const std::string &reason);
+  void remove_consumer(const std::string &sid, const std::string &reason);
+  std::shared_ptr<Branch> get_branch(Input &input, const OfferedCodec &codec, std::string *error);
+  std::shared_ptr<Branch> make_encoder_branch(Input &input, CodecId codec, std::string *error);
+  GstElement *raw_tee_for(Input &input, std::string *error);
+  void request_keyframe(const std::shared_ptr<Branch> &branch);
+  std::vector<OfferedCodec> codecs_to_offer(const Input &input, const SinkSettings &s) const;
+
+  // any thread
+  template <typename Fn>
+  void post(Fn &&fn);
+  void teardown(std::shared_ptr<Consumer> consumer, const std::string &reason);
+  void finish_teardown(const std::shared_ptr<Consumer> &consumer, const std::string &reason);
+
+  // streaming thread
+  GstPadProbeReturn on_input_probe(Input &input, GstPad *pad, GstPadProbeInfo *info);
+  bool build_input_head(Input &input, const InputFormat &fmt, std::string *error);
+  void post_input_eos();
+
+  GstElement *element_;
+  GstBin *bin_;
+  Hooks hooks_;
+
+  mutable std::mutex mutex_;
+  SinkSettings settings_;
+  std::vector<std::shared_ptr<Input>> inputs_;
+  std::map<std::string, std::shared_ptr<Consumer>> consumers_;  // by session id
+  std::vector<std::string> pending_sessions_;                   // waiting for input caps
+  std::shared_ptr<ProducerSignaller> signaller_;
+  SinkStats stats_;
+  unsigned teardowns_in_flight_ = 0;
+  std::condition_variable teardown_done_;
+
+  MainContextPtr context_;
+  MainLoopPtr loop_;
+  std::thread control_thread_;
+  std::atomic<bool> running_{false};
+  unsigned next_consumer_ = 0;
+};
+
+}  // namespace webrtclive

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// The signalling server's logic, without a transport: peers, roles, sessions
+// and message routing as gst-webrtc-signalling-server does it (see
+// docs/protocol.md). Peers are WebSocket connections or in-process producers
+// (webrtclivesink); the hub only sees a callback that delivers a message.
+//
+// Threading: a Hub is used from one thread only (the server's); it takes no
+// locks and its send callbacks run on that thread.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "protocol.h"
+
+namespace webrtclive {
+
+class Hub {
+ public:
+  using Send = std::function<void(const protocol::ServerMessage &)>;
+
+  // Adds a peer, sends it `welcome`, returns its id.
+  std::string add_peer(Send send);
+  // The peer went away: ends its sessions (telling each counterpart) and
+  // tells listeners it has no roles any more.
+  void remove_peer(const std::string &peer_id);
+
+  // A text frame from a peer: parsed, handled, and answered with `error` if
+  // it is malformed or cannot be served. Never throws.
+  void handle_text(const std::string &peer_id, const std::string &text);
+  void handle(const std::string &peer_id, const protocol::ClientMessage &msg);
+
+  size_t peer_count() const { return peers_.size(); }
+  size_t session_count() const { return sessions_.size(); }
+
+ private:
+  struct PeerState {
+    Send send;
+    std::vector<protocol::Role> roles;
+    protocol::Meta meta;
+    protocol::Version version = protocol::Version::V1_0;
+    bool status_set = false;
+    bool spoke = false;  // has sent any message (setProtocolVersion must be first)
+  };
+  struct Session {
+    std::string producer;
+    std::string consumer;
+  };
+
+  void on(const std::string &id, PeerState &peer, const protocol::SetProtocolVersion &m);
+  void on(const std::string &id, PeerState &peer, const protocol::SetPeerStatus &m);
+  void on(const std::string &id, PeerState &peer, const protocol::StartSessionRequest &m);
+  void on(const std::string &id, PeerState &peer, const protocol::Peer &m);
+  void on(const std::string &id, PeerState &peer, const protocol::EndSession &m);
+  void on(const std::string &id, PeerState &peer, const protocol::List &m);
+  void on(const std::string &id, PeerState &peer, const protocol::ListConsumers &m);
+
+  void error(PeerState &peer, std::string details);
+  void broadcast_status(const std::string &id, const PeerState &peer);
+  // Ends a session and tells `notify` (if not empty) about it.
+  void end_session(const std::string &session_id, const std::string &notify,
+                   const std::optional<std::string> &reason);
+
+  std::map<std::string, PeerState> peers_;
+  std::map<std::string, Session> sessions_;
+};
+
+}  // namespace webrtclive

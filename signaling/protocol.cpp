@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "protocol.h"
+
+#include <json-glib/json-glib.h>
+
+#include <memory>
+
+namespace webrtclive::protocol {
+namespace {
+
+struct NodeDeleter {
+  void operator()(JsonNode *n) const { json_node_unref(n); }
+};
+using NodePtr = std::unique_ptr<JsonNode, NodeDeleter>;
+
+struct BuilderDeleter {
+  void operator()(JsonBuilder *b) const { g_object_unref(b); }
+};
+using BuilderPtr = std::unique_ptr<JsonBuilder, BuilderDeleter>;
+
+// Thrown inside this file only; parse_* turn it into Parsed::error.
+struct BadMessage {
+  std::string what;
+};
+
+NodePtr parse_node(const std::string &text) {
+  GError *err = nullptr;
+  JsonNode *node = json_from_string(text.c_str(), &err);
+  if (!node) {
+    std::string why = err ? err->message : "empty message";
+    if (err) g_error_free(err);
+    throw BadMessage{"invalid JSON: " + why};
+  }
+  return NodePtr(node);
+}
+
+std::string node_to_string(JsonNode *node) {
+  gchar *s = json_to_string(node, FALSE);
+  std::string out(s);
+  g_free(s);
+  return out;
+}
+
+class Reader {
+ public:
+  Reader(JsonObject *obj, const char *type) : obj_(obj), type_(type) {}
+
+  std::string string(const char *key) const {
+    JsonNode *n = member(key);
+    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+      throw BadMessage{field(key) + " must be a string"};
+    return json_node_get_string(n);
+  }
+
+  std::optional<std::string> optional_string(const char *key) const {
+    if (!json_object_has_member(obj_, key)) return std::nullopt;
+    JsonNode *n = json_object_get_member(obj_, key);
+    if (JSON_NODE_HOLDS_NULL(n)) return std::nullopt;
+    return string(key);
+  }
+
+  unsigned index(const char *key) const {
+    JsonNode *n = member(key);
+    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64 ||
+        json_node_get_int(n) < 0 || json_node_get_int(n) > 65535)
+      throw BadMessage{field(key) + " must be a non-negative integer"};
+    return static_cast<unsigned>(json_node_get_int(n));
+  }
+
+  JsonObject *object(const char *key) const {
+    JsonNode *n = member(key);
+    if (!JSON_NODE_HOLDS_OBJECT(n)) throw BadMessage{field(key) + " must be an object"};
+    return json_node_get_object(n);
+  }
+
+  JsonArray *array(const char *key) const {
+    JsonNode *n = member(key);
+    if (!JSON_NODE_HOLDS_ARRAY(n)) throw BadMessage{field(key) + " must be an array"};
+    return json_node_get_array(n);
+  }
+
+  Meta meta(const char *key) const {
+    if (!json_object_has_member(obj_, key)) return Meta{};
+    return Meta{node_to_string(json_object_get_member(obj_, key))};
+  }
+
+  bool has(const char *key) const { return json_object_has_member(obj_, key); }
+
+ private:
+  JsonNode *member(const char *key) const {
+    if (!json_object_has_member(obj_, key)) throw BadMessage{"missing " + field(key)};
+    return json_object_get_member(obj_, key);
+  }
+  std::string field(const char *key) const {
+    return std::string("field '") + key + "' of '" + type_ + "'";
+  }
+
+  JsonObject *obj_;
+  const char *type_;
+};
+
+std::vector<Role> parse_roles(JsonArray *arr) {
+  std::vector<Role> roles;
+  for (guint i = 0; i < json_array_get_length(arr); i++) {
+    JsonNode *n = json_array_get_element(arr, i);
+    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+      throw BadMessage{"roles must be strings"};
+    std::string r = json_node_get_string(n);
+    Role role;
+    if (r == "producer")
+      role = Role::Producer;
+    else if (r == "consumer")
+      role = Role::Consumer;
+    else if (r == "listener")
+      role = Role::Listener;
+    else
+      throw BadMessage{"unknown role '" + r + "' (expected producer, consumer or listener)"};
+    if (!has_role(roles, role)) roles.push_back(role);
+  }
+  return roles;
+}
+
+Peer parse_peer(const Reader &r) {
+  Peer p;
+  p.session_id = r.string("sessionId");
+  if (r.has("sdp")) {
+    Reader sdp(r.object("sdp"), "peer.sdp");
+    Sdp s{sdp.string("type"), sdp.string("sdp")};
+    if (s.type != "offer" && s.type != "answer")
+      throw BadMessage{"sdp type must be 'offer' or 'answer', not '" + s.type + "'"};
+    p.payload = std::move(s);
+  } else if (r.has("ice")) {
+    Reader ice(r.object("ice"), "peer.ice");
+    p.payload = Ice{ice.string("candidate"), ice.index("sdpMLineIndex")};
+  } else {
+    throw BadMessage{"'peer' needs either 'sdp' or 'ice'"};
+  }
+  return p;
+}
+
+EndSession parse_end(const Reader &r, bool v1_1) {
+  EndSession e{r.string("sessionId"), v1_1, std::nullopt};
+  if (v1_1) e.error = r.optional_string("error");
+  return e;
+}
+
+std::vector<PeerInfo> parse_peer_infos(JsonArray *arr) {
+  std::vector<PeerInfo> out;
+  for (guint i = 0; i < json_array_get_length(arr); i++) {
+    JsonNode *n = json_array_get_element(arr, i);
+    if (!JSON_NODE_HOLDS_OBJECT(n)) throw BadMessage{"list entries must be objects"};
+    Reader e(json_node_get_object(n), "list entry");
+    out.push_back(PeerInfo{e.string("id"), e.meta("meta")});
+  }
+  return out;
+}
+
+std::pair<NodePtr, std::string> open_message(const std::string &text, JsonObject **obj) {
+  NodePtr root = parse_node(text);
+  if (!JSON_NODE_HOLDS_OBJECT(root.get())) throw BadMessage{"a message must be a JSON object"};
+  *obj = json_node_get_object(root.get());
+  if (!json_object_has_member(*obj, "type")) throw BadMessage{"missing field 'type'"};
+  JsonNode *t = json_object_get_member(*obj, "type");
+  if (!JSON_NODE_HOLDS_VALUE(t) || json_node_get_value_type(t) != G_TYPE_STRING)
+    throw BadMessage{"field 'type' must be a string"};
+  std::string type = json_node_get_string(t);
+  return {std::move(root), type};
+}
+
+// ---- writing ----------------------------------------------------------------
+
+class Writer {
+ public:
+  explicit Writer(const char *type) : b_(json_builder_new()) {
+    json_builder_begin_object(b_.get());
+    str("type", type);
+  }
+  Writer &str(const char *key, const std::string &v) {
+    json_builder_set_member_name(b_.get(), key);
+    json_builder_add_string_value(b_.get(), v.c_str());
+    return *this;
+  }
+  Writer &opt_str(const char *key, const std::optional<std::string> &v) {
+    json_builder_set_member_name(b_.get(), key);
+    if (v)
+      json_builder_add_string_value(b_.get(), v->c_str());
+    else
+      json_builder_add_null_value(b_.get());
+    return *this;
+  }
+  Writer &meta(const char *key, const Meta &m) {
+    json_builder_set_member_name(b_.get(), key);
+    NodePtr n;
+    try {
+      n = parse_node(m.json);
+    } catch (const BadMessage &) {
+      n = NodePtr(json_node_new(JSON_NODE_NULL));
+    }
+    json_builder_add_value(b_.get(), n.release());
+    return *this;
+  }
+  Writer &roles(const std::vector<Role> &roles) {
+    json_builder_set_member_name(b_.get(), "roles");
+    json_builder_begin_array(b_.get());
+    for (Role r : roles) json_builder_add_string_value(b_.get(), role_name(r));
+    json_builder_end_array(b_.get());
+    return *this;
+  }
+  Writer &peers(const char *key, const std::vector<PeerInfo> &list) {
+    json_builder_set_member_name(b_.get(), key);
+    json_builder_begin_array(b_.get());
+    for (const auto &p : list) {
+      json_builder_begin_object(b_.get());
+      json_builder_set_member_name(b_.get(), "id");
+      json_builder_add_string_value(b_.get(), p.id.c_str());
+      meta("meta", p.meta);
+      json_builder_end_object(b_.get());
+    }
+    json_builder_end_array(b_.get());
+    return *this;
+  }
+  Writer &payload(const std::variant<Sdp, Ice> &payload) {
+    if (auto *sdp = std::get_if<Sdp>(&payload)) {
+      json_builder_set_member_name(b_.get(), "sdp");
+      json_builder_begin_object(b_.get());
+      str("type", sdp->type).str("sdp", sdp->sdp);
+      json_builder_end_object(b_.get());
+    } else {
+      const Ice &ice = std::get<Ice>(payload);
+      json_builder_set_member_name(b_.get(), "ice");
+      json_builder_begin_object(b_.get());
+      str("candidate", ice.candidate);
+      json_builder_set_member_name(b_.get(), "sdpMLineIndex");
+      json_builder_add_int_value(b_.get(), ice.sdp_mline_index);
+      json_builder_end_object(b_.get());
+    }
+    return *this;
+  }
+  std::string done() {
+    json_builder_end_object(b_.get());
+    NodePtr root(json_builder_get_root(b_.get()));
+    return node_to_string(root.get());
+  }
+
+ private:
+  BuilderPtr b_;
+};
+
+std::string end_session_json(const EndSession &e) {
+  if (!e.v1_1) return Writer("endSession").str("sessionId", e.session_id).done();
+  return Writer("endSessionV1_1").str("sessionId", e.session_id).opt_str("error", e.error).done();
+}
+
+template <class... Ts>
+struct overloaded : Ts... {
+  using Ts::operator()...;
+};
+
+}  // namespace
+
+Meta Meta::from_name(const std::string &name) {
+  BuilderPtr b(json_builder_new());
+  json_builder_begin_object(b.get());
+  json_builder_set_member_name(b.get(), "name");
+  json_builder_add_string_value(b.get(), name.c_str());
+  json_builder_end_object(b.get());
+  NodePtr root(json_builder_get_root(b.get()));
+  return Meta{node_to_string(root.get())};
+}
+
+const char *role_name(Role role) {
+  switch (role) {
+    case Role::Producer:
+      return "producer";
+    case Role::Consumer:
+      return "consumer";
+    case Role::Listener:
+      return "listener";
+  }
+  return "?";
+}
+
+bool has_role(const std::vector<Role> &roles, Role role) {
+  for (Role r : roles)
+    if (r == role) return true;
+  return false;
+}
+
+Parsed<ClientMessage> parse_client(const std::string &text) {
+  try {
+    JsonObject *obj = nullptr;
+    auto [root, type] = open_message(text, &obj);
+    Reader r(obj, type.c_str());
+    if (type == "setProtocolVersion") return {SetProtocolVersion{r.string("version")}, {}};
+    if (type == "setPeerStatus") return {SetPeerStatus{parse_roles(r.array("roles")), r.meta("meta")}, {}};
+    if (type == "startSession") return {StartSessionRequest{r.string("peerId"), r.optional_string("offer")}, {}};
+    if (type == "peer") return {parse_peer(r), {}};
+    if (type == "endSession") return {parse_end(r, false), {}};
+    if (type == "endSessionV1_1") return {parse_end(r, true), {}};
+    if (type == "list") return {List{}, {}};
+    if (type == "listConsumers") return {ListConsumers{}, {}};
+    throw BadMessage{"unknown message type '" + type + "'"};
+  } catch (const BadMessage &e) {
+    return {std::nullopt, e.what};
+  }
+}
+
+Parsed<ServerMessage> parse_server(const std::string &text) {
+  try {
+    JsonObject *obj = nullptr;
+    auto [root, type] = open_message(text, &obj);
+    Reader r(obj, type.c_str());
+    if (type == "welcome") return {Welcome{r.string("peerId")}, {}};
+    if (type == "peerStatusChanged")
+      return {PeerStatusChanged{r.string("peerId"), parse_roles(r.array("roles")), r.meta("meta")}, {}};
+    if (type == "list") return {ListReply{parse_peer_infos(r.array("producers"))}, {}};
+    if (type == "listConsumers") return {ListConsumersReply{parse_peer_infos(r.array("consumers"))}, {}};
+    if (type == "sessionStarted") return {SessionStarted{r.string("peerId"), r.string("sessionId")}, {}};
+    if (type == "startSession")
+      return {StartSession{r.string("peerId"), r.string("sessionId"), r.optional_string("offer")}, {}};
+    if (type == "peer") return {parse_peer(r), {}};
+    if (type == "endSession") return {parse_end(r, false), {}};
+    if (type == "endSessionV1_1") return {parse_end(r, true), {}};
+    if (type == "error") return {Error{r.string("details")}, {}};
+    throw BadMessage{"unknown message type '" + type + "'"};
+  } catch (const BadMessage &e) {
+    return {std::nullopt, e.what};
+  }
+}
+
+std::string to_json(const ClientMessage &msg) {
+  return std::visit(
+      overloaded{
+          [](const SetProtocolVersion &m) { return Writer("setProtocolVersion").str("version", m.version).done(); },
+          [](const SetPeerStatus &m) { return Writer("setPeerStatus").roles(m.roles).meta("meta", m.meta).done(); },
+          [](const StartSessionRequest &m) {
+            Writer w("startSession");
+            w.str("peerId", m.peer_id);
+            if (m.offer) w.str("offer", *m.offer);
+            return w.done();
+          },
+          [](const Peer &m) { return Writer("peer").str("sessionId", m.session_id).payload(m.payload).done(); },
+          [](const EndSession &m) { return end_session_json(m); },
+          [](const List &) { return Writer("list").done(); },
+          [](const ListConsumers &) { return Writer("listConsumers").done(); },
+      },
+      msg);
+}
+
+std::string to_json(const ServerMessage &msg) {
+  return std::visit(
+      overloaded{
+          [](const Welcome &m) { return Writer("welcome").str("peerId", m.peer_id).done(); },
+          [](const PeerStatusChanged &m) {
+            return Writer("peerStatusChanged").str("peerId", m.peer_id).roles(m.roles).meta("meta", m.meta).done();
+          },
+          [](const ListReply &m) { return Writer("list").peers("producers", m.producers).done(); },
+          [](const ListConsumersReply &m) { return Writer("listConsumers").peers("consumers", m.consumers).done(); },
+          [](const SessionStarted &m) {
+            return Writer("sessionStarted").str("peerId", m.peer_id).str("sessionId", m.session_id).done();
+          },
+          [](const StartSession &m) {
+            return Writer("startSession")
+                .str("peerId", m.peer_id)
+                .str("sessionId", m.session_id)
+                .opt_str("offer", m.offer)
+                .done();
+          },
+          [](const Peer &m) { return Writer("peer").str("sessionId", m.session_id).payload(m.payload).done(); },
+          [](const EndSession &m) { return end_session_json(m); },
+          [](const Error &m) { return Writer("error").str("details", m.details).done(); },
+      },
+      msg);
+}
+
+namespace {
+const char *const kClientTypes[] = {"setProtocolVersion", "setPeerStatus", "startSession", "peer",
+                                    "endSession",         "list",          "listConsumers"};
+const char *const kServerTypes[] = {"welcome",        "peerStatusChanged", "list", "listConsumers", "sessionStarted",
+                                    "startSession",   "peer",              "endSession", "error"};
+}  // namespace
+
+const char *type_name(const ClientMessage &msg) { return kClientTypes[msg.index()]; }
+const char *type_name(const ServerMessage &msg) { return kServerTypes[msg.index()]; }
+
+}  // namespace webrtclive::protocol

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// Typed messages of the signalling protocol (wire-compatible with
+// gst-webrtc-signalling-server, see docs/protocol.md) and their JSON form.
+// Nothing here knows about transports or SDP contents.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace webrtclive::protocol {
+
+enum class Role { Producer, Consumer, Listener };
+
+enum class Version { V1_0, V1_1 };
+
+// A peer's `meta`: any JSON value, kept as its canonical JSON text
+// ("null" when absent) so that it is relayed exactly as received.
+struct Meta {
+  std::string json = "null";
+  static Meta from_name(const std::string &name);
+  bool operator==(const Meta &) const = default;
+};
+
+struct Sdp {
+  std::string type;  // "offer" or "answer"
+  std::string sdp;
+  bool operator==(const Sdp &) const = default;
+};
+
+struct Ice {
+  std::string candidate;  // attribute value without "a="
+  unsigned sdp_mline_index = 0;
+  bool operator==(const Ice &) const = default;
+};
+
+struct PeerInfo {
+  std::string id;
+  Meta meta;
+  bool operator==(const PeerInfo &) const = default;
+};
+
+// ---- client to server -----------------------------------------------------
+
+struct SetProtocolVersion {
+  std::string version;  // "v1_0" or "v1_1" (validated by the server)
+  bool operator==(const SetProtocolVersion &) const = default;
+};
+
+struct SetPeerStatus {
+  std::vector<Role> roles;
+  Meta meta;
+  bool operator==(const SetPeerStatus &) const = default;
+};
+
+struct StartSessionRequest {
+  std::string peer_id;
+  std::optional<std::string> offer;
+  bool operator==(const StartSessionRequest &) const = default;
+};
+
+// Shared by both directions: relayed unchanged.
+struct Peer {
+  std::string session_id;
+  std::variant<Sdp, Ice> payload;
+  bool operator==(const Peer &) const = default;
+};
+
+// `endSession` (v1.0) or `endSessionV1_1` (with a reason) in both directions.
+struct EndSession {
+  std::string session_id;
+  bool v1_1 = false;
+  std::optional<std::string> error;  // only carried by v1.1
+  bool operator==(const EndSession &) const = default;
+};
+
+struct List {
+  bool operator==(const List &) const = default;
+};
+struct ListConsumers {
+  bool operator==(const ListConsumers &) const = default;
+};
+
+using ClientMessage = std::variant<SetProtocolVersion, SetPeerStatus, StartSessionRequest, Peer,
+                                   EndSession, List, ListConsumers>;
+
+// ---- server to client -----------------------------------------------------
+
+struct Welcome {
+  std::string peer_id;
+  bool operator==(const Welcome &) const = default;
+};
+
+struct PeerStatusChanged {
+  std::string peer_id;
+  std::vector<Role> roles;
+  Meta meta;
+  bool operator==(const PeerStatusChanged &) const = default;
+};
+
+struct ListReply {
+  std::vector<PeerInfo> producers;
+  bool operator==(const ListReply &) const = default;
+};
+
+struct ListConsumersReply {
+  std::vector<PeerInfo> consumers;
+  bool operator==(const ListConsumersReply &) const = default;
+};
+
+struct SessionStarted {
+  std::string peer_id;
+  std::string session_id;
+  bool operator==(const SessionStarted &) const = default;
+};
+
+struct StartSession {
+  std::string peer_id;
+  std::string session_id;
+  std::optional<std::string> offer;
+  bool operator==(const StartSession &) const = default;
+};
+
+struct Error {
+  std::string details;
+  bool operator==(const Error &) const = default;
+};
+
+using ServerMessage = std::variant<Welcome, PeerStatusChanged, ListReply, ListConsumersReply,
+                                   SessionStarted, StartSession, Peer, EndSession, Error>;
+
+// Result of parsing: a message, or a sentence saying what was wrong.
+template <typename T>
+struct Parsed {
+  std::optional<T> message;
+  std::string error;
+  explicit operator bool() const { return message.has_value(); }
+};
+
+[[nodiscard]] Parsed<ClientMessage> parse_client(const std::string &text);
+[[nodiscard]] Parsed<ServerMessage> parse_server(const std::string &text);
+[[nodiscard]] std::string to_json(const ClientMessage &msg);
+[[nodiscard]] std::string to_json(const ServerMessage &msg);
+
+const char *role_name(Role role);
+bool has_role(const std::vector<Role> &roles, Role role);
+// The name of a message's "type" field, for logs.
+const char *type_name(const ClientMessage &msg);
+const char *type_name(const ServerMessage &msg);
+
+}  // namespace webrtclive::protocol

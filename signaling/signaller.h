@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// The producer side of signalling as webrtclivesink sees it: sessions come in,
+// SDP and ICE go out. Implementations: EmbeddedSignaller (the in-process
+// server). Every method is non-blocking and callable from any thread;
+// callbacks may come from any thread (the element marshals them).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol.h"
+
+namespace webrtclive {
+
+class ProducerSignaller {
+ public:
+  struct Callbacks {
+    // A consumer wants a session; `offer` is set when the consumer offers.
+    std::function<void(const std::string &session_id, const std::string &peer_id,
+                       const std::optional<std::string> &offer)>
+        session_requested;
+    std::function<void(const std::string &session_id, const protocol::Sdp &sdp)> remote_sdp;
+    std::function<void(const std::string &session_id, const protocol::Ice &ice)> remote_ice;
+    // The other side (or the server) ended the session.
+    std::function<void(const std::string &session_id, const std::optional<std::string> &reason)> session_ended;
+    // Something the user should know; `fatal` when signalling cannot go on.
+    std::function<void(const std::string &message, bool fatal)> error;
+  };
+
+  virtual ~ProducerSignaller() = default;
+  [[nodiscard]] virtual bool start(Callbacks callbacks, std::string *error) = 0;
+  virtual void stop() = 0;
+  virtual void send_sdp(const std::string &session_id, const protocol::Sdp &sdp) = 0;
+  virtual void send_ice(const std::string &session_id, const protocol::Ice &ice) = 0;
+  virtual void end_session(const std::string &session_id, const std::optional<std::string> &reason) = 0;
+  // Where users can reach this producer (URLs of a served page), if anywhere.
+  virtual std::vector<std::string> urls() const { return {}; }
+};
+
+}  // namespace webrtclive

@@ -1,0 +1,603 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// gst-webrtc-live browser viewer: a consumer for the gst-webrtc-signalling-server
+// JSON protocol (the project's signalling-protocol doc). The producer (webrtclivesink)
+// makes the offer; this page answers. No dependencies, no build step.
+//
+// Test hooks: everything the page knows is mirrored in `window.webrtclive`.
+'use strict';
+
+(() => {
+  const params = new URLSearchParams(location.search);
+  const WS_URL = params.get('ws') ||
+    (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws';
+  const RECONNECT_MS = 1000;   // plus up to 1 s of random jitter
+  const FAST_POLL_MS = 50;     // getStats cadence until the first frame is decoded
+  const SLOW_POLL_MS = 1000;   // cadence afterwards
+  const RATE_MIN_S = 0.25;     // shortest interval over which rates are computed
+
+  const $ = (id) => document.getElementById(id);
+  const video = $('video');
+  let uiReady = false;  // render() only once every piece of UI state below exists
+
+  const api = window.webrtclive = {
+    signalling: 'connecting',
+    peerId: null,
+    producers: [],
+    sessionId: null,
+    producerId: null,
+    connectionState: 'idle',
+    iceConnectionState: 'idle',
+    errors: [],
+    ended: null,
+    times: emptyTimes(),
+    stats: emptyStats(),
+    streamCount: 0,
+    trackKinds: [],
+    play: (id) => play(id),
+    stop: () => stop(),
+  };
+
+  function emptyTimes() {
+    return { startSession: null, remoteOffer: null, connected: null, firstFrame: null };
+  }
+
+  function emptyStats() {
+    return {
+      framesDecoded: null, frameWidth: null, frameHeight: null, codec: null, fps: null,
+      kbps: null, packetsLost: null, lossPct: null, jitterMs: null, rttMs: null,
+      audioKbps: null, audioPacketsReceived: null, audioCodec: null,
+    };
+  }
+
+  function addError(text) {
+    api.errors.push(String(text));
+    console.warn('webrtclive:', text);
+    render();
+  }
+
+  const ICE_SERVERS = parseIceServers();
+
+  function parseIceServers() {
+    if (!params.has('ice')) return [];  // never a public STUN server by default
+    try {
+      const v = JSON.parse(params.get('ice'));
+      return Array.isArray(v) ? v : (v.iceServers || [v]);
+    } catch (e) {
+      addError(`ignoring ice= parameter: ${e.message}`);
+      return [];
+    }
+  }
+
+  // ---------------------------------------------------------------- signalling
+
+  let ws = null;
+  let inbox = Promise.resolve();  // serial chain of incoming-message handlers
+  let listed = false;             // `list` sent after the echo of our own status
+  let userStopped = false;        // the user pressed Stop: no autoplay until next Play
+
+  function connect() {
+    let sock;
+    try {
+      sock = new WebSocket(WS_URL);
+    } catch (e) {
+      api.signalling = 'closed';
+      addError(`bad signalling URL ${WS_URL}: ${e.message}`);
+      return;
+    }
+    ws = sock;
+    listed = false;
+    api.signalling = 'connecting';
+    sock.onopen = () => { if (ws === sock) { api.signalling = 'open'; render(); } };
+    sock.onmessage = (ev) => enqueue(sock, ev.data);
+    sock.onclose = () => onSocketClosed(sock);
+    render();
+  }
+
+  function onSocketClosed(sock) {
+    if (ws !== sock) return;
+    ws = null;
+    api.signalling = 'closed';
+    api.peerId = null;
+    api.producers = [];
+    // The server ends every session of a peer whose socket closes.
+    if (current) endLocally('signalling connection closed');
+    setTimeout(connect, RECONNECT_MS + Math.random() * 1000);
+    render();
+  }
+
+  function send(msg, quiet = false) {
+    if (!ws || ws.readyState !== WebSocket.OPEN) {
+      if (!quiet) addError(`cannot send ${msg.type}: signalling is not connected`);
+      return false;
+    }
+    ws.send(JSON.stringify(msg));
+    return true;
+  }
+
+  // Incoming messages are handled strictly one after another. Handlers await
+  // setRemoteDescription / createAnswer, and Chromium rejects an addIceCandidate
+  // that runs while setRemoteDescription is still pending; a promise chain makes
+  // every candidate wait for the offer that came before it.
+  function enqueue(sock, data) {
+    inbox = inbox
+      .then(() => {
+        if (sock !== ws) return undefined;  // a message from a socket we dropped
+        let msg;
+        try {
+          msg = JSON.parse(data);
+        } catch (e) {
+          addError(`invalid JSON from server: ${e.message}`);
+          return undefined;
+        }
+        return handle(msg);
+      })
+      .catch((e) => addError(`while handling a message: ${e.message || e}`))
+      .then(render);
+  }
+
+  async function handle(msg) {
+    switch (msg.type) {
+      case 'welcome':
+        api.peerId = msg.peerId;
+        send({ type: 'setPeerStatus', roles: ['listener'], meta: { name: 'browser viewer' } });
+        break;
+      case 'peerStatusChanged':
+        onPeerStatus(msg);
+        break;
+      case 'list':
+        api.producers = (msg.producers || []).map((p) => ({ id: p.id, meta: p.meta ?? null }));
+        maybeAutoplay();
+        break;
+      case 'sessionStarted':
+        onSessionStarted(msg);
+        break;
+      case 'peer':
+        await onPeer(msg);
+        break;
+      case 'endSession':
+      case 'endSessionV1_1':
+        if (current && msg.sessionId === current.sessionId) endLocally(msg.error || null);
+        break;
+      case 'error':
+        onServerError(msg.details);
+        break;
+      default:
+        console.debug('webrtclive: ignoring message', msg);
+    }
+  }
+
+  function onPeerStatus(msg) {
+    const roles = msg.roles || [];
+    if (msg.peerId === api.peerId) {
+      // The echo of our own status is the server's "ready": now ask for producers.
+      if (!listed && roles.includes('listener')) {
+        listed = true;
+        send({ type: 'list' });
+      }
+      return;
+    }
+    const others = api.producers.filter((p) => p.id !== msg.peerId);
+    if (roles.includes('producer')) {
+      const i = api.producers.findIndex((p) => p.id === msg.peerId);
+      const entry = { id: msg.peerId, meta: msg.meta ?? null };
+      api.producers = i >= 0 ? api.producers.map((p, j) => (j === i ? entry : p)) : [...others, entry];
+      maybeAutoplay();
+    } else {
+      api.producers = others;
+    }
+  }
+
+  function onServerError(details) {
+    addError(details || 'unknown error from server');
+    // A refused startSession (unknown peer...) never gets its sessionStarted.
+    if (current && !current.sessionId) endLocally(details || null);
+  }
+
+  // ------------------------------------------------------------------ autoplay
+
+  function autoplayTarget() {
+    const ps = api.producers;
+    if (params.has('peer')) return ps.find((p) => p.id === params.get('peer'));
+    if (params.has('name')) return ps.find((p) => p.meta && p.meta.name === params.get('name'));
+    if (params.get('autoplay') === '1') return ps[0];
+    return undefined;
+  }
+
+  function maybeAutoplay() {
+    if (current || userStopped) return;
+    const p = autoplayTarget();
+    if (p) play(p.id);
+  }
+
+  // ------------------------------------------------------------------- session
+
+  let current = null;  // {producerId, sessionId, pc, localQueue, remoteQueue, stream, ...}
+
+  function play(id) {
+    if (!id) return;
+    if (current) stop();
+    userStopped = false;
+    let pc;
+    try {
+      pc = new RTCPeerConnection({ iceServers: ICE_SERVERS, bundlePolicy: 'max-bundle' });
+    } catch (e) {
+      addError(`RTCPeerConnection: ${e.message}`);
+      return;
+    }
+    const sess = {
+      producerId: id, sessionId: null, pc, localQueue: [], remoteQueue: [],
+      stream: null, streamIds: new Set(), prev: null, timer: 0,
+    };
+    current = sess;
+    Object.assign(api, {
+      producerId: id, sessionId: null, ended: null, connectionState: pc.connectionState || 'new',
+      iceConnectionState: pc.iceConnectionState, times: emptyTimes(), stats: emptyStats(),
+      streamCount: 0, trackKinds: [],
+    });
+    wirePeerConnection(sess);
+    api.times.startSession = performance.now();
+    if (!send({ type: 'startSession', peerId: id })) {
+      teardown();
+      return;
+    }
+    scheduleStats(sess, FAST_POLL_MS);
+    render();
+  }
+
+  function stop() {
+    userStopped = true;
+    if (!current) return;
+    if (current.sessionId) send({ type: 'endSession', sessionId: current.sessionId }, true);
+    teardown();
+    render();
+  }
+
+  // The session ended without us asking (server, producer, socket loss).
+  function endLocally(reason) {
+    teardown();
+    api.ended = { reason: reason ?? null };
+    render();
+  }
+
+  function teardown() {
+    const sess = current;
+    if (!sess) return;
+    current = null;
+    clearTimeout(sess.timer);
+    const pc = sess.pc;
+    pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = pc.oniceconnectionstatechange = null;
+    pc.close();
+    video.srcObject = null;
+    Object.assign(api, { sessionId: null, producerId: null, connectionState: 'closed', iceConnectionState: 'closed' });
+  }
+
+  function onSessionStarted(msg) {
+    if (current && !current.sessionId && msg.peerId === current.producerId) {
+      current.sessionId = api.sessionId = msg.sessionId;
+      for (const ice of current.localQueue.splice(0)) sendIce(current, ice);
+    } else {
+      // A session we no longer want (Stop was pressed before the server answered).
+      send({ type: 'endSession', sessionId: msg.sessionId }, true);
+    }
+  }
+
+  function wirePeerConnection(sess) {
+    const pc = sess.pc;
+    pc.onicecandidate = (ev) => {
+      const c = ev.candidate;
+      if (!c || !c.candidate || isMdns(c.candidate)) return;  // null/'' = end of candidates
+      const ice = { candidate: c.candidate, sdpMLineIndex: c.sdpMLineIndex ?? 0 };
+      // Candidates can only be addressed once the session id is known.
+      if (sess.sessionId) sendIce(sess, ice); else sess.localQueue.push(ice);
+    };
+    pc.ontrack = (ev) => onTrack(sess, ev);
+    pc.onconnectionstatechange = () => onPcState(sess);
+    pc.oniceconnectionstatechange = () => onPcState(sess);
+  }
+
+  function sendIce(sess, ice) {
+    send({ type: 'peer', sessionId: sess.sessionId, ice }, true);
+  }
+
+  // mDNS host names (xxxx.local) hide a host's real address. webrtcbin cannot
+  // resolve them, so sending ours only produces errors on the other side; the
+  // connection still forms through peer-reflexive candidates. Remote ones are
+  // dropped too, for symmetry. Field 4 of "candidate:f c proto prio ADDRESS port typ t".
+  function isMdns(candidate) {
+    const fields = candidate.trim().split(/\s+/);
+    return fields.length > 4 && fields[4].toLowerCase().endsWith('.local');
+  }
+
+  async function onPeer(msg) {
+    const sess = current;
+    if (!sess || msg.sessionId !== sess.sessionId) return;  // stale or foreign session
+    try {
+      if (msg.sdp) await onRemoteSdp(sess, msg.sdp);
+      else if (msg.ice) await onRemoteIce(sess, msg.ice);
+    } catch (e) {
+      if (sess === current) addError(`${msg.sdp ? 'SDP' : 'ICE'} handling failed: ${e.message || e}`);
+    }
+  }
+
+  async function onRemoteSdp(sess, sdp) {
+    if (sdp.type !== 'offer') {
+      addError(`unexpected SDP of type ${sdp.type} from the producer`);
+      return;
+    }
+    if (api.times.remoteOffer === null) api.times.remoteOffer = performance.now();
+    await sess.pc.setRemoteDescription({ type: 'offer', sdp: sdp.sdp });
+    for (const ice of sess.remoteQueue.splice(0)) await addRemoteIce(sess, ice);
+    await sess.pc.setLocalDescription(await sess.pc.createAnswer());
+    if (sess !== current) return;
+    send({ type: 'peer', sessionId: sess.sessionId, sdp: { type: 'answer', sdp: sess.pc.localDescription.sdp } });
+  }
+
+  async function onRemoteIce(sess, ice) {
+    const candidate = String(ice.candidate || '').replace(/^a=/, '');
+    if (!candidate || isMdns(candidate)) return;
+    const init = { candidate, sdpMLineIndex: ice.sdpMLineIndex ?? 0 };
+    // Candidates that arrive before the offer wait for it.
+    if (!sess.pc.remoteDescription) sess.remoteQueue.push(init);
+    else await addRemoteIce(sess, init);
+  }
+
+  async function addRemoteIce(sess, init) {
+    try {
+      await sess.pc.addIceCandidate(init);
+    } catch (e) {
+      if (sess === current) addError(`addIceCandidate(${init.candidate}): ${e.message}`);
+    }
+  }
+
+  function onPcState(sess) {
+    if (sess !== current) return;
+    const pc = sess.pc;
+    api.connectionState = pc.connectionState || pc.iceConnectionState;
+    api.iceConnectionState = pc.iceConnectionState;
+    if (api.connectionState === 'connected' && api.times.connected === null) {
+      api.times.connected = performance.now();
+    }
+    if (api.connectionState === 'failed') addError('peer connection failed');
+    render();
+  }
+
+  // All tracks go into ONE MediaStream shown by the <video>: the first stream the
+  // producer announced, or one we build when its SDP carries no msid.
+  function onTrack(sess, ev) {
+    if (sess !== current) return;
+    const announced = ev.streams[0];
+    for (const s of ev.streams) sess.streamIds.add(s.id);
+    if (!sess.stream) sess.stream = announced || new MediaStream();
+    if (!sess.stream.getTracks().includes(ev.track)) sess.stream.addTrack(ev.track);
+    api.streamCount = sess.streamIds.size;
+    api.trackKinds = sess.stream.getTracks().map((t) => t.kind);
+    if (video.srcObject !== sess.stream) {
+      video.srcObject = sess.stream;
+      watchFirstFrame(sess);
+    }
+    video.play().catch((e) => {
+      if (e.name !== 'AbortError') addError(`video.play(): ${e.message}`);
+    });
+    render();
+  }
+
+  // ---------------------------------------------------------- first frame/stats
+
+  function markFirstFrame(sess, t) {
+    if (sess === current && api.times.firstFrame === null) api.times.firstFrame = t;
+  }
+
+  function watchFirstFrame(sess) {
+    if (!video.requestVideoFrameCallback) return;
+    video.requestVideoFrameCallback((now, meta) => {
+      // presentationTime: when the frame was handed to the compositor.
+      const t = Number.isFinite(meta && meta.presentationTime) ? meta.presentationTime : now;
+      markFirstFrame(sess, Math.min(t, performance.now()));
+      render();
+    });
+  }
+
+  // Fast polling until the first frame is decoded, then once a second.
+  function scheduleStats(sess, ms) {
+    sess.timer = setTimeout(() => pollStats(sess), ms);
+  }
+
+  async function pollStats(sess) {
+    if (sess !== current) return;
+    const t0 = performance.now();
+    try {
+      const report = await sess.pc.getStats();
+      if (sess !== current) return;
+      readStats(sess, report, t0);
+      renderStats();
+    } catch (e) {
+      if (sess === current) addError(`getStats: ${e.message}`);
+    }
+    if (sess === current) scheduleStats(sess, api.times.firstFrame === null ? FAST_POLL_MS : SLOW_POLL_MS);
+  }
+
+  function pickStats(report) {
+    const out = { video: null, audio: null, pair: null };
+    let selectedPairId = null;
+    report.forEach((s) => {
+      const kind = s.kind || s.mediaType;
+      if (s.type === 'inbound-rtp' && kind === 'video') out.video = out.video || s;
+      else if (s.type === 'inbound-rtp' && kind === 'audio') out.audio = out.audio || s;
+      else if (s.type === 'transport' && s.selectedCandidatePairId) selectedPairId = s.selectedCandidatePairId;
+      else if (s.type === 'candidate-pair' && (s.selected || (s.nominated && s.state === 'succeeded'))) {
+        out.pair = out.pair || s;
+      }
+    });
+    if (selectedPairId && report.get(selectedPairId)) out.pair = report.get(selectedPairId);
+    return out;
+  }
+
+  function readStats(sess, report, t0) {
+    const { video: v, audio: a, pair } = pickStats(report);
+    const st = api.stats;
+    const codecOf = (s) => (s && s.codecId && report.get(s.codecId) ? report.get(s.codecId).mimeType : null);
+    if (v) {
+      st.codec = codecOf(v) || st.codec;
+      st.frameWidth = v.frameWidth ?? st.frameWidth;
+      st.frameHeight = v.frameHeight ?? st.frameHeight;
+      st.framesDecoded = v.framesDecoded ?? 0;
+      st.packetsLost = v.packetsLost ?? 0;
+      st.jitterMs = v.jitter != null ? round(v.jitter * 1000) : null;
+      if (v.framesPerSecond != null) st.fps = v.framesPerSecond;
+      if (st.framesDecoded > 0) markFirstFrame(sess, t0);  // decoded before this call
+    }
+    if (a) {
+      st.audioCodec = codecOf(a) || st.audioCodec;
+      st.audioPacketsReceived = a.packetsReceived ?? 0;
+    }
+    if (pair && pair.currentRoundTripTime != null) st.rttMs = round(pair.currentRoundTripTime * 1000);
+    updateRates(sess, v, a, (v || a || {}).timestamp ?? t0);
+  }
+
+  // Bit rates, loss % and (when the browser has no framesPerSecond) fps come from
+  // deltas between two reports at least RATE_MIN_S apart.
+  function updateRates(sess, v, a, ts) {
+    const cur = {
+      ts,
+      bytes: v?.bytesReceived ?? 0, recv: v?.packetsReceived ?? 0, lost: v?.packetsLost ?? 0,
+      frames: v?.framesDecoded ?? 0, aBytes: a?.bytesReceived ?? 0,
+    };
+    const prev = sess.prev;
+    if (!prev) { sess.prev = cur; return; }
+    const dt = (cur.ts - prev.ts) / 1000;
+    if (dt < RATE_MIN_S) return;
+    const st = api.stats;
+    st.kbps = round(((cur.bytes - prev.bytes) * 8) / dt / 1000);
+    if (a) st.audioKbps = round(((cur.aBytes - prev.aBytes) * 8) / dt / 1000);
+    const dLost = Math.max(0, cur.lost - prev.lost);
+    const dTotal = dLost + Math.max(0, cur.recv - prev.recv);
+    st.lossPct = dTotal > 0 ? round((100 * dLost) / dTotal) : 0;
+    if (v && v.framesPerSecond == null) st.fps = round((cur.frames - prev.frames) / dt);
+    sess.prev = cur;
+  }
+
+  function round(x) {
+    return Math.round(x * 10) / 10;
+  }
+
+  // ------------------------------------------------------------------------ UI
+
+  const STAT_ROWS = [
+    ['Codec', (s) => s.codec],
+    ['Resolution', (s) => (s.frameWidth != null ? `${s.frameWidth} × ${s.frameHeight}` : null)],
+    ['Frame rate', (s) => unit(s.fps, 'fps')],
+    ['Video bitrate', (s) => unit(s.kbps, 'kbit/s')],
+    ['Packets lost', (s) => (s.packetsLost != null ? `${s.packetsLost} (${s.lossPct ?? 0} %)` : null)],
+    ['Frames decoded', (s) => s.framesDecoded],
+    ['Jitter', (s) => unit(s.jitterMs, 'ms')],
+    ['Round trip', (s) => unit(s.rttMs, 'ms')],
+    ['Audio codec', (s) => s.audioCodec],
+    ['Audio bitrate', (s) => unit(s.audioKbps, 'kbit/s')],
+    ['Audio packets', (s) => s.audioPacketsReceived],
+    ['Offer after', () => since(api.times.remoteOffer)],
+    ['Connected after', () => since(api.times.connected)],
+    ['First frame after', () => since(api.times.firstFrame)],
+  ];
+
+  function unit(v, u) {
+    return v == null ? null : `${v} ${u}`;
+  }
+
+  function since(t) {
+    const t0 = api.times.startSession;
+    return t == null || t0 == null ? null : `${Math.round(t - t0)} ms`;
+  }
+
+  const statCells = STAT_ROWS.map(([label]) => {
+    const tr = $('stats-body').insertRow();
+    tr.insertCell().textContent = label;
+    return tr.insertCell();
+  });
+
+  function renderStats() {
+    STAT_ROWS.forEach(([, get], i) => {
+      const v = get(api.stats);
+      statCells[i].textContent = v == null ? '–' : String(v);
+    });
+  }
+
+  let producersKey = '';
+
+  // Rebuilt only when something changed, so that a click never lands on a
+  // button that is being replaced.
+  function renderProducers() {
+    const key = JSON.stringify([api.producers, api.producerId]);
+    if (key === producersKey) return;
+    producersKey = key;
+    const ul = $('producers');
+    ul.replaceChildren(...api.producers.map((p) => {
+      const li = document.createElement('li');
+      const name = document.createElement('span');
+      name.className = 'name';
+      name.textContent = (p.meta && p.meta.name) || p.id;
+      name.title = p.id;
+      const btn = document.createElement('button');
+      btn.type = 'button';
+      btn.textContent = p.id === api.producerId ? 'Playing' : 'Play';
+      btn.className = p.id === api.producerId ? 'playing' : '';
+      btn.onclick = () => play(p.id);
+      li.append(name, btn);
+      return li;
+    }));
+    $('no-producers').hidden = api.producers.length > 0;
+  }
+
+  let errorsShown = 0;
+
+  function renderErrors() {
+    const ul = $('errors');
+    for (; errorsShown < api.errors.length; errorsShown++) {
+      const li = document.createElement('li');
+      li.textContent = api.errors[errorsShown];
+      ul.append(li);
+    }
+  }
+
+  const SIGNALLING_LABEL = { connecting: 'connecting', open: 'connected', closed: 'closed' };
+
+  function render() {
+    if (!uiReady) return;
+    $('st-sig').textContent = SIGNALLING_LABEL[api.signalling];
+    $('st-sig').dataset.state = api.signalling;
+    $('st-peer').textContent = api.peerId || '–';
+    $('st-session').textContent = api.sessionId
+      ? `${api.sessionId} (producer ${api.producerId})`
+      : api.producerId ? `starting (producer ${api.producerId})` : 'none';
+    $('st-pc').textContent = api.connectionState;
+    $('st-pc').dataset.state = api.connectionState;
+    $('st-ice').textContent = api.iceConnectionState;
+    $('st-tracks').textContent = api.trackKinds.length
+      ? `${api.trackKinds.join(' + ')} in ${api.streamCount} stream(s)` : '–';
+    const ended = $('ended');
+    ended.hidden = !api.ended;
+    ended.textContent = api.ended ? `Session ended${api.ended.reason ? `: ${api.ended.reason}` : ''}` : '';
+    $('stop').disabled = !current;
+    renderProducers();
+    renderErrors();
+    renderStats();
+  }
+
+  function renderMute() {
+    $('unmute').textContent = video.muted ? 'Unmute' : 'Mute';
+  }
+
+  // -------------------------------------------------------------------- start
+
+  video.muted = true;  // autoplay without a user gesture needs muted media
+  video.onvolumechange = renderMute;
+  $('unmute').onclick = () => {
+    video.muted = !video.muted;
+    if (!video.muted) video.play().catch(() => {});
+  };
+  $('stop').onclick = () => stop();
+  $('ws-url').textContent = WS_URL;
+  renderMute();
+  uiReady = true;
+  connect();
+})();
