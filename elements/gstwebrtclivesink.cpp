@@ -334,7 +334,7 @@ static bool start_signalling(GstWebRTCLiveSink *self) {
   auto urls = p->core->urls();
   std::string list;
   for (auto &u : urls) list += (list.empty() ? "" : " ") + u;
-  GST_ELEMENT_INFO(self, RESOURCE, OPEN_READ_WRITE, ("serving on %s", list.c_str()), (nullptr));
+  GST_ELEMENT_INFO(self, RESOURCE, OPEN_READ_WRITE, ("serving on %s", list.c_str()), ("serving on %s", list.c_str()));
   g_object_notify(G_OBJECT(self), "urls");
   return true;
 }

@@ -77,6 +77,7 @@ struct ConsumerStream {
   GRef<GstPad> tee_pad;
   GstElement *queue = nullptr;
   GstElement *pay = nullptr;
+  GstElement *setter = nullptr;  // capssetter, H.264 only
 };
 
 struct SinkCore::Consumer {
@@ -687,10 +688,51 @@ void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
     gst_bin_add_many(bin_, queue, pay, nullptr);
     gst_element_link(queue, pay);
     GstPad *pay_src = gst_element_get_static_pad(pay, "src");
-    GstPadLinkReturn lr = gst_pad_link(pay_src, cs.webrtc_pad.get());
+    // webrtcbin 1.22 checks the caps it receives against the transceiver's
+    // codec preferences, comparing fmtp strings literally: a stream whose SPS
+    // says 42c015 is refused against an offered 42e01f, although both are
+    // constrained baseline. The m-line is negotiated by now, so the payloader
+    // may produce what it likes and a capssetter restates the offered
+    // profile-level-id (see docs/webrtcbin-notes.md).
+    gst_pad_add_probe(
+        pay_src, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+        [](GstPad *, GstPadProbeInfo *info, gpointer) {
+          GstQuery *q = GST_PAD_PROBE_INFO_QUERY(info);
+          if (GST_QUERY_TYPE(q) == GST_QUERY_ACCEPT_CAPS) {
+            gst_query_set_accept_caps_result(q, TRUE);
+            return GST_PAD_PROBE_HANDLED;
+          }
+          if (GST_QUERY_TYPE(q) == GST_QUERY_CAPS) {
+            GstCaps *filter = nullptr;
+            gst_query_parse_caps(q, &filter);
+            GstCaps *any = gst_caps_from_string("application/x-rtp");
+            GstCaps *result = filter ? gst_caps_intersect(any, filter) : gst_caps_ref(any);
+            gst_query_set_caps_result(q, result);
+            gst_caps_unref(result);
+            gst_caps_unref(any);
+            return GST_PAD_PROBE_HANDLED;
+          }
+          return GST_PAD_PROBE_OK;
+        },
+        nullptr, nullptr);
     gst_object_unref(pay_src);
+    GstElement *last = pay;
+    GstElement *setter = nullptr;
+    if (chosen[i].codec == CodecId::H264 && (setter = make("capssetter"))) {
+      std::string pli = chosen[i].profile_level_id.empty() ? "42e01f" : chosen[i].profile_level_id;
+      GstCaps *set = gst_caps_new_simple("application/x-rtp", "profile-level-id", G_TYPE_STRING, pli.c_str(), nullptr);
+      g_object_set(setter, "caps", set, "join", TRUE, "replace", FALSE, nullptr);
+      gst_caps_unref(set);
+      gst_bin_add(bin_, setter);
+      gst_element_link(pay, setter);
+      last = setter;
+    }
+    GstPad *last_src = gst_element_get_static_pad(last, "src");
+    GstPadLinkReturn lr = gst_pad_link(last_src, cs.webrtc_pad.get());
+    gst_object_unref(last_src);
     cs.queue = queue;
     cs.pay = pay;
+    cs.setter = setter;
     cs.branch = branch;
     if (lr != GST_PAD_LINK_OK) {
       fail_consumer(sid, "could not link the payloader to webrtcbin");
@@ -734,6 +776,7 @@ void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
           nullptr, nullptr);
       gst_object_unref(qsrc);
     }
+    if (setter) gst_element_sync_state_with_parent(setter);
     gst_element_sync_state_with_parent(pay);
     gst_element_sync_state_with_parent(queue);
     GstPad *tee_pad = gst_element_request_pad_simple(branch->tee, "src_%u");
@@ -889,7 +932,7 @@ void SinkCore::teardown(std::shared_ptr<Consumer> consumer, const std::string &r
 void SinkCore::finish_teardown(const std::shared_ptr<Consumer> &c, const std::string &reason) {
   for (auto &cs : c->streams) {
     if (cs.tee_pad && cs.branch) gst_element_release_request_pad(cs.branch->tee, cs.tee_pad.get());
-    for (GstElement *e : {cs.queue, cs.pay}) {
+    for (GstElement *e : {cs.queue, cs.pay, cs.setter}) {
       if (!e) continue;
       gst_element_set_state(e, GST_STATE_NULL);
       gst_bin_remove(bin_, e);

@@ -67,6 +67,10 @@ struct SignallingServer::Impl {
 
   void serve_file(SoupServerMessage *msg, const char *path) {
     const char *method = soup_server_message_get_method(msg);
+    // libsoup calls the plain handler for WebSocket upgrades too; leave
+    // those to on_websocket.
+    if (soup_message_headers_header_contains(soup_server_message_get_request_headers(msg), "Upgrade", "websocket"))
+      return;
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
       soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
       return;

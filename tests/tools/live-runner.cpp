@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// Test helper: runs a gst-launch style pipeline and reports what a test
+// needs as JSON lines on stdout: the URLs served, bus errors, warnings,
+// element messages, EOS. Commands on stdin: "encoders" (counts encoder
+// elements inside every webrtclivesink), "stats", "quit".
+#include <gio/gio.h>
+#include <gst/gst.h>
+#include <json-glib/json-glib.h>
+
+#include <cstdio>
+#include <string>
+
+namespace {
+
+GstElement *pipeline = nullptr;
+GMainLoop *loop = nullptr;
+
+void emit(JsonBuilder *b) {
+  JsonNode *root = json_builder_get_root(b);
+  gchar *s = json_to_string(root, FALSE);
+  printf("%s\n", s);
+  fflush(stdout);
+  g_free(s);
+  json_node_unref(root);
+  g_object_unref(b);
+}
+
+JsonBuilder *begin(const char *event) {
+  JsonBuilder *b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "event");
+  json_builder_add_string_value(b, event);
+  return b;
+}
+
+void member(JsonBuilder *b, const char *k, const char *v) {
+  json_builder_set_member_name(b, k);
+  json_builder_add_string_value(b, v ? v : "");
+}
+
+void finish(JsonBuilder *b) {
+  json_builder_end_object(b);
+  emit(b);
+}
+
+GstElement *find_sink() {
+  GstIterator *it = gst_bin_iterate_recurse(GST_BIN(pipeline));
+  GValue v = G_VALUE_INIT;
+  GstElement *found = nullptr;
+  while (gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
+    GstElement *e = GST_ELEMENT(g_value_get_object(&v));
+    GstElementFactory *f = gst_element_get_factory(e);
+    if (f && g_str_equal(GST_OBJECT_NAME(f), "webrtclivesink")) found = GST_ELEMENT(gst_object_ref(e));
+    g_value_reset(&v);
+    if (found) break;
+  }
+  g_value_unset(&v);
+  gst_iterator_free(it);
+  return found;
+}
+
+void report_urls() {
+  GstElement *sink = find_sink();
+  if (!sink) return;
+  gchar **urls = nullptr;
+  g_object_get(sink, "urls", &urls, nullptr);
+  JsonBuilder *b = begin("urls");
+  json_builder_set_member_name(b, "urls");
+  json_builder_begin_array(b);
+  for (gchar **u = urls; u && *u; u++) json_builder_add_string_value(b, *u);
+  json_builder_end_array(b);
+  finish(b);
+  g_strfreev(urls);
+  gst_object_unref(sink);
+}
+
+void count_encoders() {
+  GstElement *sink = find_sink();
+  int count = 0;
+  if (sink) {
+    GstIterator *it = gst_bin_iterate_recurse(GST_BIN(sink));
+    GValue v = G_VALUE_INIT;
+    while (gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
+      GstElement *e = GST_ELEMENT(g_value_get_object(&v));
+      GstElementFactory *f = gst_element_get_factory(e);
+      const gchar *klass = f ? gst_element_factory_get_metadata(f, GST_ELEMENT_METADATA_KLASS) : nullptr;
+      // Media encoders only: webrtcbin holds DTLS/SRTP "encoders" too.
+      if (klass && (strstr(klass, "Encoder/Video") || strstr(klass, "Encoder/Audio"))) count++;
+      g_value_reset(&v);
+    }
+    g_value_unset(&v);
+    gst_iterator_free(it);
+    gst_object_unref(sink);
+  }
+  JsonBuilder *b = begin("encoders");
+  json_builder_set_member_name(b, "count");
+  json_builder_add_int_value(b, count);
+  finish(b);
+}
+
+void report_stats() {
+  GstElement *sink = find_sink();
+  if (!sink) return;
+  GstStructure *s = nullptr;
+  g_object_get(sink, "stats", &s, nullptr);
+  gchar *str = gst_structure_to_string(s);
+  JsonBuilder *b = begin("stats");
+  member(b, "stats", str);
+  finish(b);
+  g_free(str);
+  gst_structure_free(s);
+  gst_object_unref(sink);
+}
+
+gboolean on_bus(GstBus *, GstMessage *msg, gpointer) {
+  const char *src = GST_MESSAGE_SRC(msg) ? GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)) : "";
+  switch (GST_MESSAGE_TYPE(msg)) {
+    case GST_MESSAGE_ERROR:
+    case GST_MESSAGE_WARNING:
+    case GST_MESSAGE_INFO: {
+      GError *err = nullptr;
+      gchar *dbg = nullptr;
+      if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR)
+        gst_message_parse_error(msg, &err, &dbg);
+      else if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_WARNING)
+        gst_message_parse_warning(msg, &err, &dbg);
+      else
+        gst_message_parse_info(msg, &err, &dbg);
+      JsonBuilder *b = begin(GST_MESSAGE_TYPE_NAME(msg));
+      member(b, "src", src);
+      member(b, "message", err ? err->message : "");
+      member(b, "debug", dbg);
+      finish(b);
+      if (err) g_error_free(err);
+      g_free(dbg);
+      break;
+    }
+    case GST_MESSAGE_ELEMENT: {
+      const GstStructure *s = gst_message_get_structure(msg);
+      if (!s || !g_str_has_prefix(gst_structure_get_name(s), "webrtclive")) break;
+      gchar *str = gst_structure_to_string(s);
+      JsonBuilder *b = begin(gst_structure_get_name(s));
+      member(b, "src", src);
+      member(b, "structure", str);
+      for (const char *k : {"peer-id", "session-id", "reason"})
+        if (const char *v = gst_structure_get_string(s, k)) member(b, k, v);
+      finish(b);
+      g_free(str);
+      break;
+    }
+    case GST_MESSAGE_EOS:
+      finish(begin("eos"));
+      break;
+    case GST_MESSAGE_STATE_CHANGED:
+      if (GST_MESSAGE_SRC(msg) == GST_OBJECT(pipeline)) {
+        GstState old_s, new_s;
+        gst_message_parse_state_changed(msg, &old_s, &new_s, nullptr);
+        JsonBuilder *b = begin("state");
+        member(b, "state", gst_element_state_get_name(new_s));
+        finish(b);
+      }
+      break;
+    default:
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean on_stdin(GIOChannel *ch, GIOCondition cond, gpointer) {
+  gchar *line = nullptr;
+  gsize len = 0;
+  GIOStatus st = g_io_channel_read_line(ch, &line, &len, nullptr, nullptr);
+  if (st == G_IO_STATUS_EOF || (cond & G_IO_HUP)) {
+    g_main_loop_quit(loop);
+    return G_SOURCE_REMOVE;
+  }
+  if (!line) return G_SOURCE_CONTINUE;
+  g_strstrip(line);
+  if (g_str_equal(line, "encoders")) count_encoders();
+  else if (g_str_equal(line, "stats")) report_stats();
+  else if (g_str_equal(line, "urls")) report_urls();
+  else if (g_str_equal(line, "quit")) g_main_loop_quit(loop);
+  g_free(line);
+  return G_SOURCE_CONTINUE;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  gst_init(&argc, &argv);
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s PIPELINE-DESCRIPTION...\n", argv[0]);
+    return 2;
+  }
+  GError *err = nullptr;
+  pipeline = gst_parse_launchv(const_cast<const gchar **>(argv + 1), &err);
+  if (!pipeline) {
+    JsonBuilder *b = begin("parse-error");
+    member(b, "message", err ? err->message : "?");
+    finish(b);
+    return 1;
+  }
+  loop = g_main_loop_new(nullptr, FALSE);
+  GstBus *bus = gst_element_get_bus(pipeline);
+  gst_bus_add_watch(bus, on_bus, nullptr);
+  GIOChannel *in = g_io_channel_unix_new(0);
+  g_io_add_watch(in, static_cast<GIOCondition>(G_IO_IN | G_IO_HUP), on_stdin, nullptr);
+  GstStateChangeReturn r = gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  // Flush bus messages posted during the state change first.
+  while (g_main_context_iteration(nullptr, FALSE)) {}
+  if (r == GST_STATE_CHANGE_FAILURE) {
+    finish(begin("start-failed"));
+  } else {
+    report_urls();
+    finish(begin("started"));
+  }
+  g_main_loop_run(loop);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  finish(begin("stopped"));
+  gst_object_unref(bus);
+  gst_object_unref(pipeline);
+  return 0;
+}
