@@ -75,6 +75,7 @@ struct ConsumerStream {
   GRef<GstPad> webrtc_pad;
   std::shared_ptr<SinkCore::Branch> branch;
   GRef<GstPad> tee_pad;
+  GstPad *ghost = nullptr;  // the consumer bin's sink pad for this stream
   GstElement *queue = nullptr;
   GstElement *pay = nullptr;
   GstElement *setter = nullptr;  // capssetter, H.264 only
@@ -84,6 +85,7 @@ struct SinkCore::Consumer {
   enum class State { Offering, Answered, Connected };
   std::string sid;
   std::string peer;
+  GRef<GstElement> bin;        // everything of this consumer lives in here
   GRef<GstElement> webrtcbin;
   std::vector<ConsumerStream> streams;
   State state = State::Offering;
@@ -536,8 +538,11 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
     std::lock_guard lock(mutex_);
     consumers_[sid] = consumer;
   }
-  gst_bin_add(bin_, webrtc);
-  gst_element_sync_state_with_parent(webrtc);
+  GstElement *cbin = gst_bin_new(("consumer-" + short_id(sid)).c_str());
+  consumer->bin = GRef<GstElement>::ref(cbin);
+  gst_bin_add(GST_BIN(cbin), webrtc);
+  gst_bin_add(bin_, cbin);
+  gst_element_sync_state_with_parent(cbin);
   GST_INFO_OBJECT(element_, "consumer %s (session %s): offering %zu stream(s)", peer.c_str(), sid.c_str(),
                   consumer->streams.size());
   if (hooks_.consumer_added) hooks_.consumer_added(peer, sid, webrtc);
@@ -606,6 +611,63 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
       make_ctx(), destroy_heap<CallbackCtx>);
   g_signal_emit_by_name(webrtc, "create-offer", nullptr, promise);
   gst_promise_unref(promise);
+}
+
+// The one door from the shared stream into a consumer's bin. Whatever goes
+// wrong behind it (a refused caps event, a payloader error, a flushing
+// webrtcbin) is reported once, ends that consumer, and is answered with OK:
+// a tee returns a branch's fatal flow to the shared encoder and would stop
+// every other consumer with it.
+GstPad *SinkCore::make_isolating_pad(GstElement *consumer_bin, GstPad *target, const std::string &sid,
+                                     unsigned mline) {
+  struct IsoCtx {
+    std::weak_ptr<SinkCore> core;
+    std::string sid;
+    std::atomic<bool> reported{false};
+    void report(const std::string &what) {
+      if (reported.exchange(true)) return;
+      auto c = core.lock();
+      if (!c) return;
+      SinkCore *self = c.get();
+      std::string id = sid;
+      c->post([self, id, what] { self->fail_consumer(id, what); });
+    }
+  };
+  std::string name = "sink_" + std::to_string(mline);
+  GstPad *ghost = gst_ghost_pad_new(name.c_str(), target);
+  auto *ctx = new IsoCtx{weak_from_this(), sid};
+  // Owned by the pad (object data); element_private is the fast path.
+  g_object_set_data_full(G_OBJECT(ghost), "webrtclive-isolation", ctx, destroy_heap<IsoCtx>);
+  gst_pad_set_element_private(ghost, ctx);
+  gst_pad_set_chain_function(
+      ghost,
+      [](GstPad *pad, GstObject *parent, GstBuffer *buf) -> GstFlowReturn {
+        GstFlowReturn ret = gst_proxy_pad_chain_default(pad, parent, buf);
+        if (ret < GST_FLOW_OK && ret != GST_FLOW_FLUSHING)
+          static_cast<IsoCtx *>(gst_pad_get_element_private(pad))
+              ->report(std::string("its stream failed: ") + gst_flow_get_name(ret));
+        return GST_FLOW_OK;
+      });
+  gst_pad_set_chain_list_function(ghost, [](GstPad *pad, GstObject *parent, GstBufferList *list) -> GstFlowReturn {
+    GstFlowReturn ret = gst_proxy_pad_chain_list_default(pad, parent, list);
+    if (ret < GST_FLOW_OK && ret != GST_FLOW_FLUSHING)
+      static_cast<IsoCtx *>(gst_pad_get_element_private(pad))
+          ->report(std::string("its stream failed: ") + gst_flow_get_name(ret));
+    return GST_FLOW_OK;
+  });
+  gst_pad_set_event_function(ghost, [](GstPad *pad, GstObject *parent, GstEvent *event) -> gboolean {
+    bool sticky = GST_EVENT_IS_STICKY(event);
+    const char *type = GST_EVENT_TYPE_NAME(event);
+    gboolean ok = gst_pad_event_default(pad, parent, event);
+    if (!ok && sticky && GST_PAD_IS_ACTIVE(pad)) {
+      static_cast<IsoCtx *>(gst_pad_get_element_private(pad))->report(std::string("it refused the ") + type + " event");
+      return TRUE;
+    }
+    return ok || sticky;
+  });
+  gst_pad_set_active(ghost, TRUE);
+  gst_element_add_pad(consumer_bin, ghost);
+  return ghost;
 }
 
 void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
@@ -685,7 +747,8 @@ void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
       g_object_set(pay, "config-interval", -1, "aggregate-mode", 1 /* zero-latency */, nullptr);
     if (chosen[i].codec == CodecId::VP8 || chosen[i].codec == CodecId::VP9)
       gst_util_set_object_arg(G_OBJECT(pay), "picture-id-mode", "15-bit");
-    gst_bin_add_many(bin_, queue, pay, nullptr);
+    GstBin *cbin = GST_BIN(c->bin.get());
+    gst_bin_add_many(cbin, queue, pay, nullptr);
     gst_element_link(queue, pay);
     GstPad *pay_src = gst_element_get_static_pad(pay, "src");
     // webrtcbin 1.22 checks the caps it receives against the transceiver's
@@ -723,7 +786,7 @@ void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
       GstCaps *set = gst_caps_new_simple("application/x-rtp", "profile-level-id", G_TYPE_STRING, pli.c_str(), nullptr);
       g_object_set(setter, "caps", set, "join", TRUE, "replace", FALSE, nullptr);
       gst_caps_unref(set);
-      gst_bin_add(bin_, setter);
+      gst_bin_add(cbin, setter);
       gst_element_link(pay, setter);
       last = setter;
     }
@@ -779,10 +842,11 @@ void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
     if (setter) gst_element_sync_state_with_parent(setter);
     gst_element_sync_state_with_parent(pay);
     gst_element_sync_state_with_parent(queue);
+    cs.ghost = make_isolating_pad(c->bin.get(), qsink, sid, cs.mline);
+    gst_object_unref(qsink);
     GstPad *tee_pad = gst_element_request_pad_simple(branch->tee, "src_%u");
     cs.tee_pad = GRef<GstPad>::adopt(tee_pad);
-    gst_pad_link(tee_pad, qsink);
-    gst_object_unref(qsink);
+    gst_pad_link(tee_pad, cs.ghost);
     branch->consumers++;
     GST_INFO_OBJECT(element_, "consumer %s: m-line %u gets %s%s", c->peer.c_str(), cs.mline, info.name,
                     chosen[i].passthrough ? " (as it is)" : "");
@@ -909,7 +973,7 @@ void SinkCore::teardown(std::shared_ptr<Consumer> consumer, const std::string &r
       void (*finish)(const std::shared_ptr<Pending> &);
       std::atomic<bool> done{false};
     };
-    auto *idle = new Idle{pending, gst_element_get_static_pad(cs.queue, "sink"), finish_one};
+    auto *idle = new Idle{pending, GST_PAD(gst_object_ref(cs.ghost)), finish_one};
     gst_pad_add_probe(
         cs.tee_pad.get(), GST_PAD_PROBE_TYPE_IDLE,
         [](GstPad *pad, GstPadProbeInfo *, gpointer data) {
@@ -932,15 +996,10 @@ void SinkCore::teardown(std::shared_ptr<Consumer> consumer, const std::string &r
 void SinkCore::finish_teardown(const std::shared_ptr<Consumer> &c, const std::string &reason) {
   for (auto &cs : c->streams) {
     if (cs.tee_pad && cs.branch) gst_element_release_request_pad(cs.branch->tee, cs.tee_pad.get());
-    for (GstElement *e : {cs.queue, cs.pay, cs.setter}) {
-      if (!e) continue;
-      gst_element_set_state(e, GST_STATE_NULL);
-      gst_bin_remove(bin_, e);
-    }
   }
   GstElement *w = c->webrtcbin.get();
-  gst_element_set_state(w, GST_STATE_NULL);
-  gst_bin_remove(bin_, w);
+  gst_element_set_state(c->bin.get(), GST_STATE_NULL);
+  gst_bin_remove(bin_, c->bin.get());
   // GstBin drops the SINK flag with its last sink child; this bin is a sink
   // whether or not consumers exist.
   GST_OBJECT_FLAG_SET(element_, GST_ELEMENT_FLAG_SINK);
@@ -955,8 +1014,8 @@ bool SinkCore::handle_child_error(GstMessage *msg) {
   {
     std::lock_guard lock(mutex_);
     for (auto &[id, c] : consumers_) {
-      if (GST_MESSAGE_SRC(msg) == GST_OBJECT(c->webrtcbin.get()) ||
-          gst_object_has_as_ancestor(GST_MESSAGE_SRC(msg), GST_OBJECT(c->webrtcbin.get()))) {
+      if (GST_MESSAGE_SRC(msg) == GST_OBJECT(c->bin.get()) ||
+          gst_object_has_as_ancestor(GST_MESSAGE_SRC(msg), GST_OBJECT(c->bin.get()))) {
         sid = id;
         break;
       }
