@@ -51,9 +51,12 @@ guint signals[N_SIGNALS];
 
 GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE(
     "video_%u", GST_PAD_SINK, GST_PAD_REQUEST,
-    GST_STATIC_CAPS("video/x-raw; video/x-h264; video/x-vp8; video/x-vp9"));
+    // Raw formats the encoders take without conversion come first, so that
+    // upstream picks one of them rather than its own first choice.
+    GST_STATIC_CAPS("video/x-raw, format=(string){ I420, NV12 }; video/x-raw; video/x-h264; video/x-vp8; video/x-vp9"));
 GstStaticPadTemplate audio_template =
-    GST_STATIC_PAD_TEMPLATE("audio_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS("audio/x-raw; audio/x-opus"));
+    GST_STATIC_PAD_TEMPLATE("audio_%u", GST_PAD_SINK, GST_PAD_REQUEST,
+                            GST_STATIC_CAPS("audio/x-raw, format=(string)S16LE, rate=(int)48000; audio/x-raw; audio/x-opus"));
 
 // Properties that only matter when the server starts are plain members;
 // everything the core reads while running goes through SinkCore settings.

@@ -245,6 +245,31 @@ GstPad *SinkCore::add_input(GstPadTemplate *templ, MediaKind kind, const char *n
         return core->on_input_probe(*in, pad, info);
       },
       ctx, destroy_heap<ProbeCtx>);
+  // Caps this element cannot send are refused at the caps event, with a
+  // sentence that names them (on_input_probe). For that, upstream must get
+  // that far: when what it proposes matches nothing in the template, the caps
+  // query answers with its own proposal instead of "nothing" (after which
+  // upstream would fail alone with a bare not-negotiated).
+  gst_pad_add_probe(
+      ghost, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+      [](GstPad *pad, GstPadProbeInfo *info, gpointer) {
+        GstQuery *q = GST_PAD_PROBE_INFO_QUERY(info);
+        if (GST_QUERY_TYPE(q) == GST_QUERY_ACCEPT_CAPS) {
+          gst_query_set_accept_caps_result(q, TRUE);
+          return GST_PAD_PROBE_HANDLED;
+        }
+        if (GST_QUERY_TYPE(q) != GST_QUERY_CAPS) return GST_PAD_PROBE_OK;
+        GstCaps *filter = nullptr;
+        gst_query_parse_caps(q, &filter);
+        if (!filter) return GST_PAD_PROBE_OK;
+        GstCaps *templ = gst_pad_get_pad_template_caps(pad);
+        bool matches = gst_caps_can_intersect(templ, filter);
+        gst_caps_unref(templ);
+        if (matches) return GST_PAD_PROBE_OK;
+        gst_query_set_caps_result(q, filter);
+        return GST_PAD_PROBE_HANDLED;
+      },
+      nullptr, nullptr);
   std::lock_guard lock(mutex_);
   inputs_.push_back(input);
   return ghost;
@@ -664,6 +689,15 @@ GstPad *SinkCore::make_isolating_pad(GstElement *consumer_bin, GstPad *target, c
       return TRUE;
     }
     return ok || sticky;
+  });
+  // Serialized queries wait in the queue until everything before them left
+  // it; a consumer whose webrtcbin holds its data (no DTLS yet) would hold
+  // the query, and the tee, which asks every branch, and the shared encoder
+  // with it. Each new consumer makes the encoder re-negotiate and ask for
+  // allocation, so answer those here: a payloader needs no pool from us.
+  gst_pad_set_query_function(ghost, [](GstPad *pad, GstObject *parent, GstQuery *query) -> gboolean {
+    if (GST_QUERY_IS_SERIALIZED(query)) return GST_QUERY_TYPE(query) == GST_QUERY_ALLOCATION;
+    return gst_pad_query_default(pad, parent, query);
   });
   gst_pad_set_active(ghost, TRUE);
   gst_element_add_pad(consumer_bin, ghost);
