@@ -380,7 +380,13 @@ const char *const kServerTypes[] = {"welcome",        "peerStatusChanged", "list
                                     "startSession",   "peer",              "endSession", "error"};
 }  // namespace
 
-const char *type_name(const ClientMessage &msg) { return kClientTypes[msg.index()]; }
-const char *type_name(const ServerMessage &msg) { return kServerTypes[msg.index()]; }
+const char *type_name(const ClientMessage &msg) {
+  if (auto *e = std::get_if<EndSession>(&msg); e && e->v1_1) return "endSessionV1_1";
+  return kClientTypes[msg.index()];
+}
+const char *type_name(const ServerMessage &msg) {
+  if (auto *e = std::get_if<EndSession>(&msg); e && e->v1_1) return "endSessionV1_1";
+  return kServerTypes[msg.index()];
+}
 
 }  // namespace webrtclive::protocol
