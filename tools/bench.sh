@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Runs a benchmark on this machine: installs what is missing, builds if
+# needed, then runs the benchmark inside a private network namespace with
+# only loopback (no packet leaves the machine), as tools/run-tests.sh does.
+#
+#   tools/bench.sh join-latency   join → first frame in Chromium
+#                                 (bench/join-latency.mjs; writes
+#                                 bench/results/ and docs/benchmarks.md)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD_DIR:-$ROOT/build}
+
+usage() {
+  echo "usage: tools/bench.sh join-latency" >&2
+  exit 2
+}
+
+if [[ "${1:-}" == "--in-netns" ]]; then
+  # Second stage, inside the namespace: bring up loopback and run the bench.
+  ip link set lo up
+  export WEBRTCLIVE_BUILD_DIR="$BUILD"
+  exec node "$2"
+fi
+
+[[ $# -eq 1 ]] || usage
+case "$1" in
+  join-latency) SCRIPT="$ROOT/bench/join-latency.mjs" ;;
+  -h|--help) usage ;;
+  *) echo "unknown benchmark: $1" >&2; usage ;;
+esac
+
+"$ROOT/tools/install-deps.sh" --tests
+# npm ci wipes node_modules; only do it when the installed tree is missing or
+# older than the lock file, so a test run using it at the same time survives.
+E2E="$ROOT/tests/e2e"
+if [[ ! -d "$E2E/node_modules/playwright-core" || "$E2E/package-lock.json" -nt "$E2E/node_modules/.package-lock.json" ]]; then
+  (cd "$E2E" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if [[ ! -f "$BUILD/build.ninja" ]]; then meson setup "$BUILD" "$ROOT"; fi
+ninja -C "$BUILD"
+
+# Root can make a network namespace directly; others map themselves to root
+# inside a user namespace first.
+UNSHARE=(unshare -n)
+[[ $(id -u) -ne 0 ]] && UNSHARE=(unshare -r -n)
+exec "${UNSHARE[@]}" -- "$0" --in-netns "$SCRIPT"

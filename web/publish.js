@@ -1,0 +1,606 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// gst-webrtc-live browser publisher: a producer for the gst-webrtc-signalling-server
+// JSON protocol (the project's signalling-protocol doc). The browser captures its
+// camera and microphone and registers as ["listener","producer"]; each consumer
+// (webrtclivesrc, another browser...) that starts a session gets its own
+// RTCPeerConnection fed by the same local stream. The browser makes the offer,
+// or answers when the consumer put one in startSession. No dependencies, no build step.
+//
+// Test hooks: everything the page knows is mirrored in `window.webrtclivePublish`.
+'use strict';
+
+(() => {
+  const params = new URLSearchParams(location.search);
+  const WS_URL = params.get('ws') ||
+    (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws';
+  const RECONNECT_MS = 1000;   // plus up to 1 s of random jitter
+  const STATS_MS = 1000;       // getStats cadence
+  const RATE_MIN_S = 0.25;     // shortest interval over which rates are computed
+  const DEFAULT_NAME = 'browser camera';
+  const CODECS = ['vp8', 'vp9', 'h264', 'av1'];
+
+  const $ = (id) => document.getElementById(id);
+  const preview = $('preview');
+  let uiReady = false;  // render() only once every piece of UI state below exists
+
+  const api = window.webrtclivePublish = {
+    signalling: 'connecting',
+    peerId: null,
+    registered: false,   // our own peerStatusChanged echo with the producer role was received
+    name: params.get('name') || DEFAULT_NAME,
+    capturing: false,    // a local stream exists
+    trackKinds: [],
+    sessions: {},        // sessionId -> {peerId, connectionState, framesSent, bytesSent, ...}
+    errors: [],
+    start: () => start(),
+    stop: () => stop(),
+  };
+
+  function addError(text) {
+    api.errors.push(String(text));
+    console.warn('webrtclivePublish:', text);
+    render();
+  }
+
+  const ICE_SERVERS = parseIceServers();
+  const MEDIA = parseMedia();
+  const CODEC = parseCodec();
+
+  function parseIceServers() {
+    if (!params.has('ice')) return [];  // never a public STUN server by default
+    try {
+      const v = JSON.parse(params.get('ice'));
+      return Array.isArray(v) ? v : (v.iceServers || [v]);
+    } catch (e) {
+      addError(`ignoring ice= parameter: ${e.message}`);
+      return [];
+    }
+  }
+
+  function dimension(key, fallback) {
+    if (!params.has(key)) return fallback;
+    const n = Number(params.get(key));
+    if (Number.isInteger(n) && n > 0) return n;
+    addError(`ignoring ${key}=${params.get(key)}: not a positive integer`);
+    return fallback;
+  }
+
+  function parseMedia() {
+    const width = dimension('width', 640);
+    const height = dimension('height', 480);
+    return {
+      video: params.get('video') === '0' ? false : { width, height, frameRate: 30 },
+      audio: params.get('audio') !== '0',
+    };
+  }
+
+  function parseCodec() {
+    if (!params.has('codec')) return null;
+    const c = params.get('codec').toLowerCase();
+    if (CODECS.includes(c)) return c;
+    addError(`ignoring codec=${params.get('codec')}: expected one of ${CODECS.join(', ')}`);
+    return null;
+  }
+
+  // ---------------------------------------------------------------- local media
+
+  let stream = null;        // the local MediaStream, shared by every session
+  let starting = null;      // token of the pending getUserMedia, if any
+
+  async function start() {
+    if (stream || starting) return;
+    if (!MEDIA.video && !MEDIA.audio) {
+      addError('nothing to capture: both video=0 and audio=0');
+      return;
+    }
+    const token = starting = {};
+    render();
+    let s;
+    try {
+      s = await navigator.mediaDevices.getUserMedia(MEDIA);
+    } catch (e) {
+      if (starting === token) {
+        starting = null;
+        addError(`getUserMedia: ${e.name || 'Error'}: ${e.message || e}`);
+      }
+      return;
+    } finally {
+      render();
+    }
+    if (starting !== token) {  // Stop was pressed while the browser was asking
+      s.getTracks().forEach((t) => t.stop());
+      return;
+    }
+    starting = null;
+    stream = s;
+    for (const t of s.getTracks()) t.onended = () => onTrackEnded(t);
+    preview.srcObject = s;
+    preview.play().catch((e) => {
+      if (e.name !== 'AbortError') addError(`preview: ${e.message}`);
+    });
+    api.capturing = true;
+    api.trackKinds = s.getTracks().map((t) => t.kind);
+    register();
+    render();
+  }
+
+  // The device went away (unplugged, permission revoked): nothing left to send.
+  function onTrackEnded(track) {
+    if (!stream || !stream.getTracks().includes(track)) return;
+    addError(`${track.kind} track ended (${track.label || 'device'})`);
+    stop();
+  }
+
+  function stop() {
+    const wasProducing = !!stream;
+    starting = null;
+    for (const sess of sessions.values()) {
+      send({ type: 'endSession', sessionId: sess.sessionId }, true);
+      closeSession(sess);
+    }
+    if (stream) {
+      for (const t of stream.getTracks()) {
+        t.onended = null;
+        t.stop();
+      }
+      stream = null;
+      preview.srcObject = null;
+    }
+    api.capturing = false;
+    api.trackKinds = [];
+    if (wasProducing) register();  // roles ["listener"]: no longer a producer
+    render();
+  }
+
+  // ---------------------------------------------------------------- signalling
+
+  let ws = null;
+  let welcomed = false;           // the current socket got its `welcome`
+  let inbox = Promise.resolve();  // serial chain of incoming-message handlers
+
+  function connect() {
+    let sock;
+    try {
+      sock = new WebSocket(WS_URL);
+    } catch (e) {
+      api.signalling = 'closed';
+      addError(`bad signalling URL ${WS_URL}: ${e.message}`);
+      return;
+    }
+    ws = sock;
+    welcomed = false;
+    api.signalling = 'connecting';
+    sock.onopen = () => { if (ws === sock) { api.signalling = 'open'; render(); } };
+    sock.onmessage = (ev) => enqueue(sock, ev.data);
+    sock.onclose = () => onSocketClosed(sock);
+    render();
+  }
+
+  function onSocketClosed(sock) {
+    if (ws !== sock) return;
+    ws = null;
+    welcomed = false;
+    api.signalling = 'closed';
+    api.peerId = null;
+    api.registered = false;
+    // The server ends every session of a peer whose socket closes.
+    for (const sess of sessions.values()) closeSession(sess);
+    setTimeout(connect, RECONNECT_MS + Math.random() * 1000);
+    render();
+  }
+
+  function send(msg, quiet = false) {
+    if (!ws || ws.readyState !== WebSocket.OPEN) {
+      if (!quiet) addError(`cannot send ${msg.type}: signalling is not connected`);
+      return false;
+    }
+    ws.send(JSON.stringify(msg));
+    return true;
+  }
+
+  // Our roles follow the local stream: a producer only while there is something
+  // to send. Always a listener, to hear the echo of our own status.
+  function register() {
+    if (!welcomed) return;  // done on `welcome`
+    const roles = stream ? ['listener', 'producer'] : ['listener'];
+    send({ type: 'setPeerStatus', roles, meta: { name: api.name } }, true);
+  }
+
+  // Incoming messages are handled strictly one after another. Handlers await
+  // setRemoteDescription / createOffer, and Chromium rejects an addIceCandidate
+  // that runs while setRemoteDescription is still pending; a promise chain makes
+  // every candidate wait for the description that came before it.
+  function enqueue(sock, data) {
+    inbox = inbox
+      .then(() => {
+        if (sock !== ws) return undefined;  // a message from a socket we dropped
+        let msg;
+        try {
+          msg = JSON.parse(data);
+        } catch (e) {
+          addError(`invalid JSON from server: ${e.message}`);
+          return undefined;
+        }
+        return handle(msg);
+      })
+      .catch((e) => addError(`while handling a message: ${e.message || e}`))
+      .then(render);
+  }
+
+  async function handle(msg) {
+    switch (msg.type) {
+      case 'welcome':
+        api.peerId = msg.peerId;
+        welcomed = true;
+        register();
+        break;
+      case 'peerStatusChanged':
+        if (msg.peerId === api.peerId) api.registered = (msg.roles || []).includes('producer');
+        break;
+      case 'startSession':
+        await onStartSession(msg);
+        break;
+      case 'peer':
+        await onPeer(msg);
+        break;
+      case 'endSession':
+      case 'endSessionV1_1': {
+        const sess = sessions.get(msg.sessionId);
+        if (sess) closeSession(sess);
+        break;
+      }
+      case 'error':
+        addError(msg.details || 'unknown error from server');
+        break;
+      default:
+        console.debug('webrtclivePublish: ignoring message', msg);
+    }
+  }
+
+  // ------------------------------------------------------------------ sessions
+
+  const sessions = new Map();  // sessionId -> {sessionId, peerId, pc, remoteQueue, prev}
+
+  async function onStartSession(msg) {
+    const { sessionId, peerId } = msg;
+    if (!sessionId || sessions.has(sessionId)) return;
+    if (!stream) {
+      // Stop raced the consumer's request: refuse the session.
+      send({ type: 'endSession', sessionId }, true);
+      return;
+    }
+    let pc;
+    try {
+      pc = new RTCPeerConnection({ iceServers: ICE_SERVERS, bundlePolicy: 'max-bundle' });
+    } catch (e) {
+      addError(`RTCPeerConnection: ${e.message}`);
+      send({ type: 'endSession', sessionId }, true);
+      return;
+    }
+    const sess = { sessionId, peerId, pc, remoteQueue: [], prev: null };
+    sessions.set(sessionId, sess);
+    api.sessions[sessionId] = {
+      peerId, connectionState: pc.connectionState || 'new', framesSent: 0, bytesSent: 0,
+      videoKbps: null, fps: null, audioKbps: null, codec: null,
+    };
+    wirePeerConnection(sess);
+    render();
+    try {
+      if (typeof msg.offer === 'string' && msg.offer) await answerOffer(sess, msg.offer);
+      else await makeOffer(sess);
+    } catch (e) {
+      if (!isLive(sess)) return;
+      addError(`session ${short(sessionId)}: negotiation failed: ${e.message || e}`);
+      send({ type: 'endSession', sessionId }, true);
+      closeSession(sess);
+    }
+  }
+
+  function isLive(sess) {
+    return sessions.get(sess.sessionId) === sess;
+  }
+
+  // addTrack with the stream: all tracks share one msid, so the consumer sees
+  // one stream with audio and video in it.
+  function addLocalTracks(sess) {
+    for (const track of stream.getTracks()) sess.pc.addTrack(track, stream);
+    for (const tr of sess.pc.getTransceivers()) {
+      if (!tr.sender.track) continue;
+      tr.direction = 'sendonly';  // we never receive anything
+      if (tr.sender.track.kind === 'video') preferCodec(tr);
+    }
+  }
+
+  // Puts the codec of `codec=` first in the video transceiver's preferences.
+  function preferCodec(transceiver) {
+    if (!CODEC || !transceiver.setCodecPreferences || !window.RTCRtpSender?.getCapabilities) return;
+    const caps = RTCRtpSender.getCapabilities('video');
+    const codecs = caps ? caps.codecs : [];
+    const mime = `video/${CODEC}`;
+    const wanted = codecs.filter((c) => c.mimeType.toLowerCase() === mime);
+    if (!wanted.length) {
+      addError(`codec=${CODEC}: this browser cannot send ${CODEC.toUpperCase()}`);
+      return;
+    }
+    // H.264: packetization-mode=1 and the Baseline family first, which every
+    // decoder takes. Array.sort is stable: the browser's order otherwise.
+    const rank = (c) => {
+      const f = c.sdpFmtpLine || '';
+      return (/packetization-mode=1/.test(f) ? 0 : 2) + (/profile-level-id=42/i.test(f) ? 0 : 1);
+    };
+    if (CODEC === 'h264') wanted.sort((a, b) => rank(a) - rank(b));
+    const rest = codecs.filter((c) => c.mimeType.toLowerCase() !== mime);
+    try {
+      transceiver.setCodecPreferences([...wanted, ...rest]);
+    } catch (e) {
+      addError(`setCodecPreferences(${CODEC}): ${e.message}`);
+    }
+  }
+
+  async function makeOffer(sess) {
+    addLocalTracks(sess);
+    const offer = await sess.pc.createOffer();
+    if (!isLive(sess)) return;
+    await sess.pc.setLocalDescription(offer);
+    if (!isLive(sess)) return;
+    send({ type: 'peer', sessionId: sess.sessionId, sdp: { type: 'offer', sdp: sess.pc.localDescription.sdp } });
+  }
+
+  // The consumer offered (startSession.offer): its recvonly m-lines create the
+  // transceivers, and addTrack after setRemoteDescription reuses them.
+  async function answerOffer(sess, sdp) {
+    await sess.pc.setRemoteDescription({ type: 'offer', sdp });
+    if (!isLive(sess)) return;
+    addLocalTracks(sess);
+    await flushRemoteIce(sess);
+    const answer = await sess.pc.createAnswer();
+    if (!isLive(sess)) return;
+    await sess.pc.setLocalDescription(answer);
+    if (!isLive(sess)) return;
+    send({ type: 'peer', sessionId: sess.sessionId, sdp: { type: 'answer', sdp: sess.pc.localDescription.sdp } });
+  }
+
+  function closeSession(sess) {
+    if (!isLive(sess)) return;
+    sessions.delete(sess.sessionId);
+    delete api.sessions[sess.sessionId];
+    const pc = sess.pc;
+    pc.onicecandidate = pc.onconnectionstatechange = pc.oniceconnectionstatechange = null;
+    pc.close();
+    render();
+  }
+
+  function wirePeerConnection(sess) {
+    const pc = sess.pc;
+    pc.onicecandidate = (ev) => {
+      const c = ev.candidate;
+      if (!c || !c.candidate || isMdns(c.candidate)) return;  // null/'' = end of candidates
+      send({
+        type: 'peer', sessionId: sess.sessionId,
+        ice: { candidate: c.candidate, sdpMLineIndex: c.sdpMLineIndex ?? 0 },
+      }, true);
+    };
+    pc.onconnectionstatechange = () => onPcState(sess);
+    pc.oniceconnectionstatechange = () => onPcState(sess);
+  }
+
+  // mDNS host names (xxxx.local) hide a host's real address. webrtcbin cannot
+  // resolve them, so sending ours only produces errors on the other side; the
+  // connection still forms through peer-reflexive candidates. Remote ones are
+  // dropped too, for symmetry. Field 4 of "candidate:f c proto prio ADDRESS port typ t".
+  function isMdns(candidate) {
+    const fields = candidate.trim().split(/\s+/);
+    return fields.length > 4 && fields[4].toLowerCase().endsWith('.local');
+  }
+
+  async function onPeer(msg) {
+    const sess = sessions.get(msg.sessionId);
+    if (!sess) return;  // stale or foreign session
+    try {
+      if (msg.sdp) await onRemoteSdp(sess, msg.sdp);
+      else if (msg.ice) await onRemoteIce(sess, msg.ice);
+    } catch (e) {
+      if (isLive(sess)) {
+        addError(`session ${short(sess.sessionId)}: ${msg.sdp ? 'SDP' : 'ICE'} handling failed: ${e.message || e}`);
+      }
+    }
+  }
+
+  async function onRemoteSdp(sess, sdp) {
+    const pc = sess.pc;
+    if (sdp.type !== 'answer' || pc.signalingState !== 'have-local-offer') {
+      addError(`session ${short(sess.sessionId)}: unexpected SDP ${sdp.type} in state ${pc.signalingState}`);
+      return;
+    }
+    await pc.setRemoteDescription({ type: 'answer', sdp: sdp.sdp });
+    await flushRemoteIce(sess);
+  }
+
+  async function onRemoteIce(sess, ice) {
+    const candidate = String(ice.candidate || '').replace(/^a=/, '');
+    if (!candidate || isMdns(candidate)) return;
+    const init = { candidate, sdpMLineIndex: ice.sdpMLineIndex ?? 0 };
+    // Candidates that arrive before the answer wait for it.
+    if (!sess.pc.remoteDescription) sess.remoteQueue.push(init);
+    else await addRemoteIce(sess, init);
+  }
+
+  async function flushRemoteIce(sess) {
+    for (const init of sess.remoteQueue.splice(0)) await addRemoteIce(sess, init);
+  }
+
+  async function addRemoteIce(sess, init) {
+    try {
+      await sess.pc.addIceCandidate(init);
+    } catch (e) {
+      if (isLive(sess)) addError(`session ${short(sess.sessionId)}: addIceCandidate(${init.candidate}): ${e.message}`);
+    }
+  }
+
+  function onPcState(sess) {
+    if (!isLive(sess)) return;
+    const pc = sess.pc;
+    const state = pc.connectionState || pc.iceConnectionState;
+    api.sessions[sess.sessionId].connectionState = state;
+    if (state === 'failed') {
+      // Final without an ICE restart, which nobody in this ecosystem does.
+      addError(`session ${short(sess.sessionId)}: peer connection failed`);
+      send({ type: 'endSession', sessionId: sess.sessionId }, true);
+      closeSession(sess);
+    }
+    render();
+  }
+
+  // ---------------------------------------------------------------------- stats
+
+  async function pollStats() {
+    await Promise.all([...sessions.values()].map(async (sess) => {
+      try {
+        const report = await sess.pc.getStats();
+        if (isLive(sess)) readStats(sess, report);
+      } catch (e) {
+        if (isLive(sess)) addError(`session ${short(sess.sessionId)}: getStats: ${e.message}`);
+      }
+    }));
+    render();
+    setTimeout(pollStats, STATS_MS);
+  }
+
+  function readStats(sess, report) {
+    let v = null;
+    let a = null;
+    report.forEach((s) => {
+      if (s.type !== 'outbound-rtp') return;
+      const kind = s.kind || s.mediaType;
+      if (kind === 'video') v = v || s;
+      else if (kind === 'audio') a = a || s;
+    });
+    const st = api.sessions[sess.sessionId];
+    if (v) {
+      st.framesSent = v.framesSent ?? 0;
+      st.bytesSent = v.bytesSent ?? 0;
+      if (v.framesPerSecond != null) st.fps = v.framesPerSecond;
+      const codec = v.codecId && report.get(v.codecId);
+      if (codec) st.codec = codec.mimeType.replace(/^video\//i, '');
+    }
+    const cur = {
+      ts: (v || a || {}).timestamp ?? performance.now(),
+      bytes: v?.bytesSent ?? 0, frames: v?.framesSent ?? 0, aBytes: a?.bytesSent ?? 0,
+    };
+    const prev = sess.prev;
+    if (!prev) { sess.prev = cur; return; }
+    const dt = (cur.ts - prev.ts) / 1000;
+    if (dt < RATE_MIN_S) return;
+    if (v) st.videoKbps = round(((cur.bytes - prev.bytes) * 8) / dt / 1000);
+    if (a) st.audioKbps = round(((cur.aBytes - prev.aBytes) * 8) / dt / 1000);
+    if (v && v.framesPerSecond == null) st.fps = round((cur.frames - prev.frames) / dt);
+    sess.prev = cur;
+  }
+
+  function round(x) {
+    return Math.round(x * 10) / 10;
+  }
+
+  function short(id) {
+    return String(id).slice(0, 8);
+  }
+
+  // ------------------------------------------------------------------------ UI
+
+  let errorsShown = 0;
+
+  function renderErrors() {
+    const ul = $('errors');
+    for (; errorsShown < api.errors.length; errorsShown++) {
+      const li = document.createElement('li');
+      li.textContent = api.errors[errorsShown];
+      ul.append(li);
+    }
+  }
+
+  const COLUMNS = [
+    (id) => short(id),
+    (id, s) => short(s.peerId),
+    (id, s) => s.connectionState,
+    (id, s) => s.codec,
+    (id, s) => unit(s.videoKbps),
+    (id, s) => unit(s.fps),
+    (id, s) => unit(s.audioKbps),
+    (id, s) => s.framesSent,
+  ];
+
+  function unit(v) {
+    return v == null ? null : String(v);
+  }
+
+  function renderSessions() {
+    const ids = Object.keys(api.sessions);
+    $('consumers').replaceChildren(...ids.map((id) => {
+      const s = api.sessions[id];
+      const tr = document.createElement('tr');
+      tr.title = `session ${id}\nconsumer ${s.peerId}`;
+      COLUMNS.forEach((get, i) => {
+        const td = tr.insertCell();
+        const v = get(id, s);
+        td.textContent = v == null ? '–' : String(v);
+        if (i === 2) {
+          td.className = 'state';
+          td.dataset.state = s.connectionState;
+        }
+      });
+      return tr;
+    }));
+    $('no-consumers').hidden = ids.length > 0;
+  }
+
+  function renderTracks() {
+    if (!stream) return starting ? 'starting…' : '–';
+    return stream.getTracks().map((t) => {
+      const st = t.getSettings ? t.getSettings() : {};
+      if (t.kind === 'video' && st.width) {
+        return `video ${st.width} × ${st.height}${st.frameRate ? ` @ ${Math.round(st.frameRate)} fps` : ''}`;
+      }
+      return t.kind;
+    }).join(' + ');
+  }
+
+  const SIGNALLING_LABEL = { connecting: 'connecting', open: 'connected', closed: 'closed' };
+
+  function render() {
+    if (!uiReady) return;
+    $('st-sig').textContent = SIGNALLING_LABEL[api.signalling];
+    $('st-sig').dataset.state = api.signalling;
+    $('st-peer').textContent = api.peerId || '–';
+    $('st-reg').textContent = api.registered ? 'producer' : stream ? 'registering…' : 'not producing';
+    $('st-reg').dataset.state = api.registered ? 'connected' : 'idle';
+    $('st-tracks').textContent = renderTracks();
+    const all = Object.values(api.sessions);
+    const connected = all.filter((s) => s.connectionState === 'connected').length;
+    $('st-consumers').textContent = `${connected} connected` +
+      (all.length > connected ? ` (${all.length - connected} connecting)` : '');
+    $('start').disabled = !!(stream || starting);
+    $('stop').disabled = !(stream || starting);
+    $('no-preview').hidden = !!stream;
+    $('name').disabled = !!(stream || starting);
+    if (document.activeElement !== $('name') && $('name').value !== api.name) $('name').value = api.name;
+    renderSessions();
+    renderErrors();
+  }
+
+  // -------------------------------------------------------------------- start
+
+  preview.muted = true;  // never play our own microphone back
+  // The name is announced when we register; it is fixed while producing.
+  $('name').value = api.name;
+  $('name').oninput = () => { api.name = $('name').value.trim() || DEFAULT_NAME; };
+  $('name').onchange = () => render();
+  $('start').onclick = () => start();
+  $('stop').onclick = () => stop();
+  $('ws-url').textContent = WS_URL;
+  uiReady = true;
+  render();
+  connect();
+  setTimeout(pollStats, STATS_MS);
+  if (params.get('autostart') === '1') start();
+})();
