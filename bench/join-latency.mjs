@@ -55,6 +55,7 @@ function summarize(samples) {
     min: round(j.length ? Math.min(...j) : null), max: round(j.length ? Math.max(...j) : null),
     medianStartToConnected: round(median(samples.map((s) => s.startToConnected))),
     medianConnectedToFirstFrame: round(median(samples.map((s) => s.connectedToFirstFrame))),
+    medianStartToOffer: round(median(samples.map((s) => s.startToOffer).filter((x) => x !== null))),
   };
 }
 
@@ -107,6 +108,7 @@ async function runConfig(cfg) {
     browser = await launchBrowser();
     await sleep(2000); // let the source run (and, for c, get into its first GOP)
     for (let i = 0; i < JOINS; i++) {
+      const seen = p.events.length;
       try {
         const s = await oneJoin(browser, p.url);
         const r = (x) => +x.toFixed(1);
@@ -120,7 +122,10 @@ async function runConfig(cfg) {
         log(`${cfg.id} join ${i + 1}/${JOINS}: ${sample.joinToFirstFrame} ms ` +
           `(connected ${sample.startToConnected}, then ${sample.connectedToFirstFrame})`);
       } catch (e) {
-        out.failures.push({ join: i + 1, error: String(e.message || e) });
+        // What the sink said meanwhile is usually the real reason.
+        const said = p.events.slice(seen).filter((ev) => ev.event === 'warning' || ev.event === 'error')
+          .map((ev) => ev.message);
+        out.failures.push({ join: i + 1, error: String(e.message || e), sink: [...new Set(said)] });
         log(`${cfg.id} join ${i + 1} FAILED: ${e.message || e}`);
         if (out.failures.length >= 5) throw new Error('5 joins failed, giving up on this configuration');
       }
@@ -214,9 +219,11 @@ function docSection(configs, info) {
   const text = [];
   if (S.a.n && S.b.n) {
     text.push(`With the sink encoding raw 320x240 video, a new viewer sees its first frame a median ${S.a.median} ms ` +
-      `(H.264) / ${S.b.median} ms (VP8) after sending startSession, ${vs(Math.max(S.a.median, S.b.median))} the 0.5–1.0 s ` +
-      `a hand-written webrtcbin app reaches on this kind of machine; about ${S.a.medianStartToConnected} ms of it ` +
-      `(H.264) is signalling, ICE and DTLS, and ${S.a.medianConnectedToFirstFrame} ms passes between "connected" and the first decoded frame.`);
+      `(H.264) / ${S.b.median} ms (VP8) after sending startSession in an already running browser, ${vs(Math.max(S.a.median, S.b.median))} the 0.5–1.0 s ` +
+      'a hand-written webrtcbin app reaches on this kind of machine (that anchor counts from the start of signalling, ' +
+      'this from startSession on an already open WebSocket, a few ms apart on loopback); ' +
+      `${S.a.medianStartToConnected} ms of the H.264 median is the offer/answer, ICE and DTLS, ` +
+      `and ${S.a.medianConnectedToFirstFrame} ms passes between "connected" and the first decoded frame.`);
   }
   if (S.c.n) {
     const ok = S.c.p95 < 2000;
@@ -227,17 +234,30 @@ function docSection(configs, info) {
   }
   if (S.a.n && S.d.n) {
     const d = S.d.median - S.a.median;
-    text.push(`At 1280x720 (d) the median is ${S.d.median} ms, ${d >= 0 ? `${d} ms more` : `${-d} ms less`} than at 320x240; ` +
-      `the connected → first frame part moves from ${S.a.medianConnectedToFirstFrame} to ${S.d.medianConnectedToFirstFrame} ms ` +
-      '(a larger keyframe to encode, send and decode, on the same two cores as the browser).');
+    const small = Math.abs(d) < Math.max(30, 0.15 * S.a.median);
+    text.push(`At 1280x720 (d) the median is ${S.d.median} ms, ${d >= 0 ? `${d} ms more` : `${-d} ms less`} than at 320x240 ` +
+      `(connected → first frame ${S.d.medianConnectedToFirstFrame} ms against ${S.a.medianConnectedToFirstFrame} ms): ` +
+      (small ? 'at these sizes resolution makes no difference to joining that this run can see.'
+        : 'the larger keyframe costs time to encode, send and decode on the same two cores as the browser.'));
   }
   const firstSlow = configs.filter((c) => c.samples.length > 1 && c.samples[0].joinToFirstFrame === Math.max(...c.samples.map((s) => s.joinToFirstFrame)));
-  text.push(`All figures are loopback-only (no network delay) and measured by the page from startSession, not from page load; ` +
+  const firstOffer = configs.map((c) => c.samples[0]?.startToOffer).filter((x) => x != null);
+  const laterOffer = configs.flatMap((c) => c.samples.slice(1).map((s) => s.startToOffer)).filter((x) => x != null);
+  text.push('All figures are loopback-only (no network delay) and measured by the page from startSession, not from page load; ' +
     `Chromium and the pipeline share ${info.nproc} cores, so the tail (p95, max) carries scheduling noise` +
-    (firstSlow.length ? `, and the first join was the slowest in ${firstSlow.map((c) => `(${c.id})`).join(', ')} (encoder and decoder start cold).` : '.'));
+    (firstSlow.length ? `, and the first join of a run was the slowest in ${firstSlow.map((c) => `(${c.id})`).join(', ')}: ` +
+      `its offer arrives a median ${round(median(firstOffer))} ms after startSession against ${round(median(laterOffer))} ms for later joins, ` +
+      "likely the sink's first webrtcbin generating the process's RSA-2048 DTLS certificate (not measured separately)." : '.'));
   const failed = configs.filter((c) => c.error || c.failures.length);
   if (failed.length) {
-    text.push(`Failures: ${failed.map((c) => `(${c.id}) ${c.failures.length} failed joins${c.error ? `, aborted: ${c.error.split('\n')[0].slice(0, 160)}` : ''}`).join('; ')}.`);
+    const why = (f) => `join ${f.join}: ${f.sink.length ? `the sink said "${f.sink[0]}"` : f.error}`;
+    const one = (c) => [
+      c.failures.length ? `(${c.id}) ${c.failures.length} of ${c.failures.length + c.samples.length} joins got no picture ` +
+        `(${c.failures.map(why).join('; ')})` : `(${c.id})`,
+      c.error ? ` stopped after ${c.samples.length} good joins: ${c.error.split('\n')[0].slice(0, 160)}` : '',
+    ].join('');
+    text.push(`Failures: ${failed.map(one).join('; ')}; ` +
+      'the table counts only the joins that succeeded.');
   }
   return [
     '<!-- join-latency:begin -->',
@@ -268,7 +288,7 @@ function docSection(configs, info) {
 function writeDoc(section) {
   mkdirSync(dirname(DOC), { recursive: true });
   let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8')
-    : '# Benchmarks\n\nMeasurements of gst-webrtc-live on a real machine, each with the command that reproduces it.\n';
+    : '<!-- SPDX-License-Identifier: LGPL-2.1-or-later -->\n# Benchmarks\n\nMeasurements of gst-webrtc-live on a real machine, each with the command that reproduces it.\n';
   const re = /<!-- join-latency:begin -->[\s\S]*?<!-- join-latency:end -->/;
   doc = re.test(doc) ? doc.replace(re, () => section) : `${doc.replace(/\n*$/, '\n\n')}${section}\n`;
   writeFileSync(DOC, doc);

@@ -2,6 +2,8 @@
 #include "codecs.h"
 
 #include <cstdlib>
+#include <map>
+#include <set>
 #include <sstream>
 
 namespace webrtclive {
@@ -188,6 +190,74 @@ AnswerChoice choose_from_answer(const GstSDPMessage *answer, unsigned mline, con
   out.why = std::string("the consumer accepted none of the offered ") + gst_sdp_media_get_media(m) + " codecs (" +
             names + ")";
   return out;
+}
+
+}  // namespace webrtclive
+
+namespace webrtclive {
+
+void keep_receivable_codecs(GstSDPMessage *msg) {
+  for (guint m = 0; m < gst_sdp_message_medias_len(msg); m++) {
+    GstSDPMedia *media = const_cast<GstSDPMedia *>(gst_sdp_message_get_media(msg, m));
+    std::map<std::string, std::string> encoding;  // pt -> encoding name
+    std::map<std::string, std::string> apt;       // rtx pt -> associated pt
+    for (guint a = 0; a < gst_sdp_media_attributes_len(media); a++) {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute(media, a);
+      std::string value = attr->value ? attr->value : "";
+      std::string pt = value.substr(0, value.find(' '));
+      std::string rest = value.find(' ') == std::string::npos ? "" : value.substr(value.find(' ') + 1);
+      if (g_str_equal(attr->key, "rtpmap")) encoding[pt] = rest.substr(0, rest.find('/'));
+      if (g_str_equal(attr->key, "fmtp") && rest.rfind("apt=", 0) == 0) apt[pt] = rest.substr(4);
+    }
+    std::set<std::string> keep;
+    for (auto &[pt, name] : encoding)
+      if (codec_from_encoding_name(name)) keep.insert(pt);
+    for (auto &[pt, name] : encoding)
+      if (g_ascii_strcasecmp(name.c_str(), "rtx") == 0 && apt.count(pt) && keep.count(apt[pt])) keep.insert(pt);
+    if (keep.empty()) continue;  // nothing we take: leave it for webrtcbin to reject
+    for (gint f = static_cast<gint>(gst_sdp_media_formats_len(media)) - 1; f >= 0; f--)
+      if (!keep.count(gst_sdp_media_get_format(media, f))) gst_sdp_media_remove_format(media, f);
+    for (gint a = static_cast<gint>(gst_sdp_media_attributes_len(media)) - 1; a >= 0; a--) {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute(media, a);
+      if (!g_str_equal(attr->key, "rtpmap") && !g_str_equal(attr->key, "fmtp") && !g_str_equal(attr->key, "rtcp-fb"))
+        continue;
+      std::string value = attr->value ? attr->value : "";
+      std::string pt = value.substr(0, value.find(' '));
+      if (pt != "*" && !keep.count(pt)) gst_sdp_media_remove_attribute(media, a);
+    }
+  }
+}
+
+}  // namespace webrtclive
+
+namespace webrtclive {
+
+const char *depayloader_for(CodecId id) {
+  switch (id) {
+    case CodecId::H264:
+      return "rtph264depay";
+    case CodecId::VP8:
+      return "rtpvp8depay";
+    case CodecId::VP9:
+      return "rtpvp9depay";
+    case CodecId::Opus:
+      return "rtpopusdepay";
+  }
+  return nullptr;
+}
+
+const char *parser_for(CodecId id) {
+  switch (id) {
+    case CodecId::H264:
+      return "h264parse";
+    case CodecId::VP9:
+      return "vp9parse";
+    case CodecId::Opus:
+      return "opusparse";
+    case CodecId::VP8:
+      return nullptr;
+  }
+  return nullptr;
 }
 
 }  // namespace webrtclive

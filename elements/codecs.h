@@ -81,4 +81,12 @@ struct AnswerChoice {
 };
 AnswerChoice choose_from_answer(const GstSDPMessage *answer, unsigned mline, const std::vector<OfferedCodec> &offered);
 
+// Receiving side: removes from an offer every payload type this plugin cannot
+// depayload (and RTX for them), so the answer only lists what we take.
+void keep_receivable_codecs(GstSDPMessage *offer);
+
+// Depayloader and parser (parser may be null) for a received codec.
+const char *depayloader_for(CodecId id);
+const char *parser_for(CodecId id);
+
 }  // namespace webrtclive

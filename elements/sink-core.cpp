@@ -624,11 +624,14 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
           sig = core->signaller_;
         }
         if (w) {
+          // Queued on webrtcbin's task queue first, so that a fast answer's
+          // set-remote-description (queued later) finds the local offer
+          // applied; candidates only come once this callback returned, so
+          // the offer still leaves before any of them.
+          g_signal_emit_by_name(w, "set-local-description", offer, nullptr);
           gchar *text = gst_sdp_message_as_text(offer->sdp);
-          // Sent before set-local-description so it precedes every candidate.
           if (sig) sig->send_sdp(sid, protocol::Sdp{"offer", text});
           g_free(text);
-          g_signal_emit_by_name(w, "set-local-description", offer, nullptr);
           gst_object_unref(w);
         }
         gst_webrtc_session_description_free(offer);

@@ -4,10 +4,16 @@
 #include <gst/gst.h>
 
 #include "gstwebrtclivesink.h"
+#include "gstwebrtclivesrc.h"
+#include "gstwebrtclivestamp.h"
+#include "gstwebrtclivestampread.h"
 
 static gboolean plugin_init(GstPlugin *plugin) {
   gboolean ok = FALSE;
   ok |= GST_ELEMENT_REGISTER(webrtclivesink, plugin);
+  ok |= GST_ELEMENT_REGISTER(webrtclivesrc, plugin);
+  ok |= GST_ELEMENT_REGISTER(webrtclivestamp, plugin);
+  ok |= GST_ELEMENT_REGISTER(webrtclivestampread, plugin);
   return ok;
 }
 

@@ -312,6 +312,13 @@
     }
   }
 
+  // H.264: packetization-mode=1 and the Baseline family first, which every
+  // decoder takes. Array.sort is stable: the browser's order otherwise.
+  function h264Rank(fmtp) {
+    const f = fmtp || '';
+    return (/packetization-mode=1/.test(f) ? 0 : 2) + (/profile-level-id=42/i.test(f) ? 0 : 1);
+  }
+
   // Puts the codec of `codec=` first in the video transceiver's preferences.
   function preferCodec(transceiver) {
     if (!CODEC || !transceiver.setCodecPreferences || !window.RTCRtpSender?.getCapabilities) return;
@@ -323,19 +330,46 @@
       addError(`codec=${CODEC}: this browser cannot send ${CODEC.toUpperCase()}`);
       return;
     }
-    // H.264: packetization-mode=1 and the Baseline family first, which every
-    // decoder takes. Array.sort is stable: the browser's order otherwise.
-    const rank = (c) => {
-      const f = c.sdpFmtpLine || '';
-      return (/packetization-mode=1/.test(f) ? 0 : 2) + (/profile-level-id=42/i.test(f) ? 0 : 1);
-    };
-    if (CODEC === 'h264') wanted.sort((a, b) => rank(a) - rank(b));
+    if (CODEC === 'h264') wanted.sort((a, b) => h264Rank(a.sdpFmtpLine) - h264Rank(b.sdpFmtpLine));
     const rest = codecs.filter((c) => c.mimeType.toLowerCase() !== mime);
     try {
       transceiver.setCodecPreferences([...wanted, ...rest]);
     } catch (e) {
       addError(`setCodecPreferences(${CODEC}): ${e.message}`);
     }
+  }
+
+  // As the answerer Chromium sends with the codec the OFFER lists first,
+  // whatever the order of its own answer (setCodecPreferences only orders the
+  // answer). So the consumer's offer is reordered before it is applied: the
+  // payload types of `codec=` first in every video m-line. The set of codecs
+  // is unchanged, only their order.
+  function preferCodecInOffer(sdp) {
+    if (!CODEC) return sdp;
+    const lines = sdp.split(/\r?\n/);
+    const name = CODEC.toUpperCase();
+    let found = false;
+    let m = -1;  // index of the current video m-line, or -1
+    const flush = (end) => {
+      if (m < 0) return;
+      const fields = lines[m].split(' ');
+      const pts = fields.slice(3);
+      const section = lines.slice(m + 1, end);
+      const fmtp = (pt) => (section.find((l) => l.startsWith(`a=fmtp:${pt} `)) || '');
+      const wanted = pts.filter((pt) => section.some((l) => l.toUpperCase().startsWith(`A=RTPMAP:${pt} ${name}/`)));
+      if (!wanted.length) return;
+      found = true;
+      if (CODEC === 'h264') wanted.sort((a, b) => h264Rank(fmtp(a)) - h264Rank(fmtp(b)));
+      lines[m] = [...fields.slice(0, 3), ...wanted, ...pts.filter((pt) => !wanted.includes(pt))].join(' ');
+    };
+    lines.forEach((l, i) => {
+      if (!l.startsWith('m=')) return;
+      flush(i);
+      m = l.startsWith('m=video ') ? i : -1;
+    });
+    flush(lines.length);
+    if (!found && /^m=video /m.test(sdp)) addError(`codec=${CODEC}: the consumer did not offer ${name}`);
+    return lines.join('\r\n');
   }
 
   async function makeOffer(sess) {
@@ -350,9 +384,9 @@
   // The consumer offered (startSession.offer): its recvonly m-lines create the
   // transceivers, and addTrack after setRemoteDescription reuses them.
   async function answerOffer(sess, sdp) {
-    await sess.pc.setRemoteDescription({ type: 'offer', sdp });
+    await sess.pc.setRemoteDescription({ type: 'offer', sdp: preferCodecInOffer(sdp) });
     if (!isLive(sess)) return;
-    addLocalTracks(sess);
+    addLocalTracks(sess, sdp);
     await flushRemoteIce(sess);
     const answer = await sess.pc.createAnswer();
     if (!isLive(sess)) return;

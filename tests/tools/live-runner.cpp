@@ -3,18 +3,30 @@
 // Test helper: runs a gst-launch style pipeline and reports what a test
 // needs as JSON lines on stdout: the URLs served, bus errors, warnings,
 // element messages, EOS. Commands on stdin: "encoders" (counts encoder
-// elements inside every webrtclivesink), "stats", "quit".
+// elements inside every webrtclivesink), "stats", "counts", "quit".
+// Elements named "count..." get a probe on their sink pad: "counts" reports
+// how many buffers each saw and its current caps.
 #include <gio/gio.h>
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
 
 #include <cstdio>
+#include <atomic>
+#include <cstring>
 #include <string>
+#include <vector>
 
 namespace {
 
 GstElement *pipeline = nullptr;
 GMainLoop *loop = nullptr;
+
+struct Counter {
+  std::string name;
+  GstPad *pad;
+  std::atomic<guint64> buffers{0};
+};
+std::vector<Counter *> counters;
 
 void emit(JsonBuilder *b) {
   JsonNode *root = json_builder_get_root(b);
@@ -113,6 +125,53 @@ void report_stats() {
   gst_object_unref(sink);
 }
 
+void attach_counters() {
+  GstIterator *it = gst_bin_iterate_recurse(GST_BIN(pipeline));
+  GValue v = G_VALUE_INIT;
+  while (gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
+    GstElement *e = GST_ELEMENT(g_value_get_object(&v));
+    if (g_str_has_prefix(GST_OBJECT_NAME(e), "count")) {
+      auto *c = new Counter{GST_OBJECT_NAME(e), gst_element_get_static_pad(e, "sink")};
+      if (c->pad) {
+        gst_pad_add_probe(c->pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                          [](GstPad *, GstPadProbeInfo *info, gpointer d) {
+                            auto *cc = static_cast<Counter *>(d);
+                            if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+                              cc->buffers += gst_buffer_list_length(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+                            else
+                              cc->buffers++;
+                            return GST_PAD_PROBE_OK;
+                          },
+                          c, nullptr);
+        counters.push_back(c);
+      }
+    }
+    g_value_reset(&v);
+  }
+  g_value_unset(&v);
+  gst_iterator_free(it);
+}
+
+void report_counts() {
+  JsonBuilder *b = begin("counts");
+  json_builder_set_member_name(b, "counts");
+  json_builder_begin_object(b);
+  for (auto *c : counters) {
+    json_builder_set_member_name(b, c->name.c_str());
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "buffers");
+    json_builder_add_int_value(b, c->buffers);
+    GstCaps *caps = gst_pad_get_current_caps(c->pad);
+    gchar *str = caps ? gst_caps_to_string(caps) : nullptr;
+    member(b, "caps", str);
+    g_free(str);
+    if (caps) gst_caps_unref(caps);
+    json_builder_end_object(b);
+  }
+  json_builder_end_object(b);
+  finish(b);
+}
+
 gboolean on_bus(GstBus *, GstMessage *msg, gpointer) {
   const char *src = GST_MESSAGE_SRC(msg) ? GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)) : "";
   switch (GST_MESSAGE_TYPE(msg)) {
@@ -180,6 +239,7 @@ gboolean on_stdin(GIOChannel *ch, GIOCondition cond, gpointer) {
   if (g_str_equal(line, "encoders")) count_encoders();
   else if (g_str_equal(line, "stats")) report_stats();
   else if (g_str_equal(line, "urls")) report_urls();
+  else if (g_str_equal(line, "counts")) report_counts();
   else if (g_str_equal(line, "quit")) g_main_loop_quit(loop);
   g_free(line);
   return G_SOURCE_CONTINUE;
@@ -202,6 +262,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   loop = g_main_loop_new(nullptr, FALSE);
+  attach_counters();
   GstBus *bus = gst_element_get_bus(pipeline);
   gst_bus_add_watch(bus, on_bus, nullptr);
   GIOChannel *in = g_io_channel_unix_new(0);

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// webrtclivesrc: the GObject shell. Pads, properties and state changes live
+// here; everything else is in SrcCore.
+#include "gstwebrtclivesrc.h"
+
+#include <memory>
+#include <sstream>
+
+#include "src-core.h"
+#include "transport.h"
+
+GST_DEBUG_CATEGORY(webrtclivesrc_debug);
+#define GST_CAT_DEFAULT webrtclivesrc_debug
+
+using namespace webrtclive;
+
+#define GST_TYPE_WEBRTC_LIVE_SRC_LOSS (gst_webrtc_live_src_loss_get_type())
+static GType gst_webrtc_live_src_loss_get_type() {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {0, "Post a warning and wait for the producer to come back", "wait"},
+      {1, "Post a warning and end the stream with EOS", "eos"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type)) g_once_init_leave(&type, g_enum_register_static("GstWebRTCLiveSrcProducerLoss", values));
+  return type;
+}
+
+namespace {
+
+constexpr guint kDefaultLatency = 100;
+constexpr guint kDefaultPort = 8080;
+constexpr const char *kDefaultAddress = "0.0.0.0";
+constexpr guint kDefaultConnectTimeout = 10000;
+
+enum {
+  PROP_0,
+  PROP_SERVER,
+  PROP_PEER_ID,
+  PROP_PRODUCER_NAME,
+  PROP_LATENCY,
+  PROP_ON_PRODUCER_LOST,
+  PROP_PORT,
+  PROP_ADDRESS,
+  PROP_URLS,
+  PROP_STUN_SERVER,
+  PROP_TURN_SERVERS,
+  PROP_ICE_ADDRESSES,
+  PROP_CA_FILE,
+  PROP_INSECURE_TLS,
+  PROP_EXTRA_HEADERS,
+  PROP_CONNECT_TIMEOUT,
+};
+
+GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE(
+    "video_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS("video/x-raw; video/x-h264; video/x-vp8; video/x-vp9"));
+GstStaticPadTemplate audio_template =
+    GST_STATIC_PAD_TEMPLATE("audio_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS("audio/x-raw; audio/x-opus"));
+
+struct Private {
+  std::string server;
+  guint port = kDefaultPort;
+  std::string address = kDefaultAddress;
+  std::string turn_servers;
+  std::string ice_addresses;
+  std::string ca_file;
+  bool insecure_tls = false;
+  GstStructure *extra_headers = nullptr;
+  guint connect_timeout = kDefaultConnectTimeout;
+  std::shared_ptr<SrcCore> core;
+};
+
+std::vector<std::string> split_list(const std::string &s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    auto b = item.find_first_not_of(" \t");
+    auto e = item.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+  }
+  return out;
+}
+
+}  // namespace
+
+struct _GstWebRTCLiveSrc {
+  GstBin parent;
+  Private *priv;
+};
+
+G_DEFINE_TYPE(GstWebRTCLiveSrc, gst_webrtc_live_src, GST_TYPE_BIN)
+
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE(webrtclivesrc, "webrtclivesrc", GST_RANK_NONE, GST_TYPE_WEBRTC_LIVE_SRC,
+                                      GST_DEBUG_CATEGORY_INIT(webrtclivesrc_debug, "webrtclivesrc", 0,
+                                                              "webrtclivesrc"));
+
+static void gst_webrtc_live_src_init(GstWebRTCLiveSrc *self) {
+  self->priv = new Private();
+  self->priv->core = std::make_shared<SrcCore>(GST_ELEMENT(self));
+  GST_OBJECT_FLAG_SET(self, GST_ELEMENT_FLAG_SOURCE);
+}
+
+static void gst_webrtc_live_src_finalize(GObject *object) {
+  auto *self = GST_WEBRTC_LIVE_SRC(object);
+  self->priv->core->stop();
+  if (self->priv->extra_headers) gst_structure_free(self->priv->extra_headers);
+  delete self->priv;
+  G_OBJECT_CLASS(gst_webrtc_live_src_parent_class)->finalize(object);
+}
+
+static void gst_webrtc_live_src_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec) {
+  auto *self = GST_WEBRTC_LIVE_SRC(object);
+  Private *p = self->priv;
+  auto str = [&] { return std::string(g_value_get_string(value) ? g_value_get_string(value) : ""); };
+  GST_OBJECT_LOCK(self);
+  switch (prop_id) {
+    case PROP_SERVER:
+      p->server = str();
+      break;
+    case PROP_PEER_ID: {
+      std::string v = str();
+      p->core->update_settings([&](SrcSettings &s) { s.peer_id = v; });
+      break;
+    }
+    case PROP_PRODUCER_NAME: {
+      std::string v = str();
+      p->core->update_settings([&](SrcSettings &s) { s.producer_name = v; });
+      break;
+    }
+    case PROP_LATENCY: {
+      guint v = g_value_get_uint(value);
+      p->core->update_settings([&](SrcSettings &s) { s.latency_ms = v; });
+      break;
+    }
+    case PROP_ON_PRODUCER_LOST: {
+      bool eos = g_value_get_enum(value) == 1;
+      p->core->update_settings([&](SrcSettings &s) { s.eos_on_loss = eos; });
+      break;
+    }
+    case PROP_PORT:
+      p->port = g_value_get_uint(value);
+      break;
+    case PROP_ADDRESS:
+      p->address = str();
+      break;
+    case PROP_STUN_SERVER: {
+      std::string v = str();
+      p->core->update_settings([&](SrcSettings &s) { s.stun_server = v; });
+      break;
+    }
+    case PROP_TURN_SERVERS: {
+      p->turn_servers = str();
+      auto v = split_list(p->turn_servers);
+      p->core->update_settings([&](SrcSettings &s) { s.turn_servers = v; });
+      break;
+    }
+    case PROP_ICE_ADDRESSES: {
+      p->ice_addresses = str();
+      auto v = split_list(p->ice_addresses);
+      p->core->update_settings([&](SrcSettings &s) { s.ice_addresses = v; });
+      break;
+    }
+    case PROP_CA_FILE:
+      p->ca_file = str();
+      break;
+    case PROP_INSECURE_TLS:
+      p->insecure_tls = g_value_get_boolean(value);
+      break;
+    case PROP_EXTRA_HEADERS:
+      if (p->extra_headers) gst_structure_free(p->extra_headers);
+      p->extra_headers = g_value_get_boxed(value) ? gst_structure_copy(GST_STRUCTURE(g_value_get_boxed(value))) : nullptr;
+      break;
+    case PROP_CONNECT_TIMEOUT:
+      p->connect_timeout = g_value_get_uint(value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static void gst_webrtc_live_src_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec) {
+  auto *self = GST_WEBRTC_LIVE_SRC(object);
+  Private *p = self->priv;
+  SrcSettings s = p->core->settings();
+  auto opt = [](const std::string &v) { return v.empty() ? nullptr : v.c_str(); };
+  if (prop_id == PROP_URLS) {
+    auto urls = p->core->urls();
+    std::vector<const char *> v;
+    for (auto &u : urls) v.push_back(u.c_str());
+    v.push_back(nullptr);
+    g_value_set_boxed(value, v.data());
+    return;
+  }
+  GST_OBJECT_LOCK(self);
+  switch (prop_id) {
+    case PROP_SERVER:
+      g_value_set_string(value, opt(p->server));
+      break;
+    case PROP_PEER_ID:
+      g_value_set_string(value, opt(s.peer_id));
+      break;
+    case PROP_PRODUCER_NAME:
+      g_value_set_string(value, opt(s.producer_name));
+      break;
+    case PROP_LATENCY:
+      g_value_set_uint(value, s.latency_ms);
+      break;
+    case PROP_ON_PRODUCER_LOST:
+      g_value_set_enum(value, s.eos_on_loss ? 1 : 0);
+      break;
+    case PROP_PORT:
+      g_value_set_uint(value, p->port);
+      break;
+    case PROP_ADDRESS:
+      g_value_set_string(value, p->address.c_str());
+      break;
+    case PROP_STUN_SERVER:
+      g_value_set_string(value, opt(s.stun_server));
+      break;
+    case PROP_TURN_SERVERS:
+      g_value_set_string(value, p->turn_servers.c_str());
+      break;
+    case PROP_ICE_ADDRESSES:
+      g_value_set_string(value, p->ice_addresses.c_str());
+      break;
+    case PROP_CA_FILE:
+      g_value_set_string(value, opt(p->ca_file));
+      break;
+    case PROP_INSECURE_TLS:
+      g_value_set_boolean(value, p->insecure_tls);
+      break;
+    case PROP_EXTRA_HEADERS:
+      g_value_set_boxed(value, p->extra_headers);
+      break;
+    case PROP_CONNECT_TIMEOUT:
+      g_value_set_uint(value, p->connect_timeout);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static bool start_signalling(GstWebRTCLiveSrc *self) {
+  Private *p = self->priv;
+  std::unique_ptr<SignallingTransport> transport;
+  GST_OBJECT_LOCK(self);
+  bool embedded = p->server.empty();
+  if (embedded) {
+    SignallingServer::Options o;
+    o.port = p->port;
+    o.address = p->address;
+    transport = std::make_unique<EmbeddedTransport>(o);
+  } else {
+    WsClient::Options o;
+    o.url = p->server;
+    o.ca_file = p->ca_file;
+    o.insecure = p->insecure_tls;
+    o.connect_timeout_ms = p->connect_timeout;
+    if (p->extra_headers) {
+      for (gint i = 0; i < gst_structure_n_fields(p->extra_headers); i++) {
+        const char *k = gst_structure_nth_field_name(p->extra_headers, i);
+        const GValue *v = gst_structure_get_value(p->extra_headers, k);
+        if (G_VALUE_HOLDS_STRING(v)) o.headers.emplace_back(k, g_value_get_string(v));
+      }
+    }
+    transport = std::make_unique<WsTransport>(o);
+  }
+  GST_OBJECT_UNLOCK(self);
+  std::string error;
+  if (!p->core->start(std::move(transport), &error)) {
+    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ_WRITE, ("%s", error.c_str()), ("%s", error.c_str()));
+    return false;
+  }
+  if (embedded) {
+    std::string list;
+    for (auto &u : p->core->urls()) list += (list.empty() ? "" : " ") + u + "publish.html";
+    GST_ELEMENT_INFO(self, RESOURCE, OPEN_READ_WRITE, ("publish a camera from %s", list.c_str()),
+                     ("publish a camera from %s", list.c_str()));
+  }
+  return true;
+}
+
+static GstStateChangeReturn gst_webrtc_live_src_change_state(GstElement *element, GstStateChange transition) {
+  auto *self = GST_WEBRTC_LIVE_SRC(element);
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY && !start_signalling(self)) return GST_STATE_CHANGE_FAILURE;
+  GstStateChangeReturn ret = GST_ELEMENT_CLASS(gst_webrtc_live_src_parent_class)->change_state(element, transition);
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL) self->priv->core->stop();
+  if (ret == GST_STATE_CHANGE_FAILURE) return ret;
+  // A live source: no preroll, whatever its children are doing.
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED || transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED)
+    return GST_STATE_CHANGE_NO_PREROLL;
+  return ret;
+}
+
+static void gst_webrtc_live_src_handle_message(GstBin *bin, GstMessage *msg) {
+  auto *self = GST_WEBRTC_LIVE_SRC(bin);
+  switch (GST_MESSAGE_TYPE(msg)) {
+    case GST_MESSAGE_ERROR:
+      // A failed session is a lost producer, not a dead pipeline.
+      if (self->priv->core->handle_child_error(msg)) {
+        gst_message_unref(msg);
+        return;
+      }
+      break;
+    case GST_MESSAGE_ASYNC_START:
+    case GST_MESSAGE_ASYNC_DONE:
+      if (GST_MESSAGE_SRC(msg) != GST_OBJECT(bin)) {
+        gst_message_unref(msg);
+        return;
+      }
+      break;
+    default:
+      break;
+  }
+  GST_BIN_CLASS(gst_webrtc_live_src_parent_class)->handle_message(bin, msg);
+}
+
+static void gst_webrtc_live_src_class_init(GstWebRTCLiveSrcClass *klass) {
+  GObjectClass *gobject_class = G_OBJECT_CLASS(klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
+  gobject_class->finalize = gst_webrtc_live_src_finalize;
+  gobject_class->set_property = gst_webrtc_live_src_set_property;
+  gobject_class->get_property = gst_webrtc_live_src_get_property;
+  element_class->change_state = gst_webrtc_live_src_change_state;
+  GST_BIN_CLASS(klass)->handle_message = gst_webrtc_live_src_handle_message;
+
+  auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  auto ready = static_cast<GParamFlags>(flags | GST_PARAM_MUTABLE_READY);
+  auto playing = static_cast<GParamFlags>(flags | GST_PARAM_MUTABLE_PLAYING);
+
+  g_object_class_install_property(
+      gobject_class, PROP_SERVER,
+      g_param_spec_string("server", "Signalling Server",
+                          "URL of the signalling server to connect to (ws:// or wss://, e.g. the page URL of a "
+                          "webrtclivesink with ws in place of http); NULL = run an embedded server on 'port' and "
+                          "wait for a browser to publish from its /publish.html page",
+                          nullptr, ready));
+  g_object_class_install_property(
+      gobject_class, PROP_PEER_ID,
+      g_param_spec_string("peer-id", "Peer ID",
+                          "Consume the producer with this signalling peer id; NULL = any (see producer-name)", nullptr,
+                          playing));
+  g_object_class_install_property(
+      gobject_class, PROP_PRODUCER_NAME,
+      g_param_spec_string("producer-name", "Producer Name",
+                          "Consume the first producer whose meta.name is this (survives producer restarts, unlike "
+                          "peer-id); NULL = the first producer that appears",
+                          nullptr, playing));
+  g_object_class_install_property(
+      gobject_class, PROP_LATENCY,
+      g_param_spec_uint("latency", "Latency",
+                        "Receive jitterbuffer latency in milliseconds (webrtcbin's default is 200); lower is more live "
+                        "but leaves less time for retransmissions",
+                        0, 10000, kDefaultLatency, ready));
+  g_object_class_install_property(
+      gobject_class, PROP_ON_PRODUCER_LOST,
+      g_param_spec_enum("on-producer-lost", "On Producer Lost",
+                        "What to do when the producer goes away: wait for it (or another matching one) to come back, "
+                        "or end the stream with EOS",
+                        GST_TYPE_WEBRTC_LIVE_SRC_LOSS, 0, playing));
+  g_object_class_install_property(
+      gobject_class, PROP_PORT,
+      g_param_spec_uint("port", "Port",
+                        "TCP port of the embedded server when 'server' is NULL; 0 = pick a free port (read 'urls')",
+                        0, 65535, kDefaultPort, ready));
+  g_object_class_install_property(
+      gobject_class, PROP_ADDRESS,
+      g_param_spec_string("address", "Address", "IP address the embedded server listens on; 0.0.0.0 = all IPv4",
+                          kDefaultAddress, ready));
+  g_object_class_install_property(
+      gobject_class, PROP_URLS,
+      g_param_spec_boxed("urls", "URLs", "The URLs served by the embedded server (empty when using 'server')",
+                         G_TYPE_STRV, static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property(
+      gobject_class, PROP_STUN_SERVER,
+      g_param_spec_string("stun-server", "STUN Server", "STUN server as stun://host:port; NULL = none", nullptr,
+                          ready));
+  g_object_class_install_property(
+      gobject_class, PROP_TURN_SERVERS,
+      g_param_spec_string("turn-servers", "TURN Servers",
+                          "Comma-separated TURN servers as turn(s)://user:password@host:port; empty = none", "",
+                          ready));
+  g_object_class_install_property(
+      gobject_class, PROP_ICE_ADDRESSES,
+      g_param_spec_string("ice-addresses", "ICE Addresses",
+                          "Comma-separated local IP addresses ICE may gather candidates on (127.0.0.1 is never "
+                          "gathered otherwise); empty = every usable interface",
+                          "", ready));
+  g_object_class_install_property(
+      gobject_class, PROP_CA_FILE,
+      g_param_spec_string("ca-file", "CA File",
+                          "PEM file of certificate authorities trusted for a wss:// server; NULL = the system store",
+                          nullptr, ready));
+  g_object_class_install_property(
+      gobject_class, PROP_INSECURE_TLS,
+      g_param_spec_boolean("insecure-tls", "Insecure TLS",
+                           "Accept any certificate from a wss:// server (self-signed test setups only)", FALSE,
+                           ready));
+  g_object_class_install_property(
+      gobject_class, PROP_EXTRA_HEADERS,
+      g_param_spec_boxed("extra-headers", "Extra Headers",
+                         "Extra HTTP headers for the WebSocket handshake, e.g. "
+                         "\"headers, Authorization=(string)\\\"Bearer TOKEN\\\"\" (values are never logged)",
+                         GST_TYPE_STRUCTURE, ready));
+  g_object_class_install_property(
+      gobject_class, PROP_CONNECT_TIMEOUT,
+      g_param_spec_uint("connect-timeout", "Connect Timeout",
+                        "Milliseconds a connection attempt to the signalling server may take before it is retried",
+                        100, 600000, kDefaultConnectTimeout, ready));
+
+  gst_element_class_add_static_pad_template(element_class, &video_template);
+  gst_element_class_add_static_pad_template(element_class, &audio_template);
+  gst_element_class_set_static_metadata(
+      element_class, "WebRTC Live Source", "Source/Network/WebRTC",
+      "Receives audio and video from a WebRTC producer (webrtclivesink, a browser, gstwebrtc-api) through "
+      "signalling compatible with gst-webrtc-signalling-server",
+      "gst-webrtc-live developers");
+  gst_type_mark_as_plugin_api(GST_TYPE_WEBRTC_LIVE_SRC_LOSS, static_cast<GstPluginAPIFlags>(0));
+}

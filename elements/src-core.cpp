@@ -1,0 +1,643 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "src-core.h"
+
+#include <gst/sdp/sdp.h>
+#define GST_USE_UNSTABLE_API
+#include <gst/webrtc/webrtc.h>
+#include <json-glib/json-glib.h>
+
+#include <condition_variable>
+#include <future>
+
+GST_DEBUG_CATEGORY_EXTERN(webrtclivesrc_debug);
+#define GST_CAT_DEFAULT webrtclivesrc_debug
+
+namespace webrtclive {
+
+using namespace protocol;
+
+namespace {
+
+template <class... Ts>
+struct overloaded : Ts... {
+  using Ts::operator()...;
+};
+
+template <typename T>
+void destroy_heap(gpointer p) {
+  delete static_cast<T *>(p);
+}
+
+std::string meta_name(const Meta &meta) {
+  JsonNode *node = json_from_string(meta.json.c_str(), nullptr);
+  std::string name;
+  if (node && JSON_NODE_HOLDS_OBJECT(node)) {
+    JsonObject *o = json_node_get_object(node);
+    if (json_object_has_member(o, "name")) {
+      JsonNode *n = json_object_get_member(o, "name");
+      if (JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING) name = json_node_get_string(n);
+    }
+  }
+  if (node) json_node_unref(node);
+  return name;
+}
+
+void set_if_exists(GstElement *e, const char *prop, gboolean value) {
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(e), prop)) g_object_set(e, prop, value, nullptr);
+}
+
+}  // namespace
+
+struct SrcCore::Session {
+  std::string sid;
+  std::string producer;
+  std::string producer_name;
+  GRef<GstElement> webrtcbin;
+  std::vector<GstElement *> elements;  // depayloaders, parsers, decoders (mutex_)
+  std::vector<GstPad *> ghosts;        // ghost pads this session feeds (mutex_)
+  unsigned video = 0, audio = 0;       // pads seen so far (mutex_)
+  bool connected = false;              // control thread
+};
+
+struct SessionCtx {
+  std::weak_ptr<SrcCore> core;
+  std::weak_ptr<SrcCore::Session> session;
+};
+
+SrcCore::SrcCore(GstElement *element) : element_(element), bin_(GST_BIN(element)) {}
+
+SrcCore::~SrcCore() { stop(); }
+
+template <typename Fn>
+void SrcCore::post(Fn &&fn) {
+  std::weak_ptr<SrcCore> weak = weak_from_this();
+  post_to(context_.get(), [weak, fn = std::forward<Fn>(fn)]() mutable {
+    auto self = weak.lock();
+    if (self && self->running_) fn();
+  });
+}
+
+void SrcCore::send(ClientMessage msg) {
+  std::shared_ptr<SignallingTransport> t;
+  {
+    std::lock_guard lock(mutex_);
+    t = transport_;
+  }
+  if (t) t->send(std::move(msg));
+}
+
+SrcSettings SrcCore::settings() const {
+  std::lock_guard lock(mutex_);
+  return settings_;
+}
+
+void SrcCore::update_settings(const std::function<void(SrcSettings &)> &fn) {
+  std::lock_guard lock(mutex_);
+  fn(settings_);
+}
+
+std::vector<std::string> SrcCore::urls() const {
+  std::lock_guard lock(mutex_);
+  return transport_ ? transport_->urls() : std::vector<std::string>{};
+}
+
+bool SrcCore::start(std::unique_ptr<SignallingTransport> transport, std::string *error) {
+  if (running_) return true;
+  context_.reset(g_main_context_new());
+  loop_.reset(g_main_loop_new(context_.get(), FALSE));
+  running_ = true;
+  finished_ = false;
+  control_thread_ = std::thread([ctx = context_.get(), loop = loop_.get()] {
+    g_main_context_push_thread_default(ctx);
+    g_main_loop_run(loop);
+    g_main_context_pop_thread_default(ctx);
+  });
+  std::weak_ptr<SrcCore> weak = weak_from_this();
+  SignallingTransport::Callbacks cb;
+  cb.connected = [this, weak] {
+    if (weak.lock()) post([this] { on_connected(); });
+  };
+  cb.message = [this, weak](const ServerMessage &m) {
+    if (weak.lock()) post([this, m] { on_message(m); });
+  };
+  cb.disconnected = [this, weak](const std::string &why, unsigned retry_ms) {
+    if (weak.lock()) post([this, why, retry_ms] { on_disconnected(why, retry_ms); });
+  };
+  std::shared_ptr<SignallingTransport> t(std::move(transport));
+  {
+    std::lock_guard lock(mutex_);
+    transport_ = t;
+  }
+  if (!t->start(std::move(cb), error)) {
+    stop();
+    return false;
+  }
+  return true;
+}
+
+void SrcCore::stop() {
+  if (!running_) return;
+  std::shared_ptr<SignallingTransport> t;
+  {
+    std::lock_guard lock(mutex_);
+    t = std::move(transport_);
+  }
+  if (t) t->stop();
+  std::promise<void> done;
+  post_to(context_.get(), [this, &done] {
+    std::shared_ptr<Session> s;
+    {
+      std::lock_guard lock(mutex_);
+      s = std::move(session_);
+    }
+    if (s) teardown(s);
+    if (rediscover_) g_source_destroy(rediscover_);
+    rediscover_ = nullptr;
+    running_ = false;
+    g_main_loop_quit(loop_.get());
+    done.set_value();
+  });
+  done.get_future().wait();
+  if (control_thread_.joinable()) control_thread_.join();
+  std::unique_lock lock(mutex_);
+  teardown_done_.wait(lock, [this] { return teardowns_in_flight_ == 0; });
+}
+
+// ---- control thread: signalling ------------------------------------------------
+
+void SrcCore::on_connected() { GST_INFO_OBJECT(element_, "signalling connected"); }
+
+void SrcCore::on_disconnected(const std::string &why, unsigned retry_ms) {
+  GST_ELEMENT_WARNING(element_, RESOURCE, READ,
+                      ("Signalling: %s; reconnecting in %.1f s.", why.c_str(), retry_ms / 1000.0), (nullptr));
+  my_id_.clear();
+  pending_producer_.clear();
+  bool had_session;
+  {
+    std::lock_guard lock(mutex_);
+    had_session = session_ != nullptr;
+  }
+  // The media path does not depend on the signalling socket, but a session
+  // whose server went away cannot be renegotiated or ended cleanly; and the
+  // producer may be gone with it (an embedded server). Start again.
+  if (had_session) lose_producer("signalling connection lost", false);
+}
+
+void SrcCore::on_message(const ServerMessage &msg) {
+  std::visit(overloaded{
+                 [&](const Welcome &m) {
+                   my_id_ = m.peer_id;
+                   send(SetPeerStatus{{Role::Listener}, Meta::from_name(GST_OBJECT_NAME(element_))});
+                 },
+                 [&](const PeerStatusChanged &m) {
+                   if (m.peer_id == my_id_) {
+                     send(List{});  // registered: now ask who is there
+                     return;
+                   }
+                   bool producer = has_role(m.roles, Role::Producer);
+                   std::string current;
+                   {
+                     std::lock_guard lock(mutex_);
+                     if (session_) current = session_->producer;
+                   }
+                   if (!producer && (m.peer_id == current || m.peer_id == pending_producer_)) {
+                     pending_producer_.clear();
+                     lose_producer("producer left", false);
+                   } else if (producer) {
+                     consider(m.peer_id, m.meta);
+                   }
+                 },
+                 [&](const ListReply &m) {
+                   for (auto &p : m.producers) consider(p.id, p.meta);
+                 },
+                 [&](const SessionStarted &m) { on_session_started(m.session_id, m.peer_id); },
+                 [&](const Peer &m) {
+                   if (auto *sdp = std::get_if<Sdp>(&m.payload))
+                     on_remote_sdp(m.session_id, *sdp);
+                   else
+                     on_remote_ice(m.session_id, std::get<Ice>(m.payload));
+                 },
+                 [&](const EndSession &m) {
+                   std::string sid;
+                   {
+                     std::lock_guard lock(mutex_);
+                     if (session_) sid = session_->sid;
+                   }
+                   if (m.session_id != sid) return;
+                   lose_producer(m.error ? "producer ended the session: " + *m.error : "producer ended the session",
+                                 false);
+                 },
+                 [&](const StartSession &m) {
+                   // We only consume; a producer offering to us as a passive
+                   // consumer is refused.
+                   send(EndSession{m.session_id, false, std::nullopt});
+                 },
+                 [&](const Error &m) {
+                   GST_ELEMENT_WARNING(element_, RESOURCE, READ, ("Signalling server: %s", m.details.c_str()),
+                                       (nullptr));
+                   if (!pending_producer_.empty()) {
+                     pending_producer_.clear();
+                     rediscover_later(1000);
+                   }
+                 },
+                 [&](const auto &) {},
+             },
+             msg);
+}
+
+void SrcCore::consider(const std::string &peer_id, const Meta &meta) {
+  if (finished_ || !pending_producer_.empty()) return;
+  {
+    std::lock_guard lock(mutex_);
+    if (session_) return;
+  }
+  SrcSettings s = settings();
+  std::string name = meta_name(meta);
+  if (!s.peer_id.empty() && s.peer_id != peer_id) return;
+  if (!s.producer_name.empty() && s.producer_name != name) return;
+  GST_INFO_OBJECT(element_, "consuming producer %s (%s)", peer_id.c_str(), name.c_str());
+  pending_producer_ = peer_id;
+  send(StartSessionRequest{peer_id, std::nullopt});
+  auto *st = gst_structure_new("webrtclive-producer-found", "peer-id", G_TYPE_STRING, peer_id.c_str(), "name",
+                               G_TYPE_STRING, name.c_str(), nullptr);
+  gst_element_post_message(element_, gst_message_new_element(GST_OBJECT(element_), st));
+}
+
+void SrcCore::rediscover_later(unsigned ms) {
+  if (rediscover_) g_source_destroy(rediscover_);
+  rediscover_ = g_timeout_source_new(ms);
+  auto *weak = new std::weak_ptr<SrcCore>(weak_from_this());
+  g_source_set_callback(
+      rediscover_,
+      [](gpointer d) -> gboolean {
+        if (auto self = static_cast<std::weak_ptr<SrcCore> *>(d)->lock()) {
+          self->rediscover_ = nullptr;
+          if (!self->my_id_.empty()) self->send(List{});
+        }
+        return G_SOURCE_REMOVE;
+      },
+      weak, destroy_heap<std::weak_ptr<SrcCore>>);
+  g_source_attach(rediscover_, context_.get());
+  g_source_unref(rediscover_);
+}
+
+void SrcCore::on_session_started(const std::string &sid, const std::string &peer) {
+  if (peer != pending_producer_) {
+    send(EndSession{sid, false, std::nullopt});
+    return;
+  }
+  pending_producer_.clear();
+  SrcSettings s = settings();
+  auto session = std::make_shared<Session>();
+  session->sid = sid;
+  session->producer = peer;
+  GstElement *webrtc = gst_element_factory_make("webrtcbin", nullptr);
+  if (!webrtc) {
+    GST_ELEMENT_ERROR(element_, CORE, MISSING_PLUGIN, ("element 'webrtcbin' is missing (gstreamer1.0-plugins-bad)"),
+                      (nullptr));
+    return;
+  }
+  session->webrtcbin = GRef<GstElement>::ref(webrtc);
+  g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency", s.latency_ms, nullptr);
+  if (!s.stun_server.empty()) g_object_set(webrtc, "stun-server", s.stun_server.c_str(), nullptr);
+  for (auto &turn : s.turn_servers) {
+    gboolean ok = FALSE;
+    g_signal_emit_by_name(webrtc, "add-turn-server", turn.c_str(), &ok);
+  }
+  if (!s.ice_addresses.empty()) {
+    GObject *agent = nullptr;
+    g_object_get(webrtc, "ice-agent", &agent, nullptr);
+    for (auto &addr : s.ice_addresses) {
+      gboolean ok = FALSE;
+      g_signal_emit_by_name(agent, "add-local-ip-address", addr.c_str(), &ok);
+    }
+    if (agent) g_object_unref(agent);
+  }
+  auto ctx = [&] { return new SessionCtx{weak_from_this(), session}; };
+  auto free_ctx = [](gpointer d, GClosure *) { delete static_cast<SessionCtx *>(d); };
+  g_signal_connect_data(webrtc, "pad-added", G_CALLBACK(+[](GstElement *, GstPad *pad, gpointer data) {
+                          auto *c = static_cast<SessionCtx *>(data);
+                          auto core = c->core.lock();
+                          auto sess = c->session.lock();
+                          if (core && sess && GST_PAD_IS_SRC(pad)) core->on_pad_added(sess, pad);
+                        }),
+                        ctx(), free_ctx, GConnectFlags(0));
+  g_signal_connect_data(webrtc, "on-ice-candidate",
+                        G_CALLBACK(+[](GstElement *, guint mline, gchar *candidate, gpointer data) {
+                          auto *c = static_cast<SessionCtx *>(data);
+                          auto core = c->core.lock();
+                          auto sess = c->session.lock();
+                          if (core && sess) core->send(Peer{sess->sid, Ice{candidate, mline}});
+                        }),
+                        ctx(), free_ctx, GConnectFlags(0));
+  g_signal_connect_data(webrtc, "notify::connection-state", G_CALLBACK(+[](GstElement *w, GParamSpec *, gpointer data) {
+                          auto *c = static_cast<SessionCtx *>(data);
+                          auto core = c->core.lock();
+                          auto sess = c->session.lock();
+                          if (!core || !sess) return;
+                          GstWebRTCPeerConnectionState state;
+                          g_object_get(w, "connection-state", &state, nullptr);
+                          SrcCore *self = core.get();
+                          std::string sid = sess->sid;
+                          core->post([self, sid, state] { self->on_connection_state(sid, state); });
+                        }),
+                        ctx(), free_ctx, GConnectFlags(0));
+  {
+    std::lock_guard lock(mutex_);
+    session_ = session;
+  }
+  gst_bin_add(bin_, webrtc);
+  gst_element_sync_state_with_parent(webrtc);
+  GST_INFO_OBJECT(element_, "session %s with producer %s", sid.c_str(), peer.c_str());
+}
+
+void SrcCore::on_remote_sdp(const std::string &sid, const Sdp &sdp) {
+  std::shared_ptr<Session> s;
+  {
+    std::lock_guard lock(mutex_);
+    if (session_ && session_->sid == sid) s = session_;
+  }
+  if (!s) return;
+  if (sdp.type != "offer") {
+    GST_WARNING_OBJECT(element_, "ignoring an SDP %s from the producer", sdp.type.c_str());
+    return;
+  }
+  GstSDPMessage *msg = nullptr;
+  gst_sdp_message_new_from_text(sdp.sdp.c_str(), &msg);
+  if (!msg || gst_sdp_message_medias_len(msg) == 0) {
+    if (msg) gst_sdp_message_free(msg);
+    send(EndSession{sid, false, std::nullopt});
+    lose_producer("the producer's offer is not valid SDP", false);
+    return;
+  }
+  keep_receivable_codecs(msg);
+  GstWebRTCSessionDescription *offer = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, msg);
+  // set-remote-description, then create-answer, then send the answer and
+  // set it locally; each step is a promise reply on webrtcbin's thread.
+  GstPromise *promise = gst_promise_new_with_change_func(
+      [](GstPromise *p, gpointer data) {
+        auto *c = static_cast<SessionCtx *>(data);
+        auto core = c->core.lock();
+        auto sess = c->session.lock();
+        if (!core || !sess) return;
+        const GstStructure *reply = gst_promise_get_reply(p);
+        if (reply && gst_structure_has_field(reply, "error")) {
+          SrcCore *self = core.get();
+          core->post([self] { self->lose_producer("webrtcbin refused the producer's offer", true); });
+          return;
+        }
+        GstPromise *answer_promise = gst_promise_new_with_change_func(
+            [](GstPromise *p2, gpointer data2) {
+              auto *c2 = static_cast<SessionCtx *>(data2);
+              auto core2 = c2->core.lock();
+              auto sess2 = c2->session.lock();
+              if (!core2 || !sess2) return;
+              const GstStructure *r = gst_promise_get_reply(p2);
+              GstWebRTCSessionDescription *answer = nullptr;
+              if (r) gst_structure_get(r, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
+              if (!answer) {
+                SrcCore *self = core2.get();
+                core2->post([self] { self->lose_producer("webrtcbin could not answer the producer's offer", true); });
+                return;
+              }
+              // Queued first, then sent: as on the sink side, candidates
+              // cannot overtake the answer (they start after this callback).
+              g_signal_emit_by_name(sess2->webrtcbin.get(), "set-local-description", answer, nullptr);
+              gchar *text = gst_sdp_message_as_text(answer->sdp);
+              core2->send(Peer{sess2->sid, Sdp{"answer", text}});
+              g_free(text);
+              gst_webrtc_session_description_free(answer);
+            },
+            new SessionCtx{c->core, c->session}, destroy_heap<SessionCtx>);
+        g_signal_emit_by_name(sess->webrtcbin.get(), "create-answer", nullptr, answer_promise);
+        gst_promise_unref(answer_promise);
+      },
+      new SessionCtx{weak_from_this(), s}, destroy_heap<SessionCtx>);
+  g_signal_emit_by_name(s->webrtcbin.get(), "set-remote-description", offer, promise);
+  gst_promise_unref(promise);
+  gst_webrtc_session_description_free(offer);
+}
+
+void SrcCore::on_remote_ice(const std::string &sid, const Ice &ice) {
+  std::shared_ptr<Session> s;
+  {
+    std::lock_guard lock(mutex_);
+    if (session_ && session_->sid == sid) s = session_;
+  }
+  if (!s || ice.candidate.empty() || ice.candidate.find(".local ") != std::string::npos) return;
+  g_signal_emit_by_name(s->webrtcbin.get(), "add-ice-candidate", ice.sdp_mline_index, ice.candidate.c_str());
+}
+
+void SrcCore::on_connection_state(const std::string &sid, int state) {
+  std::shared_ptr<Session> s;
+  {
+    std::lock_guard lock(mutex_);
+    if (session_ && session_->sid == sid) s = session_;
+  }
+  if (!s) return;
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
+    s->connected = true;
+  } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
+    lose_producer("the connection to the producer failed (ICE or DTLS)", true);
+  }
+}
+
+void SrcCore::lose_producer(const std::string &reason, bool tell_server) {
+  std::shared_ptr<Session> s;
+  {
+    std::lock_guard lock(mutex_);
+    s = std::move(session_);
+  }
+  if (!s) return;
+  if (tell_server) send(EndSession{s->sid, false, std::nullopt});
+  SrcSettings set = settings();
+  auto *st = gst_structure_new("webrtclive-producer-lost", "peer-id", G_TYPE_STRING, s->producer.c_str(), "reason",
+                               G_TYPE_STRING, reason.c_str(), nullptr);
+  gst_element_post_message(element_, gst_message_new_element(GST_OBJECT(element_), st));
+  if (set.eos_on_loss) {
+    GST_ELEMENT_WARNING(element_, RESOURCE, READ, ("Producer went away (%s); ending the stream.", reason.c_str()),
+                        (nullptr));
+    finished_ = true;
+  } else {
+    GST_ELEMENT_WARNING(element_, RESOURCE, READ,
+                        ("Producer went away (%s); waiting for it to come back.", reason.c_str()), (nullptr));
+    rediscover_later(1000);
+  }
+  teardown(s);
+}
+
+// ---- streaming thread: pads ------------------------------------------------------
+
+GstPad *SrcCore::ghost_for(MediaKind kind, unsigned index) {
+  std::string name = std::string(kind == MediaKind::Video ? "video_" : "audio_") + std::to_string(index);
+  {
+    std::lock_guard lock(mutex_);
+    auto it = pads_.find(name);
+    if (it != pads_.end()) return it->second;
+  }
+  GstPadTemplate *templ =
+      gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(element_), kind == MediaKind::Video ? "video_%u" : "audio_%u");
+  GstPad *ghost = gst_ghost_pad_new_no_target_from_template(name.c_str(), templ);
+  {
+    std::lock_guard lock(mutex_);
+    pads_[name] = ghost;
+  }
+  gst_pad_set_active(ghost, TRUE);
+  // gst-launch links sometimes pads from this call, so the pad's peer is
+  // known right after it.
+  gst_element_add_pad(element_, ghost);
+  return ghost;
+}
+
+void SrcCore::on_pad_added(const std::shared_ptr<Session> &session, GstPad *pad) {
+  GstCaps *caps = gst_pad_get_current_caps(pad);
+  if (!caps) caps = gst_pad_query_caps(pad, nullptr);
+  const GstStructure *st = gst_caps_get_structure(caps, 0);
+  const char *enc = gst_structure_get_string(st, "encoding-name");
+  auto codec = enc ? codec_from_encoding_name(enc) : std::nullopt;
+  gchar *caps_str = gst_caps_to_string(caps);
+  gst_caps_unref(caps);
+  if (!codec) {
+    GST_ELEMENT_WARNING(element_, STREAM, CODEC_NOT_FOUND, ("The producer sends a stream this element cannot take."),
+                        ("%s", caps_str));
+    g_free(caps_str);
+    return;
+  }
+  g_free(caps_str);
+  const CodecInfo &info = codec_info(*codec);
+  unsigned index;
+  {
+    std::lock_guard lock(mutex_);
+    index = info.kind == MediaKind::Video ? session->video++ : session->audio++;
+  }
+  GstPad *ghost = ghost_for(info.kind, index);
+
+  // Decoded by default; the encoded stream when downstream takes it but not
+  // raw media (e.g. `webrtclivesrc ! video/x-h264 ! ...`).
+  bool decode = true;
+  if (GstCaps *peer = gst_pad_peer_query_caps(ghost, nullptr)) {
+    GstCaps *raw = gst_caps_from_string(info.kind == MediaKind::Video ? "video/x-raw" : "audio/x-raw");
+    GstCaps *encoded = gst_caps_from_string(info.encoded_caps);
+    if (!gst_caps_is_any(peer) && !gst_caps_can_intersect(peer, raw) && gst_caps_can_intersect(peer, encoded))
+      decode = false;
+    gst_caps_unref(raw);
+    gst_caps_unref(encoded);
+    gst_caps_unref(peer);
+  }
+
+  std::vector<GstElement *> chain;
+  GstElement *depay = gst_element_factory_make(depayloader_for(*codec), nullptr);
+  if (!depay) {
+    GST_ELEMENT_ERROR(element_, CORE, MISSING_PLUGIN, ("Element '%s' is missing.", depayloader_for(*codec)), (nullptr));
+    return;
+  }
+  // Ask the producer for a keyframe (PLI) when packets are lost, and do not
+  // output anything before the first one.
+  set_if_exists(depay, "request-keyframe", TRUE);
+  set_if_exists(depay, "wait-for-keyframe", TRUE);
+  chain.push_back(depay);
+  if (const char *p = parser_for(*codec))
+    if (GstElement *parse = gst_element_factory_make(p, nullptr)) chain.push_back(parse);
+  if (decode) {
+    GstElement *dec = gst_element_factory_make(info.decoder, nullptr);
+    if (!dec && *codec == CodecId::H264) dec = gst_element_factory_make("openh264dec", nullptr);
+    if (!dec) {
+      GST_ELEMENT_ERROR(element_, CORE, MISSING_PLUGIN, ("No decoder for %s (element '%s').", info.name, info.decoder),
+                        (nullptr));
+      return;
+    }
+    // A decoder that meets corrupt data asks upstream for a keyframe, which
+    // rtpbin turns into a PLI to the producer.
+    set_if_exists(dec, "automatic-request-sync-points", TRUE);
+    set_if_exists(dec, "discard-corrupted-frames", TRUE);
+    chain.push_back(dec);
+  }
+  for (auto *e : chain) gst_bin_add(bin_, e);
+  for (size_t i = 1; i < chain.size(); i++) gst_element_link(chain[i - 1], chain[i]);
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) gst_element_sync_state_with_parent(*it);
+  GstPad *last = gst_element_get_static_pad(chain.back(), "src");
+  gst_ghost_pad_set_target(GST_GHOST_PAD(ghost), last);
+  gst_object_unref(last);
+  GstPad *sink = gst_element_get_static_pad(depay, "sink");
+  GstPadLinkReturn lr = gst_pad_link(pad, sink);
+  gst_object_unref(sink);
+  {
+    std::lock_guard lock(mutex_);
+    for (auto *e : chain) session->elements.push_back(e);
+    session->ghosts.push_back(ghost);
+  }
+  if (lr != GST_PAD_LINK_OK)
+    GST_ELEMENT_WARNING(element_, CORE, NEGOTIATION, ("Could not link the received %s stream.", info.name), (nullptr));
+  GST_INFO_OBJECT(element_, "%s: %s from the producer%s", GST_PAD_NAME(ghost), info.name,
+                  decode ? ", decoded" : ", not decoded (downstream takes it encoded)");
+}
+
+// Control thread: stop the session's elements on the call_async pool, then
+// leave the ghost pads without target (downstream stays linked) or, in EOS
+// mode, end them.
+void SrcCore::teardown(std::shared_ptr<Session> session) {
+  {
+    std::lock_guard lock(mutex_);
+    teardowns_in_flight_++;
+  }
+  struct Job {
+    std::weak_ptr<SrcCore> core;
+    std::shared_ptr<Session> session;
+    bool eos;
+  };
+  auto *job = new Job{weak_from_this(), std::move(session), finished_};
+  gst_element_call_async(
+      element_,
+      [](GstElement *, gpointer data) {
+        auto *j = static_cast<Job *>(data);
+        auto core = j->core.lock();
+        if (!core) return;
+        std::vector<GstElement *> elements;
+        std::vector<GstPad *> ghosts;
+        {
+          std::lock_guard lock(core->mutex_);
+          elements = j->session->elements;
+          ghosts = j->session->ghosts;
+        }
+        GstElement *w = j->session->webrtcbin.get();
+        gst_element_set_state(w, GST_STATE_NULL);
+        for (auto *e : elements) gst_element_set_state(e, GST_STATE_NULL);
+        for (auto *g : ghosts) {
+          gst_ghost_pad_set_target(GST_GHOST_PAD(g), nullptr);
+          if (j->eos) gst_pad_push_event(g, gst_event_new_eos());
+        }
+        if (j->eos) {
+          // Pads this session never fed (none, usually) end too.
+          std::lock_guard lock(core->mutex_);
+          for (auto &[name, pad] : core->pads_)
+            if (std::find(ghosts.begin(), ghosts.end(), pad) == ghosts.end()) gst_pad_push_event(pad, gst_event_new_eos());
+        }
+        for (auto *e : elements) gst_bin_remove(core->bin_, e);
+        gst_bin_remove(core->bin_, w);
+        std::lock_guard lock(core->mutex_);
+        core->teardowns_in_flight_--;
+        core->teardown_done_.notify_all();
+      },
+      job, destroy_heap<Job>);
+}
+
+bool SrcCore::handle_child_error(GstMessage *msg) {
+  std::shared_ptr<Session> s;
+  {
+    std::lock_guard lock(mutex_);
+    s = session_;
+    if (!s) return false;
+    bool ours = gst_object_has_as_ancestor(GST_MESSAGE_SRC(msg), GST_OBJECT(s->webrtcbin.get())) ||
+                GST_MESSAGE_SRC(msg) == GST_OBJECT(s->webrtcbin.get());
+    for (auto *e : s->elements) ours |= GST_MESSAGE_SRC(msg) == GST_OBJECT(e);
+    if (!ours) return false;
+  }
+  GError *err = nullptr;
+  gst_message_parse_error(msg, &err, nullptr);
+  std::string why = std::string("receiving failed: ") + (err ? err->message : "?");
+  if (err) g_error_free(err);
+  post([this, why] { lose_producer(why, true); });
+  return true;
+}
+
+}  // namespace webrtclive

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// SrcCore: everything webrtclivesrc does, behind the GObject shell. It is a
+// consumer of one producer at a time:
+//
+//   signalling ─▶ control thread ─▶ webrtcbin (recv) ─pad-added─▶ depay ▶ [parse] ▶ [decoder] ─▶ ghost src pad
+//
+// The element's src pads (video_%u / audio_%u) outlive sessions: when the
+// producer goes away and comes back, the same pads are fed again, so the
+// downstream pipeline stays linked.
+//
+// Threads: the transport's thread (signalling) and webrtcbin's threads only
+// post to the control thread; pad-added runs on a streaming thread and builds
+// that pad's chain there (once per pad and session); teardown runs on the
+// element's call_async pool. mutex_ is a leaf lock.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "codecs.h"
+#include "gobj.h"
+#include "transport.h"
+
+namespace webrtclive {
+
+struct SrcSettings {
+  std::string peer_id;        // consume this producer
+  std::string producer_name;  // or the first whose meta.name is this
+  unsigned latency_ms = 100;
+  bool eos_on_loss = false;
+  std::string stun_server;
+  std::vector<std::string> turn_servers;
+  std::vector<std::string> ice_addresses;
+};
+
+class SrcCore : public std::enable_shared_from_this<SrcCore> {
+ public:
+  explicit SrcCore(GstElement *element);
+  ~SrcCore();
+
+  [[nodiscard]] bool start(std::unique_ptr<SignallingTransport> transport, std::string *error);
+  void stop();
+
+  SrcSettings settings() const;
+  void update_settings(const std::function<void(SrcSettings &)> &fn);
+  std::vector<std::string> urls() const;
+  bool handle_child_error(GstMessage *msg);
+
+  struct Session;
+
+ private:
+  // control thread
+  void on_message(const protocol::ServerMessage &msg);
+  void on_connected();
+  void on_disconnected(const std::string &why, unsigned retry_ms);
+  void consider(const std::string &peer_id, const protocol::Meta &meta);
+  void on_session_started(const std::string &sid, const std::string &peer);
+  void on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp);
+  void on_remote_ice(const std::string &sid, const protocol::Ice &ice);
+  void on_connection_state(const std::string &sid, int state);
+  void lose_producer(const std::string &reason, bool tell_server);
+  void rediscover_later(unsigned ms);
+
+  // streaming thread (webrtcbin pad-added)
+  void on_pad_added(const std::shared_ptr<Session> &session, GstPad *pad);
+  GstPad *ghost_for(MediaKind kind, unsigned index);
+  void teardown(std::shared_ptr<Session> session);
+
+  template <typename Fn>
+  void post(Fn &&fn);
+  void send(protocol::ClientMessage msg);
+
+  GstElement *element_;
+  GstBin *bin_;
+
+  mutable std::mutex mutex_;
+  SrcSettings settings_;
+  std::shared_ptr<SignallingTransport> transport_;
+  std::map<std::string, GstPad *> pads_;  // "video_0" -> ghost pad (owned by the element)
+  std::shared_ptr<Session> session_;      // control thread writes, others read under mutex_
+  unsigned teardowns_in_flight_ = 0;
+  std::condition_variable teardown_done_;
+
+  // control thread
+  std::string my_id_;
+  std::string pending_producer_;  // startSession sent
+  bool finished_ = false;         // EOS sent (eos_on_loss)
+  GSource *rediscover_ = nullptr;
+
+  MainContextPtr context_;
+  MainLoopPtr loop_;
+  std::thread control_thread_;
+  std::atomic<bool> running_{false};
+};
+
+}  // namespace webrtclive

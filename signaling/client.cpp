@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "client.h"
+
+#include <gst/gst.h>
+#include <libsoup/soup.h>
+
+#include <algorithm>
+#include <cmath>
+
+GST_DEBUG_CATEGORY_STATIC(webrtclive_client_debug);
+#define GST_CAT_DEFAULT webrtclive_client_debug
+
+namespace webrtclive {
+
+struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
+  Options options;
+  Callbacks callbacks;
+  MainContextPtr context;
+  MainLoopPtr loop;
+  // client thread only:
+  GRef<SoupSession> session;
+  GRef<SoupWebsocketConnection> conn;
+  GRef<GCancellable> cancellable;
+  GSource *timer = nullptr;  // retry or connect timeout
+  unsigned attempt = 0;
+  bool stopping = false;
+
+  void connect() {
+    clear_timer();
+    cancellable = GRef<GCancellable>::adopt(g_cancellable_new());
+    SoupMessage *msg = soup_message_new(SOUP_METHOD_GET, options.url.c_str());
+    if (!msg) {
+      fail("invalid URL '" + options.url + "'");
+      return;
+    }
+    for (auto &[k, v] : options.headers)
+      soup_message_headers_append(soup_message_get_request_headers(msg), k.c_str(), v.c_str());
+    if (options.insecure)
+      g_signal_connect(msg, "accept-certificate",
+                       G_CALLBACK(+[](SoupMessage *, GTlsCertificate *, GTlsCertificateFlags) -> gboolean {
+                         return TRUE;
+                       }),
+                       nullptr);
+    GST_INFO("connecting to %s (attempt %u)", options.url.c_str(), attempt + 1);
+    auto *self_ref = new std::weak_ptr<Impl>(weak_from_this());
+    soup_session_websocket_connect_async(
+        session.get(), msg, nullptr, nullptr, G_PRIORITY_DEFAULT, cancellable.get(),
+        [](GObject *src, GAsyncResult *res, gpointer data) {
+          std::unique_ptr<std::weak_ptr<Impl>> weak(static_cast<std::weak_ptr<Impl> *>(data));
+          GError *err = nullptr;
+          SoupWebsocketConnection *c = soup_session_websocket_connect_finish(SOUP_SESSION(src), res, &err);
+          auto self = weak->lock();
+          if (!self) {
+            if (c) g_object_unref(c);
+            if (err) g_error_free(err);
+            return;
+          }
+          self->on_connected(c, err);
+        },
+        self_ref);
+    g_object_unref(msg);
+    // A connect that hangs (SYN to a black hole) is cancelled, then retried.
+    arm_timer(options.connect_timeout_ms, [](Impl &s) {
+      GST_INFO("connect timed out after %u ms", s.options.connect_timeout_ms);
+      g_cancellable_cancel(s.cancellable.get());
+    });
+  }
+
+  void on_connected(SoupWebsocketConnection *c, GError *err) {
+    clear_timer();
+    if (!c) {
+      bool cancelled = err && g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      std::string why = cancelled ? "connection timed out after " + std::to_string(options.connect_timeout_ms) + " ms"
+                                  : std::string(err ? err->message : "unknown error");
+      if (err) g_error_free(err);
+      if (stopping) return;
+      fail("cannot connect to " + options.url + ": " + why);
+      return;
+    }
+    conn = GRef<SoupWebsocketConnection>::adopt(c);
+    attempt = 0;
+    soup_websocket_connection_set_keepalive_interval(c, 20);
+    g_signal_connect(c, "message", G_CALLBACK(on_message), this);
+    g_signal_connect(c, "closed", G_CALLBACK(on_closed), this);
+    GST_INFO("connected to %s", options.url.c_str());
+    if (callbacks.connected) callbacks.connected();
+  }
+
+  static void on_message(SoupWebsocketConnection *, gint type, GBytes *message, gpointer data) {
+    auto *self = static_cast<Impl *>(data);
+    if (type != SOUP_WEBSOCKET_DATA_TEXT) return;
+    gsize size = 0;
+    const char *p = static_cast<const char *>(g_bytes_get_data(message, &size));
+    std::string text(p, size);
+    auto parsed = protocol::parse_server(text);
+    if (!parsed) {
+      GST_WARNING("unparseable message from server: %s (%s)", parsed.error.c_str(), text.c_str());
+      if (self->callbacks.bad_message) self->callbacks.bad_message(parsed.error);
+      return;
+    }
+    if (self->callbacks.message) self->callbacks.message(*parsed.message);
+  }
+
+  static void on_closed(SoupWebsocketConnection *c, gpointer data) {
+    auto *self = static_cast<Impl *>(data);
+    g_signal_handlers_disconnect_by_data(c, self);
+    gushort code = soup_websocket_connection_get_close_code(c);
+    const char *reason = soup_websocket_connection_get_close_data(c);
+    self->conn.reset();
+    if (self->stopping) return;
+    std::string why = "connection to " + self->options.url + " closed";
+    if (code) why += " (code " + std::to_string(code) + (reason && *reason ? std::string(", ") + reason : "") + ")";
+    self->fail(why);
+  }
+
+  void fail(const std::string &why) {
+    unsigned delay = backoff_ms(attempt++, options.backoff_min_ms, options.backoff_max_ms, g_random_double());
+    GST_INFO("%s; retrying in %u ms", why.c_str(), delay);
+    if (callbacks.disconnected) callbacks.disconnected(why, delay);
+    arm_timer(delay, [](Impl &s) { s.connect(); });
+  }
+
+  void arm_timer(unsigned ms, void (*fn)(Impl &)) {
+    clear_timer();
+    struct Ctx {
+      std::weak_ptr<Impl> self;
+      void (*fn)(Impl &);
+    };
+    timer = g_timeout_source_new(ms);
+    g_source_set_callback(
+        timer,
+        [](gpointer d) -> gboolean {
+          auto *c = static_cast<Ctx *>(d);
+          if (auto s = c->self.lock()) {
+            s->timer = nullptr;
+            c->fn(*s);
+          }
+          return G_SOURCE_REMOVE;
+        },
+        new Ctx{weak_from_this(), fn}, [](gpointer d) { delete static_cast<Ctx *>(d); });
+    g_source_attach(timer, context.get());
+    g_source_unref(timer);
+  }
+
+  void clear_timer() {
+    if (timer) g_source_destroy(timer);
+    timer = nullptr;
+  }
+
+  void shutdown() {
+    stopping = true;
+    clear_timer();
+    if (cancellable) g_cancellable_cancel(cancellable.get());
+    if (conn) {
+      g_signal_handlers_disconnect_by_data(conn.get(), this);
+      if (soup_websocket_connection_get_state(conn.get()) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close(conn.get(), SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "client stopping");
+      conn.reset();
+    }
+    session.reset();
+  }
+};
+
+WsClient::WsClient() {
+  static gsize once = 0;
+  if (g_once_init_enter(&once)) {
+    GST_DEBUG_CATEGORY_INIT(webrtclive_client_debug, "webrtcliveclient", 0, "webrtclive signalling client");
+    g_once_init_leave(&once, 1);
+  }
+}
+
+WsClient::~WsClient() { stop(); }
+
+unsigned WsClient::backoff_ms(unsigned attempt, unsigned min_ms, unsigned max_ms, double random01) {
+  double base = std::min<double>(max_ms, min_ms * std::pow(2.0, std::min(attempt, 30u)));
+  double jittered = base * (0.5 + 0.5 * std::clamp(random01, 0.0, 1.0));
+  return std::max(1u, static_cast<unsigned>(jittered));
+}
+
+bool WsClient::start(Options options, Callbacks callbacks, std::string *error) {
+  std::lock_guard lock(mutex_);
+  if (impl_) return true;
+  if (!g_str_has_prefix(options.url.c_str(), "ws://") && !g_str_has_prefix(options.url.c_str(), "wss://")) {
+    *error = "signalling server URL must start with ws:// or wss://, not '" + options.url + "'";
+    return false;
+  }
+  GUri *uri = g_uri_parse(options.url.c_str(), G_URI_FLAGS_NONE, nullptr);
+  if (!uri || !g_uri_get_host(uri) || !*g_uri_get_host(uri)) {
+    if (uri) g_uri_unref(uri);
+    *error = "'" + options.url + "' is not a valid URL";
+    return false;
+  }
+  g_uri_unref(uri);
+  GTlsDatabase *db = nullptr;
+  if (!options.ca_file.empty()) {
+    GError *err = nullptr;
+    db = g_tls_file_database_new(options.ca_file.c_str(), &err);
+    if (!db) {
+      *error = "cannot read CA file '" + options.ca_file + "': " + (err ? err->message : "?");
+      if (err) g_error_free(err);
+      return false;
+    }
+  }
+  auto impl = std::make_shared<Impl>();
+  impl->options = std::move(options);
+  impl->callbacks = std::move(callbacks);
+  impl->context.reset(g_main_context_new());
+  impl->loop.reset(g_main_loop_new(impl->context.get(), FALSE));
+  g_main_context_push_thread_default(impl->context.get());
+  impl->session = GRef<SoupSession>::adopt(soup_session_new_with_options("user-agent", "webrtclive ", nullptr));
+  if (db) {
+    g_object_set(impl->session.get(), "tls-database", db, nullptr);
+    g_object_unref(db);
+  }
+  g_main_context_pop_thread_default(impl->context.get());
+  impl_ = impl;
+  post_to(impl->context.get(), [weak = std::weak_ptr<Impl>(impl)] {
+    if (auto s = weak.lock()) s->connect();
+  });
+  thread_ = std::thread([impl] {
+    g_main_context_push_thread_default(impl->context.get());
+    g_main_loop_run(impl->loop.get());
+    impl->shutdown();
+    // Let close frames and cancellations settle.
+    for (int i = 0; i < 20 && g_main_context_iteration(impl->context.get(), FALSE); i++) {
+    }
+    g_main_context_pop_thread_default(impl->context.get());
+  });
+  return true;
+}
+
+void WsClient::stop() {
+  std::shared_ptr<Impl> impl;
+  std::thread t;
+  {
+    std::lock_guard lock(mutex_);
+    impl = std::move(impl_);
+    t = std::move(thread_);
+  }
+  if (!impl) return;
+  post_to(impl->context.get(), [loop = impl->loop.get()] { g_main_loop_quit(loop); });
+  if (t.joinable()) t.join();
+}
+
+void WsClient::send(protocol::ClientMessage msg) {
+  std::lock_guard lock(mutex_);
+  if (!impl_) return;
+  post_to(impl_->context.get(), [weak = std::weak_ptr<Impl>(impl_), msg = std::move(msg)] {
+    auto s = weak.lock();
+    if (!s) return;
+    if (!s->conn || soup_websocket_connection_get_state(s->conn.get()) != SOUP_WEBSOCKET_STATE_OPEN) {
+      GST_DEBUG("not connected: dropping %s", protocol::type_name(msg));
+      return;
+    }
+    std::string text = protocol::to_json(msg);
+    soup_websocket_connection_send_text(s->conn.get(), text.c_str());
+  });
+}
+
+}  // namespace webrtclive

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// A signalling WebSocket client (libsoup 3) that stays connected: on any
+// failure or close it reconnects with exponential backoff and jitter, and
+// tells its owner each time. It moves protocol messages; it knows no SDP.
+//
+// Threading: the client owns a thread with its own GMainContext where every
+// libsoup object lives. start()/stop()/send() may be called from any thread
+// and never block on the network. Callbacks run on the client thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "gobj.h"
+#include "protocol.h"
+
+namespace webrtclive {
+
+class WsClient {
+ public:
+  struct Options {
+    std::string url;                  // ws:// or wss://
+    std::string ca_file;              // PEM bundle to trust for wss (empty = system store)
+    bool insecure = false;            // accept any server certificate (tests, self-signed)
+    std::vector<std::pair<std::string, std::string>> headers;  // extra handshake headers (e.g. a token)
+    unsigned connect_timeout_ms = 10000;
+    unsigned backoff_min_ms = 500;    // first retry after [min/2, min]
+    unsigned backoff_max_ms = 10000;  // retries never wait longer than this
+  };
+  struct Callbacks {
+    std::function<void()> connected;
+    std::function<void(const protocol::ServerMessage &)> message;
+    // The connection failed or closed; the next attempt starts in `retry_ms`.
+    std::function<void(const std::string &why, unsigned retry_ms)> disconnected;
+    std::function<void(const std::string &details)> bad_message;  // unparseable server text
+  };
+
+  WsClient();
+  ~WsClient();
+  WsClient(const WsClient &) = delete;
+  WsClient &operator=(const WsClient &) = delete;
+
+  // Validates the options (URL scheme, CA file) and starts connecting.
+  [[nodiscard]] bool start(Options options, Callbacks callbacks, std::string *error);
+  void stop();
+  // Queued to the client thread; dropped (with a debug log) when not connected.
+  void send(protocol::ClientMessage msg);
+
+  // Pure: the delay before retry number `attempt` (0-based), given a random
+  // value in [0,1): min(max, min * 2^attempt) scaled into [50%, 100%].
+  static unsigned backoff_ms(unsigned attempt, unsigned min_ms, unsigned max_ms, double random01);
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+  std::thread thread_;
+  std::mutex mutex_;
+};
+
+}  // namespace webrtclive
