@@ -347,6 +347,10 @@ void SrcCore::on_session_started(const std::string &sid, const std::string &peer
     session_ = session;
   }
   gst_bin_add(bin_, webrtc);
+  // webrtcbin holds sinks (nicesink), which made this bin a "sink" for its
+  // parent: the pipeline would then wait for an EOS from this source that
+  // never comes. It is a source, whatever it contains.
+  GST_OBJECT_FLAG_UNSET(element_, GST_ELEMENT_FLAG_SINK);
   gst_element_sync_state_with_parent(webrtc);
   GST_INFO_OBJECT(element_, "session %s with producer %s", sid.c_str(), peer.c_str());
 }
@@ -602,6 +606,8 @@ void SrcCore::teardown(std::shared_ptr<Session> session) {
         GstElement *w = j->session->webrtcbin.get();
         gst_element_set_state(w, GST_STATE_NULL);
         for (auto *e : elements) gst_element_set_state(e, GST_STATE_NULL);
+        GST_DEBUG_OBJECT(core->element_, "session %s stopped; %s %zu pad(s)", j->session->sid.c_str(),
+                         j->eos ? "ending" : "detaching", ghosts.size());
         for (auto *g : ghosts) {
           gst_ghost_pad_set_target(GST_GHOST_PAD(g), nullptr);
           if (j->eos) gst_pad_push_event(g, gst_event_new_eos());
@@ -614,6 +620,7 @@ void SrcCore::teardown(std::shared_ptr<Session> session) {
         }
         for (auto *e : elements) gst_bin_remove(core->bin_, e);
         gst_bin_remove(core->bin_, w);
+        GST_OBJECT_FLAG_UNSET(core->element_, GST_ELEMENT_FLAG_SINK);
         std::lock_guard lock(core->mutex_);
         core->teardowns_in_flight_--;
         core->teardown_done_.notify_all();

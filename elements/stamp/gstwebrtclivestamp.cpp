@@ -58,8 +58,7 @@ static void gst_webrtc_live_stamp_finalize(GObject *object) {
   G_OBJECT_CLASS(gst_webrtc_live_stamp_parent_class)->finalize(object);
 }
 
-static void gst_webrtc_live_stamp_set_property(GObject *object, guint prop_id, const GValue *value,
-                                               GParamSpec *pspec) {
+static void gst_webrtc_live_stamp_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec) {
   auto *self = GST_WEBRTC_LIVE_STAMP(object);
   GST_OBJECT_LOCK(self);
   switch (prop_id) {

@@ -5,6 +5,8 @@
 // latency = now - stamp per frame on the bus and as running statistics.
 #include "gstwebrtclivestampread.h"
 
+#include <optional>
+
 #include "latency-stats.h"
 #include "stamp-code.h"
 #include "stamp-frame.h"
@@ -36,9 +38,9 @@ GstStaticPadTemplate src_template =
 struct Private {
   guint block_size = kDefaultBlockSize;
   bool post_messages = kDefaultPostMessages;
-  bool warned = false;          // the too-small warning was posted for the current caps / block size
-  bool summary_due = false;     // frames arrived since the last summary was logged
-  guint64 frames = 0;           // every frame seen since start
+  bool warned = false;       // the too-small warning was posted for the current caps / block size
+  bool summary_due = false;  // frames arrived since the last summary was logged
+  guint64 frames = 0;        // every frame seen since start
   stamp::LatencyStats stats;
 };
 
@@ -108,14 +110,13 @@ static void gst_webrtc_live_stamp_read_set_property(GObject *object, guint prop_
   GST_OBJECT_UNLOCK(self);
 }
 
-static void gst_webrtc_live_stamp_read_get_property(GObject *object, guint prop_id, GValue *value,
-                                                    GParamSpec *pspec) {
+static void gst_webrtc_live_stamp_read_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec) {
   auto *self = GST_WEBRTC_LIVE_STAMP_READ(object);
   if (prop_id == PROP_STATS) {
     stamp::LatencySummary s = take_summary(self, false);
-    g_value_take_boxed(value, gst_structure_new("webrtclivestampread-stats", "count", G_TYPE_UINT64, s.count,
-                                                "invalid", G_TYPE_UINT64, s.invalid, "min", G_TYPE_INT64, s.min,
-                                                "max", G_TYPE_INT64, s.max, "mean", G_TYPE_INT64, s.mean, "median",
+    g_value_take_boxed(value, gst_structure_new("webrtclivestampread-stats", "count", G_TYPE_UINT64, s.count, "invalid",
+                                                G_TYPE_UINT64, s.invalid, "min", G_TYPE_INT64, s.min, "max",
+                                                G_TYPE_INT64, s.max, "mean", G_TYPE_INT64, s.mean, "median",
                                                 G_TYPE_INT64, s.median, "p95", G_TYPE_INT64, s.p95, nullptr));
     return;
   }
@@ -154,8 +155,8 @@ static gboolean gst_webrtc_live_stamp_read_sink_event(GstBaseTransform *trans, G
   return GST_BASE_TRANSFORM_CLASS(gst_webrtc_live_stamp_read_parent_class)->sink_event(trans, event);
 }
 
-static gboolean gst_webrtc_live_stamp_read_set_info(GstVideoFilter *filter, GstCaps *, GstVideoInfo *in_info,
-                                                    GstCaps *, GstVideoInfo *) {
+static gboolean gst_webrtc_live_stamp_read_set_info(GstVideoFilter *filter, GstCaps *, GstVideoInfo *in_info, GstCaps *,
+                                                    GstVideoInfo *) {
   auto *self = GST_WEBRTC_LIVE_STAMP_READ(filter);
   GST_OBJECT_LOCK(self);
   self->priv->warned = false;
@@ -205,6 +206,11 @@ static GstFlowReturn gst_webrtc_live_stamp_read_transform_frame_ip(GstVideoFilte
     stamp_us = stamp::decode(stamp::sample(luma, block));
   }
 
+  if (stamp_us && !stamp::plausible(*stamp_us, now)) {
+    GST_DEBUG_OBJECT(self, "frame %" G_GUINT64_FORMAT ": stamp %" G_GUINT64_FORMAT " us is more than an hour off",
+                     frame_no, *stamp_us);
+    stamp_us.reset();
+  }
   if (!stamp_us) {
     GST_OBJECT_LOCK(self);
     p->stats.add_invalid();
@@ -221,8 +227,8 @@ static GstFlowReturn gst_webrtc_live_stamp_read_transform_frame_ip(GstVideoFilte
   GST_LOG_OBJECT(self, "frame %" G_GUINT64_FORMAT ": latency %" G_GINT64_FORMAT " us", frame_no, latency);
 
   if (post) {
-    GstStructure *s = gst_structure_new("webrtclive-latency", "latency", G_TYPE_INT64, latency, "stamp",
-                                        G_TYPE_INT64, stamp, "frame", G_TYPE_UINT64, frame_no, nullptr);
+    GstStructure *s = gst_structure_new("webrtclive-latency", "latency", G_TYPE_INT64, latency, "stamp", G_TYPE_INT64,
+                                        stamp, "frame", G_TYPE_UINT64, frame_no, nullptr);
     gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
   }
   return GST_FLOW_OK;

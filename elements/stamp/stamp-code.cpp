@@ -22,7 +22,8 @@ uint8_t crc8(std::span<const uint8_t> data) {
   uint8_t crc = 0xFF;
   for (uint8_t byte : data) {
     crc ^= byte;
-    for (int k = 0; k < 8; ++k) crc = (crc & 0x80) ? static_cast<uint8_t>((crc << 1) ^ 0x2F) : static_cast<uint8_t>(crc << 1);
+    for (int k = 0; k < 8; ++k)
+      crc = (crc & 0x80) ? static_cast<uint8_t>((crc << 1) ^ 0x2F) : static_cast<uint8_t>(crc << 1);
   }
   return crc ^ 0xFF;
 }
@@ -73,7 +74,8 @@ Bits sample(std::span<const ConstComponent> components, int block) {
     uint64_t sum = 0;
     for (const ConstComponent &c : components) {
       for (int row = y0; row < y0 + inner; ++row) {
-        const uint8_t *p = c.data + static_cast<ptrdiff_t>(row) * c.stride + static_cast<ptrdiff_t>(x0) * c.pixel_stride;
+        const uint8_t *p =
+            c.data + static_cast<ptrdiff_t>(row) * c.stride + static_cast<ptrdiff_t>(x0) * c.pixel_stride;
         for (int col = 0; col < inner; ++col) sum += p[static_cast<ptrdiff_t>(col) * c.pixel_stride];
       }
     }

@@ -31,6 +31,9 @@
 //             is a 1. Assemble the 9 bytes, recompute the CRC over bytes
 //             0..7 and compare with byte 8; on mismatch the frame has no
 //             valid stamp. latency = now - T (µs).
+//   Plausible a T more than 1 hour away from the reader's clock is treated
+//             as invalid too: random pixels pass the CRC once in 256 frames,
+//             and would otherwise add absurd latencies to the statistics.
 //
 // The frame must be at least 24 B wide and 3 B high; smaller frames are not
 // stamped. For a browser: T < 2^53 until the year 2255, so a JS Number
@@ -62,6 +65,9 @@ inline constexpr uint8_t kRgbWhite = 255;
 inline constexpr uint8_t kChromaNeutral = 128;
 inline constexpr int kThreshold = 128;
 
+// Largest |now - T| accepted as a real stamp, in µs.
+inline constexpr int64_t kMaxPlausibleDistanceUs = int64_t{3600} * 1000 * 1000;
+
 // Bit i of the layout above; true = white.
 using Bits = std::array<bool, kBits>;
 
@@ -73,6 +79,13 @@ using Bits = std::array<bool, kBits>;
 
 // The time, or nullopt when the CRC does not match.
 [[nodiscard]] std::optional<uint64_t> decode(const Bits &bits);
+
+// Whether `time_us` can be a stamp read at `now_us` (see "Plausible").
+[[nodiscard]] constexpr bool plausible(uint64_t time_us, int64_t now_us) {
+  if (now_us < 0 || time_us > static_cast<uint64_t>(INT64_MAX)) return false;
+  const int64_t d = now_us - static_cast<int64_t>(time_us);
+  return d <= kMaxPlausibleDistanceUs && d >= -kMaxPlausibleDistanceUs;
+}
 
 struct Size {
   int width = 0;

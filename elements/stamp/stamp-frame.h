@@ -9,11 +9,10 @@
 
 #include "stamp-code.h"
 
-namespace webrtclive::stamp {
-
 // 8-bit formats whose luma (YUV) or R, G, B (RGB) are separate components.
-#define WEBRTCLIVE_STAMP_CAPS \
-  GST_VIDEO_CAPS_MAKE("{ I420, YV12, NV12, NV21, Y42B, Y444, RGBA, BGRA, RGBx, BGRx }")
+#define WEBRTCLIVE_STAMP_CAPS GST_VIDEO_CAPS_MAKE("{ I420, YV12, NV12, NV21, Y42B, Y444, RGBA, BGRA, RGBx, BGRx }")
+
+namespace webrtclive::stamp {
 
 inline Component component(GstVideoFrame *frame, int c) {
   return {static_cast<uint8_t *>(GST_VIDEO_FRAME_COMP_DATA(frame, c)), GST_VIDEO_FRAME_COMP_STRIDE(frame, c),

@@ -90,7 +90,7 @@ export async function startPipeline(pipeline, { expectStart = true } = {}) {
     const failed = p.find((e) => e.event === 'start-failed' || e.event === 'parse-error');
     if (failed) throw new Error(`pipeline did not start: ${JSON.stringify(p.events)}\n${stderr}`);
     const urls = p.find((e) => e.event === 'urls');
-    p.url = urls.urls.find((u) => u.includes('127.0.0.1')) || urls.urls[0];
+    if (urls && urls.urls.length) p.url = urls.urls.find((u) => u.includes('127.0.0.1')) || urls.urls[0];
   }
   return p;
 }

@@ -50,7 +50,11 @@ void test_golden_layout() {
 
 void test_round_trip() {
   Watchdog w("round-trip", kWatchdogSeconds);
-  std::vector<uint64_t> values = {0, 1, 0xFF, 0x0123456789ABCDEFull, std::numeric_limits<uint64_t>::max(),
+  std::vector<uint64_t> values = {0,
+                                  1,
+                                  0xFF,
+                                  0x0123456789ABCDEFull,
+                                  std::numeric_limits<uint64_t>::max(),
                                   static_cast<uint64_t>(g_get_real_time())};
   for (int b = 0; b < 64; ++b) values.push_back(1ull << b);
   for (int i = 0; i < 20000; ++i) values.push_back(random_u64());
@@ -97,6 +101,23 @@ void test_flat_areas_rejected() {
   g_assert_false(decode(white).has_value());
 }
 
+void test_plausible() {
+  Watchdog w("plausible", kWatchdogSeconds);
+  const int64_t now = g_get_real_time();
+  const int64_t hour = int64_t{3600} * G_USEC_PER_SEC;
+  g_assert_true(plausible(static_cast<uint64_t>(now), now));
+  g_assert_true(plausible(static_cast<uint64_t>(now - hour), now));
+  g_assert_true(plausible(static_cast<uint64_t>(now + hour), now));  // a sender clock ahead of ours
+  g_assert_false(plausible(static_cast<uint64_t>(now - hour - 1), now));
+  g_assert_false(plausible(static_cast<uint64_t>(now + hour + 1), now));
+  g_assert_false(plausible(0, now));
+  g_assert_false(plausible(std::numeric_limits<uint64_t>::max(), now));
+  // Random times almost never pass: that is what keeps garbage out of the statistics.
+  int passed = 0;
+  for (int i = 0; i < 100000; ++i) passed += plausible(random_u64(), now);
+  g_assert_cmpint(passed, ==, 0);
+}
+
 void test_geometry() {
   Watchdog w("geometry", kWatchdogSeconds);
   g_assert_cmpint(grid_size(8).width, ==, 192);
@@ -122,7 +143,10 @@ void test_paint_sample_luma() {
     const uint64_t v = random_u64();
     paint(encode(v), block, Component{plane.data(), stride, 1}, kLumaBlack, kLumaWhite);
     g_assert_cmpuint(plane[0], ==, encode(v)[0] ? kLumaWhite : kLumaBlack);
-    for (auto &px : plane) px = static_cast<uint8_t>(CLAMP(px + g_test_rand_int_range(-80, 81), 0, 255));
+    for (auto &px : plane) {
+      const int noisy = px + g_test_rand_int_range(-80, 81);
+      px = static_cast<uint8_t>(CLAMP(noisy, 0, 255));
+    }
     const ConstComponent luma[] = {{plane.data(), stride, 1}};
     auto d = decode(sample(luma, block));
     g_assert_true(d.has_value());
@@ -144,7 +168,8 @@ void test_paint_sample_rgba() {
   g_assert_cmpuint(image[3], ==, 0x5A);  // alpha untouched
   // Colour noise: one channel off by a lot, the mean still right.
   for (size_t i = 0; i < image.size(); i += 4) image[i] = static_cast<uint8_t>(image[i] ^ 0x40);
-  const ConstComponent rgb[] = {{image.data(), stride, 4}, {image.data() + 1, stride, 4}, {image.data() + 2, stride, 4}};
+  const ConstComponent rgb[] = {
+      {image.data(), stride, 4}, {image.data() + 1, stride, 4}, {image.data() + 2, stride, 4}};
   auto d = decode(sample(rgb, block));
   g_assert_true(d.has_value());
   g_assert_cmpuint(*d, ==, v);
@@ -227,6 +252,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/stamp/code/flipped-bit-rejected", test_flipped_bit_rejected);
   g_test_add_func("/stamp/code/corrupted-checksum-rejected", test_corrupted_checksum_rejected);
   g_test_add_func("/stamp/code/flat-areas-rejected", test_flat_areas_rejected);
+  g_test_add_func("/stamp/code/plausible", test_plausible);
   g_test_add_func("/stamp/code/geometry", test_geometry);
   g_test_add_func("/stamp/code/paint-sample-luma", test_paint_sample_luma);
   g_test_add_func("/stamp/code/paint-sample-rgba", test_paint_sample_rgba);

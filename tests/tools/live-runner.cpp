@@ -63,7 +63,8 @@ GstElement *find_sink() {
   while (gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
     GstElement *e = GST_ELEMENT(g_value_get_object(&v));
     GstElementFactory *f = gst_element_get_factory(e);
-    if (f && g_str_equal(GST_OBJECT_NAME(f), "webrtclivesink")) found = GST_ELEMENT(gst_object_ref(e));
+    if (f && (g_str_equal(GST_OBJECT_NAME(f), "webrtclivesink") || g_str_equal(GST_OBJECT_NAME(f), "webrtclivesrc")))
+      found = GST_ELEMENT(gst_object_ref(e));
     g_value_reset(&v);
     if (found) break;
   }
@@ -75,7 +76,7 @@ GstElement *find_sink() {
 void report_urls() {
   GstElement *sink = find_sink();
   if (!sink) return;
-  gchar **urls = nullptr;
+  gchar **urls = nullptr;  // webrtclivesrc with a remote server: empty
   g_object_get(sink, "urls", &urls, nullptr);
   JsonBuilder *b = begin("urls");
   json_builder_set_member_name(b, "urls");
@@ -106,6 +107,27 @@ void count_encoders() {
     gst_object_unref(sink);
   }
   JsonBuilder *b = begin("encoders");
+  json_builder_set_member_name(b, "count");
+  json_builder_add_int_value(b, count);
+  finish(b);
+}
+
+// "klass SUBSTRING": how many elements of the whole pipeline have a factory
+// klass containing SUBSTRING (e.g. "Decoder/Video").
+void count_klass(const char *what) {
+  GstIterator *it = gst_bin_iterate_recurse(GST_BIN(pipeline));
+  GValue v = G_VALUE_INIT;
+  int count = 0;
+  while (gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
+    GstElementFactory *f = gst_element_get_factory(GST_ELEMENT(g_value_get_object(&v)));
+    const gchar *klass = f ? gst_element_factory_get_metadata(f, GST_ELEMENT_METADATA_KLASS) : nullptr;
+    if (klass && strstr(klass, what)) count++;
+    g_value_reset(&v);
+  }
+  g_value_unset(&v);
+  gst_iterator_free(it);
+  JsonBuilder *b = begin("klass");
+  member(b, "klass", what);
   json_builder_set_member_name(b, "count");
   json_builder_add_int_value(b, count);
   finish(b);
@@ -240,6 +262,7 @@ gboolean on_stdin(GIOChannel *ch, GIOCondition cond, gpointer) {
   else if (g_str_equal(line, "stats")) report_stats();
   else if (g_str_equal(line, "urls")) report_urls();
   else if (g_str_equal(line, "counts")) report_counts();
+  else if (g_str_has_prefix(line, "klass ")) count_klass(line + 6);
   else if (g_str_equal(line, "quit")) g_main_loop_quit(loop);
   g_free(line);
   return G_SOURCE_CONTINUE;

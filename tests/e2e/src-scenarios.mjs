@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// webrtclivesrc receiving from webrtclivesink in another process (and from a
+// browser camera): decoded and encoded output, audio, producer restarts, two
+// receivers on one producer. One scenario per process.
+import {
+  assert, launchBrowser, log, run, sleep, startPipeline, until,
+} from './lib.mjs';
+
+const W = 320, H = 240;
+const VSRC = `videotestsrc is-live=true pattern=ball ! video/x-raw,width=${W},height=${H},framerate=30/1`;
+const ASRC = 'audiotestsrc is-live=true wave=ticks';
+const ICE = 'ice-addresses=127.0.0.1';
+
+async function producer(defer, { codec = 'h264', port = 0, name = 'cam', extra = '' } = {}) {
+  const p = await startPipeline(
+    `${VSRC} ! webrtclivesink name=sink port=${port} address=127.0.0.1 ${ICE} producer-name=${name} video-codecs=${codec} ${extra} ${ASRC} ! sink.`);
+  defer(() => p.stop());
+  p.ws = p.url.replace('http://', 'ws://') + 'ws';
+  return p;
+}
+
+async function counts(r) {
+  return (await r.command('counts', 'counts')).counts;
+}
+
+async function waitCount(r, name, n, ms = 20000) {
+  return until(`${n} buffers at ${name}`, async () => {
+    const c = (await counts(r))[name];
+    return c && c.buffers >= n ? c : null;
+  }, ms, 250);
+}
+
+async function receiver(defer, ws, tail) {
+  const r = await startPipeline(`webrtclivesrc name=s server=${ws} ${ICE} ${tail}`);
+  defer(() => r.stop());
+  return r;
+}
+
+const DECODED = 's.video_0 ! fakesink name=countvideo s.audio_0 ! fakesink name=countaudio';
+
+const scenarios = {
+  async 'h264-decoded'(defer) {
+    const p = await producer(defer, { codec: 'h264' });
+    const r = await receiver(defer, p.ws, DECODED);
+    const v = await waitCount(r, 'countvideo', 60);
+    const a = await waitCount(r, 'countaudio', 20);
+    log('video caps', v.caps, 'audio', a.buffers);
+    assert(v.caps.startsWith('video/x-raw') && v.caps.includes(`width=(int)${W}`) && v.caps.includes(`height=(int)${H}`),
+      `decoded video of the sent size: ${v.caps}`);
+    assert(a.caps.startsWith('audio/x-raw'), `decoded audio: ${a.caps}`);
+  },
+
+  async 'vp8-decoded'(defer) {
+    const p = await producer(defer, { codec: 'vp8' });
+    const r = await receiver(defer, p.ws, DECODED);
+    const v = await waitCount(r, 'countvideo', 60);
+    await waitCount(r, 'countaudio', 20);
+    assert(v.caps.includes(`width=(int)${W}`), `decoded VP8 of the sent size: ${v.caps}`);
+  },
+
+  async 'h264-encoded'(defer) {
+    const p = await producer(defer, { codec: 'h264' });
+    const r = await receiver(defer, p.ws, 's.video_0 ! video/x-h264 ! fakesink name=countvideo s.audio_0 ! fakesink name=countaudio');
+    const v = await waitCount(r, 'countvideo', 60);
+    log('encoded caps', v.caps);
+    assert(v.caps.startsWith('video/x-h264') && /stream-format|alignment/.test(v.caps), `parsed H.264: ${v.caps}`);
+    const dec = await r.command('klass Decoder/Video', 'klass');
+    assert(dec.count === 0, `no video decoder in the receiving pipeline (${dec.count})`);
+  },
+
+  async 'two-receivers'(defer) {
+    const p = await producer(defer);
+    const r1 = await receiver(defer, p.ws, DECODED);
+    const r2 = await receiver(defer, p.ws, DECODED);
+    await waitCount(r1, 'countvideo', 60);
+    await waitCount(r2, 'countvideo', 60);
+    const enc = await p.command('encoders', 'encoders');
+    assert(enc.count === 2, `one video and one audio encoder shared by both receivers (${enc.count})`);
+  },
+
+  async 'producer-restart'(defer) {
+    // The producer process (with its embedded server) goes away and comes
+    // back on the same port: the receiver says so, reconnects and resumes.
+    let p = await producer(defer, { port: 0, name: 'cam' });
+    const port = new URL(p.url).port;
+    const r = await receiver(defer, p.ws, `producer-name=cam ${DECODED}`);
+    await waitCount(r, 'countvideo', 30);
+    await p.stop();
+    const warn = await r.waitFor('a warning', (e) => e.event === 'warning', 10000);
+    log('receiver warned:', warn.message);
+    await sleep(2000);
+    p = await producer(defer, { port, name: 'cam' });
+    const before = (await counts(r)).countvideo.buffers;
+    await until('frames again after the restart', async () => (await counts(r)).countvideo.buffers >= before + 60, 30000, 250);
+    assert(!r.find((e) => e.event === 'error'), 'the receiver never posted an error');
+    assert(r.find((e) => e.event === 'webrtclive-producer-lost'), 'producer-lost was posted');
+  },
+
+  async 'producer-stop-eos'(defer) {
+    const p = await producer(defer, { name: 'cam' });
+    const r = await receiver(defer, p.ws, `on-producer-lost=eos ${DECODED}`);
+    await waitCount(r, 'countvideo', 30);
+    await p.stop();
+    await r.waitFor('EOS', (e) => e.event === 'eos', 15000);
+    assert(!r.find((e) => e.event === 'error'), 'ended with EOS, not an error');
+  },
+
+  async 'browser-camera'(defer) {
+    // The receiver runs the embedded server; headless Chromium publishes its
+    // fake camera from the served page.
+    const r = await startPipeline(`webrtclivesrc name=s port=0 address=127.0.0.1 ${ICE} s.video_0 ! fakesink name=countvideo`);
+    defer(() => r.stop());
+    const url = r.find((e) => e.event === 'urls').urls[0];
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const page = await browser.newPage();
+    await page.goto(`${url}publish.html?autostart=1&audio=0&width=${W}&height=${H}&name=chromium`);
+    const v = await waitCount(r, 'countvideo', 60, 30000);
+    log('from the browser:', v.caps);
+    assert(v.caps.startsWith('video/x-raw') && v.caps.includes(`width=(int)${W}`), `decoded camera frames: ${v.caps}`);
+  },
+};
+
+const name = process.argv[2];
+if (!scenarios[name]) throw new Error(`unknown scenario ${name}; one of ${Object.keys(scenarios)}`);
+run(name, (defer) => scenarios[name](defer));
