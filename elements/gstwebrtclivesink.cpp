@@ -7,7 +7,7 @@
 #include <memory>
 #include <sstream>
 
-#include "embedded-signaller.h"
+#include "gstwebrtclivesignallable.h"
 #include "sink-core.h"
 
 GST_DEBUG_CATEGORY(webrtclivesink_debug);
@@ -44,6 +44,8 @@ enum {
   PROP_TURN_SERVERS,
   PROP_ICE_ADDRESSES,
   PROP_STATS,
+  PROP_SERVER,
+  PROP_SIGNALLER,
 };
 
 enum { SIGNAL_CONSUMER_ADDED, SIGNAL_CONSUMER_REMOVED, SIGNAL_ENCODER_SETUP, N_SIGNALS };
@@ -61,8 +63,8 @@ GstStaticPadTemplate audio_template =
 // Properties that only matter when the server starts are plain members;
 // everything the core reads while running goes through SinkCore settings.
 struct Private {
-  guint port = kDefaultPort;
-  std::string address = kDefaultAddress;
+  GstWebRTCLiveSignallable *signaller = nullptr;  // owned (a ref)
+  std::string server;
   std::string producer_name;
   std::string video_codecs = kDefaultVideoCodecs;
   std::string audio_codecs = kDefaultAudioCodecs;
@@ -85,6 +87,95 @@ std::vector<std::string> split_list(const std::string &s) {
   return out;
 }
 
+// A ProducerSignaller over any GstWebRTCLiveSignallable (built-in or the
+// application's): methods call the interface, its signals call back.
+class SignallableAdapter : public ProducerSignaller {
+ public:
+  SignallableAdapter(GstWebRTCLiveSignallable *signaller, std::string meta)
+      : obj_(GRef<GObject>::ref(G_OBJECT(signaller))), meta_(std::move(meta)) {}
+  ~SignallableAdapter() override { stop(); }
+
+  bool start(Callbacks callbacks, std::string *error) override {
+    cb_ = std::move(callbacks);
+    GObject *o = obj_.get();
+    handlers_.push_back(g_signal_connect(
+        o, "session-requested", G_CALLBACK(+[](GObject *, const gchar *sid, const gchar *peer, const gchar *offer,
+                                              SignallableAdapter *self) {
+          if (self->cb_.session_requested)
+            self->cb_.session_requested(sid ? sid : "", peer ? peer : "",
+                                        offer ? std::optional<std::string>(offer) : std::nullopt);
+        }),
+        this));
+    handlers_.push_back(g_signal_connect(
+        o, "session-description",
+        G_CALLBACK(+[](GObject *, const gchar *sid, const gchar *type, const gchar *sdp, SignallableAdapter *self) {
+          if (self->cb_.remote_sdp && sid && type && sdp) self->cb_.remote_sdp(sid, protocol::Sdp{type, sdp});
+        }),
+        this));
+    handlers_.push_back(g_signal_connect(
+        o, "handle-ice",
+        G_CALLBACK(+[](GObject *, const gchar *sid, guint mline, const gchar *cand, SignallableAdapter *self) {
+          if (self->cb_.remote_ice && sid && cand) self->cb_.remote_ice(sid, protocol::Ice{cand, mline});
+        }),
+        this));
+    handlers_.push_back(g_signal_connect(
+        o, "session-ended", G_CALLBACK(+[](GObject *, const gchar *sid, const gchar *reason, SignallableAdapter *self) {
+          if (self->cb_.session_ended && sid)
+            self->cb_.session_ended(sid, reason ? std::optional<std::string>(reason) : std::nullopt);
+        }),
+        this));
+    handlers_.push_back(g_signal_connect(
+        o, "error", G_CALLBACK(+[](GObject *, const gchar *message, gboolean fatal, SignallableAdapter *self) {
+          if (self->cb_.error) self->cb_.error(message ? message : "signalling error", fatal);
+        }),
+        this));
+    GError *err = nullptr;
+    if (!gst_webrtc_live_signallable_start(GST_WEBRTC_LIVE_SIGNALLABLE(o), meta_.c_str(), &err)) {
+      *error = err ? err->message : "the signaller did not start";
+      if (err) g_error_free(err);
+      disconnect();
+      return false;
+    }
+    started_ = true;
+    return true;
+  }
+  void stop() override {
+    if (started_) gst_webrtc_live_signallable_stop(GST_WEBRTC_LIVE_SIGNALLABLE(obj_.get()));
+    started_ = false;
+    disconnect();
+  }
+  void send_sdp(const std::string &sid, const protocol::Sdp &sdp) override {
+    gst_webrtc_live_signallable_send_sdp(GST_WEBRTC_LIVE_SIGNALLABLE(obj_.get()), sid.c_str(), sdp.type.c_str(),
+                                         sdp.sdp.c_str());
+  }
+  void send_ice(const std::string &sid, const protocol::Ice &ice) override {
+    gst_webrtc_live_signallable_send_ice(GST_WEBRTC_LIVE_SIGNALLABLE(obj_.get()), sid.c_str(), ice.sdp_mline_index,
+                                         ice.candidate.c_str());
+  }
+  void end_session(const std::string &sid, const std::optional<std::string> &reason) override {
+    gst_webrtc_live_signallable_end_session(GST_WEBRTC_LIVE_SIGNALLABLE(obj_.get()), sid.c_str(),
+                                            reason ? reason->c_str() : nullptr);
+  }
+  std::vector<std::string> urls() const override {
+    std::vector<std::string> out;
+    gchar **v = gst_webrtc_live_signallable_get_urls(GST_WEBRTC_LIVE_SIGNALLABLE(obj_.get()));
+    for (gchar **u = v; u && *u; u++) out.emplace_back(*u);
+    g_strfreev(v);
+    return out;
+  }
+
+ private:
+  void disconnect() {
+    for (gulong h : handlers_) g_signal_handler_disconnect(obj_.get(), h);
+    handlers_.clear();
+  }
+  GRef<GObject> obj_;
+  std::string meta_;
+  Callbacks cb_;
+  std::vector<gulong> handlers_;
+  bool started_ = false;
+};
+
 }  // namespace
 
 struct _GstWebRTCLiveSink {
@@ -92,7 +183,49 @@ struct _GstWebRTCLiveSink {
   Private *priv;
 };
 
-G_DEFINE_TYPE(GstWebRTCLiveSink, gst_webrtc_live_sink, GST_TYPE_BIN)
+static void gst_webrtc_live_sink_child_proxy_init(GstChildProxyInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE(GstWebRTCLiveSink, gst_webrtc_live_sink, GST_TYPE_BIN,
+                        G_IMPLEMENT_INTERFACE(GST_TYPE_CHILD_PROXY, gst_webrtc_live_sink_child_proxy_init))
+
+// `webrtclivesink signaller::port=0` in gst-launch: the signaller is a child
+// named "signaller", next to the bin's own children.
+static GstChildProxyInterface *parent_child_proxy_iface = nullptr;
+
+static GObject *child_proxy_get_child_by_name(GstChildProxy *proxy, const gchar *name) {
+  auto *self = GST_WEBRTC_LIVE_SINK(proxy);
+  if (g_strcmp0(name, "signaller") == 0) {
+    GST_OBJECT_LOCK(self);
+    GObject *s = self->priv->signaller ? G_OBJECT(g_object_ref(self->priv->signaller)) : nullptr;
+    GST_OBJECT_UNLOCK(self);
+    return s;
+  }
+  return parent_child_proxy_iface->get_child_by_name(proxy, name);
+}
+
+static guint child_proxy_get_children_count(GstChildProxy *proxy) {
+  return parent_child_proxy_iface->get_children_count(proxy) + 1;
+}
+
+static GObject *child_proxy_get_child_by_index(GstChildProxy *proxy, guint index) {
+  if (index == 0) return child_proxy_get_child_by_name(proxy, "signaller");
+  return parent_child_proxy_iface->get_child_by_index(proxy, index - 1);
+}
+
+static void gst_webrtc_live_sink_child_proxy_init(GstChildProxyInterface *iface) {
+  parent_child_proxy_iface = static_cast<GstChildProxyInterface *>(g_type_interface_peek_parent(iface));
+  iface->get_child_by_name = child_proxy_get_child_by_name;
+  iface->get_child_by_index = child_proxy_get_child_by_index;
+  iface->get_children_count = child_proxy_get_children_count;
+}
+
+// Replaces the signaller (NULL/READY only).
+static void set_signaller(GstWebRTCLiveSink *self, GstWebRTCLiveSignallable *signaller) {
+  Private *p = self->priv;
+  GstWebRTCLiveSignallable *old = p->signaller;
+  p->signaller = signaller ? GST_WEBRTC_LIVE_SIGNALLABLE(g_object_ref_sink(signaller)) : nullptr;
+  if (old) g_object_unref(old);
+}
 
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE(webrtclivesink, "webrtclivesink", GST_RANK_NONE, GST_TYPE_WEBRTC_LIVE_SINK,
                                       GST_DEBUG_CATEGORY_INIT(webrtclivesink_debug, "webrtclivesink", 0,
@@ -137,12 +270,14 @@ static void gst_webrtc_live_sink_init(GstWebRTCLiveSink *self) {
     g_signal_emit(self, signals[SIGNAL_ENCODER_SETUP], 0, input.c_str(), codec, encoder);
   };
   self->priv->core = std::make_shared<SinkCore>(element, std::move(hooks));
+  set_signaller(self, GST_WEBRTC_LIVE_SIGNALLABLE(g_object_new(GST_TYPE_WEBRTC_LIVE_EMBEDDED_SIGNALLER, nullptr)));
   GST_OBJECT_FLAG_SET(self, GST_ELEMENT_FLAG_SINK);
 }
 
 static void gst_webrtc_live_sink_finalize(GObject *object) {
   auto *self = GST_WEBRTC_LIVE_SINK(object);
   self->priv->core->stop();
+  set_signaller(self, nullptr);
   delete self->priv;
   G_OBJECT_CLASS(gst_webrtc_live_sink_parent_class)->finalize(object);
 }
@@ -154,11 +289,33 @@ static void gst_webrtc_live_sink_set_property(GObject *object, guint prop_id, co
   GST_OBJECT_LOCK(self);
   switch (prop_id) {
     case PROP_PORT:
-      p->port = g_value_get_uint(value);
+    case PROP_ADDRESS: {
+      const char *name = prop_id == PROP_PORT ? "port" : "address";
+      GObject *sig = p->signaller ? G_OBJECT(g_object_ref(p->signaller)) : nullptr;
+      GST_OBJECT_UNLOCK(self);
+      if (sig && g_object_class_find_property(G_OBJECT_GET_CLASS(sig), name))
+        g_object_set_property(sig, name, value);
+      else
+        GST_WARNING_OBJECT(self, "the signaller has no '%s'; ignored", name);
+      if (sig) g_object_unref(sig);
+      return;
+    }
+    case PROP_SERVER: {
+      p->server = str();
+      if (!p->server.empty()) {
+        GObject *ws = G_OBJECT(g_object_new(GST_TYPE_WEBRTC_LIVE_WS_SIGNALLER, "uri", p->server.c_str(), nullptr));
+        set_signaller(self, GST_WEBRTC_LIVE_SIGNALLABLE(ws));
+      } else {
+        set_signaller(self,
+                      GST_WEBRTC_LIVE_SIGNALLABLE(g_object_new(GST_TYPE_WEBRTC_LIVE_EMBEDDED_SIGNALLER, nullptr)));
+      }
       break;
-    case PROP_ADDRESS:
-      p->address = str();
+    }
+    case PROP_SIGNALLER: {
+      auto *sig = static_cast<GstWebRTCLiveSignallable *>(g_value_get_object(value));
+      if (sig) set_signaller(self, sig);
       break;
+    }
     case PROP_PRODUCER_NAME:
       p->producer_name = str();
       break;
@@ -228,10 +385,22 @@ static void gst_webrtc_live_sink_get_property(GObject *object, guint prop_id, GV
   GST_OBJECT_LOCK(self);
   switch (prop_id) {
     case PROP_PORT:
-      g_value_set_uint(value, p->port);
+    case PROP_ADDRESS: {
+      const char *name = prop_id == PROP_PORT ? "port" : "address";
+      GObject *sig = p->signaller ? G_OBJECT(g_object_ref(p->signaller)) : nullptr;
+      GST_OBJECT_UNLOCK(self);
+      if (sig && g_object_class_find_property(G_OBJECT_GET_CLASS(sig), name))
+        g_object_get_property(sig, name, value);
+      else if (prop_id == PROP_PORT)
+        g_value_set_uint(value, 0);
+      if (sig) g_object_unref(sig);
+      return;
+    }
+    case PROP_SERVER:
+      g_value_set_string(value, p->server.empty() ? nullptr : p->server.c_str());
       break;
-    case PROP_ADDRESS:
-      g_value_set_string(value, p->address.c_str());
+    case PROP_SIGNALLER:
+      g_value_set_object(value, p->signaller);
       break;
     case PROP_URLS: {
       GST_OBJECT_UNLOCK(self);
@@ -321,20 +490,24 @@ static void gst_webrtc_live_sink_release_pad(GstElement *element, GstPad *pad) {
 
 static bool start_signalling(GstWebRTCLiveSink *self) {
   Private *p = self->priv;
-  EmbeddedSignaller::Options opts;
   GST_OBJECT_LOCK(self);
-  opts.server.port = p->port;
-  opts.server.address = p->address;
   std::string name = p->producer_name.empty() ? GST_OBJECT_NAME(self) : p->producer_name;
+  GstWebRTCLiveSignallable *sig = p->signaller ? GST_WEBRTC_LIVE_SIGNALLABLE(g_object_ref(p->signaller)) : nullptr;
   GST_OBJECT_UNLOCK(self);
-  opts.meta = protocol::Meta::from_name(name);
+  if (!sig) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("No signaller is set."), (nullptr));
+    return false;
+  }
+  auto adapter = std::make_unique<SignallableAdapter>(sig, protocol::Meta::from_name(name).json);
+  g_object_unref(sig);
   std::string error;
-  if (!p->core->start(std::make_unique<EmbeddedSignaller>(opts), &error)) {
+  if (!p->core->start(std::move(adapter), &error)) {
     GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ_WRITE, ("%s", error.c_str()),
-                      ("set the 'port' property to another port, or 0 to pick a free one"));
+                      ("with the embedded server, set 'port' to another port, or 0 to pick a free one"));
     return false;
   }
   auto urls = p->core->urls();
+  if (urls.empty()) return true;  // a remote server: nothing served here
   std::string list;
   for (auto &u : urls) list += (list.empty() ? "" : " ") + u;
   GST_ELEMENT_INFO(self, RESOURCE, OPEN_READ_WRITE, ("serving on %s", list.c_str()), ("serving on %s", list.c_str()));
@@ -403,7 +576,7 @@ static void gst_webrtc_live_sink_class_init(GstWebRTCLiveSinkClass *klass) {
       gobject_class, PROP_PORT,
       g_param_spec_uint("port", "Port",
                         "TCP port of the embedded web server (viewer page and signalling WebSocket); 0 = pick a free "
-                        "port (read it back from 'urls')",
+                        "port (read it back from 'urls'); the same as signaller::port",
                         0, 65535, kDefaultPort, ready));
   g_object_class_install_property(
       gobject_class, PROP_ADDRESS,
@@ -473,6 +646,20 @@ static void gst_webrtc_live_sink_class_init(GstWebRTCLiveSinkClass *klass) {
                           "Comma-separated local IP addresses ICE may gather candidates on (e.g. to pin one NIC, or "
                           "127.0.0.1, which is never gathered otherwise); empty = every usable interface",
                           "", playing));
+  g_object_class_install_property(
+      gobject_class, PROP_SERVER,
+      g_param_spec_string("server", "Signalling Server",
+                          "URL of a signalling server to register with as a producer (ws:// or wss://; reconnects with "
+                          "backoff if it goes away); setting it replaces the signaller with a WebSocket one, whose "
+                          "TLS and header options are then set as signaller::ca-file, signaller::insecure-tls, "
+                          "signaller::extra-headers; NULL = the embedded server",
+                          nullptr, ready));
+  g_object_class_install_property(
+      gobject_class, PROP_SIGNALLER,
+      g_param_spec_object("signaller", "Signaller",
+                          "The signalling implementation (a GstWebRTCLiveSignallable): embedded server by default, a "
+                          "WebSocket client when 'server' is set, or the application's own",
+                          GST_TYPE_WEBRTC_LIVE_SIGNALLABLE, ready));
   g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",

@@ -5,10 +5,15 @@
 // path, routing messages through a Hub. In-process peers (webrtclivesink) join
 // the same Hub through add_local_peer().
 //
+// The same class is the standalone `webrtclive-signalling-server` (server/):
+// TLS (wss/https), a directory of static files over the built-in pages, and
+// connection hooks for its logs are options that the elements leave unset.
+//
 // Threading: the server owns a thread running its own GMainContext; libsoup
 // objects and the Hub live on that thread only. Public methods may be called
 // from any thread; LocalPeer::send() posts to the server thread and never
-// blocks. Callbacks given to add_local_peer() run on the server thread.
+// blocks. Callbacks given to add_local_peer() and the Options hooks run on
+// the server thread.
 #pragma once
 
 #include <gio/gio.h>
@@ -29,10 +34,32 @@ class Hub;
 
 class SignallingServer {
  public:
+  // Server-thread notifications, for logs. Any of them may be empty.
+  struct Hooks {
+    // A WebSocket peer joined the hub; `remote` is "address:port".
+    std::function<void(const std::string &peer_id, const std::string &remote)> connected;
+    // It left; `close_code` is the WebSocket close code (1005 = none given).
+    std::function<void(const std::string &peer_id, const std::string &remote, unsigned close_code)> disconnected;
+    // The hub answered one of its messages with `error{details}`.
+    std::function<void(const std::string &peer_id, const std::string &details)> refused;
+  };
+
   struct Options {
     std::string address = "0.0.0.0";  // "0.0.0.0" = every IPv4 interface
     unsigned port = 8080;             // 0 = a free port
     std::string resource_root = "/org/gstreamer/webrtclive/web";
+    // TLS (wss:// and https://): a certificate with its private key, or PEM
+    // files to load one from (both set; the certificate wins if given too).
+    // Unset = plain ws:// and http://.
+    GRef<GTlsCertificate> tls_certificate;
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    // A directory of static files served over the built-in pages (a file
+    // here wins over the resource of the same path). Empty = none.
+    std::string web_root;
+    // How long stop() lets close handshakes finish before it drops the rest.
+    unsigned close_timeout_ms = 50;
+    Hooks hooks;
   };
 
   class LocalPeer {
@@ -50,13 +77,17 @@ class SignallingServer {
   // Binds the port (synchronously, so a port in use fails here with a message
   // naming it) and starts the server thread.
   [[nodiscard]] bool start(const Options &options, std::string *error);
-  // Closes every connection and joins the thread. Idempotent.
+  // Closes every WebSocket with 1001 "going away", waits for the close
+  // handshakes (at most Options::close_timeout_ms) and joins the thread.
+  // In-process peers get no notifications from it: drop them first.
+  // Idempotent.
   void stop();
 
   unsigned port() const;
-  // The URLs a browser can open: one per non-loopback IPv4 address when bound
-  // to all interfaces, plus localhost.
+  // The URLs a browser can open (https:// with TLS): one per non-loopback
+  // IPv4 address when bound to all interfaces, plus 127.0.0.1.
   std::vector<std::string> urls() const;
+  bool tls() const;
 
   // Joins the hub as a peer living in this process. `on_message` (server
   // thread) first receives `welcome`. The peer leaves when the returned
@@ -76,6 +107,7 @@ class SignallingServer {
   mutable std::mutex mutex_;
   unsigned port_ = 0;
   std::string address_;
+  bool tls_ = false;
 };
 
 }  // namespace webrtclive

@@ -5,6 +5,11 @@
 // makes the offer; this page answers. No dependencies, no build step.
 //
 // Test hooks: everything the page knows is mirrored in `window.webrtclive`.
+//
+// Glass-to-glass latency: with `?stamp=1` (or the checkbox under the stats) the
+// page reads the time a webrtclivestamp painted into every frame (docs/stamp.md;
+// `?stampblock=N` when the stamper's block-size is not 8) and compares it with
+// the frame's display time. Results in `window.webrtclive.stamp`.
 'use strict';
 
 (() => {
@@ -34,6 +39,7 @@
     stats: emptyStats(),
     streamCount: 0,
     trackKinds: [],
+    stamp: null,  // set below (glass-to-glass)
     play: (id) => play(id),
     stop: () => stop(),
   };
@@ -235,6 +241,7 @@
       iceConnectionState: pc.iceConnectionState, times: emptyTimes(), stats: emptyStats(),
       streamCount: 0, trackKinds: [],
     });
+    resetStamp();  // readings belong to one session
     wirePeerConnection(sess);
     api.times.startSession = performance.now();
     if (!send({ type: 'startSession', peerId: id })) {
@@ -481,6 +488,206 @@
     return Math.round(x * 10) / 10;
   }
 
+  // ------------------------------------------------------------ glass-to-glass
+
+  // Reads the stamp of docs/stamp.md (pixel layout version 1) from each frame
+  // the <video> presents: a 24 x 3 grid of B x B squares in the top-left
+  // corner, 72 bits = 64-bit wall-clock µs + CRC-8/AUTOSAR. The frame is drawn
+  // at its intrinsic size (never scaled), only the grid's rectangle.
+  const STAMP_GRID_W = 24, STAMP_GRID_H = 3;
+  const STAMP_BLOCK = stampBlock(params.get('stampblock'));
+  const STAMP_MEDIAN_OF = 30;    // the stats row: median of the last 30 readings
+  const STAMP_KEEP = 300;        // samples kept in window.webrtclive.stamp.samples
+  const STAMP_MAX_SKEW_US = 3600e6;  // a time > 1 h off is not a stamp (docs/stamp.md)
+  const STAMP_RENDER_MS = 250;   // stats table refresh while readings come in
+
+  function stampBlock(v) {
+    if (v === null) return 8;
+    const n = Number(v);
+    if (Number.isInteger(n) && n >= 4 && n <= 256) return n;
+    addError(`ignoring stampblock=${v}: an integer 4–256 is needed`);
+    return 8;
+  }
+
+  // count: frames with a valid stamp; invalid: frames read without one (CRC
+  // mismatch, implausible time, frame smaller than the grid). lastMs, medianMs
+  // (last 30), p95Ms (nearest rank over `samples`) and samples (the last 300,
+  // oldest first) are display time − stamp, in ms. clock names the display
+  // time used: rVFC 'expectedDisplayTime' or 'presentationTime' mapped to the
+  // wall clock through performance.timeOrigin, or 'Date.now' without rVFC.
+  // receiveToDisplayMs: per sample, display time − rVFC receiveTime (the
+  // browser's own share: jitter buffer, decode, render), null if unknown.
+  // readCostMs: median time spent drawing + decoding one frame (last 30).
+  function emptyStamp() {
+    return {
+      enabled: stampState ? stampState.on : false, block: STAMP_BLOCK, count: 0, invalid: 0,
+      lastMs: null, medianMs: null, p95Ms: null, samples: [], receiveToDisplayMs: [],
+      clock: null, readCostMs: null,
+    };
+  }
+
+  const stampState = { on: false, ctx: null, handle: null, raf: 0, lastT: null, lastFrames: -1, costs: [], rendered: 0 };
+  api.stamp = emptyStamp();
+
+  function resetStamp() {
+    stampState.lastT = null;
+    stampState.lastFrames = -1;
+    stampState.costs = [];
+    api.stamp = emptyStamp();
+  }
+
+  function stampCanvas(w, h) {
+    const c = typeof OffscreenCanvas === 'function' ? new OffscreenCanvas(w, h)
+      : Object.assign(document.createElement('canvas'), { width: w, height: h });
+    return c.getContext('2d', { willReadFrequently: true, alpha: false });
+  }
+
+  function setStamp(on) {
+    if (on === stampState.on) return;
+    stampState.on = on;
+    api.stamp.enabled = on;
+    const box = $('stamp-on');
+    if (box) box.checked = on;
+    if (on) {
+      try {
+        stampState.ctx = stampCanvas(STAMP_GRID_W * STAMP_BLOCK, STAMP_GRID_H * STAMP_BLOCK);
+      } catch (e) {
+        stampState.on = api.stamp.enabled = false;
+        if (box) box.checked = false;
+        addError(`glass-to-glass: no 2D canvas: ${e.message}`);
+        return;
+      }
+      if (video.requestVideoFrameCallback) stampState.handle = video.requestVideoFrameCallback(onStampFrame);
+      else stampState.raf = requestAnimationFrame(onStampAnimation);
+    } else {
+      if (stampState.handle !== null && video.cancelVideoFrameCallback) video.cancelVideoFrameCallback(stampState.handle);
+      cancelAnimationFrame(stampState.raf);
+      stampState.handle = null;
+      stampState.ctx = null;
+    }
+    renderStats();
+  }
+
+  // requestVideoFrameCallback: once per frame presented, with its timing.
+  function onStampFrame(_now, meta) {
+    stampState.handle = null;
+    if (!stampState.on) return;
+    const origin = performance.timeOrigin ?? (Date.now() - performance.now());
+    let clock = 'Date.now', displayMs = Date.now();
+    if (Number.isFinite(meta.expectedDisplayTime)) {
+      clock = 'expectedDisplayTime';
+      displayMs = origin + meta.expectedDisplayTime;
+    } else if (Number.isFinite(meta.presentationTime)) {
+      clock = 'presentationTime';
+      displayMs = origin + meta.presentationTime;
+    }
+    const receiveMs = Number.isFinite(meta.receiveTime) ? origin + meta.receiveTime : null;
+    readStamp(displayMs, receiveMs, clock);
+    stampState.handle = video.requestVideoFrameCallback(onStampFrame);
+  }
+
+  // Without rVFC: poll on animation frames, read only when the decoded-frame
+  // counter moved, and take Date.now() as the display time.
+  function onStampAnimation() {
+    if (!stampState.on) return;
+    const q = video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality().totalVideoFrames
+      : video.webkitDecodedFrameCount;
+    if (video.readyState >= 2 && q !== stampState.lastFrames) {
+      stampState.lastFrames = q;
+      readStamp(Date.now(), null, 'Date.now');
+    }
+    stampState.raf = requestAnimationFrame(onStampAnimation);
+  }
+
+  function readStamp(displayMs, receiveMs, clock) {
+    const st = api.stamp, ctx = stampState.ctx;
+    const w = STAMP_GRID_W * STAMP_BLOCK, h = STAMP_GRID_H * STAMP_BLOCK;
+    if (!ctx || !video.videoWidth) return;  // no picture yet
+    st.clock = clock;
+    if (video.videoWidth < w || video.videoHeight < h) {
+      st.invalid++;
+      return;
+    }
+    const t0 = performance.now();
+    let t;
+    try {
+      ctx.drawImage(video, 0, 0, w, h, 0, 0, w, h);  // source rectangle in video pixels
+      t = decodeStamp(ctx.getImageData(0, 0, w, h), STAMP_BLOCK);
+    } catch (e) {
+      addError(`glass-to-glass: cannot read the frame: ${e.message}`);
+      setStamp(false);
+      return;
+    }
+    stampState.costs.push(performance.now() - t0);
+    if (stampState.costs.length > STAMP_MEDIAN_OF) stampState.costs.shift();
+    st.readCostMs = round2(median(stampState.costs));
+    if (t === null || Math.abs(displayMs * 1000 - t) > STAMP_MAX_SKEW_US) {
+      st.invalid++;
+      return;
+    }
+    if (t === stampState.lastT) return;  // the same frame presented again
+    stampState.lastT = t;
+    const ms = round2(displayMs - t / 1000);
+    st.count++;
+    st.lastMs = ms;
+    st.samples.push(ms);
+    st.receiveToDisplayMs.push(receiveMs === null ? null : round2(displayMs - receiveMs));
+    if (st.samples.length > STAMP_KEEP) {
+      st.samples.shift();
+      st.receiveToDisplayMs.shift();
+    }
+    st.medianMs = round2(median(st.samples.slice(-STAMP_MEDIAN_OF)));
+    st.p95Ms = percentile(st.samples, 95);
+    if (t0 - stampState.rendered >= STAMP_RENDER_MS) {
+      stampState.rendered = t0;
+      renderStats();
+    }
+  }
+
+  // docs/stamp.md "A reader in JavaScript". Returns T (µs since the epoch) or
+  // null when the grid does not hold a valid stamp.
+  function decodeStamp(imageData, block) {
+    const { data, width } = imageData;
+    const m = Math.floor(block / 4), inner = block - 2 * m;
+    const bytes = new Uint8Array(9);
+    for (let i = 0; i < 72; i++) {
+      const x0 = (i % 24) * block + m, y0 = Math.floor(i / 24) * block + m;
+      let sum = 0;
+      for (let y = y0; y < y0 + inner; y++) {
+        for (let x = x0; x < x0 + inner; x++) {
+          const o = (y * width + x) * 4;
+          sum += data[o] + data[o + 1] + data[o + 2];
+        }
+      }
+      if (sum >= 128 * 3 * inner * inner) bytes[i >> 3] |= 0x80 >> (i & 7);
+    }
+    let crc = 0xff;
+    for (let k = 0; k < 8; k++) {
+      crc ^= bytes[k];
+      for (let b = 0; b < 8; b++) crc = crc & 0x80 ? ((crc << 1) ^ 0x2f) & 0xff : (crc << 1) & 0xff;
+    }
+    if ((crc ^ 0xff) !== bytes[8]) return null;
+    // 64-bit big-endian; exact in a Number until 2^53 µs (year 2255).
+    let t = 0;
+    for (let k = 0; k < 8; k++) t = t * 256 + bytes[k];
+    return t;
+  }
+
+  function median(xs) {
+    const s = [...xs].sort((a, b) => a - b), n = s.length;
+    return n === 0 ? null : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  }
+
+  // Nearest rank: the ⌈p/100 · n⌉-th smallest sample.
+  function percentile(xs, p) {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length ? s[Math.max(1, Math.ceil((p / 100) * s.length)) - 1] : null;
+  }
+
+  function round2(x) {
+    return x === null ? null : Math.round(x * 100) / 100;
+  }
+
   // ------------------------------------------------------------------------ UI
 
   const STAT_ROWS = [
@@ -498,7 +705,16 @@
     ['Offer after', () => since(api.times.remoteOffer)],
     ['Connected after', () => since(api.times.connected)],
     ['First frame after', () => since(api.times.firstFrame)],
+    ['Glass-to-glass', () => glassToGlass()],
+    ['Stamps read', () => (api.stamp.enabled ? `${api.stamp.count} (${api.stamp.invalid} frames without one)` : null)],
   ];
+
+  function glassToGlass() {
+    const st = api.stamp;
+    if (!st.enabled) return null;
+    if (st.medianMs === null) return st.invalid ? 'no valid stamp (is webrtclivestamp upstream?)' : 'waiting for frames';
+    return `${Math.round(st.medianMs)} ms (median of last ${Math.min(STAMP_MEDIAN_OF, st.samples.length)})`;
+  }
 
   function unit(v, u) {
     return v == null ? null : `${v} ${u}`;
@@ -596,8 +812,10 @@
     if (!video.muted) video.play().catch(() => {});
   };
   $('stop').onclick = () => stop();
+  $('stamp-on').onchange = (ev) => setStamp(ev.target.checked);
   $('ws-url').textContent = WS_URL;
   renderMute();
   uiReady = true;
+  if (params.get('stamp') === '1') setStamp(true);
   connect();
 })();
