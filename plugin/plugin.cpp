@@ -3,12 +3,19 @@
 // The webrtclive plugin: registers its elements, nothing else.
 #include <gst/gst.h>
 
+#include "gstwebrtclivesignallable.h"
 #include "gstwebrtclivesink.h"
 #include "gstwebrtclivesrc.h"
 #include "gstwebrtclivestamp.h"
 #include "gstwebrtclivestampread.h"
 
 static gboolean plugin_init(GstPlugin *plugin) {
+  // Signallers are not elements: register their types so applications can
+  // create them by name (g_object_new / GObject.type_from_name).
+  gst_type_mark_as_plugin_api(GST_TYPE_WEBRTC_LIVE_SIGNALLABLE, static_cast<GstPluginAPIFlags>(0));
+  gst_type_mark_as_plugin_api(GST_TYPE_WEBRTC_LIVE_EMBEDDED_SIGNALLER, static_cast<GstPluginAPIFlags>(0));
+  gst_type_mark_as_plugin_api(GST_TYPE_WEBRTC_LIVE_WS_SIGNALLER, static_cast<GstPluginAPIFlags>(0));
+  gst_type_mark_as_plugin_api(GST_TYPE_WEBRTC_LIVE_APP_SIGNALLER, static_cast<GstPluginAPIFlags>(0));
   gboolean ok = FALSE;
   ok |= GST_ELEMENT_REGISTER(webrtclivesink, plugin);
   ok |= GST_ELEMENT_REGISTER(webrtclivesrc, plugin);

@@ -7,6 +7,7 @@
 #include <net/if.h>
 
 #include <map>
+#include <optional>
 
 #include "hub.h"
 
@@ -17,17 +18,47 @@ namespace webrtclive {
 
 namespace {
 
+bool ends_with(const std::string &s, const char *suffix) {
+  size_t n = strlen(suffix);
+  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
+
 const char *content_type_for(const std::string &path) {
-  auto ends = [&](const char *ext) {
-    size_t n = strlen(ext);
-    return path.size() >= n && path.compare(path.size() - n, n, ext) == 0;
+  static const std::pair<const char *, const char *> kTypes[] = {
+      {".html", "text/html; charset=utf-8"},
+      {".htm", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
+      {".map", "application/json"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},
+      {".gif", "image/gif"},
+      {".webp", "image/webp"},
+      {".ico", "image/x-icon"},
+      {".wasm", "application/wasm"},
+      {".woff2", "font/woff2"},
   };
-  if (ends(".html")) return "text/html; charset=utf-8";
-  if (ends(".js")) return "text/javascript; charset=utf-8";
-  if (ends(".css")) return "text/css; charset=utf-8";
-  if (ends(".svg")) return "image/svg+xml";
-  if (ends(".png")) return "image/png";
+  for (const auto &[ext, type] : kTypes)
+    if (ends_with(path, ext)) return type;
   return "application/octet-stream";
+}
+
+// True when a decoded request path has a ".." segment (or is not absolute).
+bool escapes_root(const std::string &path) {
+  if (path.empty() || path[0] != '/') return true;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    if (path.compare(start, end - start, "..") == 0 && end - start == 2) return true;
+    start = end + 1;
+  }
+  return false;
 }
 
 std::vector<std::string> interface_addresses() {
@@ -45,6 +76,40 @@ std::vector<std::string> interface_addresses() {
   return out;
 }
 
+// Loads a PEM certificate and key; on failure says which file and why.
+GRef<GTlsCertificate> load_certificate(const std::string &cert_file, const std::string &key_file,
+                                       std::string *error) {
+  if (cert_file.empty() || key_file.empty()) {
+    *error = cert_file.empty() ? "a TLS key file was given without a certificate file"
+                               : "a TLS certificate file was given without a key file";
+    return {};
+  }
+  if (!g_tls_backend_supports_tls(g_tls_backend_get_default())) {
+    *error = "TLS is not available in this GLib (install glib-networking)";
+    return {};
+  }
+  const std::pair<const char *, const std::string *> files[] = {{"certificate", &cert_file}, {"key", &key_file}};
+  for (const auto &[what, path] : files) {
+    GError *err = nullptr;
+    gchar *contents = nullptr;
+    if (!g_file_get_contents(path->c_str(), &contents, nullptr, &err)) {
+      *error = std::string("cannot read the TLS ") + what + " file '" + *path + "': " + err->message;
+      g_error_free(err);
+      return {};
+    }
+    g_free(contents);
+  }
+  GError *err = nullptr;
+  GTlsCertificate *cert = g_tls_certificate_new_from_files(cert_file.c_str(), key_file.c_str(), &err);
+  if (!cert) {
+    *error = "cannot use the TLS certificate '" + cert_file + "' with the key '" + key_file +
+             "': " + (err ? err->message : "unknown error");
+    if (err) g_error_free(err);
+    return {};
+  }
+  return GRef<GTlsCertificate>::adopt(cert);
+}
+
 // State shared between a LocalPeer handle (any thread) and the server thread.
 struct LocalPeerState {
   std::mutex mutex;
@@ -55,14 +120,73 @@ struct LocalPeerState {
 }  // namespace
 
 struct SignallingServer::Impl {
+  struct Conn {
+    std::string id;
+    std::string remote;
+  };
+
   GRef<SoupServer> server;
   Hub hub;
   std::string resource_root;
-  // Open WebSocket connections and their peer ids. Holds a reference each.
-  std::map<SoupWebsocketConnection *, std::string> connections;
+  std::string web_root;
+  Hooks hooks;
+  gint64 started_us = g_get_monotonic_time();
+  // Open WebSocket connections and their peers. Holds a reference each.
+  std::map<SoupWebsocketConnection *, Conn> connections;
+  // stop(): connections whose close handshake is under way (a reference
+  // each), and the loop to quit when the last one is done.
+  bool stopping = false;
+  std::map<SoupWebsocketConnection *, Conn> closing;
+  GMainLoop *stop_loop = nullptr;
+  // The JSON of the last peerStatusChanged: one status change goes to every
+  // listener, so it is serialised once, not once per listener.
+  std::optional<protocol::PeerStatusChanged> status_cached;
+  std::string status_json;
+
+  const std::string &json_for(const protocol::ServerMessage &m, std::string &scratch) {
+    if (auto *s = std::get_if<protocol::PeerStatusChanged>(&m)) {
+      if (!status_cached || !(*status_cached == *s)) {
+        status_json = protocol::to_json(m);
+        status_cached = *s;
+      }
+      return status_json;
+    }
+    scratch = protocol::to_json(m);
+    return scratch;
+  }
 
   static void on_http(SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *, gpointer data) {
     static_cast<Impl *>(data)->serve_file(msg, path);
+  }
+
+  void health(SoupServerMessage *msg) {
+    gint64 uptime = (g_get_monotonic_time() - started_us) / G_USEC_PER_SEC;
+    std::string body = "{\"status\":\"ok\",\"peers\":" + std::to_string(hub.peer_count()) +
+                       ",\"sessions\":" + std::to_string(hub.session_count()) +
+                       ",\"uptime_s\":" + std::to_string(uptime) + "}";
+    soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control", "no-store");
+    soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body.data(), body.size());
+  }
+
+  // A file of web_root, or false when it has none at `path`.
+  bool serve_from_disk(SoupServerMessage *msg, const std::string &path) {
+    if (web_root.empty()) return false;
+    GCharPtr full(g_build_filename(web_root.c_str(), path.c_str(), nullptr));
+    if (!g_file_test(full.get(), G_FILE_TEST_IS_REGULAR)) return false;
+    gchar *contents = nullptr;
+    gsize size = 0;
+    GError *err = nullptr;
+    if (!g_file_get_contents(full.get(), &contents, &size, &err)) {
+      GST_WARNING("cannot read %s: %s", full.get(), err->message);
+      g_error_free(err);
+      soup_server_message_set_status(msg, SOUP_STATUS_FORBIDDEN, nullptr);
+      return true;
+    }
+    soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control", "no-cache");
+    soup_server_message_set_response(msg, content_type_for(path), SOUP_MEMORY_TAKE, contents, size);
+    return true;
   }
 
   void serve_file(SoupServerMessage *msg, const char *path) {
@@ -71,23 +195,32 @@ struct SignallingServer::Impl {
     // those to on_websocket.
     if (soup_message_headers_header_contains(soup_server_message_get_request_headers(msg), "Upgrade", "websocket"))
       return;
+    if (stopping) {
+      soup_server_message_set_status(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, nullptr);
+      return;
+    }
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
       soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
       return;
     }
-    std::string p = path ? path : "/";
-    if (p == "/health") {
-      std::string body = "{\"status\":\"ok\",\"peers\":" + std::to_string(hub.peer_count()) +
-                         ",\"sessions\":" + std::to_string(hub.session_count()) + "}";
-      soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
-      soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body.data(), body.size());
+    if (path && strcmp(path, "/health") == 0) {
+      health(msg);
       return;
     }
-    if (p == "/") p = "/index.html";
-    if (p.find("..") != std::string::npos) {
-      soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
+    // libsoup hands over the path still percent-encoded ("." segments are
+    // already resolved); an encoded "/" or NUL is refused by the decoder.
+    GCharPtr decoded(g_uri_unescape_string(path ? path : "/", "/"));
+    if (!decoded) {
+      soup_server_message_set_status(msg, SOUP_STATUS_BAD_REQUEST, nullptr);
       return;
     }
+    std::string p = decoded.get();
+    if (escapes_root(p)) {
+      soup_server_message_set_status(msg, SOUP_STATUS_FORBIDDEN, nullptr);
+      return;
+    }
+    if (ends_with(p, "/")) p += "index.html";
+    if (serve_from_disk(msg, p)) return;
     GBytes *bytes = g_resources_lookup_data((resource_root + p).c_str(), G_RESOURCE_LOOKUP_FLAGS_NONE, nullptr);
     if (!bytes) {
       soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
@@ -104,21 +237,34 @@ struct SignallingServer::Impl {
   static void on_websocket(SoupServer *, SoupServerMessage *msg, const char *, SoupWebsocketConnection *conn,
                            gpointer data) {
     auto *self = static_cast<Impl *>(data);
-    g_object_ref(conn);
-    soup_websocket_connection_set_keepalive_interval(conn, 30);
-    g_signal_connect(conn, "message", G_CALLBACK(on_ws_message), self);
-    g_signal_connect(conn, "closed", G_CALLBACK(on_ws_closed), self);
-    // Registered before add_peer() so that the welcome reaches this socket.
-    self->connections[conn] = "";
-    std::string id = self->hub.add_peer([conn](const protocol::ServerMessage &m) {
-      if (soup_websocket_connection_get_state(conn) != SOUP_WEBSOCKET_STATE_OPEN) return;
-      std::string text = protocol::to_json(m);
-      soup_websocket_connection_send_text(conn, text.c_str());
-    });
-    self->connections[conn] = id;
     GSocketAddress *remote = soup_server_message_get_remote_address(msg);
     GCharPtr remote_str(remote ? g_socket_connectable_to_string(G_SOCKET_CONNECTABLE(remote)) : nullptr);
-    GST_INFO("peer %s connected from %s", id.c_str(), remote_str ? remote_str.get() : "?");
+    g_object_ref(conn);
+    g_signal_connect(conn, "closed", G_CALLBACK(on_ws_closed), self);
+    if (self->stopping) {  // arrived during stop(): turned away, no peer
+      self->closing.emplace(conn, Conn{"", remote_str ? remote_str.get() : "?"});
+      soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "going away");
+      return;
+    }
+    soup_websocket_connection_set_keepalive_interval(conn, 30);
+    g_signal_connect(conn, "message", G_CALLBACK(on_ws_message), self);
+    // Registered before add_peer() so that the welcome reaches this socket.
+    Conn &c = self->connections[conn];
+    c.remote = remote_str ? remote_str.get() : "?";
+    std::string id = self->hub.add_peer([self, conn](const protocol::ServerMessage &m) { self->send(conn, m); });
+    c.id = id;
+    GST_INFO("peer %s connected from %s", id.c_str(), c.remote.c_str());
+    if (self->hooks.connected) self->hooks.connected(id, c.remote);
+  }
+
+  void send(SoupWebsocketConnection *conn, const protocol::ServerMessage &m) {
+    if (soup_websocket_connection_get_state(conn) != SOUP_WEBSOCKET_STATE_OPEN) return;
+    if (auto *e = std::get_if<protocol::Error>(&m); e && hooks.refused) {
+      auto it = connections.find(conn);
+      hooks.refused(it != connections.end() ? it->second.id : std::string(), e->details);
+    }
+    std::string scratch;
+    soup_websocket_connection_send_text(conn, json_for(m, scratch).c_str());
   }
 
   static void on_ws_message(SoupWebsocketConnection *conn, gint type, GBytes *message, gpointer data) {
@@ -126,39 +272,81 @@ struct SignallingServer::Impl {
     auto it = self->connections.find(conn);
     if (it == self->connections.end()) return;
     if (type != SOUP_WEBSOCKET_DATA_TEXT) {
-      self->hub.handle_text(it->second, "binary frame");  // answered with an `error`
+      self->hub.handle_text(it->second.id, "binary frame");  // answered with an `error`
       return;
     }
     gsize size = 0;
     const char *data_ptr = static_cast<const char *>(g_bytes_get_data(message, &size));
     std::string text(data_ptr, size);
-    GST_LOG("peer %s: %s", it->second.c_str(), text.c_str());
-    self->hub.handle_text(it->second, text);
+    GST_LOG("peer %s: %s", it->second.id.c_str(), text.c_str());
+    std::string id = it->second.id;  // the hub may close connections while it runs
+    self->hub.handle_text(id, text);
   }
 
   static void on_ws_closed(SoupWebsocketConnection *conn, gpointer data) {
     auto *self = static_cast<Impl *>(data);
+    unsigned code = soup_websocket_connection_get_close_code(conn);
+    g_signal_handlers_disconnect_by_data(conn, self);
+    if (auto it = self->closing.find(conn); it != self->closing.end()) {
+      Conn c = std::move(it->second);
+      self->closing.erase(it);
+      g_object_unref(conn);
+      if (self->hooks.disconnected && !c.id.empty()) self->hooks.disconnected(c.id, c.remote, code);
+      if (self->closing.empty() && self->stop_loop) g_main_loop_quit(self->stop_loop);
+      return;
+    }
     auto it = self->connections.find(conn);
     if (it == self->connections.end()) return;
-    std::string id = it->second;
+    Conn c = std::move(it->second);
     self->connections.erase(it);
-    GST_INFO("peer %s disconnected", id.c_str());
-    self->hub.remove_peer(id);
-    g_signal_handlers_disconnect_by_data(conn, self);
+    GST_INFO("peer %s disconnected (close code %u)", c.id.c_str(), code);
+    self->hub.remove_peer(c.id);
     g_object_unref(conn);
+    if (self->hooks.disconnected) self->hooks.disconnected(c.id, c.remote, code);
   }
 
-  void close_all() {
+  // Starts the close handshake of every connection and stops listening; the
+  // loop quits when every handshake is over or after `timeout_ms`. The hub
+  // is not told (it goes away with Impl): no one is left to hear about it.
+  void close_all(GMainLoop *loop, unsigned timeout_ms) {
+    stopping = true;
     auto conns = std::move(connections);
     connections.clear();
-    for (auto &[conn, id] : conns) {
-      g_signal_handlers_disconnect_by_data(conn, this);
-      hub.remove_peer(id);
-      if (soup_websocket_connection_get_state(conn) == SOUP_WEBSOCKET_STATE_OPEN)
-        soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server stopping");
-      g_object_unref(conn);
+    for (auto &[conn, c] : conns) {
+      if (soup_websocket_connection_get_state(conn) == SOUP_WEBSOCKET_STATE_OPEN) {
+        closing.emplace(conn, std::move(c));
+        soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "going away");
+      } else {
+        g_signal_handlers_disconnect_by_data(conn, this);
+        g_object_unref(conn);
+      }
     }
     if (server) soup_server_disconnect(server.get());
+    if (closing.empty()) {
+      g_main_loop_quit(loop);
+      return;
+    }
+    stop_loop = loop;
+    GSource *t = g_timeout_source_new(timeout_ms);
+    g_source_set_callback(
+        t,
+        [](gpointer l) -> gboolean {
+          g_main_loop_quit(static_cast<GMainLoop *>(l));
+          return G_SOURCE_REMOVE;
+        },
+        loop, nullptr);
+    g_source_attach(t, g_main_loop_get_context(loop));
+    g_source_unref(t);
+  }
+
+  ~Impl() {
+    for (auto *set : {&connections, &closing}) {
+      for (auto &[conn, c] : *set) {
+        g_signal_handlers_disconnect_by_data(conn, this);
+        g_object_unref(conn);
+      }
+      set->clear();
+    }
   }
 };
 
@@ -179,10 +367,25 @@ bool SignallingServer::start(const Options &options, std::string *error) {
   loop_.reset(g_main_loop_new(context_.get(), FALSE));
   auto impl = std::make_unique<Impl>();
   impl->resource_root = options.resource_root;
+  impl->web_root = options.web_root;
+  impl->hooks = options.hooks;
+  close_timeout_ms_ = options.close_timeout_ms;
+
+  GRef<GTlsCertificate> cert = options.tls_certificate;
+  if (!cert && (!options.tls_cert_file.empty() || !options.tls_key_file.empty())) {
+    cert = load_certificate(options.tls_cert_file, options.tls_key_file, error);
+    if (!cert) return false;
+  }
+  if (!options.web_root.empty() && !g_file_test(options.web_root.c_str(), G_FILE_TEST_IS_DIR)) {
+    *error = "the web root '" + options.web_root + "' is not a directory";
+    return false;
+  }
 
   // Listening sockets attach their sources to the thread-default context.
   g_main_context_push_thread_default(context_.get());
-  impl->server = GRef<SoupServer>::adopt(soup_server_new("server-header", "webrtclive ", nullptr));
+  impl->server = GRef<SoupServer>::adopt(
+      soup_server_new("server-header", "webrtclive ", "tls-certificate", cert.get(), nullptr));
+  auto listen_flags = static_cast<SoupServerListenOptions>(cert ? SOUP_SERVER_LISTEN_HTTPS : 0);
   soup_server_add_handler(impl->server.get(), nullptr, Impl::on_http, impl.get(), nullptr);
   soup_server_add_websocket_handler(impl->server.get(), nullptr, nullptr, nullptr, Impl::on_websocket, impl.get(),
                                     nullptr);
@@ -190,7 +393,8 @@ bool SignallingServer::start(const Options &options, std::string *error) {
   bool all = options.address.empty() || options.address == "0.0.0.0";
   gboolean ok;
   if (all) {
-    ok = soup_server_listen_all(impl->server.get(), options.port, SOUP_SERVER_LISTEN_IPV4_ONLY, &err);
+    ok = soup_server_listen_all(impl->server.get(), options.port,
+                                static_cast<SoupServerListenOptions>(listen_flags | SOUP_SERVER_LISTEN_IPV4_ONLY), &err);
   } else {
     GSocketAddress *addr = g_inet_socket_address_new_from_string(options.address.c_str(), options.port);
     if (!addr) {
@@ -198,7 +402,7 @@ bool SignallingServer::start(const Options &options, std::string *error) {
       *error = "'" + options.address + "' is not an IP address to listen on";
       return false;
     }
-    ok = soup_server_listen(impl->server.get(), addr, static_cast<SoupServerListenOptions>(0), &err);
+    ok = soup_server_listen(impl->server.get(), addr, listen_flags, &err);
     g_object_unref(addr);
   }
   g_main_context_pop_thread_default(context_.get());
@@ -220,6 +424,7 @@ bool SignallingServer::start(const Options &options, std::string *error) {
   }
   g_slist_free(listeners);
   address_ = all ? std::string() : options.address;
+  tls_ = static_cast<bool>(cert);
   impl_ = std::move(impl);
   thread_ = std::thread([this] { run(); });
   GST_INFO("listening on port %u", port_);
@@ -237,20 +442,8 @@ void SignallingServer::stop() {
   if (!impl_) return;
   Impl *impl = impl_.get();
   GMainLoop *loop = loop_.get();
-  post_to(context_.get(), [impl, loop] {
-    impl->close_all();
-    // Give close frames a moment to leave before the loop stops.
-    GSource *t = g_timeout_source_new(50);
-    g_source_set_callback(
-        t,
-        [](gpointer l) -> gboolean {
-          g_main_loop_quit(static_cast<GMainLoop *>(l));
-          return G_SOURCE_REMOVE;
-        },
-        loop, nullptr);
-    g_source_attach(t, g_main_loop_get_context(loop));
-    g_source_unref(t);
-  });
+  unsigned timeout_ms = close_timeout_ms_;
+  post_to(context_.get(), [impl, loop, timeout_ms] { impl->close_all(loop, timeout_ms); });
   std::thread t = std::move(thread_);
   lock.unlock();
   if (t.joinable()) t.join();
@@ -271,7 +464,11 @@ std::vector<std::string> SignallingServer::urls() const {
   std::lock_guard lock(mutex_);
   std::vector<std::string> out;
   if (!impl_) return out;
-  auto url = [&](const std::string &host) { return "http://" + host + ":" + std::to_string(port_) + "/"; };
+  auto url = [&](const std::string &host) {
+    bool v6 = host.find(':') != std::string::npos;
+    return std::string(tls_ ? "https://" : "http://") + (v6 ? "[" + host + "]" : host) + ":" +
+           std::to_string(port_) + "/";
+  };
   if (!address_.empty()) {
     out.push_back(url(address_));
     return out;
@@ -279,6 +476,11 @@ std::vector<std::string> SignallingServer::urls() const {
   for (const auto &a : interface_addresses()) out.push_back(url(a));
   out.push_back(url("127.0.0.1"));
   return out;
+}
+
+bool SignallingServer::tls() const {
+  std::lock_guard lock(mutex_);
+  return tls_;
 }
 
 namespace {

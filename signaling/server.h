@@ -108,6 +108,7 @@ class SignallingServer {
   unsigned port_ = 0;
   std::string address_;
   bool tls_ = false;
+  unsigned close_timeout_ms_ = 50;
 };
 
 }  // namespace webrtclive

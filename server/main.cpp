@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// webrtclive-signalling-server: the signalling server of gst-webrtc-live on
+// its own, for deployments where producers and consumers meet on a server
+// that none of them runs. It is the SignallingServer the elements embed
+// (same Hub, same protocol code, same viewer pages), plus a command line,
+// TLS, logs and signal handling. See docs/signalling-server.md.
+//
+// Threads: main() runs the default GMainContext (signals); the server runs
+// its own thread and context, and its hooks (the per-peer log lines) run
+// there. GLib logging is thread-safe.
+#include <glib-unix.h>
+#include <gst/gst.h>
+#include <libsoup/soup.h>
+#include <sys/resource.h>
+
+#include <clocale>
+#include <csignal>
+#include <string>
+
+#include "gobj.h"
+#include "server.h"
+
+#ifndef WEBRTCLIVE_VERSION
+#define WEBRTCLIVE_VERSION "unknown"
+#endif
+
+namespace {
+
+constexpr const char *kProgram = "webrtclive-signalling-server";
+constexpr const char *kDefaultHost = "0.0.0.0";
+constexpr int kDefaultPort = 8443;  // gst-webrtc-signalling-server's default
+// On SIGINT/SIGTERM, how long clients get to answer the close frame.
+constexpr unsigned kCloseTimeoutMs = 1000;
+
+constexpr const char *kSummary =
+    "Runs the WebRTC signalling server of gst-webrtc-live. It speaks the JSON protocol of\n"
+    "gst-webrtc-signalling-server (gst-plugins-rs), so webrtclivesink / webrtclivesrc\n"
+    "(server=ws://HOST:PORT/), webrtcsink / webrtcsrc and the gstwebrtc-api browser\n"
+    "library all meet on it. The WebSocket upgrade is accepted on any path.\n"
+    "\n"
+    "The same port serves the viewer page at /, the camera publishing page at\n"
+    "/publish.html and a JSON health report at /health. With --cert and --key it\n"
+    "serves wss:// and https:// instead of ws:// and http://.";
+
+constexpr const char *kDescription =
+    "Logs:\n"
+    "  One line per start, stop and error on stderr (GLib logging, domain webrtclive-server).\n"
+    "  G_MESSAGES_DEBUG=webrtclive-server adds a line per peer connection and disconnection\n"
+    "  with its remote address; GST_DEBUG=webrtcliveserver:6 traces the server in depth.\n"
+    "  Message contents are never logged at the default levels.\n"
+    "\n"
+    "Signals:\n"
+    "  SIGINT, SIGTERM  close every WebSocket with 1001 \"going away\" and exit with status 0.\n"
+    "\n"
+    "Exit status: 0 after SIGINT/SIGTERM, 1 when the server cannot start (port in use,\n"
+    "unreadable certificate, ...), 2 for a bad command line.\n"
+    "\n"
+    "Example:\n"
+    "  webrtclive-signalling-server --host 127.0.0.1 --port 8443\n"
+    "  gst-launch-1.0 videotestsrc is-live=true ! webrtclivesink server=ws://127.0.0.1:8443/";
+
+struct Args {
+  webrtclive::GCharPtr host;
+  int port = kDefaultPort;
+  webrtclive::GCharPtr cert;
+  webrtclive::GCharPtr key;
+  webrtclive::GCharPtr web_root;
+  bool version = false;
+};
+
+// Parses the command line (GStreamer's options included, which also runs
+// gst_init). Returns -1 to go on, else the exit status.
+int parse_args(int *argc, char ***argv, Args *args) {
+  gchar *host = nullptr, *cert = nullptr, *key = nullptr, *web_root = nullptr;
+  gboolean version = FALSE;
+  int port = kDefaultPort;
+  const GOptionEntry entries[] = {
+      {"host", 'H', 0, G_OPTION_ARG_STRING, &host,
+       "IP address to listen on: 0.0.0.0 (the default) for every IPv4 interface, 127.0.0.1 for this "
+       "machine only, :: for every IPv6 and IPv4 interface",
+       "ADDRESS"},
+      {"port", 'p', 0, G_OPTION_ARG_INT, &port,
+       "TCP port of the WebSocket and the web pages (default 8443, as gst-webrtc-signalling-server; "
+       "0 = pick a free port, shown on the \"listening on\" line)",
+       "PORT"},
+      {"cert", 0, 0, G_OPTION_ARG_FILENAME, &cert,
+       "PEM file with the TLS certificate (and its chain): serve wss:// and https:// instead of ws:// "
+       "and http://; needs --key",
+       "FILE"},
+      {"key", 0, 0, G_OPTION_ARG_FILENAME, &key, "PEM file with the private key of the --cert certificate",
+       "FILE"},
+      {"web-root", 0, 0, G_OPTION_ARG_FILENAME, &web_root,
+       "Also serve the static files in DIR; a file there wins over the built-in page of the same path "
+       "(/index.html, /app.js, /style.css, /publish.html, /publish.js). Paths with \"..\" are refused",
+       "DIR"},
+      {"version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", nullptr},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
+  };
+  GOptionContext *ctx = g_option_context_new(nullptr);
+  g_option_context_set_summary(ctx, kSummary);
+  g_option_context_set_description(ctx, kDescription);
+  g_option_context_add_main_entries(ctx, entries, nullptr);
+  g_option_context_add_group(ctx, gst_init_get_option_group());
+  GError *err = nullptr;
+  gboolean ok = g_option_context_parse(ctx, argc, argv, &err);
+  g_option_context_free(ctx);
+  args->host.reset(host);
+  args->cert.reset(cert);
+  args->key.reset(key);
+  args->web_root.reset(web_root);
+  args->version = version;
+  args->port = port;
+  if (!ok) {
+    g_printerr("%s: %s\nTry '%s --help'.\n", kProgram, err->message, kProgram);
+    g_error_free(err);
+    return 2;
+  }
+  if (*argc > 1) {
+    g_printerr("%s: unexpected argument '%s'\nTry '%s --help'.\n", kProgram, (*argv)[1], kProgram);
+    return 2;
+  }
+  if (port < 0 || port > 65535) {
+    g_printerr("%s: --port %d is not a TCP port (0 to 65535)\n", kProgram, port);
+    return 2;
+  }
+  if (static_cast<bool>(cert) != static_cast<bool>(key)) {
+    g_printerr("%s: TLS needs both --cert and --key\n", kProgram);
+    return 2;
+  }
+  return -1;
+}
+
+// A server holds two descriptors per connection at most; start from the
+// hard limit rather than the usual soft 1024.
+void raise_fd_limit() {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max) return;
+  rlim_t before = rl.rlim_cur;
+  rl.rlim_cur = rl.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+    g_debug("open file limit raised from %llu to %llu", static_cast<unsigned long long>(before),
+            static_cast<unsigned long long>(rl.rlim_max));
+}
+
+gboolean on_signal(gpointer data) {
+  g_message("shutting down");
+  g_main_loop_quit(static_cast<GMainLoop *>(data));
+  return G_SOURCE_CONTINUE;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  setlocale(LC_ALL, "");
+  Args args;
+  if (int status = parse_args(&argc, &argv, &args); status >= 0) return status;
+  if (args.version) {
+    g_print("%s %s (%s, libsoup %u.%u.%u)\n", kProgram, WEBRTCLIVE_VERSION, gst_version_string(),
+            soup_get_major_version(), soup_get_minor_version(), soup_get_micro_version());
+    return 0;
+  }
+  std::signal(SIGPIPE, SIG_IGN);
+  raise_fd_limit();
+
+  webrtclive::SignallingServer::Options options;
+  options.address = args.host ? args.host.get() : kDefaultHost;
+  options.port = static_cast<unsigned>(args.port);
+  if (args.cert) options.tls_cert_file = args.cert.get();
+  if (args.key) options.tls_key_file = args.key.get();
+  if (args.web_root) options.web_root = args.web_root.get();
+  options.close_timeout_ms = kCloseTimeoutMs;
+  options.hooks.connected = [](const std::string &id, const std::string &remote) {
+    g_info("peer %s connected from %s", id.c_str(), remote.c_str());
+  };
+  options.hooks.disconnected = [](const std::string &id, const std::string &remote, unsigned code) {
+    g_info("peer %s (%s) disconnected, close code %u", id.c_str(), remote.c_str(), code);
+  };
+  options.hooks.refused = [](const std::string &id, const std::string &details) {
+    g_debug("peer %s: answered with an error: %s", id.c_str(), details.c_str());
+  };
+
+  webrtclive::SignallingServer server;
+  std::string error;
+  if (!server.start(options, &error)) {
+    g_warning("%s", error.c_str());
+    return 1;
+  }
+  g_message("%s %s (%s, libsoup %u.%u.%u)%s", kProgram, WEBRTCLIVE_VERSION, gst_version_string(),
+            soup_get_major_version(), soup_get_minor_version(), soup_get_micro_version(),
+            args.web_root ? (std::string(", web root ") + args.web_root.get()).c_str() : "");
+  for (const auto &url : server.urls()) {
+    std::string ws = (server.tls() ? "wss" : "ws") + url.substr(url.find(':'));
+    g_message("listening on %s (viewer page %s, health %shealth)", ws.c_str(), url.c_str(), url.c_str());
+  }
+
+  webrtclive::MainLoopPtr loop(g_main_loop_new(nullptr, FALSE));
+  guint sigint = g_unix_signal_add(SIGINT, on_signal, loop.get());
+  guint sigterm = g_unix_signal_add(SIGTERM, on_signal, loop.get());
+  g_main_loop_run(loop.get());
+  g_source_remove(sigint);
+  g_source_remove(sigterm);
+
+  server.stop();
+  g_message("stopped");
+  return 0;
+}
