@@ -294,47 +294,52 @@ async function renderPng(html, path) {
 
 // --------------------------------------------------------------- the report
 
+// The 3–5 sentence reading under the table, from the figures of this run.
 function reading(configs) {
   const S = Object.fromEntries(configs.map((c) => [c.id, c.summary]));
   const ok = (id) => S[id] && S[id].n > 0;
   const ms = (v) => `${Math.round(v)} ms`;
+  const frame = 1000 / FPS;
+  const lat = (id) => configs.find((c) => c.id === id).srcLatencyMs;
   const text = [];
   const srcRows = ['src-0', 'src-50', 'src-100', 'src-200'].filter(ok);
   if (srcRows.length >= 2) {
-    const lo = S[srcRows[0]], hi = S[srcRows[srcRows.length - 1]];
-    const lat = (id) => configs.find((c) => c.id === id).srcLatencyMs;
-    const slope = (hi.median - lo.median) / (lat(srcRows[srcRows.length - 1]) - lat(srcRows[0]));
-    text.push(`Between webrtclivesink and webrtclivesrc the jitterbuffer setting dominates: the median goes from ` +
-      `${ms(lo.median)} at latency=${lat(srcRows[0])} to ${ms(hi.median)} at latency=${lat(srcRows[srcRows.length - 1])}, ` +
-      `${slope.toFixed(2)} ms per ms of setting — not because rtpjitterbuffer holds packets that arrive in order ` +
-      '(it passes them on at once), but because `fakesink sync=true` renders each frame at its timestamp plus the ' +
-      'pipeline latency that the setting is part of, and while it waits it blocks the streaming thread, so the ' +
-      'reader in front of it sees the next frame only after the previous one was rendered.');
+    const a = srcRows[0], z = srcRows[srcRows.length - 1];
+    const slope = (S[z].median - S[a].median) / (lat(z) - lat(a));
+    text.push(`The src's \`latency\` setting dominates, ${slope.toFixed(2)} ms per ms (median ${ms(S[a].median)} at ` +
+      `latency=${lat(a)}, ${ms(S[z].median)} at ${lat(z)}), through synchronisation rather than buffering` +
+      (ok('ref-nosync') && ok('ref-display')
+        ? `: rtpjitterbuffer passes packets that arrive in order on at once (reader before \`fakesink sync=false\`: ` +
+          `${ms(S['ref-nosync'].median)} at latency=100), but the setting is part of the pipeline latency that a ` +
+          `\`sync=true\` sink waits for (reader after \`identity sync=true\`: ${ms(S['ref-display'].median)}), and ` +
+          'fakesink adds basesink\'s default `processing-deadline` of 20 ms on top.'
+        : '.'));
   }
-  if (ok('ref-nosync') && ok('ref-display') && ok('src-100')) {
-    text.push(`The reference rows at the default 100 ms show it: with \`fakesink sync=false\` the reader sees frames ` +
-      `${ms(S['ref-nosync'].median)} after stamping (median) whatever the setting, with the reader placed after the ` +
-      `clock wait (\`identity sync=true\`, what a display sink would show) ${ms(S['ref-display'].median)}, and in the ` +
-      `requested layout (reader before \`fakesink sync=true\`) ${ms(S['src-100'].median)}, between the two.`);
+  const held = srcRows.filter((id) => lat(id) >= 50);
+  if (held.length) {
+    const off = median(held.map((id) => S[id].median - lat(id)));
+    text.push('Because fakesink blocks the streaming thread while it waits, the reader in front of it gets each frame ' +
+      'only once the previous one is rendered, one frame interval before its own render time: from latency=50 up ' +
+      `the rows read ≈ setting ${off < 0 ? '−' : '+'} ${ms(Math.abs(off))}, and fakesink renders the frame itself ` +
+      `about ${ms(frame)} later` + (ok('src-100') && ok('ref-display')
+        ? ` (at the default 100 ms: ${ms(S['src-100'].median)} + ${ms(frame)} ≈ identity's ` +
+          `${ms(S['ref-display'].median)} + the 20 ms deadline)` : '') +
+      (ok('src-0') ? `, and at latency=0 nothing is held back (${ms(S['src-0'].median)}).` : '.'));
   }
   if (ok('ref-codec') && ok('ref-nosync')) {
-    const rest = S['ref-nosync'].median - S['ref-codec'].median;
-    text.push(`Encoding and decoding alone (x264 ultrafast/zerolatency → avdec_h264 in one process) take ` +
-      `${ms(S['ref-codec'].median)}, so WebRTC itself (RTP packetisation, SRTP, loopback UDP, depayloading and ` +
-      `parsing) adds about ${ms(Math.max(0, rest))} when nothing waits on the clock; the rest is the latency budget ` +
-      'the receiver is told to keep.');
+    text.push(`Encoding and decoding alone (x264 ultrafast/zerolatency → avdec_h264, ref) take ${ms(S['ref-codec'].median)} ` +
+      `for this easy test pattern and RTP, SRTP, loopback UDP and depayloading about ` +
+      `${ms(Math.max(0, S['ref-nosync'].median - S['ref-codec'].median))} more; camera content costs the encoder more.`);
   }
   if (ok('chromium')) {
     const b = configs.find((c) => c.id === 'chromium').browser || {};
-    text.push(`Chromium shows the same 720p stream a median ${ms(S.chromium.median)} (p95 ${ms(S.chromium.p95)}) after ` +
-      'stamping, measured at the frame\'s expected display time, i.e. including its adaptive jitter buffer, software ' +
-      `decoding and compositing` +
-      (b.medianReceiveToDisplayMs != null ? `; ${ms(b.medianReceiveToDisplayMs)} of it passes between the frame's last packet arriving and its display (rVFC receiveTime → expectedDisplayTime)` : '') +
-      (b.readCostMs != null ? `. The page spends ${b.readCostMs} ms a frame reading the stamp` : '') + '.');
+    text.push(`Chromium displays the stream a median ${ms(S.chromium.median)} (p95 ${ms(S.chromium.p95)}) after stamping` +
+      (b.medianReceiveToDisplayMs != null ? `, ${ms(b.medianReceiveToDisplayMs)} of it between the frame's last ` +
+        'packet and its expected display time (its adaptive jitter buffer, software decoding, compositor)' : '') +
+      (b.readCostMs != null ? `; the page's stamp reader costs ${b.readCostMs} ms a frame` : '') + '.');
   }
-  text.push('All on one host (one clock, no sync error) and on loopback: no network delay, loss or jitter, so these ' +
-    'are floors; the machine\'s cores are shared by sender, receiver and browser, which puts scheduling noise in ' +
-    'the tails (p95, max).');
+  text.push('One host (one clock) and loopback: no network delay, loss or jitter, so these are floors, and sender, ' +
+    'receiver and browser share the cores.');
   return text.join(' ');
 }
 

@@ -4,6 +4,7 @@
 #include <gst/gst.h>
 
 #include "gstwebrtclivesignallable.h"
+#include "gstwebrtclivesignallerelement.h"
 #include "gstwebrtclivesink.h"
 #include "gstwebrtclivesrc.h"
 #include "gstwebrtclivestamp.h"
@@ -19,6 +20,7 @@ static gboolean plugin_init(GstPlugin *plugin) {
   gboolean ok = FALSE;
   ok |= GST_ELEMENT_REGISTER(webrtclivesink, plugin);
   ok |= GST_ELEMENT_REGISTER(webrtclivesrc, plugin);
+  ok |= GST_ELEMENT_REGISTER(webrtclivesignaller, plugin);
   ok |= GST_ELEMENT_REGISTER(webrtclivestamp, plugin);
   ok |= GST_ELEMENT_REGISTER(webrtclivestampread, plugin);
   return ok;

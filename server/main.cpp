@@ -153,6 +153,9 @@ gboolean on_signal(gpointer data) {
 
 int main(int argc, char **argv) {
   setlocale(LC_ALL, "");
+  // The server loads no plugin: skip the registry scan at gst_init (faster
+  // start, less memory). GStreamer's debug categories work without it.
+  g_setenv("GST_REGISTRY_DISABLE", "yes", FALSE);
   Args args;
   if (int status = parse_args(&argc, &argv, &args); status >= 0) return status;
   if (args.version) {

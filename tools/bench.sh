@@ -8,12 +8,14 @@
 #   tools/bench.sh join-latency   join → first frame in Chromium
 #                                 (bench/join-latency.mjs; writes
 #                                 bench/results/ and docs/benchmarks.md)
+#   tools/bench.sh glass-to-glass stamp → reader latency, sink → src and
+#                                 sink → Chromium (bench/glass-to-glass.mjs)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD_DIR:-$ROOT/build}
 
 usage() {
-  echo "usage: tools/bench.sh join-latency" >&2
+  echo "usage: tools/bench.sh join-latency|glass-to-glass" >&2
   exit 2
 }
 
@@ -27,6 +29,7 @@ fi
 [[ $# -eq 1 ]] || usage
 case "$1" in
   join-latency) SCRIPT="$ROOT/bench/join-latency.mjs" ;;
+  glass-to-glass) SCRIPT="$ROOT/bench/glass-to-glass.mjs" ;;
   -h|--help) usage ;;
   *) echo "unknown benchmark: $1" >&2; usage ;;
 esac

@@ -106,11 +106,11 @@ export class WsClient {
   }
 
   onClose(payload) {
-    if (!this.closeInfo) {
-      this.closeInfo = { code: payload.length >= 2 ? payload.readUInt16BE(0) : 1005,
+    this.closeInfo ??= { code: payload.length >= 2 ? payload.readUInt16BE(0) : 1005,
                          reason: payload.subarray(2).toString('utf8') };
-    }
-    this.frame(0x8, payload.subarray(0, 2));  // echo the code, as RFC 6455 5.5.1 asks
+    // Echo the code, as RFC 6455 5.5.1 asks, unless we started the close.
+    if (!this.sentClose) this.frame(0x8, payload.subarray(0, 2));
+    this.sentClose = true;
     this.sock.end();
   }
 
@@ -158,6 +158,7 @@ export class WsClient {
     p.writeUInt16BE(code, 0);
     p.write(reason, 2);
     this.frame(0x8, p);
+    this.sentClose = true;
     setTimeout(() => this.sock.destroy(), 1000).unref();
     return this.closed;
   }
