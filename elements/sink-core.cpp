@@ -72,6 +72,7 @@ struct ConsumerStream {
   std::shared_ptr<SinkCore::Input> input;
   std::vector<OfferedCodec> offered;
   unsigned mline = 0;
+  guint ssrc = 0;  // announced in the offer, used by the payloader
   GRef<GstPad> webrtc_pad;
   std::shared_ptr<SinkCore::Branch> branch;
   GRef<GstPad> tee_pad;
@@ -522,7 +523,15 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
     GstWebRTCRTPTransceiver *trans = nullptr;
     g_object_get(pad, "transceiver", &trans, nullptr);
     GstCaps *prefs = gst_caps_new_empty();
-    for (auto &c : cs.offered) gst_caps_append(prefs, offer_caps(c).release());
+    // The SSRC is chosen now and announced in the offer (a=ssrc with msid):
+    // peers that route RTP by signalled SSRC (werift, and browsers before
+    // the first packet) know the stream before it arrives.
+    cs.ssrc = g_random_int_range(1, G_MAXINT32);
+    for (auto &c : cs.offered) {
+      CapsPtr one = offer_caps(c);
+      gst_caps_set_simple(one.get(), "ssrc", G_TYPE_UINT, cs.ssrc, nullptr);
+      gst_caps_append(prefs, one.release());
+    }
     g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", prefs,
                  nullptr);
     if (cs.input->kind == MediaKind::Video) g_object_set(trans, "do-nack", TRUE, nullptr);
@@ -779,7 +788,7 @@ void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
       fail_consumer(sid, std::string("element '") + info.payloader + "' is missing");
       return;
     }
-    g_object_set(pay, "pt", chosen[i].pt, "mtu", 1200, nullptr);
+    g_object_set(pay, "pt", chosen[i].pt, "mtu", 1200, "ssrc", cs.ssrc, nullptr);
     if (chosen[i].codec == CodecId::H264)
       g_object_set(pay, "config-interval", -1, "aggregate-mode", 1 /* zero-latency */, nullptr);
     if (chosen[i].codec == CodecId::VP8 || chosen[i].codec == CodecId::VP9)

@@ -207,14 +207,9 @@ struct SignallingServer::Impl {
       health(msg);
       return;
     }
-    // libsoup hands over the path still percent-encoded ("." segments are
-    // already resolved); an encoded "/" or NUL is refused by the decoder.
-    GCharPtr decoded(g_uri_unescape_string(path ? path : "/", "/"));
-    if (!decoded) {
-      soup_server_message_set_status(msg, SOUP_STATUS_BAD_REQUEST, nullptr);
-      return;
-    }
-    std::string p = decoded.get();
+    // libsoup hands over the path percent-decoded, with "." and ".."
+    // segments already resolved; refusing ".." again costs nothing.
+    std::string p = path ? path : "/";
     if (escapes_root(p)) {
       soup_server_message_set_status(msg, SOUP_STATUS_FORBIDDEN, nullptr);
       return;

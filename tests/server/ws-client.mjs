@@ -114,20 +114,26 @@ export class WsClient {
     this.sock.end();
   }
 
-  frame(op, payload) {
-    if (this.sock.destroyed || !this.sock.writable) return false;
+  // One masked frame, as bytes (send them with sendRaw, e.g. many at once).
+  static encode(op, payload) {
     const n = payload.length;
-    const head = Buffer.alloc(n < 126 ? 6 : n < 65536 ? 8 : 14);
-    head[0] = 0x80 | op;
-    let off;
-    if (n < 126) { head[1] = 0x80 | n; off = 2; }
-    else if (n < 65536) { head[1] = 0x80 | 126; head.writeUInt16BE(n, 2); off = 4; }
-    else { head[1] = 0x80 | 127; head.writeBigUInt64BE(BigInt(n), 2); off = 10; }
+    const off = n < 126 ? 2 : n < 65536 ? 4 : 10;
+    const out = Buffer.allocUnsafe(off + 4 + n);
+    out[0] = 0x80 | op;
+    if (n < 126) out[1] = 0x80 | n;
+    else if (n < 65536) { out[1] = 0x80 | 126; out.writeUInt16BE(n, 2); }
+    else { out[1] = 0x80 | 127; out.writeBigUInt64BE(BigInt(n), 2); }
     const mask = randomBytes(4);
-    mask.copy(head, off);
-    const body = Buffer.allocUnsafe(n);
-    for (let i = 0; i < n; i++) body[i] = payload[i] ^ mask[i & 3];
-    return this.sock.write(Buffer.concat([head, body]));
+    mask.copy(out, off);
+    for (let i = 0; i < n; i++) out[off + 4 + i] = payload[i] ^ mask[i & 3];
+    return out;
+  }
+
+  frame(op, payload) { return this.sendRaw(WsClient.encode(op, payload)); }
+
+  sendRaw(bytes) {
+    if (this.sock.destroyed || !this.sock.writable) return false;
+    return this.sock.write(bytes);
   }
 
   // Sends an object as JSON, or a string as it is.

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// Remote signalling through webrtclive-signalling-server: TLS, a server that
+// dies and comes back, interop with gstwebrtc-api (npm, unmodified) and
+// werift, and a plain webrtcbin signalled by webrtclivesignaller.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  BUILD_DIR, assert, launchBrowser, log, openViewer, run, sleep, startPipeline, state, until, waitFrames,
+} from './lib.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const W = 320, H = 240;
+const VSRC = `videotestsrc is-live=true pattern=ball ! video/x-raw,width=${W},height=${H},framerate=30/1`;
+const ICE = 'ice-addresses=127.0.0.1';
+
+// Starts webrtclive-signalling-server; resolves with {proc, port, ws, http}.
+async function startServer(defer, { port = 0, cert, key } = {}) {
+  const args = ['--host', '127.0.0.1', '--port', String(port)];
+  if (cert) args.push('--cert', cert, '--key', key);
+  const proc = spawn(join(BUILD_DIR, 'server', 'webrtclive-signalling-server'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const onData = (d) => { out += d; };
+  proc.stdout.on('data', onData);
+  proc.stderr.on('data', onData);
+  const s = { proc, exited: new Promise((r) => proc.on('exit', r)) };
+  s.stop = async (signal = 'SIGTERM') => {
+    if (proc.exitCode !== null || proc.signalCode) return;
+    proc.kill(signal);
+    await s.exited;
+  };
+  defer(() => s.stop());
+  const m = await until('the server to listen', () => /listening on (wss?):\/\/[^:\s]+:(\d+)/.exec(out), 10000);
+  s.port = Number(m[2]);
+  s.ws = `${m[1]}://127.0.0.1:${s.port}/`;
+  s.http = `${m[1] === 'wss' ? 'https' : 'http'}://127.0.0.1:${s.port}/`;
+  log('server:', out.trim().split('\n').pop());
+  return s;
+}
+
+async function counts(r) {
+  return (await r.command('counts', 'counts')).counts;
+}
+
+async function waitCount(r, name, n, ms = 20000) {
+  return until(`${n} buffers at ${name}`, async () => {
+    const c = (await counts(r))[name];
+    return c && c.buffers >= n ? c : null;
+  }, ms, 250);
+}
+
+// Serves the gstwebrtc-api bundle and the test page on loopback.
+async function servePages(defer) {
+  const bundle = readFileSync(join(HERE, 'node_modules', 'gstwebrtc-api', 'dist', 'gstwebrtc-api-3.0.0.min.js'));
+  const page = readFileSync(join(HERE, 'pages', 'gstwebrtc-api.html'));
+  const http = createServer((req, res) => {
+    if (req.url.startsWith('/gstwebrtc-api.min.js')) res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
+    else res.writeHead(200, { 'content-type': 'text/html' }).end(page);
+  });
+  await new Promise((r) => http.listen(0, '127.0.0.1', r));
+  defer(async () => http.close());
+  return `http://127.0.0.1:${http.address().port}/`;
+}
+
+const scenarios = {
+  async 'tls-sink-src'(defer) {
+    const dir = mkdtempSync(join(tmpdir(), 'webrtclive-tls-'));
+    defer(async () => rmSync(dir, { recursive: true, force: true }));
+    const cert = join(dir, 'cert.pem'), key = join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const server = await startServer(defer, { cert, key });
+    assert(server.ws.startsWith('wss://'), `the server speaks wss (${server.ws})`);
+    // Both elements verify the server against the test's CA (no insecure mode).
+    const sink = await startPipeline(
+      `${VSRC} ! webrtclivesink server=${server.ws} signaller::ca-file=${cert} producer-name=cam ${ICE}`);
+    defer(() => sink.stop());
+    const src = await startPipeline(
+      `webrtclivesrc name=s server=${server.ws} ca-file=${cert} producer-name=cam ${ICE} s.video_0 ! fakesink name=countvideo`);
+    defer(() => src.stop());
+    const v = await waitCount(src, 'countvideo', 60);
+    assert(v.caps.includes(`width=(int)${W}`), `decoded over a wss-signalled session: ${v.caps}`);
+    assert(!sink.find((e) => e.event === 'error' || e.event === 'warning'), 'the sink connected without complaint');
+  },
+
+  async 'server-restart'(defer) {
+    let server = await startServer(defer);
+    const port = server.port;
+    const sink = await startPipeline(`${VSRC} ! webrtclivesink server=${server.ws} producer-name=cam ${ICE}`);
+    defer(() => sink.stop());
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const viewer = await openViewer(browser, server.http, 'name=cam');
+    await waitFrames(viewer, 60);
+
+    await server.stop('SIGKILL');
+    log('server killed');
+    const frames = [];
+    const sample = setInterval(async () => frames.push((await state(viewer)).stats.framesDecoded), 500);
+    await sleep(2000);
+    server = await startServer(defer, { port });
+    const back = Date.now();
+    log('server back on port', port);
+
+    // The producer registers again: a new viewer sees it and plays it.
+    const fresh = await openViewer(browser, server.http, 'name=cam');
+    await until('the producer to be listed again', async () => (await state(fresh)).producers.length > 0, 12000, 100);
+    const reRegistered = Date.now() - back;
+    log(`producer re-registered ${reRegistered} ms after the server returned`);
+    await waitFrames(fresh, 30);
+    clearInterval(sample);
+    const stalls = frames.filter((f, i) => i > 0 && f <= frames[i - 1]).length;
+    log(`first viewer frames during the outage: ${frames.join(' ')}`);
+    assert(reRegistered <= 12000, `re-registered within 12 s (${reRegistered} ms)`);
+    assert(stalls === 0, `the first viewer never stopped decoding (${stalls} stalled samples)`);
+    assert(!sink.find((e) => e.event === 'error'), 'the sink posted no ERROR');
+    assert(sink.find((e) => e.event === 'warning' && /reconnect/i.test(e.message)), 'the sink warned that it reconnects');
+  },
+
+  async 'gstwebrtc-api-consumer'(defer) {
+    const server = await startServer(defer);
+    const sink = await startPipeline(`${VSRC} ! webrtclivesink server=${server.ws} producer-name=cam ${ICE}`);
+    defer(() => sink.stop());
+    const pages = await servePages(defer);
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const page = await browser.newPage();
+    await page.goto(`${pages}?ws=${encodeURIComponent(server.ws)}&name=cam`);
+    const t = await until('gstwebrtc-api to decode 60 frames', async () => {
+      const s = await page.evaluate(() => window.t);
+      return s.framesDecoded >= 60 ? s : null;
+    }, 30000, 250);
+    log('gstwebrtc-api:', JSON.stringify(t));
+    assert(t.producers.includes('cam'), 'gstwebrtc-api listed the producer by name');
+    assert(t.width === W && t.height === H, `decoded ${t.width}x${t.height}`);
+  },
+
+  async 'gstwebrtc-api-publisher'(defer) {
+    const server = await startServer(defer);
+    const src = await startPipeline(
+      `webrtclivesrc name=s server=${server.ws} producer-name=chromium ${ICE} s.video_0 ! fakesink name=countvideo`);
+    defer(() => src.stop());
+    const pages = await servePages(defer);
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const page = await browser.newPage();
+    await page.goto(`${pages}?ws=${encodeURIComponent(server.ws)}&publish=1&me=chromium`);
+    const v = await waitCount(src, 'countvideo', 60, 30000);
+    log('received from gstwebrtc-api:', v.caps);
+    assert(v.caps.startsWith('video/x-raw'), 'decoded frames from the browser camera');
+  },
+
+  async 'werift-consumer'(defer) {
+    const server = await startServer(defer);
+    const sink = await startPipeline(`${VSRC} ! webrtclivesink server=${server.ws} producer-name=cam video-codecs=vp8 ${ICE}`);
+    defer(() => sink.stop());
+    const out = await new Promise((resolve, reject) => {
+      const p = spawn(process.execPath, [join(HERE, 'werift-consumer.mjs'), server.ws, 'cam', '200'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      p.stdout.on('data', (d) => { text += d; });
+      p.stderr.on('data', (d) => { text += d; });
+      p.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`werift consumer failed (${code}): ${text}`))));
+    });
+    log('werift:', out.trim());
+    assert(/received 200 video RTP packets \(VP8\)/.test(out), 'werift received VP8 RTP from the sink');
+  },
+
+  async 'plain-webrtcbin'(defer) {
+    const server = await startServer(defer);
+    const p = await startPipeline(
+      `${VSRC} ! vp8enc deadline=1 keyframe-max-dist=30 ! rtpvp8pay picture-id-mode=15-bit ! ` +
+      'application/x-rtp,media=video,encoding-name=VP8,payload=96 ! webrtcbin name=w bundle-policy=max-bundle ' +
+      `webrtclivesignaller webrtcbin=w server=${server.ws} producer-name=plain ${ICE}`);
+    defer(() => p.stop());
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const viewer = await openViewer(browser, server.http, 'name=plain');
+    const s = await waitFrames(viewer, 60);
+    assert(s.stats.frameWidth === W, `Chromium decodes the plain webrtcbin (${s.stats.frameWidth}x${s.stats.frameHeight})`);
+  },
+};
+
+const name = process.argv[2];
+if (!scenarios[name]) throw new Error(`unknown scenario ${name}; one of ${Object.keys(scenarios)}`);
+run(name, (defer) => scenarios[name](defer));
