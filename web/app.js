@@ -106,8 +106,16 @@
     api.signalling = 'closed';
     api.peerId = null;
     api.producers = [];
-    // The server ends every session of a peer whose socket closes.
-    if (current) endLocally('signalling connection closed');
+    // The server forgets every session of a peer whose socket closes, but the
+    // media path does not go through it: a session that is already connected
+    // keeps playing (the producer keeps sending), it just cannot be
+    // renegotiated. One still negotiating cannot finish, so it ends.
+    if (current && current.pc.connectionState === 'connected') {
+      current.sessionId = api.sessionId = null;
+      current.orphaned = true;
+    } else if (current) {
+      endLocally('signalling connection closed');
+    }
     setTimeout(connect, RECONNECT_MS + Math.random() * 1000);
     render();
   }
