@@ -378,8 +378,8 @@ function writeDoc(section) {
 // ----------------------------------------------------------------------- main
 
 if (!existsSync(SERVER)) throw new Error(`${SERVER} is missing: build first (ninja -C build)`);
+const info = machine();  // before pinning: nproc counts the CPUs this process may use
 if (TWO_CORES) sh('taskset', ['-a', '-cp', '1', String(process.pid)]);  // clients off the server's core
-const info = machine();
 log('machine', JSON.stringify(info));
 const limit = info.openFileLimit;
 const steps = STEPS.filter((n) => n + 100 <= limit);

@@ -57,8 +57,9 @@ export class WsClient {
     this.buf = Buffer.alloc(0);
     this.fragments = null;  // [opcode, ...payloads] of a message in pieces
     this.queue = [];        // received messages (parsed JSON, or {binary}) when no onmessage
+    this.raw = new WeakMap();  // queued message → its text
     this.waiters = [];
-    this.onmessage = null;  // optional (text, client) => void, replaces the queue
+    this.handler = null;
     this.closeInfo = null;  // {code, reason} of the server's close frame
     this.closed = new Promise((r) => { this.resolveClosed = r; });
     sock.on('data', (d) => this.feed(d));
@@ -97,9 +98,23 @@ export class WsClient {
     }
   }
 
+  // Optional (text, client) => void that takes text messages instead of the
+  // queue; text messages already queued (the welcome can come with the
+  // handshake's reply) are handed to it at once.
+  get onmessage() { return this.handler; }
+  set onmessage(fn) {
+    this.handler = fn;
+    if (!fn) return;
+    const queued = this.queue.filter((m) => this.raw.has(m));
+    this.queue = this.queue.filter((m) => !this.raw.has(m));
+    for (const m of queued) fn(this.raw.get(m), this);
+  }
+
   deliver(kind, data) {
-    if (kind === 0x1 && this.onmessage) return this.onmessage(data.toString('utf8'), this);
-    const msg = kind === 0x1 ? JSON.parse(data.toString('utf8')) : { binary: data };
+    if (kind === 0x1 && this.handler) return this.handler(data.toString('utf8'), this);
+    const text = kind === 0x1 ? data.toString('utf8') : null;
+    const msg = kind === 0x1 ? JSON.parse(text) : { binary: data };
+    if (text !== null && msg !== null && typeof msg === 'object') this.raw.set(msg, text);
     const i = this.waiters.findIndex((w) => w.pred(msg));
     if (i >= 0) this.waiters.splice(i, 1)[0].resolve(msg);
     else this.queue.push(msg);
