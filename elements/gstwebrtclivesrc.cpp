@@ -90,7 +90,10 @@ struct _GstWebRTCLiveSrc {
   Private *priv;
 };
 
-G_DEFINE_TYPE(GstWebRTCLiveSrc, gst_webrtc_live_src, GST_TYPE_BIN)
+static void gst_webrtc_live_src_uri_handler_init(gpointer iface, gpointer data);
+
+G_DEFINE_TYPE_WITH_CODE(GstWebRTCLiveSrc, gst_webrtc_live_src, GST_TYPE_BIN,
+                        G_IMPLEMENT_INTERFACE(GST_TYPE_URI_HANDLER, gst_webrtc_live_src_uri_handler_init))
 
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE(webrtclivesrc, "webrtclivesrc", GST_RANK_NONE, GST_TYPE_WEBRTC_LIVE_SRC,
                                       GST_DEBUG_CATEGORY_INIT(webrtclivesrc_debug, "webrtclivesrc", 0,
@@ -244,6 +247,75 @@ static void gst_webrtc_live_src_get_property(GObject *object, guint prop_id, GVa
       break;
   }
   GST_OBJECT_UNLOCK(self);
+}
+
+// ---- URI handler: webrtclive://host:port[/path]?name=NAME|peer-id=ID -------------
+// (webrtclives:// for wss). Lets playbin / uridecodebin play a producer.
+
+static GstURIType uri_get_type(GType) { return GST_URI_SRC; }
+
+static const gchar *const *uri_get_protocols(GType) {
+  static const gchar *protocols[] = {"webrtclive", "webrtclives", nullptr};
+  return protocols;
+}
+
+static gchar *uri_get_uri(GstURIHandler *handler) {
+  auto *self = GST_WEBRTC_LIVE_SRC(handler);
+  GST_OBJECT_LOCK(self);
+  std::string server = self->priv->server;
+  GST_OBJECT_UNLOCK(self);
+  SrcSettings s = self->priv->core->settings();
+  if (server.empty()) return nullptr;
+  std::string uri = server;
+  uri.replace(0, uri.find("://"), g_str_has_prefix(server.c_str(), "wss") ? "webrtclives" : "webrtclive");
+  if (!s.producer_name.empty())
+    uri += "?name=" + take_string(g_uri_escape_string(s.producer_name.c_str(), nullptr, FALSE));
+  else if (!s.peer_id.empty())
+    uri += "?peer-id=" + s.peer_id;
+  return g_strdup(uri.c_str());
+}
+
+static gboolean uri_set_uri(GstURIHandler *handler, const gchar *uri, GError **error) {
+  auto *self = GST_WEBRTC_LIVE_SRC(handler);
+  GUri *parsed = g_uri_parse(uri, G_URI_FLAGS_ENCODED_QUERY, error);
+  if (!parsed) return FALSE;
+  const char *scheme = g_uri_get_scheme(parsed);
+  const char *host = g_uri_get_host(parsed);
+  if (!host || !*host) {
+    g_set_error(error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "'%s' names no host", uri);
+    g_uri_unref(parsed);
+    return FALSE;
+  }
+  int port = g_uri_get_port(parsed);
+  std::string path = *g_uri_get_path(parsed) ? g_uri_get_path(parsed) : "/";
+  std::string server = std::string(g_str_equal(scheme, "webrtclives") ? "wss://" : "ws://") + host +
+                       (port > 0 ? ":" + std::to_string(port) : "") + path;
+  std::string name, peer;
+  if (const char *query = g_uri_get_query(parsed)) {
+    GHashTable *params = g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, nullptr);
+    if (params) {
+      if (auto *v = static_cast<const char *>(g_hash_table_lookup(params, "name"))) name = v;
+      if (auto *v = static_cast<const char *>(g_hash_table_lookup(params, "peer-id"))) peer = v;
+      g_hash_table_unref(params);
+    }
+  }
+  g_uri_unref(parsed);
+  GST_OBJECT_LOCK(self);
+  self->priv->server = server;
+  GST_OBJECT_UNLOCK(self);
+  self->priv->core->update_settings([&](SrcSettings &s) {
+    s.producer_name = name;
+    s.peer_id = peer;
+  });
+  return TRUE;
+}
+
+static void gst_webrtc_live_src_uri_handler_init(gpointer g_iface, gpointer) {
+  auto *iface = static_cast<GstURIHandlerInterface *>(g_iface);
+  iface->get_type = uri_get_type;
+  iface->get_protocols = uri_get_protocols;
+  iface->get_uri = uri_get_uri;
+  iface->set_uri = uri_set_uri;
 }
 
 static bool start_signalling(GstWebRTCLiveSrc *self) {

@@ -3,6 +3,7 @@
 // webrtclivesrc receiving from webrtclivesink in another process (and from a
 // browser camera): decoded and encoded output, audio, producer restarts, two
 // receivers on one producer. One scenario per process.
+import { readFileSync } from 'node:fs';
 import {
   assert, launchBrowser, log, run, sleep, startPipeline, until,
 } from './lib.mjs';
@@ -104,6 +105,25 @@ const scenarios = {
     await p.stop();
     await r.waitFor('EOS', (e) => e.event === 'eos', 15000);
     assert(!r.find((e) => e.event === 'error'), 'ended with EOS, not an error');
+  },
+
+  async 'uri-handler'(defer) {
+    // uridecodebin (as playbin would) plays a producer by URI, with default
+    // ICE settings on both sides: this needs the namespace's NIC (nic0, made
+    // by tools/run-tests.sh); without it the test is skipped.
+    // /proc/net is per network namespace (unlike /sys without a remount).
+    if (!readFileSync('/proc/net/dev', 'utf8').includes('nic0:')) {
+      log('SKIP: no nic0 in this network namespace (run through tools/run-tests.sh)');
+      process.exit(77);
+    }
+    const p = await startPipeline(`${VSRC} ! webrtclivesink name=sink port=0 address=127.0.0.1 producer-name=cam`);
+    defer(() => p.stop());
+    const uri = p.url.replace('http://', 'webrtclive://') + 'ws?name=cam';
+    const r = await startPipeline(`uridecodebin uri=${uri} ! fakesink name=countvideo`);
+    defer(() => r.stop());
+    const v = await waitCount(r, 'countvideo', 60);
+    log(`${uri} gave`, v.caps);
+    assert(v.caps.startsWith('video/x-raw') || v.caps.startsWith('audio/x-raw'), `decoded media: ${v.caps}`);
   },
 
   async 'browser-camera'(defer) {
