@@ -177,11 +177,11 @@ async function measureBrowser(cfg, out, defer) {
   // The page keeps the last 300 readings: poll every second and take what is new.
   const read = () => page.evaluate(() => {
     const s = window.webrtclive.stamp;
-    return { count: s.count, invalid: s.invalid, samples: s.samples.slice(), recv: s.receiveToDisplayMs.slice(),
+    return { count: s.count, invalid: s.invalid, skipped: s.skipped, samples: s.samples.slice(), recv: s.receiveToDisplayMs.slice(),
       clock: s.clock, readCostMs: s.readCostMs };
   });
   let prev = await read();
-  const startInvalid = prev.invalid, ms = [], recv = [];
+  const startInvalid = prev.invalid, startSkipped = prev.skipped, ms = [], recv = [];
   const end = Date.now() + MEASURE_S * 1000;
   while (Date.now() < end) {
     await sleep(Math.min(1000, Math.max(0, end - Date.now())));
@@ -201,7 +201,7 @@ async function measureBrowser(cfg, out, defer) {
   const toRecv = ms.map((v, i) => (recv[i] === null ? null : v - recv[i])).filter((x) => x !== null);
   const late = ms.filter((v) => v > median(ms) - 500 / FPS).length;
   out.browser = {
-    clock: prev.clock, readCostMs: prev.readCostMs, codec: st.stats.codec,
+    clock: prev.clock, readCostMs: prev.readCostMs, skipped: prev.skipped - startSkipped, codec: st.stats.codec,
     width: st.stats.frameWidth, height: st.stats.frameHeight, fps: st.stats.fps, jitterMs: st.stats.jitterMs,
     medianReceiveToDisplayMs: r1(median(recv.filter((x) => x !== null))),
     receiveToDisplayKnown: recv.filter((x) => x !== null).length,

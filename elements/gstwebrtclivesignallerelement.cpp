@@ -19,17 +19,17 @@
 #include <gst/sdp/sdp.h>
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
-#include <json-glib/json-glib.h>
 
 #include <memory>
 #include <mutex>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "embedded-signaller.h"
 #include "gobj.h"
 #include "transport.h"
+#include "util.h"
+#include "webrtc-util.h"
 #include "ws-signaller.h"
 
 GST_DEBUG_CATEGORY_STATIC(webrtclivesignaller_debug);
@@ -55,34 +55,6 @@ enum {
   PROP_CA_FILE,
   PROP_INSECURE_TLS,
 };
-
-template <class... Ts>
-struct overloaded : Ts... {
-  using Ts::operator()...;
-};
-
-std::vector<std::string> split_list(const std::string &s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
-std::string meta_name(const Meta &meta) {
-  std::string name;
-  if (JsonNode *node = json_from_string(meta.json.c_str(), nullptr)) {
-    if (JSON_NODE_HOLDS_OBJECT(node)) {
-      JsonObject *o = json_node_get_object(node);
-      if (json_object_has_member(o, "name") &&
-          json_node_get_value_type(json_object_get_member(o, "name")) == G_TYPE_STRING)
-        name = json_object_get_string_member(o, "name");
-    }
-    json_node_unref(node);
-  }
-  return name;
-}
 
 // Everything the element does, shared with callbacks through weak_ptr.
 struct Core : std::enable_shared_from_this<Core> {
@@ -277,7 +249,7 @@ struct Core : std::enable_shared_from_this<Core> {
 
   // Consumer role: the protocol itself.
   void consumer_message(const ServerMessage &msg) {
-    std::visit(overloaded{
+    std::visit(Overloaded{
                    [&](const Welcome &m) {
                      my_id = m.peer_id;
                      transport->send(SetPeerStatus{{Role::Listener}, Meta::from_name(GST_OBJECT_NAME(element))});
@@ -313,7 +285,7 @@ struct Core : std::enable_shared_from_this<Core> {
       std::lock_guard lock(mutex);
       if (used || !pending.empty()) return;
       if (!peer_id.empty() && id != peer_id) return;
-      if (!producer_name.empty() && meta_name(meta) != producer_name) return;
+      if (!producer_name.empty() && meta.name() != producer_name) return;
       pending = id;
     }
     transport->send(StartSessionRequest{id, std::nullopt});
@@ -462,15 +434,7 @@ static bool start(GstWebRTCLiveSignaller *self) {
   core->role = s.role;
   core->producer_name = s.producer_name;
   core->peer_id = s.peer_id;
-  if (!s.ice_addresses.empty()) {
-    GObject *agent = nullptr;
-    g_object_get(w, "ice-agent", &agent, nullptr);
-    for (auto &a : split_list(s.ice_addresses)) {
-      gboolean ok = FALSE;
-      g_signal_emit_by_name(agent, "add-local-ip-address", a.c_str(), &ok);
-    }
-    if (agent) g_object_unref(agent);
-  }
+  configure_ice(GST_ELEMENT(self), w, IceSettings{{}, {}, split_list(s.ice_addresses)});
   core->connect_webrtc_signals();
   std::string error;
   std::weak_ptr<Core> weak = core;

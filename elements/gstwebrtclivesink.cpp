@@ -5,10 +5,10 @@
 #include "gstwebrtclivesink.h"
 
 #include <memory>
-#include <sstream>
 
 #include "gstwebrtclivesignallable.h"
 #include "sink-core.h"
+#include "util.h"
 
 GST_DEBUG_CATEGORY(webrtclivesink_debug);
 #define GST_CAT_DEFAULT webrtclivesink_debug
@@ -74,18 +74,6 @@ struct Private {
   guint next_audio = 0;
   std::shared_ptr<SinkCore> core;
 };
-
-std::vector<std::string> split_list(const std::string &s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    auto b = item.find_first_not_of(" \t");
-    auto e = item.find_last_not_of(" \t");
-    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
-  }
-  return out;
-}
 
 // A ProducerSignaller over any GstWebRTCLiveSignallable (built-in or the
 // application's): methods call the interface, its signals call back.

@@ -5,10 +5,10 @@
 #include "gstwebrtclivesrc.h"
 
 #include <memory>
-#include <sstream>
 
 #include "src-core.h"
 #include "transport.h"
+#include "util.h"
 
 GST_DEBUG_CATEGORY(webrtclivesrc_debug);
 #define GST_CAT_DEFAULT webrtclivesrc_debug
@@ -70,18 +70,6 @@ struct Private {
   guint connect_timeout = kDefaultConnectTimeout;
   std::shared_ptr<SrcCore> core;
 };
-
-std::vector<std::string> split_list(const std::string &s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    auto b = item.find_first_not_of(" \t");
-    auto e = item.find_last_not_of(" \t");
-    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
-  }
-  return out;
-}
 
 }  // namespace
 

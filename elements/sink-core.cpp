@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "sink-core.h"
 
+#include "util.h"
+#include "webrtc-util.h"
+
 #include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
 #define GST_USE_UNSTABLE_API
@@ -35,10 +38,6 @@ void sync_all(const std::vector<GstElement *> &chain) {
 
 std::string short_id(const std::string &id) { return id.substr(0, 8); }
 
-template <typename T>
-void destroy_heap(gpointer p) {
-  delete static_cast<T *>(p);
-}
 }  // namespace
 
 // ---- the objects ------------------------------------------------------------
@@ -498,24 +497,7 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
   }
   consumer->webrtcbin = GRef<GstElement>::ref(webrtc);
   g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
-  if (!s.stun_server.empty()) g_object_set(webrtc, "stun-server", s.stun_server.c_str(), nullptr);
-  for (auto &turn : s.turn_servers) {
-    gboolean ok = FALSE;
-    g_signal_emit_by_name(webrtc, "add-turn-server", turn.c_str(), &ok);
-    if (!ok) GST_ELEMENT_WARNING(element_, RESOURCE, SETTINGS, ("Ignoring an invalid TURN server URL."), (nullptr));
-  }
-  if (!s.ice_addresses.empty()) {
-    GObject *agent = nullptr;
-    g_object_get(webrtc, "ice-agent", &agent, nullptr);
-    for (auto &addr : s.ice_addresses) {
-      gboolean ok = FALSE;
-      g_signal_emit_by_name(agent, "add-local-ip-address", addr.c_str(), &ok);
-      if (!ok)
-        GST_ELEMENT_WARNING(element_, RESOURCE, SETTINGS, ("ICE cannot use local address '%s'.", addr.c_str()),
-                            (nullptr));
-    }
-    if (agent) g_object_unref(agent);
-  }
+  configure_ice(element_, webrtc, IceSettings{s.stun_server, s.turn_servers, s.ice_addresses});
 
   for (auto &cs : consumer->streams) {
     GstPad *pad = gst_element_request_pad_simple(webrtc, "sink_%u");

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "src-core.h"
 
+#include "util.h"
+#include "webrtc-util.h"
+
 #include <gst/sdp/sdp.h>
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
-#include <json-glib/json-glib.h>
 
 #include <condition_variable>
 #include <future>
@@ -17,30 +19,6 @@ namespace webrtclive {
 using namespace protocol;
 
 namespace {
-
-template <class... Ts>
-struct overloaded : Ts... {
-  using Ts::operator()...;
-};
-
-template <typename T>
-void destroy_heap(gpointer p) {
-  delete static_cast<T *>(p);
-}
-
-std::string meta_name(const Meta &meta) {
-  JsonNode *node = json_from_string(meta.json.c_str(), nullptr);
-  std::string name;
-  if (node && JSON_NODE_HOLDS_OBJECT(node)) {
-    JsonObject *o = json_node_get_object(node);
-    if (json_object_has_member(o, "name")) {
-      JsonNode *n = json_object_get_member(o, "name");
-      if (JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING) name = json_node_get_string(n);
-    }
-  }
-  if (node) json_node_unref(node);
-  return name;
-}
 
 void set_if_exists(GstElement *e, const char *prop, gboolean value) {
   if (g_object_class_find_property(G_OBJECT_GET_CLASS(e), prop)) g_object_set(e, prop, value, nullptr);
@@ -184,7 +162,7 @@ void SrcCore::on_disconnected(const std::string &why, unsigned retry_ms) {
 }
 
 void SrcCore::on_message(const ServerMessage &msg) {
-  std::visit(overloaded{
+  std::visit(Overloaded{
                  [&](const Welcome &m) {
                    my_id_ = m.peer_id;
                    send(SetPeerStatus{{Role::Listener}, Meta::from_name(GST_OBJECT_NAME(element_))});
@@ -252,7 +230,7 @@ void SrcCore::consider(const std::string &peer_id, const Meta &meta) {
     if (session_) return;
   }
   SrcSettings s = settings();
-  std::string name = meta_name(meta);
+  std::string name = meta.name();
   if (!s.peer_id.empty() && s.peer_id != peer_id) return;
   if (!s.producer_name.empty() && s.producer_name != name) return;
   GST_INFO_OBJECT(element_, "consuming producer %s (%s)", peer_id.c_str(), name.c_str());
@@ -299,20 +277,7 @@ void SrcCore::on_session_started(const std::string &sid, const std::string &peer
   }
   session->webrtcbin = GRef<GstElement>::ref(webrtc);
   g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency", s.latency_ms, nullptr);
-  if (!s.stun_server.empty()) g_object_set(webrtc, "stun-server", s.stun_server.c_str(), nullptr);
-  for (auto &turn : s.turn_servers) {
-    gboolean ok = FALSE;
-    g_signal_emit_by_name(webrtc, "add-turn-server", turn.c_str(), &ok);
-  }
-  if (!s.ice_addresses.empty()) {
-    GObject *agent = nullptr;
-    g_object_get(webrtc, "ice-agent", &agent, nullptr);
-    for (auto &addr : s.ice_addresses) {
-      gboolean ok = FALSE;
-      g_signal_emit_by_name(agent, "add-local-ip-address", addr.c_str(), &ok);
-    }
-    if (agent) g_object_unref(agent);
-  }
+  configure_ice(element_, webrtc, IceSettings{s.stun_server, s.turn_servers, s.ice_addresses});
   auto ctx = [&] { return new SessionCtx{weak_from_this(), session}; };
   auto free_ctx = [](gpointer d, GClosure *) { delete static_cast<SessionCtx *>(d); };
   g_signal_connect_data(webrtc, "pad-added", G_CALLBACK(+[](GstElement *, GstPad *pad, gpointer data) {

@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "util.h"
 #include "embedded-signaller.h"
 
 namespace webrtclive {
 
 using namespace protocol;
 
-template <class... Ts>
-struct overloaded : Ts... {
-  using Ts::operator()...;
-};
 
 bool EmbeddedSignaller::start(Callbacks callbacks, std::string *error) {
   std::lock_guard lock(mutex_);
@@ -61,7 +58,7 @@ unsigned EmbeddedSignaller::port() const {
 
 // Server thread.
 void EmbeddedSignaller::on_message(const ServerMessage &msg) {
-  std::visit(overloaded{
+  std::visit(Overloaded{
                  [&](const Welcome &) {
                    send(SetProtocolVersion{"v1_1"});
                    send(SetPeerStatus{{Role::Producer}, options_.meta});

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "util.h"
 #include "protocol.h"
 
 #include <json-glib/json-glib.h>
@@ -251,10 +252,6 @@ std::string end_session_json(const EndSession &e) {
   return Writer("endSessionV1_1").str("sessionId", e.session_id).opt_str("error", e.error).done();
 }
 
-template <class... Ts>
-struct overloaded : Ts... {
-  using Ts::operator()...;
-};
 
 }  // namespace
 
@@ -266,6 +263,19 @@ Meta Meta::from_name(const std::string &name) {
   json_builder_end_object(b.get());
   NodePtr root(json_builder_get_root(b.get()));
   return Meta{node_to_string(root.get())};
+}
+
+std::string Meta::name() const {
+  std::string out;
+  if (JsonNode *node = json_from_string(json.c_str(), nullptr)) {
+    if (JSON_NODE_HOLDS_OBJECT(node)) {
+      JsonObject *o = json_node_get_object(node);
+      JsonNode *n = json_object_has_member(o, "name") ? json_object_get_member(o, "name") : nullptr;
+      if (n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING) out = json_node_get_string(n);
+    }
+    json_node_unref(node);
+  }
+  return out;
 }
 
 const char *role_name(Role role) {
@@ -330,7 +340,7 @@ Parsed<ServerMessage> parse_server(const std::string &text) {
 
 std::string to_json(const ClientMessage &msg) {
   return std::visit(
-      overloaded{
+      Overloaded{
           [](const SetProtocolVersion &m) { return Writer("setProtocolVersion").str("version", m.version).done(); },
           [](const SetPeerStatus &m) { return Writer("setPeerStatus").roles(m.roles).meta("meta", m.meta).done(); },
           [](const StartSessionRequest &m) {
@@ -349,7 +359,7 @@ std::string to_json(const ClientMessage &msg) {
 
 std::string to_json(const ServerMessage &msg) {
   return std::visit(
-      overloaded{
+      Overloaded{
           [](const Welcome &m) { return Writer("welcome").str("peerId", m.peer_id).done(); },
           [](const PeerStatusChanged &m) {
             return Writer("peerStatusChanged").str("peerId", m.peer_id).roles(m.roles).meta("meta", m.meta).done();

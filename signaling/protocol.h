@@ -21,6 +21,8 @@ enum class Version { V1_0, V1_1 };
 struct Meta {
   std::string json = "null";
   static Meta from_name(const std::string &name);
+  // meta.name when meta is an object with a string "name", else "".
+  std::string name() const;
   bool operator==(const Meta &) const = default;
 };
 

@@ -18,6 +18,10 @@ namespace webrtclive {
 
 namespace {
 
+// Pending connections the kernel queues for accept() (it caps this at
+// net.core.somaxconn).
+constexpr int kListenBacklog = 4096;
+
 bool ends_with(const std::string &s, const char *suffix) {
   size_t n = strlen(suffix);
   return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
@@ -386,20 +390,25 @@ bool SignallingServer::start(const Options &options, std::string *error) {
                                     nullptr);
   GError *err = nullptr;
   bool all = options.address.empty() || options.address == "0.0.0.0";
-  gboolean ok;
-  if (all) {
-    ok = soup_server_listen_all(impl->server.get(), options.port,
-                                static_cast<SoupServerListenOptions>(listen_flags | SOUP_SERVER_LISTEN_IPV4_ONLY), &err);
-  } else {
-    GSocketAddress *addr = g_inet_socket_address_new_from_string(options.address.c_str(), options.port);
-    if (!addr) {
-      g_main_context_pop_thread_default(context_.get());
-      *error = "'" + options.address + "' is not an IP address to listen on";
-      return false;
-    }
-    ok = soup_server_listen(impl->server.get(), addr, listen_flags, &err);
-    g_object_unref(addr);
+  GSocketAddress *addr = g_inet_socket_address_new_from_string(all ? "0.0.0.0" : options.address.c_str(),
+                                                               options.port);
+  if (!addr) {
+    g_main_context_pop_thread_default(context_.get());
+    *error = "'" + options.address + "' is not an IP address to listen on";
+    return false;
   }
+  // Our own socket rather than soup_server_listen(): libsoup listens with
+  // GLib's default backlog of 10, and a burst of connections (every client
+  // reconnecting after a restart) then waits for SYN retransmissions.
+  GSocket *sock = g_socket_new(g_socket_address_get_family(addr), G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &err);
+  gboolean ok = sock != nullptr;
+  if (ok) {
+    g_socket_set_listen_backlog(sock, kListenBacklog);
+    ok = g_socket_bind(sock, addr, TRUE, &err) && g_socket_listen(sock, &err) &&
+         soup_server_listen_socket(impl->server.get(), sock, listen_flags, &err);
+    g_object_unref(sock);
+  }
+  g_object_unref(addr);
   g_main_context_pop_thread_default(context_.get());
   if (!ok) {
     *error = "cannot listen on port " + std::to_string(options.port) + " of " +

@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include "util.h"
 #include "ws-signaller.h"
 
 namespace webrtclive {
 
 using namespace protocol;
 
-template <class... Ts>
-struct overloaded : Ts... {
-  using Ts::operator()...;
-};
 
 bool WsProducerSignaller::start(Callbacks callbacks, std::string *error) {
   callbacks_ = std::move(callbacks);
@@ -59,7 +56,7 @@ void WsProducerSignaller::end_session(const std::string &session_id, const std::
 }
 
 void WsProducerSignaller::on_message(const ServerMessage &msg) {
-  std::visit(overloaded{
+  std::visit(Overloaded{
                  [&](const Welcome &) { client_.send(SetPeerStatus{{Role::Producer}, options_.meta}); },
                  [&](const StartSession &m) {
                    {

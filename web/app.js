@@ -526,9 +526,11 @@
   // receiveToDisplayMs: per sample, display time − rVFC receiveTime (the
   // browser's own share: jitter buffer, decode, render), null if unknown.
   // readCostMs: median time spent drawing + decoding one frame (last 30).
+  // skipped: callbacks whose drawing showed the next frame already (late
+  // callback); their reading is dropped or, once seen twice, re-timed.
   function emptyStamp() {
     return {
-      enabled: stampState ? stampState.on : false, block: STAMP_BLOCK, count: 0, invalid: 0,
+      enabled: stampState.on, block: STAMP_BLOCK, count: 0, invalid: 0, skipped: 0,
       lastMs: null, medianMs: null, p95Ms: null, samples: [], receiveToDisplayMs: [],
       clock: null, readCostMs: null,
     };
@@ -633,9 +635,27 @@
       st.invalid++;
       return;
     }
-    if (t === stampState.lastT) return;  // the same frame presented again
-    stampState.lastT = t;
+    // drawImage() paints the element's current frame, which is already the
+    // next one when a callback runs late. A stamp newer than the reception of
+    // the callback's frame belongs to such a later frame: skip it, it is read
+    // with its own timing at that frame's callback.
+    if (receiveMs !== null && t / 1000 > receiveMs) {
+      st.skipped++;
+      return;
+    }
     const ms = round2(displayMs - t / 1000);
+    if (t === stampState.lastT) {
+      // Read twice. With rVFC, the previous callback painted this frame ahead
+      // of its presentation (a browser without receiveTime): this later
+      // timing is the right one. Polling without rVFC: the same frame again.
+      if (clock !== 'Date.now' && st.samples.length) {
+        st.skipped++;
+        st.lastMs = st.samples[st.samples.length - 1] = ms;
+        st.receiveToDisplayMs[st.receiveToDisplayMs.length - 1] = receiveMs === null ? null : round2(displayMs - receiveMs);
+      }
+      return;
+    }
+    stampState.lastT = t;
     st.count++;
     st.lastMs = ms;
     st.samples.push(ms);
