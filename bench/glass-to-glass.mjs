@@ -268,7 +268,7 @@ function plotHtml(configs, info) {
     const words = c.label.split(' ');
     const lines = [];
     for (const w of words) {
-      if (lines.length && (lines[lines.length - 1] + ' ' + w).length <= 18) lines[lines.length - 1] += ' ' + w;
+      if (lines.length && (lines[lines.length - 1] + ' ' + w).length <= 16) lines[lines.length - 1] += ' ' + w;
       else lines.push(w);
     }
     lines.slice(0, 4).forEach((ln, k) => {
@@ -331,7 +331,7 @@ function reading(configs) {
       `about ${ms(frame)} later` + (ok('src-100') && ok('ref-display')
         ? ` (at the default 100 ms: ${ms(S['src-100'].median)} + ${ms(frame)} ≈ identity's ` +
           `${ms(S['ref-display'].median)} + the 20 ms deadline)` : '') +
-      (ok('src-0') ? `, and at latency=0 nothing is held back (${ms(S['src-0'].median)}).` : '.'));
+      (ok('src-0') ? `; at latency=0 nothing is held back (${ms(S['src-0'].median)}).` : '.'));
   }
   if (ok('ref-codec') && ok('ref-nosync')) {
     text.push(`Encoding and decoding alone (x264 ultrafast/zerolatency → avdec_h264, ref) take ${ms(S['ref-codec'].median)} ` +
@@ -341,16 +341,14 @@ function reading(configs) {
   if (ok('chromium')) {
     const b = configs.find((c) => c.id === 'chromium').browser || {};
     const cluster = b.shareEarlierCluster >= 0.1
-      ? `, in two clusters one frame interval apart (${Math.round(b.shareEarlierCluster * 100)} % of frames ` +
-        `≈ ${ms(frame)} earlier, in a regular cadence: the 30 fps stream beating against the headless compositor's ` +
-        'frame clock)' : '';
-    text.push(`Chromium displays the stream a median ${ms(S.chromium.median)} (p95 ${ms(S.chromium.p95)}) after stamping` +
-      cluster +
-      (b.medianReceiveToDisplayMs != null ? `; the frame's last packet arrives a median ${ms(b.medianStampToReceiveMs)} ` +
-        `(p95 ${ms(b.p95StampToReceiveMs)}) after stamping and the rest, ${ms(b.medianReceiveToDisplayMs)}, is the ` +
-        'browser\'s jitter buffer, software decoding and compositing (rVFC `receiveTime` → `expectedDisplayTime`)' : '') +
-      (b.readCostMs != null ? `; the page's stamp reader costs ${b.readCostMs} ms a frame, and rVFC called back for ` +
-        `${S.chromium.n} of the ~${MEASURE_S * FPS} frames (it skips frames presented while the page is busy)` : '') + '.');
+      ? ` in two clusters a frame interval apart (${Math.round(b.shareEarlierCluster * 100)} % of frames ≈ ${ms(frame)} earlier)` : '';
+    text.push(`Chromium displays the stream a median ${ms(S.chromium.median)} (p95 ${ms(S.chromium.p95)}) after stamping${cluster}` +
+      (b.medianReceiveToDisplayMs != null ? `: the frame's last packet arrives ${ms(b.medianStampToReceiveMs)} after ` +
+        `stamping and ${ms(b.medianReceiveToDisplayMs)} go to the browser's jitter buffer, software decoding and ` +
+        'compositing (rVFC `receiveTime` → `expectedDisplayTime`), a share that moved by up to a frame interval ' +
+        'between development runs (the stream\'s phase against the headless compositor\'s frame clock), unlike ' +
+        'the stamp → receive share' : '') +
+      (b.readCostMs != null ? `; reading the stamp costs the page ${b.readCostMs} ms a frame` : '') + '.');
   }
   text.push('One host (one clock) and loopback: no network delay, loss or jitter, so these are floors, and sender, ' +
     'receiver and browser share the cores.');

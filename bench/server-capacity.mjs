@@ -34,7 +34,7 @@ const RESULTS = join(ROOT, 'bench', 'results');
 const DOC = join(ROOT, 'docs', 'benchmarks.md');
 
 const STEPS = (process.env.BENCH_STEPS || '1000,2000,5000,10000').split(',').map(Number);
-const STEP_BUDGET_S = Number(process.env.BENCH_STEP_BUDGET_S || 150);  // per N, connect + settle
+const STEP_BUDGET_S = Number(process.env.BENCH_STEP_BUDGET_S || 200);  // per N, connect + settle
 const HANDSHAKES_IN_FLIGHT = 100;
 const RELAY_SECONDS = Number(process.env.BENCH_RELAY_SECONDS || 10);
 const RELAY_PAIRS = (process.env.BENCH_RELAY_PAIRS || '1,10,100').split(',').map(Number);
@@ -394,11 +394,12 @@ const series = async (roles) => {
   }
   return out;
 };
-const result = { benchmark: 'server-capacity', machine: info };
-result.idle = await series([]);
-result.listeners = await series(['listener']);
-result.relay = [];
-for (const pairs of RELAY_PAIRS) result.relay.push(await relayRun(pairs));
+// BENCH_PARTS=idle,listeners,relay picks parts (all by default).
+const PARTS = (process.env.BENCH_PARTS || 'idle,listeners,relay').split(',');
+const result = { benchmark: 'server-capacity', machine: info, idle: [], listeners: [], relay: [] };
+if (PARTS.includes('idle')) result.idle = await series([]);
+if (PARTS.includes('listeners')) result.listeners = await series(['listener']);
+if (PARTS.includes('relay')) for (const pairs of RELAY_PAIRS) result.relay.push(await relayRun(pairs));
 info.loadavgAtEnd = loadavg().map((x) => +x.toFixed(2));
 
 if (process.env.BENCH_NO_WRITE) {

@@ -10,18 +10,24 @@
 #                                 bench/results/ and docs/benchmarks.md)
 #   tools/bench.sh glass-to-glass stamp → reader latency, sink → src and
 #                                 sink → Chromium (bench/glass-to-glass.mjs)
+#   tools/bench.sh server-capacity
+#                                 webrtclive-signalling-server: connections
+#                                 and RSS, relayed messages/s on one core
+#                                 (bench/server-capacity.mjs)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD_DIR:-$ROOT/build}
 
 usage() {
-  echo "usage: tools/bench.sh join-latency|glass-to-glass" >&2
+  echo "usage: tools/bench.sh join-latency|glass-to-glass|server-capacity" >&2
   exit 2
 }
 
 if [[ "${1:-}" == "--in-netns" ]]; then
   # Second stage, inside the namespace: bring up loopback and run the bench.
   ip link set lo up
+  # server-capacity opens up to 10 000 sockets in one process.
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   export WEBRTCLIVE_BUILD_DIR="$BUILD"
   exec node "$2"
 fi
@@ -30,6 +36,7 @@ fi
 case "$1" in
   join-latency) SCRIPT="$ROOT/bench/join-latency.mjs" ;;
   glass-to-glass) SCRIPT="$ROOT/bench/glass-to-glass.mjs" ;;
+  server-capacity) SCRIPT="$ROOT/bench/server-capacity.mjs" ;;
   -h|--help) usage ;;
   *) echo "unknown benchmark: $1" >&2; usage ;;
 esac
