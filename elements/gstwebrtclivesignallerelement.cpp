@@ -68,26 +68,43 @@ struct Core : std::enable_shared_from_this<Core> {
   // settings, copied at start
   RoleMode role = RoleMode::Producer;
   std::string producer_name, peer_id;
-  std::unique_ptr<ProducerSignaller> producer;      // producer role
-  std::unique_ptr<SignallingTransport> transport;  // consumer role
+  // Set on the app thread (start/stop), used from signalling and webrtcbin
+  // threads: callbacks take copies under `mutex`, so stop() may drop them
+  // while a callback runs.
+  std::shared_ptr<ProducerSignaller> producer;      // producer role
+  std::shared_ptr<SignallingTransport> transport;  // consumer role
+  gulong ice_handler = 0;
+
+  std::shared_ptr<ProducerSignaller> get_producer() {
+    std::lock_guard lock(mutex);
+    return producer;
+  }
+  std::shared_ptr<SignallingTransport> get_transport() {
+    std::lock_guard lock(mutex);
+    return transport;
+  }
+  GRef<GstElement> get_webrtc() {
+    std::lock_guard lock(mutex);
+    return webrtc;
+  }
 
   void send_sdp(const std::string &sid, const Sdp &sdp) {
-    if (producer)
-      producer->send_sdp(sid, sdp);
-    else if (transport)
-      transport->send(Peer{sid, sdp});
+    if (auto p = get_producer())
+      p->send_sdp(sid, sdp);
+    else if (auto t = get_transport())
+      t->send(Peer{sid, sdp});
   }
   void send_ice(const std::string &sid, const Ice &ice) {
-    if (producer)
-      producer->send_ice(sid, ice);
-    else if (transport)
-      transport->send(Peer{sid, ice});
+    if (auto p = get_producer())
+      p->send_ice(sid, ice);
+    else if (auto t = get_transport())
+      t->send(Peer{sid, ice});
   }
   void end(const std::string &sid, const std::string &reason) {
-    if (producer)
-      producer->end_session(sid, reason);
-    else if (transport)
-      transport->send(EndSession{sid, false, std::nullopt});
+    if (auto p = get_producer())
+      p->end_session(sid, reason);
+    else if (auto t = get_transport())
+      t->send(EndSession{sid, false, std::nullopt});
   }
 
   // A new session for the webrtcbin; false (with a reason) if it is taken.
@@ -104,7 +121,7 @@ struct Core : std::enable_shared_from_this<Core> {
 
   void connect_webrtc_signals() {
     auto *weak = new std::weak_ptr<Core>(weak_from_this());
-    g_signal_connect_data(webrtc.get(), "on-ice-candidate",
+    ice_handler = g_signal_connect_data(webrtc.get(), "on-ice-candidate",
                           G_CALLBACK(+[](GstElement *, guint mline, gchar *cand, gpointer d) {
                             auto c = static_cast<std::weak_ptr<Core> *>(d)->lock();
                             if (!c) return;
@@ -142,14 +159,14 @@ struct Core : std::enable_shared_from_this<Core> {
             c->end(ctx->sid, "the producer could not create an offer");
             return;
           }
-          g_signal_emit_by_name(c->webrtc.get(), "set-local-description", desc, nullptr);
+          if (auto w = c->get_webrtc()) g_signal_emit_by_name(w.get(), "set-local-description", desc, nullptr);
           gchar *text = gst_sdp_message_as_text(desc->sdp);
           c->send_sdp(ctx->sid, Sdp{"offer", text});
           g_free(text);
           gst_webrtc_session_description_free(desc);
         },
         new Ctx{weak_from_this(), sid}, [](gpointer d) { delete static_cast<Ctx *>(d); });
-    g_signal_emit_by_name(webrtc.get(), "create-offer", nullptr, p);
+    if (auto w = get_webrtc()) g_signal_emit_by_name(w.get(), "create-offer", nullptr, p);
     gst_promise_unref(p);
   }
 
@@ -183,18 +200,18 @@ struct Core : std::enable_shared_from_this<Core> {
                   c2->warn("webrtcbin could not answer the producer's offer");
                   return;
                 }
-                g_signal_emit_by_name(c2->webrtc.get(), "set-local-description", ans, nullptr);
+                if (auto w = c2->get_webrtc()) g_signal_emit_by_name(w.get(), "set-local-description", ans, nullptr);
                 gchar *text = gst_sdp_message_as_text(ans->sdp);
                 c2->send_sdp(ctx2->sid, Sdp{"answer", text});
                 g_free(text);
                 gst_webrtc_session_description_free(ans);
               },
               new Ctx{ctx->core, ctx->sid}, [](gpointer dd) { delete static_cast<Ctx *>(dd); });
-          g_signal_emit_by_name(c->webrtc.get(), "create-answer", nullptr, p2);
+          if (auto w = c->get_webrtc()) g_signal_emit_by_name(w.get(), "create-answer", nullptr, p2);
           gst_promise_unref(p2);
         },
         new Ctx{weak_from_this(), sid}, [](gpointer d) { delete static_cast<Ctx *>(d); });
-    g_signal_emit_by_name(webrtc.get(), "set-remote-description", desc, p);
+    if (auto w = get_webrtc()) g_signal_emit_by_name(w.get(), "set-remote-description", desc, p);
     gst_promise_unref(p);
     gst_webrtc_session_description_free(desc);
   }
@@ -221,7 +238,7 @@ struct Core : std::enable_shared_from_this<Core> {
         }
       }
       auto *desc = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
-      g_signal_emit_by_name(webrtc.get(), "set-remote-description", desc, nullptr);
+      if (auto w = get_webrtc()) g_signal_emit_by_name(w.get(), "set-remote-description", desc, nullptr);
       gst_webrtc_session_description_free(desc);
     } else if (sdp.type == "offer" && role == RoleMode::Consumer) {
       answer(sid, sdp.sdp);
@@ -234,7 +251,8 @@ struct Core : std::enable_shared_from_this<Core> {
       if (sid != session) return;
     }
     if (ice.candidate.empty() || ice.candidate.find(".local ") != std::string::npos) return;
-    g_signal_emit_by_name(webrtc.get(), "add-ice-candidate", ice.sdp_mline_index, ice.candidate.c_str());
+    if (auto w = get_webrtc())
+      g_signal_emit_by_name(w.get(), "add-ice-candidate", ice.sdp_mline_index, ice.candidate.c_str());
   }
 
   void ended(const std::string &sid, const std::string &why) {
@@ -252,11 +270,13 @@ struct Core : std::enable_shared_from_this<Core> {
     std::visit(Overloaded{
                    [&](const Welcome &m) {
                      my_id = m.peer_id;
-                     transport->send(SetPeerStatus{{Role::Listener}, Meta::from_name(GST_OBJECT_NAME(element))});
+                     if (auto t = get_transport())
+                       t->send(SetPeerStatus{{Role::Listener}, Meta::from_name(GST_OBJECT_NAME(element))});
                    },
                    [&](const PeerStatusChanged &m) {
-                     if (m.peer_id == my_id)
-                       transport->send(List{});
+                     if (m.peer_id == my_id) {
+                       if (auto t = get_transport()) t->send(List{});
+                     }
                      else if (has_role(m.roles, Role::Producer))
                        consider(m.peer_id, m.meta);
                    },
@@ -265,7 +285,7 @@ struct Core : std::enable_shared_from_this<Core> {
                    },
                    [&](const SessionStarted &m) {
                      std::string why;
-                     if (!claim(m.session_id, &why)) transport->send(EndSession{m.session_id, false, std::nullopt});
+                     if (!claim(m.session_id, &why)) end(m.session_id, why);
                    },
                    [&](const Peer &m) {
                      if (auto *sdp = std::get_if<Sdp>(&m.payload))
@@ -288,21 +308,26 @@ struct Core : std::enable_shared_from_this<Core> {
       if (!producer_name.empty() && meta.name() != producer_name) return;
       pending = id;
     }
-    transport->send(StartSessionRequest{id, std::nullopt});
+    if (auto t = get_transport()) t->send(StartSessionRequest{id, std::nullopt});
   }
 
   void stop() {
-    if (producer) producer->stop();
-    if (transport) transport->stop();
-    producer.reset();
-    transport.reset();
-    std::lock_guard lock(mutex);
-    if (webrtc) g_signal_handlers_disconnect_matched(webrtc.get(), G_SIGNAL_MATCH_FUNC, 0, 0, nullptr, nullptr,
-                                                     nullptr);
-    webrtc.reset();
-    session.clear();
-    pending.clear();
-    used = false;
+    std::shared_ptr<ProducerSignaller> p;
+    std::shared_ptr<SignallingTransport> t;
+    GRef<GstElement> w;
+    {
+      std::lock_guard lock(mutex);
+      p = std::move(producer);
+      t = std::move(transport);
+      w = std::move(webrtc);
+      session.clear();
+      pending.clear();
+      used = false;
+    }
+    if (p) p->stop();
+    if (t) t->stop();
+    if (w && ice_handler) g_signal_handler_disconnect(w.get(), ice_handler);
+    ice_handler = 0;
   }
 };
 
@@ -430,7 +455,10 @@ static bool start(GstWebRTCLiveSignaller *self) {
                       (nullptr));
     return false;
   }
-  core->webrtc = GRef<GstElement>::adopt(w);
+  {
+    std::lock_guard lock(core->mutex);
+    core->webrtc = GRef<GstElement>::adopt(w);
+  }
   core->role = s.role;
   core->producer_name = s.producer_name;
   core->peer_id = s.peer_id;
@@ -445,14 +473,20 @@ static bool start(GstWebRTCLiveSignaller *self) {
       o.server.port = s.port;
       o.server.address = s.address;
       o.meta = meta;
-      core->producer = std::make_unique<EmbeddedSignaller>(o);
+      {
+        std::lock_guard lock(core->mutex);
+        core->producer = std::make_shared<EmbeddedSignaller>(o);
+      }
     } else {
       WsProducerSignaller::Options o;
       o.client.url = s.server;
       o.client.ca_file = s.ca_file;
       o.client.insecure = s.insecure;
       o.meta = meta;
-      core->producer = std::make_unique<WsProducerSignaller>(o);
+      {
+        std::lock_guard lock(core->mutex);
+        core->producer = std::make_shared<WsProducerSignaller>(o);
+      }
     }
     ProducerSignaller::Callbacks cb;
     cb.session_requested = [weak](const std::string &sid, const std::string &, const std::optional<std::string> &offer) {
@@ -460,9 +494,9 @@ static bool start(GstWebRTCLiveSignaller *self) {
       if (!c) return;
       std::string why;
       if (offer)
-        c->producer->end_session(sid, "this producer makes the offer");
+        c->end(sid, "this producer makes the offer");
       else if (!c->claim(sid, &why))
-        c->producer->end_session(sid, why);
+        c->end(sid, why);
       else
         c->offer(sid);
     };
@@ -478,12 +512,12 @@ static bool start(GstWebRTCLiveSignaller *self) {
     cb.error = [weak](const std::string &message, bool) {
       if (auto c = weak.lock()) c->warn(message);
     };
-    if (!core->producer->start(std::move(cb), &error)) {
-      core->producer.reset();
+    if (!core->get_producer()->start(std::move(cb), &error)) {
+      core->stop();
       GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ_WRITE, ("%s", error.c_str()), (nullptr));
       return false;
     }
-    auto urls = core->producer->urls();
+    auto urls = core->get_producer()->urls();
     if (!urls.empty()) {
       std::string list;
       for (auto &u : urls) list += (list.empty() ? "" : " ") + u;
@@ -494,13 +528,19 @@ static bool start(GstWebRTCLiveSignaller *self) {
       SignallingServer::Options o;
       o.port = s.port;
       o.address = s.address;
-      core->transport = std::make_unique<EmbeddedTransport>(o);
+      {
+        std::lock_guard lock(core->mutex);
+        core->transport = std::make_shared<EmbeddedTransport>(o);
+      }
     } else {
       WsClient::Options o;
       o.url = s.server;
       o.ca_file = s.ca_file;
       o.insecure = s.insecure;
-      core->transport = std::make_unique<WsTransport>(o);
+      {
+        std::lock_guard lock(core->mutex);
+        core->transport = std::make_shared<WsTransport>(o);
+      }
     }
     SignallingTransport::Callbacks cb;
     cb.message = [weak](const ServerMessage &m) {
@@ -509,8 +549,8 @@ static bool start(GstWebRTCLiveSignaller *self) {
     cb.disconnected = [weak](const std::string &why, unsigned retry_ms) {
       if (auto c = weak.lock()) c->warn("Signalling: " + why + "; reconnecting in " + std::to_string(retry_ms) + " ms");
     };
-    if (!core->transport->start(std::move(cb), &error)) {
-      core->transport.reset();
+    if (!core->get_transport()->start(std::move(cb), &error)) {
+      core->stop();
       GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ_WRITE, ("%s", error.c_str()), (nullptr));
       return false;
     }
@@ -522,7 +562,8 @@ static GstStateChangeReturn change_state(GstElement *element, GstStateChange tra
   auto *self = GST_WEBRTC_LIVE_SIGNALLER(element);
   // Signalling starts once the pipeline is PLAYING: by then the webrtcbin's
   // pads are linked and their caps known, which the offer needs.
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING && !(*self->core)->producer && !(*self->core)->transport &&
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING && !(*self->core)->get_producer() &&
+      !(*self->core)->get_transport() &&
       !start(self))
     return GST_STATE_CHANGE_FAILURE;
   GstStateChangeReturn ret =

@@ -5,6 +5,7 @@
 #include "gstwebrtclivesink.h"
 
 #include <memory>
+#include <mutex>
 
 #include "gstwebrtclivesignallable.h"
 #include "sink-core.h"
@@ -77,48 +78,53 @@ struct Private {
 
 // A ProducerSignaller over any GstWebRTCLiveSignallable (built-in or the
 // application's): methods call the interface, its signals call back.
+// Signals may be emitted from any thread, also while stop() runs (an
+// application signaller has no thread for us to join), so handlers go
+// through a shared state whose `alive` flag stop() clears under its mutex.
 class SignallableAdapter : public ProducerSignaller {
  public:
   SignallableAdapter(GstWebRTCLiveSignallable *signaller, std::string meta)
-      : obj_(GRef<GObject>::ref(G_OBJECT(signaller))), meta_(std::move(meta)) {}
+      : obj_(GRef<GObject>::ref(G_OBJECT(signaller))), meta_(std::move(meta)), state_(std::make_shared<State>()) {}
   ~SignallableAdapter() override { stop(); }
 
   bool start(Callbacks callbacks, std::string *error) override {
-    cb_ = std::move(callbacks);
-    GObject *o = obj_.get();
-    handlers_.push_back(g_signal_connect(
-        o, "session-requested", G_CALLBACK(+[](GObject *, const gchar *sid, const gchar *peer, const gchar *offer,
-                                              SignallableAdapter *self) {
-          if (self->cb_.session_requested)
-            self->cb_.session_requested(sid ? sid : "", peer ? peer : "",
-                                        offer ? std::optional<std::string>(offer) : std::nullopt);
-        }),
-        this));
-    handlers_.push_back(g_signal_connect(
-        o, "session-description",
-        G_CALLBACK(+[](GObject *, const gchar *sid, const gchar *type, const gchar *sdp, SignallableAdapter *self) {
-          if (self->cb_.remote_sdp && sid && type && sdp) self->cb_.remote_sdp(sid, protocol::Sdp{type, sdp});
-        }),
-        this));
-    handlers_.push_back(g_signal_connect(
-        o, "handle-ice",
-        G_CALLBACK(+[](GObject *, const gchar *sid, guint mline, const gchar *cand, SignallableAdapter *self) {
-          if (self->cb_.remote_ice && sid && cand) self->cb_.remote_ice(sid, protocol::Ice{cand, mline});
-        }),
-        this));
-    handlers_.push_back(g_signal_connect(
-        o, "session-ended", G_CALLBACK(+[](GObject *, const gchar *sid, const gchar *reason, SignallableAdapter *self) {
-          if (self->cb_.session_ended && sid)
-            self->cb_.session_ended(sid, reason ? std::optional<std::string>(reason) : std::nullopt);
-        }),
-        this));
-    handlers_.push_back(g_signal_connect(
-        o, "error", G_CALLBACK(+[](GObject *, const gchar *message, gboolean fatal, SignallableAdapter *self) {
-          if (self->cb_.error) self->cb_.error(message ? message : "signalling error", fatal);
-        }),
-        this));
+    {
+      std::lock_guard lock(state_->mutex);
+      state_->cb = std::move(callbacks);
+      state_->alive = true;
+    }
+    connect("session-requested", G_CALLBACK(+[](GObject *, const gchar *sid, const gchar *peer, const gchar *offer,
+                                                Handle *h) {
+              h->with([&](Callbacks &cb) {
+                if (cb.session_requested)
+                  cb.session_requested(sid ? sid : "", peer ? peer : "",
+                                       offer ? std::optional<std::string>(offer) : std::nullopt);
+              });
+            }));
+    connect("session-description",
+            G_CALLBACK(+[](GObject *, const gchar *sid, const gchar *type, const gchar *sdp, Handle *h) {
+              h->with([&](Callbacks &cb) {
+                if (cb.remote_sdp && sid && type && sdp) cb.remote_sdp(sid, protocol::Sdp{type, sdp});
+              });
+            }));
+    connect("handle-ice", G_CALLBACK(+[](GObject *, const gchar *sid, guint mline, const gchar *cand, Handle *h) {
+              h->with([&](Callbacks &cb) {
+                if (cb.remote_ice && sid && cand) cb.remote_ice(sid, protocol::Ice{cand, mline});
+              });
+            }));
+    connect("session-ended", G_CALLBACK(+[](GObject *, const gchar *sid, const gchar *reason, Handle *h) {
+              h->with([&](Callbacks &cb) {
+                if (cb.session_ended && sid)
+                  cb.session_ended(sid, reason ? std::optional<std::string>(reason) : std::nullopt);
+              });
+            }));
+    connect("error", G_CALLBACK(+[](GObject *, const gchar *message, gboolean fatal, Handle *h) {
+              h->with([&](Callbacks &cb) {
+                if (cb.error) cb.error(message ? message : "signalling error", fatal);
+              });
+            }));
     GError *err = nullptr;
-    if (!gst_webrtc_live_signallable_start(GST_WEBRTC_LIVE_SIGNALLABLE(o), meta_.c_str(), &err)) {
+    if (!gst_webrtc_live_signallable_start(GST_WEBRTC_LIVE_SIGNALLABLE(obj_.get()), meta_.c_str(), &err)) {
       *error = err ? err->message : "the signaller did not start";
       if (err) g_error_free(err);
       disconnect();
@@ -153,13 +159,38 @@ class SignallableAdapter : public ProducerSignaller {
   }
 
  private:
+  struct State {
+    std::mutex mutex;
+    Callbacks cb;
+    bool alive = false;
+  };
+  // What each signal handler holds: the state, never the adapter.
+  struct Handle {
+    std::shared_ptr<State> state;
+    template <typename Fn>
+    void with(Fn &&fn) {
+      std::lock_guard lock(state->mutex);
+      if (state->alive) fn(state->cb);
+    }
+  };
+
+  void connect(const char *signal, GCallback cb) {
+    handlers_.push_back(g_signal_connect_data(
+        obj_.get(), signal, cb, new Handle{state_},
+        [](gpointer d, GClosure *) { delete static_cast<Handle *>(d); }, GConnectFlags(0)));
+  }
   void disconnect() {
+    {
+      std::lock_guard lock(state_->mutex);
+      state_->alive = false;
+    }
     for (gulong h : handlers_) g_signal_handler_disconnect(obj_.get(), h);
     handlers_.clear();
   }
+
   GRef<GObject> obj_;
   std::string meta_;
-  Callbacks cb_;
+  std::shared_ptr<State> state_;
   std::vector<gulong> handlers_;
   bool started_ = false;
 };

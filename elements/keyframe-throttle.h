@@ -26,6 +26,11 @@ class KeyframeThrottle {
   // The timer armed by request() expired: send one keyframe request now.
   void fire(int64_t now_us);
   void set_interval(int64_t interval_us) { interval_us_ = interval_us; }
+  // Forgets the last keyframe and any scheduled one (the element restarted).
+  void reset() {
+    last_sent_us_.reset();
+    pending_ = false;
+  }
 
   uint64_t requests() const { return requests_; }
   uint64_t sent() const { return sent_; }

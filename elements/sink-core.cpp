@@ -150,13 +150,16 @@ bool SinkCore::start(std::unique_ptr<ProducerSignaller> signaller, std::string *
       GST_ELEMENT_WARNING(element_, RESOURCE, FAILED, ("%s", message.c_str()), (nullptr));
   };
 
+  // Published before start(): a signaller may deliver sessions from inside it.
   std::shared_ptr<ProducerSignaller> sig(std::move(signaller));
+  {
+    std::lock_guard lock(mutex_);
+    signaller_ = sig;
+  }
   if (!sig->start(std::move(cb), error)) {
     stop();
     return false;
   }
-  std::lock_guard lock(mutex_);
-  signaller_ = sig;
   return true;
 }
 
@@ -189,12 +192,19 @@ void SinkCore::stop() {
 
   std::unique_lock lock(mutex_);
   teardown_done_.wait(lock, [this] { return teardowns_in_flight_ == 0; });
+  // Branches outlive a stop/start cycle: forget timers (their context is
+  // gone) and any coalesced request, or the throttle would wait forever for
+  // a timer that never fires.
   for (auto &input : inputs_) {
-    for (auto &[codec, b] : input->encoders)
-      if (b->timer) {
-        g_source_destroy(b->timer);  // borrowed: the context held the reference
-        b->timer = nullptr;
-      }
+    input->eos = false;
+    std::vector<Branch *> branches;
+    for (auto &[codec, b] : input->encoders) branches.push_back(b.get());
+    if (input->passthrough) branches.push_back(input->passthrough.get());
+    for (Branch *b : branches) {
+      if (b->timer) g_source_destroy(b->timer);  // borrowed: the context held the reference
+      b->timer = nullptr;
+      b->throttle.reset();
+    }
   }
 }
 
@@ -298,6 +308,7 @@ GstPadProbeReturn SinkCore::on_input_probe(Input &input, GstPad *pad, GstPadProb
     return GST_PAD_PROBE_HANDLED;
   }
   GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP) input.eos = false;
   if (GST_EVENT_TYPE(event) == GST_EVENT_EOS) {
     input.eos = true;
     post_input_eos();
@@ -550,12 +561,12 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
       }),
       make_ctx(), [](gpointer d, GClosure *) { delete static_cast<CallbackCtx *>(d); }, GConnectFlags(0));
 
+  GstElement *cbin = gst_bin_new(("consumer-" + short_id(sid)).c_str());
+  consumer->bin = GRef<GstElement>::ref(cbin);
   {
     std::lock_guard lock(mutex_);
     consumers_[sid] = consumer;
   }
-  GstElement *cbin = gst_bin_new(("consumer-" + short_id(sid)).c_str());
-  consumer->bin = GRef<GstElement>::ref(cbin);
   gst_bin_add(GST_BIN(cbin), webrtc);
   gst_bin_add(bin_, cbin);
   gst_element_sync_state_with_parent(cbin);
@@ -1030,7 +1041,9 @@ void SinkCore::finish_teardown(const std::shared_ptr<Consumer> &c, const std::st
   gst_bin_remove(bin_, c->bin.get());
   // GstBin drops the SINK flag with its last sink child; this bin is a sink
   // whether or not consumers exist.
+  GST_OBJECT_LOCK(element_);
   GST_OBJECT_FLAG_SET(element_, GST_ELEMENT_FLAG_SINK);
+  GST_OBJECT_UNLOCK(element_);
   if (hooks_.consumer_removed) hooks_.consumer_removed(c->peer, c->sid, w, reason);
   std::lock_guard lock(mutex_);
   teardowns_in_flight_--;
@@ -1038,15 +1051,21 @@ void SinkCore::finish_teardown(const std::shared_ptr<Consumer> &c, const std::st
 }
 
 bool SinkCore::handle_child_error(GstMessage *msg) {
-  std::string sid;
+  // Snapshot under the lock, test ancestry without it: walking parents takes
+  // object locks, and a property setter may hold the element's while it
+  // waits for mutex_.
+  std::vector<std::pair<std::string, GRef<GstElement>>> bins;
   {
     std::lock_guard lock(mutex_);
-    for (auto &[id, c] : consumers_) {
-      if (GST_MESSAGE_SRC(msg) == GST_OBJECT(c->bin.get()) ||
-          gst_object_has_as_ancestor(GST_MESSAGE_SRC(msg), GST_OBJECT(c->bin.get()))) {
-        sid = id;
-        break;
-      }
+    for (auto &[id, c] : consumers_)
+      if (c->bin) bins.emplace_back(id, c->bin);
+  }
+  std::string sid;
+  for (auto &[id, bin] : bins) {
+    if (GST_MESSAGE_SRC(msg) == GST_OBJECT(bin.get()) ||
+        gst_object_has_as_ancestor(GST_MESSAGE_SRC(msg), GST_OBJECT(bin.get()))) {
+      sid = id;
+      break;
     }
   }
   if (sid.empty()) return false;

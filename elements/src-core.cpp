@@ -315,7 +315,9 @@ void SrcCore::on_session_started(const std::string &sid, const std::string &peer
   // webrtcbin holds sinks (nicesink), which made this bin a "sink" for its
   // parent: the pipeline would then wait for an EOS from this source that
   // never comes. It is a source, whatever it contains.
+  GST_OBJECT_LOCK(element_);
   GST_OBJECT_FLAG_UNSET(element_, GST_ELEMENT_FLAG_SINK);
+  GST_OBJECT_UNLOCK(element_);
   gst_element_sync_state_with_parent(webrtc);
   GST_INFO_OBJECT(element_, "session %s with producer %s", sid.c_str(), peer.c_str());
 }
@@ -461,11 +463,11 @@ GstPad *SrcCore::ghost_for(MediaKind kind, unsigned index) {
 void SrcCore::on_pad_added(const std::shared_ptr<Session> &session, GstPad *pad) {
   GstCaps *caps = gst_pad_get_current_caps(pad);
   if (!caps) caps = gst_pad_query_caps(pad, nullptr);
-  const GstStructure *st = gst_caps_get_structure(caps, 0);
-  const char *enc = gst_structure_get_string(st, "encoding-name");
+  const GstStructure *st = caps && !gst_caps_is_empty(caps) ? gst_caps_get_structure(caps, 0) : nullptr;
+  const char *enc = st ? gst_structure_get_string(st, "encoding-name") : nullptr;
   auto codec = enc ? codec_from_encoding_name(enc) : std::nullopt;
-  gchar *caps_str = gst_caps_to_string(caps);
-  gst_caps_unref(caps);
+  gchar *caps_str = caps ? gst_caps_to_string(caps) : g_strdup("no caps");
+  if (caps) gst_caps_unref(caps);
   if (!codec) {
     GST_ELEMENT_WARNING(element_, STREAM, CODEC_NOT_FOUND, ("The producer sends a stream this element cannot take."),
                         ("%s", caps_str));
@@ -511,6 +513,7 @@ void SrcCore::on_pad_added(const std::shared_ptr<Session> &session, GstPad *pad)
     GstElement *dec = gst_element_factory_make(info.decoder, nullptr);
     if (!dec && *codec == CodecId::H264) dec = gst_element_factory_make("openh264dec", nullptr);
     if (!dec) {
+      for (auto *e : chain) gst_object_unref(gst_object_ref_sink(e));  // floating, never added
       GST_ELEMENT_ERROR(element_, CORE, MISSING_PLUGIN, ("No decoder for %s (element '%s').", info.name, info.decoder),
                         (nullptr));
       return;
@@ -561,31 +564,41 @@ void SrcCore::teardown(std::shared_ptr<Session> session) {
         auto *j = static_cast<Job *>(data);
         auto core = j->core.lock();
         if (!core) return;
+        // webrtcbin first: once it is NULL no pad-added can still be
+        // building a chain, so the snapshot below is complete.
+        GstElement *w = j->session->webrtcbin.get();
+        gst_element_set_state(w, GST_STATE_NULL);
         std::vector<GstElement *> elements;
         std::vector<GstPad *> ghosts;
+        std::vector<GstPad *> all_pads;
         {
           std::lock_guard lock(core->mutex_);
           elements = j->session->elements;
           ghosts = j->session->ghosts;
+          for (auto &[name, pad] : core->pads_) all_pads.push_back(pad);
         }
-        GstElement *w = j->session->webrtcbin.get();
-        gst_element_set_state(w, GST_STATE_NULL);
         for (auto *e : elements) gst_element_set_state(e, GST_STATE_NULL);
         GST_DEBUG_OBJECT(core->element_, "session %s stopped; %s %zu pad(s)", j->session->sid.c_str(),
                          j->eos ? "ending" : "detaching", ghosts.size());
         for (auto *g : ghosts) {
-          gst_ghost_pad_set_target(GST_GHOST_PAD(g), nullptr);
-          if (j->eos) gst_pad_push_event(g, gst_event_new_eos());
+          // The next session may already feed this pad: only detach our own.
+          GstPad *target = gst_ghost_pad_get_target(GST_GHOST_PAD(g));
+          bool ours = false;
+          if (target) {
+            GstObject *owner = gst_pad_get_parent(target);
+            ours = owner && std::find(elements.begin(), elements.end(), GST_ELEMENT(owner)) != elements.end();
+            if (owner) gst_object_unref(owner);
+            gst_object_unref(target);
+          }
+          if (ours) gst_ghost_pad_set_target(GST_GHOST_PAD(g), nullptr);
         }
-        if (j->eos) {
-          // Pads this session never fed (none, usually) end too.
-          std::lock_guard lock(core->mutex_);
-          for (auto &[name, pad] : core->pads_)
-            if (std::find(ghosts.begin(), ghosts.end(), pad) == ghosts.end()) gst_pad_push_event(pad, gst_event_new_eos());
-        }
+        if (j->eos)
+          for (auto *pad : all_pads) gst_pad_push_event(pad, gst_event_new_eos());
         for (auto *e : elements) gst_bin_remove(core->bin_, e);
         gst_bin_remove(core->bin_, w);
+        GST_OBJECT_LOCK(core->element_);
         GST_OBJECT_FLAG_UNSET(core->element_, GST_ELEMENT_FLAG_SINK);
+        GST_OBJECT_UNLOCK(core->element_);
         std::lock_guard lock(core->mutex_);
         core->teardowns_in_flight_--;
         core->teardown_done_.notify_all();
@@ -594,16 +607,19 @@ void SrcCore::teardown(std::shared_ptr<Session> session) {
 }
 
 bool SrcCore::handle_child_error(GstMessage *msg) {
+  // Snapshot under the lock; walk the hierarchy without it (object locks).
   std::shared_ptr<Session> s;
+  std::vector<GstElement *> elements;
   {
     std::lock_guard lock(mutex_);
     s = session_;
     if (!s) return false;
-    bool ours = gst_object_has_as_ancestor(GST_MESSAGE_SRC(msg), GST_OBJECT(s->webrtcbin.get())) ||
-                GST_MESSAGE_SRC(msg) == GST_OBJECT(s->webrtcbin.get());
-    for (auto *e : s->elements) ours |= GST_MESSAGE_SRC(msg) == GST_OBJECT(e);
-    if (!ours) return false;
+    elements = s->elements;
   }
+  bool ours = GST_MESSAGE_SRC(msg) == GST_OBJECT(s->webrtcbin.get()) ||
+              gst_object_has_as_ancestor(GST_MESSAGE_SRC(msg), GST_OBJECT(s->webrtcbin.get()));
+  for (auto *e : elements) ours |= GST_MESSAGE_SRC(msg) == GST_OBJECT(e);
+  if (!ours) return false;
   GError *err = nullptr;
   gst_message_parse_error(msg, &err, nullptr);
   std::string why = std::string("receiving failed: ") + (err ? err->message : "?");
