@@ -14,12 +14,14 @@
 #                                 webrtclive-signalling-server: connections
 #                                 and RSS, relayed messages/s on one core
 #                                 (bench/server-capacity.mjs)
+#   tools/bench.sh viewers        sink CPU, threads and RSS with N consumers
+#                                 on one shared encoder (bench/viewers.mjs)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD_DIR:-$ROOT/build}
 
 usage() {
-  echo "usage: tools/bench.sh join-latency|glass-to-glass|server-capacity" >&2
+  echo "usage: tools/bench.sh join-latency|glass-to-glass|server-capacity|viewers" >&2
   exit 2
 }
 
@@ -37,6 +39,7 @@ case "$1" in
   join-latency) SCRIPT="$ROOT/bench/join-latency.mjs" ;;
   glass-to-glass) SCRIPT="$ROOT/bench/glass-to-glass.mjs" ;;
   server-capacity) SCRIPT="$ROOT/bench/server-capacity.mjs" ;;
+  viewers) SCRIPT="$ROOT/bench/viewers.mjs" ;;
   -h|--help) usage ;;
   *) echo "unknown benchmark: $1" >&2; usage ;;
 esac

@@ -5,6 +5,7 @@
 // NAME, answers its offer, and counts the RTP packets it receives.
 //   node werift-consumer.mjs ws://127.0.0.1:PORT/ NAME PACKETS
 // Prints "received N video RTP packets (VP8)" and exits 0 once N arrived.
+// PACKETS=0: runs until killed, printing "packets N" every second (bench/).
 import { RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI } from 'werift';
 import { WsClient } from '../server/ws-client.mjs';
 
@@ -25,7 +26,9 @@ let sessionId = null;
 let packets = 0;
 let codec = '?';
 const early = [];
-const timer = setTimeout(() => { console.error(`timed out with ${packets} packets`); process.exit(1); }, 20000);
+const timer = want > 0
+  ? setTimeout(() => { console.error(`timed out with ${packets} packets`); process.exit(1); }, 20000)
+  : setInterval(() => console.log(`packets ${packets}`), 1000);
 
 pc.onIceCandidate.subscribe((c) => {
   if (!c) return;
