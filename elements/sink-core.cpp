@@ -90,6 +90,10 @@ struct SinkCore::Consumer {
   std::vector<ConsumerStream> streams;
   State state = State::Offering;
   GSource *connect_timer = nullptr;
+  std::string answer;  // control thread: for the DTLS fingerprint check
+  // Closed until the peer's DTLS certificate matched its answer: no media
+  // reaches a peer whose identity was not checked.
+  std::shared_ptr<std::atomic<bool>> media_open = std::make_shared<std::atomic<bool>>(false);
 };
 
 // Passed to webrtcbin callbacks: they run on webrtcbin's threads and only
@@ -649,10 +653,11 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
 // a tee returns a branch's fatal flow to the shared encoder and would stop
 // every other consumer with it.
 GstPad *SinkCore::make_isolating_pad(GstElement *consumer_bin, GstPad *target, const std::string &sid,
-                                     unsigned mline) {
+                                     unsigned mline, std::shared_ptr<std::atomic<bool>> open) {
   struct IsoCtx {
     std::weak_ptr<SinkCore> core;
     std::string sid;
+    std::shared_ptr<std::atomic<bool>> open;  // media passes only once the peer's DTLS identity is checked
     std::atomic<bool> reported{false};
     void report(const std::string &what) {
       if (reported.exchange(true)) return;
@@ -665,13 +670,17 @@ GstPad *SinkCore::make_isolating_pad(GstElement *consumer_bin, GstPad *target, c
   };
   std::string name = "sink_" + std::to_string(mline);
   GstPad *ghost = gst_ghost_pad_new(name.c_str(), target);
-  auto *ctx = new IsoCtx{weak_from_this(), sid};
+  auto *ctx = new IsoCtx{weak_from_this(), sid, std::move(open)};
   // Owned by the pad (object data); element_private is the fast path.
   g_object_set_data_full(G_OBJECT(ghost), "webrtclive-isolation", ctx, destroy_heap<IsoCtx>);
   gst_pad_set_element_private(ghost, ctx);
   gst_pad_set_chain_function(
       ghost,
       [](GstPad *pad, GstObject *parent, GstBuffer *buf) -> GstFlowReturn {
+        if (!*static_cast<IsoCtx *>(gst_pad_get_element_private(pad))->open) {
+          gst_buffer_unref(buf);
+          return GST_FLOW_OK;
+        }
         GstFlowReturn ret = gst_proxy_pad_chain_default(pad, parent, buf);
         if (ret < GST_FLOW_OK && ret != GST_FLOW_FLUSHING)
           static_cast<IsoCtx *>(gst_pad_get_element_private(pad))
@@ -679,6 +688,10 @@ GstPad *SinkCore::make_isolating_pad(GstElement *consumer_bin, GstPad *target, c
         return GST_FLOW_OK;
       });
   gst_pad_set_chain_list_function(ghost, [](GstPad *pad, GstObject *parent, GstBufferList *list) -> GstFlowReturn {
+    if (!*static_cast<IsoCtx *>(gst_pad_get_element_private(pad))->open) {
+      gst_buffer_list_unref(list);
+      return GST_FLOW_OK;
+    }
     GstFlowReturn ret = gst_proxy_pad_chain_list_default(pad, parent, list);
     if (ret < GST_FLOW_OK && ret != GST_FLOW_FLUSHING)
       static_cast<IsoCtx *>(gst_pad_get_element_private(pad))
@@ -741,6 +754,7 @@ void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
     chosen.push_back(*choice.codec);
   }
   c->state = Consumer::State::Answered;
+  c->answer = sdp.sdp;
   GstWebRTCSessionDescription *answer = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
   GstPromise *promise = gst_promise_new_with_change_func(
       [](GstPromise *p, gpointer data) {
@@ -881,7 +895,7 @@ void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
     if (setter) gst_element_sync_state_with_parent(setter);
     gst_element_sync_state_with_parent(pay);
     gst_element_sync_state_with_parent(queue);
-    cs.ghost = make_isolating_pad(c->bin.get(), qsink, sid, cs.mline);
+    cs.ghost = make_isolating_pad(c->bin.get(), qsink, sid, cs.mline, c->media_open);
     gst_object_unref(qsink);
     GstPad *tee_pad = gst_element_request_pad_simple(branch->tee, "src_%u");
     cs.tee_pad = GRef<GstPad>::adopt(tee_pad);
@@ -919,6 +933,12 @@ void SinkCore::on_connection_state(const std::string &sid, int state) {
   if (!c) return;
   GST_INFO_OBJECT(element_, "consumer %s: connection state %d", c->peer.c_str(), state);
   if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && c->state != Consumer::State::Connected) {
+    if (auto mismatch = check_dtls_fingerprint(c->webrtcbin.get(), c->answer)) {
+      fail_consumer(sid, "DTLS check failed: " + *mismatch);
+      return;
+    }
+    GST_INFO_OBJECT(element_, "consumer %s: DTLS certificate matches the fingerprint of its answer", c->peer.c_str());
+    *c->media_open = true;
     c->state = Consumer::State::Connected;
     // The transport is up: one keyframe (with headers) for this consumer's
     // video, through the coalescer shared with everyone else.

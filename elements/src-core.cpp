@@ -35,6 +35,7 @@ struct SrcCore::Session {
   std::vector<GstPad *> ghosts;        // ghost pads this session feeds (mutex_)
   unsigned video = 0, audio = 0;       // pads seen so far (mutex_)
   bool connected = false;              // control thread
+  std::string offer;                   // control thread: for the DTLS fingerprint check
 };
 
 struct SessionCtx {
@@ -341,6 +342,7 @@ void SrcCore::on_remote_sdp(const std::string &sid, const Sdp &sdp) {
     lose_producer("the producer's offer is not valid SDP", false);
     return;
   }
+  s->offer = sdp.sdp;
   keep_receivable_codecs(msg);
   GstWebRTCSessionDescription *offer = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, msg);
   // set-remote-description, then create-answer, then send the answer and
@@ -407,6 +409,10 @@ void SrcCore::on_connection_state(const std::string &sid, int state) {
   }
   if (!s) return;
   if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
+    if (auto mismatch = check_dtls_fingerprint(s->webrtcbin.get(), s->offer)) {
+      lose_producer("DTLS check failed: " + *mismatch, true);
+      return;
+    }
     s->connected = true;
   } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
     lose_producer("the connection to the producer failed (ICE or DTLS)", true);

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "webrtc-util.h"
 
+#define GST_USE_UNSTABLE_API
+#include <gst/webrtc/webrtc.h>
+
+#include <sstream>
+
 namespace webrtclive {
 
 void configure_ice(GstElement *element, GstElement *webrtcbin, const IceSettings &ice) {
@@ -22,6 +27,94 @@ void configure_ice(GstElement *element, GstElement *webrtcbin, const IceSettings
                           (nullptr));
   }
   g_object_unref(agent);
+}
+
+std::optional<std::pair<std::string, std::string>> sdp_fingerprint(const std::string &sdp) {
+  std::istringstream in(sdp);
+  std::string line;
+  std::optional<std::pair<std::string, std::string>> found;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.rfind("a=fingerprint:", 0) != 0) continue;
+    std::string v = line.substr(14);
+    auto sp = v.find(' ');
+    if (sp == std::string::npos) continue;
+    found = std::make_pair(v.substr(0, sp), v.substr(sp + 1));
+    break;  // bundled: every m-line carries the same one
+  }
+  return found;
+}
+
+std::optional<std::string> pem_fingerprint(const std::string &pem, const std::string &hash) {
+  GChecksumType type;
+  std::string h = hash;
+  for (auto &c : h) c = g_ascii_tolower(c);
+  if (h == "sha-256")
+    type = G_CHECKSUM_SHA256;
+  else if (h == "sha-1")
+    type = G_CHECKSUM_SHA1;
+  else if (h == "sha-384")
+    type = G_CHECKSUM_SHA384;
+  else if (h == "sha-512")
+    type = G_CHECKSUM_SHA512;
+  else
+    return std::nullopt;
+  auto begin = pem.find("-----BEGIN CERTIFICATE-----");
+  auto end = pem.find("-----END CERTIFICATE-----");
+  if (begin == std::string::npos || end == std::string::npos) return std::nullopt;
+  begin += 27;
+  std::string b64;
+  for (size_t i = begin; i < end; i++)
+    if (!g_ascii_isspace(pem[i])) b64 += pem[i];
+  gsize len = 0;
+  guchar *der = g_base64_decode(b64.c_str(), &len);
+  if (!der || len == 0) {
+    g_free(der);
+    return std::nullopt;
+  }
+  GChecksum *sum = g_checksum_new(type);
+  g_checksum_update(sum, der, len);
+  g_free(der);
+  guint8 digest[64];
+  gsize dlen = sizeof digest;
+  g_checksum_get_digest(sum, digest, &dlen);
+  g_checksum_free(sum);
+  std::string out;
+  char buf[4];
+  for (gsize i = 0; i < dlen; i++) {
+    g_snprintf(buf, sizeof buf, i ? ":%02X" : "%02X", digest[i]);
+    out += buf;
+  }
+  return out;
+}
+
+std::optional<std::string> check_dtls_fingerprint(GstElement *webrtcbin, const std::string &remote_sdp) {
+  auto announced = sdp_fingerprint(remote_sdp);
+  if (!announced) return std::string("the peer's SDP has no a=fingerprint");
+  GstWebRTCRTPTransceiver *trans = nullptr;
+  g_signal_emit_by_name(webrtcbin, "get-transceiver", 0, &trans);
+  if (!trans) return std::string("no transceiver to check");
+  GstWebRTCRTPReceiver *receiver = nullptr;
+  g_object_get(trans, "receiver", &receiver, nullptr);
+  gst_object_unref(trans);
+  GstWebRTCDTLSTransport *dtls = nullptr;
+  if (receiver) {
+    g_object_get(receiver, "transport", &dtls, nullptr);
+    gst_object_unref(receiver);
+  }
+  if (!dtls) return std::string("no DTLS transport to check");
+  gchar *pem = nullptr;
+  g_object_get(dtls, "remote-certificate", &pem, nullptr);
+  gst_object_unref(dtls);
+  std::string cert = pem ? pem : "";
+  g_free(pem);
+  if (cert.empty()) return std::string("the peer presented no DTLS certificate");
+  auto actual = pem_fingerprint(cert, announced->first);
+  if (!actual) return "unsupported fingerprint hash '" + announced->first + "'";
+  if (g_ascii_strcasecmp(actual->c_str(), announced->second.c_str()) != 0)
+    return "the peer's DTLS certificate (" + announced->first + " " + *actual +
+           ") is not the one its SDP announced (" + announced->second + ")";
+  return std::nullopt;
 }
 
 }  // namespace webrtclive

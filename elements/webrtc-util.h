@@ -5,6 +5,7 @@
 
 #include <gst/gst.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,5 +21,16 @@ struct IceSettings {
 // or libnice refuses becomes a WARNING on `element` (TURN URLs are not
 // repeated in it: they carry passwords).
 void configure_ice(GstElement *element, GstElement *webrtcbin, const IceSettings &ice);
+
+// GStreamer before 1.28.5 does not check the peer's DTLS certificate against
+// the fingerprint its SDP announced (CVE-2026-14935): anyone on the path could
+// answer the DTLS handshake. Once DTLS is up, compare them. Returns why they
+// do not match (or why it cannot tell), nothing when they do.
+std::optional<std::string> check_dtls_fingerprint(GstElement *webrtcbin, const std::string &remote_sdp);
+
+// The a=fingerprint of an SDP ("sha-256", "AB:CD:..."), media-level first.
+std::optional<std::pair<std::string, std::string>> sdp_fingerprint(const std::string &sdp);
+// The fingerprint of a PEM certificate with the named hash, as in SDP.
+std::optional<std::string> pem_fingerprint(const std::string &pem, const std::string &hash);
 
 }  // namespace webrtclive

@@ -91,8 +91,8 @@ int parse_args(int *argc, char ***argv, Args *args) {
       {"key", 0, 0, G_OPTION_ARG_FILENAME, &key, "PEM file with the private key of the --cert certificate",
        "FILE"},
       {"web-root", 0, 0, G_OPTION_ARG_FILENAME, &web_root,
-       "Also serve the static files in DIR; a file there wins over the built-in page of the same path "
-       "(/index.html, /app.js, /style.css, /publish.html, /publish.js). Paths with \"..\" are refused",
+       "Also serve the static files in DIR; a file there wins over the built-in file of the same path "
+       "(/index.html, /publish.html and their scripts and style sheet). Paths with \"..\" are refused",
        "DIR"},
       {"version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},

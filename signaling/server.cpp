@@ -271,7 +271,7 @@ struct SignallingServer::Impl {
     auto it = self->connections.find(conn);
     if (it == self->connections.end()) return;
     if (type != SOUP_WEBSOCKET_DATA_TEXT) {
-      self->hub.handle_text(it->second.id, "binary frame");  // answered with an `error`
+      self->send(conn, protocol::Error{"binary frames carry nothing: send each message as a JSON text frame"});
       return;
     }
     gsize size = 0;
@@ -388,10 +388,9 @@ bool SignallingServer::start(const Options &options, std::string *error) {
   soup_server_add_handler(impl->server.get(), nullptr, Impl::on_http, impl.get(), nullptr);
   soup_server_add_websocket_handler(impl->server.get(), nullptr, nullptr, nullptr, Impl::on_websocket, impl.get(),
                                     nullptr);
-  GError *err = nullptr;
   bool all = options.address.empty() || options.address == "0.0.0.0";
-  GSocketAddress *addr = g_inet_socket_address_new_from_string(all ? "0.0.0.0" : options.address.c_str(),
-                                                               options.port);
+  auto addr = GRef<GSocketAddress>::adopt(
+      g_inet_socket_address_new_from_string(all ? "0.0.0.0" : options.address.c_str(), options.port));
   if (!addr) {
     g_main_context_pop_thread_default(context_.get());
     *error = "'" + options.address + "' is not an IP address to listen on";
@@ -400,20 +399,21 @@ bool SignallingServer::start(const Options &options, std::string *error) {
   // Our own socket rather than soup_server_listen(): libsoup listens with
   // GLib's default backlog of 10, and a burst of connections (every client
   // reconnecting after a restart) then waits for SYN retransmissions.
-  GSocket *sock = g_socket_new(g_socket_address_get_family(addr), G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &err);
-  gboolean ok = sock != nullptr;
-  if (ok) {
-    g_socket_set_listen_backlog(sock, kListenBacklog);
-    ok = g_socket_bind(sock, addr, TRUE, &err) && g_socket_listen(sock, &err) &&
-         soup_server_listen_socket(impl->server.get(), sock, listen_flags, &err);
-    g_object_unref(sock);
+  GError *err = nullptr;
+  auto sock = GRef<GSocket>::adopt(
+      g_socket_new(g_socket_address_get_family(addr.get()), G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &err));
+  if (sock) {
+    g_socket_set_listen_backlog(sock.get(), kListenBacklog);
+    if (!g_socket_bind(sock.get(), addr.get(), TRUE, &err) || !g_socket_listen(sock.get(), &err) ||
+        !soup_server_listen_socket(impl->server.get(), sock.get(), listen_flags, &err))
+      sock.reset();
   }
-  g_object_unref(addr);
   g_main_context_pop_thread_default(context_.get());
-  if (!ok) {
+  if (!sock) {
+    ErrorPtr owned(err);
     *error = "cannot listen on port " + std::to_string(options.port) + " of " +
-             (all ? std::string("all interfaces") : options.address) + ": " + (err ? err->message : "unknown error");
-    if (err) g_error_free(err);
+             (all ? std::string("all interfaces") : options.address) + ": " +
+             (owned ? owned->message : "unknown error");
     return false;
   }
 

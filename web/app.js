@@ -2,7 +2,8 @@
 //
 // gst-webrtc-live browser viewer: a consumer for the gst-webrtc-signalling-server
 // JSON protocol (the project's signalling-protocol doc). The producer (webrtclivesink)
-// makes the offer; this page answers. No dependencies, no build step.
+// makes the offer; this page answers. No dependencies, no build step; the
+// signalling plumbing it shares with publish.js is in signalling.js (loaded first).
 //
 // Test hooks: everything the page knows is mirrored in `window.webrtclive`.
 //
@@ -13,10 +14,9 @@
 'use strict';
 
 (() => {
+  const S = window.WebRTCLiveSignalling;
   const params = new URLSearchParams(location.search);
-  const WS_URL = params.get('ws') ||
-    (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws';
-  const RECONNECT_MS = 1000;   // plus up to 1 s of random jitter
+  const WS_URL = S.wsUrl(params);
   const FAST_POLL_MS = 50;     // getStats cadence until the first frame is decoded
   const SLOW_POLL_MS = 1000;   // cadence afterwards
   const RATE_MIN_S = 0.25;     // shortest interval over which rates are computed
@@ -56,55 +56,28 @@
     };
   }
 
-  function addError(text) {
-    api.errors.push(String(text));
-    console.warn('webrtclive:', text);
-    render();
-  }
+  const errors = S.errorList(api.errors, 'webrtclive', render);
+  const addError = errors.add;
 
-  const ICE_SERVERS = parseIceServers();
-
-  function parseIceServers() {
-    if (!params.has('ice')) return [];  // never a public STUN server by default
-    try {
-      const v = JSON.parse(params.get('ice'));
-      return Array.isArray(v) ? v : (v.iceServers || [v]);
-    } catch (e) {
-      addError(`ignoring ice= parameter: ${e.message}`);
-      return [];
-    }
-  }
+  const ICE_SERVERS = S.iceServers(params, addError);
 
   // ---------------------------------------------------------------- signalling
 
-  let ws = null;
-  let inbox = Promise.resolve();  // serial chain of incoming-message handlers
   let listed = false;             // `list` sent after the echo of our own status
   let userStopped = false;        // the user pressed Stop: no autoplay until next Play
 
-  function connect() {
-    let sock;
-    try {
-      sock = new WebSocket(WS_URL);
-    } catch (e) {
-      api.signalling = 'closed';
-      addError(`bad signalling URL ${WS_URL}: ${e.message}`);
-      return;
-    }
-    ws = sock;
-    listed = false;
-    api.signalling = 'connecting';
-    sock.onopen = () => { if (ws === sock) { api.signalling = 'open'; render(); } };
-    sock.onmessage = (ev) => enqueue(sock, ev.data);
-    sock.onclose = () => onSocketClosed(sock);
-    render();
-  }
+  // The reconnecting socket and its serial inbox (signalling.js): messages are
+  // handled strictly one after another, so every ICE candidate waits for the
+  // offer that came before it. It keeps api.signalling and api.peerId.
+  const conn = S.connection({
+    url: WS_URL, status: api, onMessage: handle, onClose: onSocketClosed, addError, render,
+  });
+  const send = conn.send;
 
-  function onSocketClosed(sock) {
-    if (ws !== sock) return;
-    ws = null;
-    api.signalling = 'closed';
-    api.peerId = null;
+  // The socket closed (api.signalling and api.peerId are already reset); the
+  // connection reconnects after this.
+  function onSocketClosed() {
+    listed = false;
     api.producers = [];
     // The server forgets every session of a peer whose socket closes, but the
     // media path does not go through it: a session that is already connected
@@ -116,44 +89,13 @@
     } else if (current) {
       endLocally('signalling connection closed');
     }
-    setTimeout(connect, RECONNECT_MS + Math.random() * 1000);
-    render();
   }
 
-  function send(msg, quiet = false) {
-    if (!ws || ws.readyState !== WebSocket.OPEN) {
-      if (!quiet) addError(`cannot send ${msg.type}: signalling is not connected`);
-      return false;
-    }
-    ws.send(JSON.stringify(msg));
-    return true;
-  }
-
-  // Incoming messages are handled strictly one after another. Handlers await
-  // setRemoteDescription / createAnswer, and Chromium rejects an addIceCandidate
-  // that runs while setRemoteDescription is still pending; a promise chain makes
-  // every candidate wait for the offer that came before it.
-  function enqueue(sock, data) {
-    inbox = inbox
-      .then(() => {
-        if (sock !== ws) return undefined;  // a message from a socket we dropped
-        let msg;
-        try {
-          msg = JSON.parse(data);
-        } catch (e) {
-          addError(`invalid JSON from server: ${e.message}`);
-          return undefined;
-        }
-        return handle(msg);
-      })
-      .catch((e) => addError(`while handling a message: ${e.message || e}`))
-      .then(render);
-  }
-
+  // One message at a time, from the connection's inbox (which also noted the
+  // peerId of `welcome`).
   async function handle(msg) {
     switch (msg.type) {
       case 'welcome':
-        api.peerId = msg.peerId;
         send({ type: 'setPeerStatus', roles: ['listener'], meta: { name: 'browser viewer' } });
         break;
       case 'peerStatusChanged':
@@ -226,7 +168,7 @@
 
   // ------------------------------------------------------------------- session
 
-  let current = null;  // {producerId, sessionId, pc, localQueue, remoteQueue, stream, ...}
+  let current = null;  // {producerId, sessionId, pc, ice, stream, ...}
 
   function play(id) {
     if (!id) return;
@@ -240,7 +182,7 @@
       return;
     }
     const sess = {
-      producerId: id, sessionId: null, pc, localQueue: [], remoteQueue: [],
+      producerId: id, sessionId: null, pc, ice: null,
       stream: null, streamIds: new Set(), prev: null, timer: 0,
     };
     current = sess;
@@ -290,7 +232,7 @@
   function onSessionStarted(msg) {
     if (current && !current.sessionId && msg.peerId === current.producerId) {
       current.sessionId = api.sessionId = msg.sessionId;
-      for (const ice of current.localQueue.splice(0)) sendIce(current, ice);
+      current.ice.sessionIdKnown();  // the local candidates held until now
     } else {
       // A session we no longer want (Stop was pressed before the server answered).
       send({ type: 'endSession', sessionId: msg.sessionId }, true);
@@ -299,29 +241,19 @@
 
   function wirePeerConnection(sess) {
     const pc = sess.pc;
-    pc.onicecandidate = (ev) => {
-      const c = ev.candidate;
-      if (!c || !c.candidate || isMdns(c.candidate)) return;  // null/'' = end of candidates
-      const ice = { candidate: c.candidate, sdpMLineIndex: c.sdpMLineIndex ?? 0 };
-      // Candidates can only be addressed once the session id is known.
-      if (sess.sessionId) sendIce(sess, ice); else sess.localQueue.push(ice);
-    };
+    // Local candidates wait for the session id (sessionStarted), remote ones for
+    // the offer; mDNS (.local) candidates are dropped both ways (signalling.js).
+    sess.ice = S.candidates({
+      pc,
+      sessionId: () => sess.sessionId,
+      send,
+      onAddError: (init, e) => {
+        if (sess === current) addError(`addIceCandidate(${init.candidate}): ${e.message}`);
+      },
+    });
     pc.ontrack = (ev) => onTrack(sess, ev);
     pc.onconnectionstatechange = () => onPcState(sess);
     pc.oniceconnectionstatechange = () => onPcState(sess);
-  }
-
-  function sendIce(sess, ice) {
-    send({ type: 'peer', sessionId: sess.sessionId, ice }, true);
-  }
-
-  // mDNS host names (xxxx.local) hide a host's real address. webrtcbin cannot
-  // resolve them, so sending ours only produces errors on the other side; the
-  // connection still forms through peer-reflexive candidates. Remote ones are
-  // dropped too, for symmetry. Field 4 of "candidate:f c proto prio ADDRESS port typ t".
-  function isMdns(candidate) {
-    const fields = candidate.trim().split(/\s+/);
-    return fields.length > 4 && fields[4].toLowerCase().endsWith('.local');
   }
 
   async function onPeer(msg) {
@@ -329,7 +261,7 @@
     if (!sess || msg.sessionId !== sess.sessionId) return;  // stale or foreign session
     try {
       if (msg.sdp) await onRemoteSdp(sess, msg.sdp);
-      else if (msg.ice) await onRemoteIce(sess, msg.ice);
+      else if (msg.ice) await sess.ice.addRemote(msg.ice);  // held until the offer is set
     } catch (e) {
       if (sess === current) addError(`${msg.sdp ? 'SDP' : 'ICE'} handling failed: ${e.message || e}`);
     }
@@ -342,27 +274,10 @@
     }
     if (api.times.remoteOffer === null) api.times.remoteOffer = performance.now();
     await sess.pc.setRemoteDescription({ type: 'offer', sdp: sdp.sdp });
-    for (const ice of sess.remoteQueue.splice(0)) await addRemoteIce(sess, ice);
+    await sess.ice.remoteDescriptionSet();
     await sess.pc.setLocalDescription(await sess.pc.createAnswer());
     if (sess !== current) return;
     send({ type: 'peer', sessionId: sess.sessionId, sdp: { type: 'answer', sdp: sess.pc.localDescription.sdp } });
-  }
-
-  async function onRemoteIce(sess, ice) {
-    const candidate = String(ice.candidate || '').replace(/^a=/, '');
-    if (!candidate || isMdns(candidate)) return;
-    const init = { candidate, sdpMLineIndex: ice.sdpMLineIndex ?? 0 };
-    // Candidates that arrive before the offer wait for it.
-    if (!sess.pc.remoteDescription) sess.remoteQueue.push(init);
-    else await addRemoteIce(sess, init);
-  }
-
-  async function addRemoteIce(sess, init) {
-    try {
-      await sess.pc.addIceCandidate(init);
-    } catch (e) {
-      if (sess === current) addError(`addIceCandidate(${init.candidate}): ${e.message}`);
-    }
   }
 
   function onPcState(sess) {
@@ -792,17 +707,6 @@
     $('no-producers').hidden = api.producers.length > 0;
   }
 
-  let errorsShown = 0;
-
-  function renderErrors() {
-    const ul = $('errors');
-    for (; errorsShown < api.errors.length; errorsShown++) {
-      const li = document.createElement('li');
-      li.textContent = api.errors[errorsShown];
-      ul.append(li);
-    }
-  }
-
   const SIGNALLING_LABEL = { connecting: 'connecting', open: 'connected', closed: 'closed' };
 
   function render() {
@@ -823,7 +727,7 @@
     ended.textContent = api.ended ? `Session ended${api.ended.reason ? `: ${api.ended.reason}` : ''}` : '';
     $('stop').disabled = !current;
     renderProducers();
-    renderErrors();
+    errors.render($('errors'));
     renderStats();
   }
 
@@ -845,5 +749,5 @@
   renderMute();
   uiReady = true;
   if (params.get('stamp') === '1') setStamp(true);
-  connect();
+  conn.connect();
 })();

@@ -5,16 +5,16 @@
 // camera and microphone and registers as ["listener","producer"]; each consumer
 // (webrtclivesrc, another browser...) that starts a session gets its own
 // RTCPeerConnection fed by the same local stream. The browser makes the offer,
-// or answers when the consumer put one in startSession. No dependencies, no build step.
+// or answers when the consumer put one in startSession. No dependencies, no build step;
+// the signalling plumbing it shares with app.js is in signalling.js (loaded first).
 //
 // Test hooks: everything the page knows is mirrored in `window.webrtclivePublish`.
 'use strict';
 
 (() => {
+  const S = window.WebRTCLiveSignalling;
   const params = new URLSearchParams(location.search);
-  const WS_URL = params.get('ws') ||
-    (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws';
-  const RECONNECT_MS = 1000;   // plus up to 1 s of random jitter
+  const WS_URL = S.wsUrl(params);
   const STATS_MS = 1000;       // getStats cadence
   const RATE_MIN_S = 0.25;     // shortest interval over which rates are computed
   const DEFAULT_NAME = 'browser camera';
@@ -37,26 +37,12 @@
     stop: () => stop(),
   };
 
-  function addError(text) {
-    api.errors.push(String(text));
-    console.warn('webrtclivePublish:', text);
-    render();
-  }
+  const errors = S.errorList(api.errors, 'webrtclivePublish', render);
+  const addError = errors.add;
 
-  const ICE_SERVERS = parseIceServers();
+  const ICE_SERVERS = S.iceServers(params, addError);
   const MEDIA = parseMedia();
   const CODEC = parseCodec();
-
-  function parseIceServers() {
-    if (!params.has('ice')) return [];  // never a public STUN server by default
-    try {
-      const v = JSON.parse(params.get('ice'));
-      return Array.isArray(v) ? v : (v.iceServers || [v]);
-    } catch (e) {
-      addError(`ignoring ice= parameter: ${e.message}`);
-      return [];
-    }
-  }
 
   function dimension(key, fallback) {
     if (!params.has(key)) return fallback;
@@ -155,48 +141,23 @@
 
   // ---------------------------------------------------------------- signalling
 
-  let ws = null;
   let welcomed = false;           // the current socket got its `welcome`
-  let inbox = Promise.resolve();  // serial chain of incoming-message handlers
 
-  function connect() {
-    let sock;
-    try {
-      sock = new WebSocket(WS_URL);
-    } catch (e) {
-      api.signalling = 'closed';
-      addError(`bad signalling URL ${WS_URL}: ${e.message}`);
-      return;
-    }
-    ws = sock;
-    welcomed = false;
-    api.signalling = 'connecting';
-    sock.onopen = () => { if (ws === sock) { api.signalling = 'open'; render(); } };
-    sock.onmessage = (ev) => enqueue(sock, ev.data);
-    sock.onclose = () => onSocketClosed(sock);
-    render();
-  }
+  // The reconnecting socket and its serial inbox (signalling.js): messages are
+  // handled strictly one after another, so every ICE candidate waits for the
+  // description that came before it. It keeps api.signalling and api.peerId.
+  const conn = S.connection({
+    url: WS_URL, status: api, onMessage: handle, onClose: onSocketClosed, addError, render,
+  });
+  const send = conn.send;
 
-  function onSocketClosed(sock) {
-    if (ws !== sock) return;
-    ws = null;
+  // The socket closed (api.signalling and api.peerId are already reset); the
+  // connection reconnects after this.
+  function onSocketClosed() {
     welcomed = false;
-    api.signalling = 'closed';
-    api.peerId = null;
     api.registered = false;
     // The server ends every session of a peer whose socket closes.
     for (const sess of sessions.values()) closeSession(sess);
-    setTimeout(connect, RECONNECT_MS + Math.random() * 1000);
-    render();
-  }
-
-  function send(msg, quiet = false) {
-    if (!ws || ws.readyState !== WebSocket.OPEN) {
-      if (!quiet) addError(`cannot send ${msg.type}: signalling is not connected`);
-      return false;
-    }
-    ws.send(JSON.stringify(msg));
-    return true;
   }
 
   // Our roles follow the local stream: a producer only while there is something
@@ -207,31 +168,11 @@
     send({ type: 'setPeerStatus', roles, meta: { name: api.name } }, true);
   }
 
-  // Incoming messages are handled strictly one after another. Handlers await
-  // setRemoteDescription / createOffer, and Chromium rejects an addIceCandidate
-  // that runs while setRemoteDescription is still pending; a promise chain makes
-  // every candidate wait for the description that came before it.
-  function enqueue(sock, data) {
-    inbox = inbox
-      .then(() => {
-        if (sock !== ws) return undefined;  // a message from a socket we dropped
-        let msg;
-        try {
-          msg = JSON.parse(data);
-        } catch (e) {
-          addError(`invalid JSON from server: ${e.message}`);
-          return undefined;
-        }
-        return handle(msg);
-      })
-      .catch((e) => addError(`while handling a message: ${e.message || e}`))
-      .then(render);
-  }
-
+  // One message at a time, from the connection's inbox (which also noted the
+  // peerId of `welcome`).
   async function handle(msg) {
     switch (msg.type) {
       case 'welcome':
-        api.peerId = msg.peerId;
         welcomed = true;
         register();
         break;
@@ -260,7 +201,7 @@
 
   // ------------------------------------------------------------------ sessions
 
-  const sessions = new Map();  // sessionId -> {sessionId, peerId, pc, remoteQueue, prev}
+  const sessions = new Map();  // sessionId -> {sessionId, peerId, pc, ice, prev}
 
   async function onStartSession(msg) {
     const { sessionId, peerId } = msg;
@@ -278,7 +219,7 @@
       send({ type: 'endSession', sessionId }, true);
       return;
     }
-    const sess = { sessionId, peerId, pc, remoteQueue: [], prev: null };
+    const sess = { sessionId, peerId, pc, ice: null, prev: null };
     sessions.set(sessionId, sess);
     api.sessions[sessionId] = {
       peerId, connectionState: pc.connectionState || 'new', framesSent: 0, bytesSent: 0,
@@ -387,7 +328,7 @@
     await sess.pc.setRemoteDescription({ type: 'offer', sdp: preferCodecInOffer(sdp) });
     if (!isLive(sess)) return;
     addLocalTracks(sess, sdp);
-    await flushRemoteIce(sess);
+    await sess.ice.remoteDescriptionSet();
     const answer = await sess.pc.createAnswer();
     if (!isLive(sess)) return;
     await sess.pc.setLocalDescription(answer);
@@ -407,25 +348,19 @@
 
   function wirePeerConnection(sess) {
     const pc = sess.pc;
-    pc.onicecandidate = (ev) => {
-      const c = ev.candidate;
-      if (!c || !c.candidate || isMdns(c.candidate)) return;  // null/'' = end of candidates
-      send({
-        type: 'peer', sessionId: sess.sessionId,
-        ice: { candidate: c.candidate, sdpMLineIndex: c.sdpMLineIndex ?? 0 },
-      }, true);
-    };
+    // The session id is known from the start, so local candidates go out at
+    // once; remote ones wait for the remote description; mDNS (.local)
+    // candidates are dropped both ways (signalling.js).
+    sess.ice = S.candidates({
+      pc,
+      sessionId: () => sess.sessionId,
+      send,
+      onAddError: (init, e) => {
+        if (isLive(sess)) addError(`session ${short(sess.sessionId)}: addIceCandidate(${init.candidate}): ${e.message}`);
+      },
+    });
     pc.onconnectionstatechange = () => onPcState(sess);
     pc.oniceconnectionstatechange = () => onPcState(sess);
-  }
-
-  // mDNS host names (xxxx.local) hide a host's real address. webrtcbin cannot
-  // resolve them, so sending ours only produces errors on the other side; the
-  // connection still forms through peer-reflexive candidates. Remote ones are
-  // dropped too, for symmetry. Field 4 of "candidate:f c proto prio ADDRESS port typ t".
-  function isMdns(candidate) {
-    const fields = candidate.trim().split(/\s+/);
-    return fields.length > 4 && fields[4].toLowerCase().endsWith('.local');
   }
 
   async function onPeer(msg) {
@@ -433,7 +368,7 @@
     if (!sess) return;  // stale or foreign session
     try {
       if (msg.sdp) await onRemoteSdp(sess, msg.sdp);
-      else if (msg.ice) await onRemoteIce(sess, msg.ice);
+      else if (msg.ice) await sess.ice.addRemote(msg.ice);  // held until the description is set
     } catch (e) {
       if (isLive(sess)) {
         addError(`session ${short(sess.sessionId)}: ${msg.sdp ? 'SDP' : 'ICE'} handling failed: ${e.message || e}`);
@@ -448,28 +383,7 @@
       return;
     }
     await pc.setRemoteDescription({ type: 'answer', sdp: sdp.sdp });
-    await flushRemoteIce(sess);
-  }
-
-  async function onRemoteIce(sess, ice) {
-    const candidate = String(ice.candidate || '').replace(/^a=/, '');
-    if (!candidate || isMdns(candidate)) return;
-    const init = { candidate, sdpMLineIndex: ice.sdpMLineIndex ?? 0 };
-    // Candidates that arrive before the answer wait for it.
-    if (!sess.pc.remoteDescription) sess.remoteQueue.push(init);
-    else await addRemoteIce(sess, init);
-  }
-
-  async function flushRemoteIce(sess) {
-    for (const init of sess.remoteQueue.splice(0)) await addRemoteIce(sess, init);
-  }
-
-  async function addRemoteIce(sess, init) {
-    try {
-      await sess.pc.addIceCandidate(init);
-    } catch (e) {
-      if (isLive(sess)) addError(`session ${short(sess.sessionId)}: addIceCandidate(${init.candidate}): ${e.message}`);
-    }
+    await sess.ice.remoteDescriptionSet();
   }
 
   function onPcState(sess) {
@@ -542,17 +456,6 @@
 
   // ------------------------------------------------------------------------ UI
 
-  let errorsShown = 0;
-
-  function renderErrors() {
-    const ul = $('errors');
-    for (; errorsShown < api.errors.length; errorsShown++) {
-      const li = document.createElement('li');
-      li.textContent = api.errors[errorsShown];
-      ul.append(li);
-    }
-  }
-
   const COLUMNS = [
     (id) => short(id),
     (id, s) => short(s.peerId),
@@ -619,7 +522,7 @@
     $('name').disabled = !!(stream || starting);
     if (document.activeElement !== $('name') && $('name').value !== api.name) $('name').value = api.name;
     renderSessions();
-    renderErrors();
+    errors.render($('errors'));
   }
 
   // -------------------------------------------------------------------- start
@@ -634,7 +537,7 @@
   $('ws-url').textContent = WS_URL;
   uiReady = true;
   render();
-  connect();
+  conn.connect();
   setTimeout(pollStats, STATS_MS);
   if (params.get('autostart') === '1') start();
 })();

@@ -176,6 +176,66 @@ const scenarios = {
     assert(p.proc.exitCode === null, 'the process is alive');
   },
 
+  async 'dtls-fingerprint-mismatch'(defer) {
+    // A consumer whose DTLS certificate is not the one its answer announces
+    // (what a man in the middle looks like): GStreamer 1.22 does not check
+    // (CVE-2026-14935); the sink does, once DTLS is up, and drops it.
+    const { p, browser } = await setup(defer, `${SRC} ! ${SINK}`);
+    const good = await openViewer(browser, p.url);
+    await waitFrames(good, 30);
+    const page = await browser.newPage();
+    await page.goto(p.url + 'health');
+    const ws = p.url.replace('http', 'ws') + 'ws';
+    const result = await page.evaluate(async (wsUrl) => {
+      const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle' });
+      const sock = new WebSocket(wsUrl);
+      const send = (m) => sock.send(JSON.stringify(m));
+      let sid = null;
+      const early = [];
+      pc.onicecandidate = (e) => {
+        if (!e.candidate || !e.candidate.candidate) return;
+        const m = { type: 'peer', ice: { candidate: e.candidate.candidate, sdpMLineIndex: e.candidate.sdpMLineIndex } };
+        if (sid) send({ ...m, sessionId: sid }); else early.push(m);
+      };
+      return await new Promise((resolve) => {
+        let chain = Promise.resolve();
+        sock.onmessage = (ev) => { chain = chain.then(async () => {
+          const m = JSON.parse(ev.data);
+          if (m.type === 'welcome') {
+            send({ type: 'setProtocolVersion', version: 'v1_1' });
+            send({ type: 'setPeerStatus', roles: ['listener'], meta: null });
+            send({ type: 'list' });
+          } else if (m.type === 'list' && m.producers.length) {
+            send({ type: 'startSession', peerId: m.producers[0].id });
+          } else if (m.type === 'sessionStarted') {
+            sid = m.sessionId;
+            for (const e of early.splice(0)) send({ ...e, sessionId: sid });
+          } else if (m.type === 'peer' && m.sdp) {
+            await pc.setRemoteDescription(m.sdp);
+            const answer = await pc.createAnswer();
+            await pc.setLocalDescription(answer);
+            // Announce another certificate than the one DTLS will present.
+            const forged = answer.sdp.replace(/(a=fingerprint:sha-256 )([0-9A-F:]+)/g,
+              (all, k, fp) => k + fp.split(':').map((b) => (b === '00' ? '01' : '00')).join(':'));
+            send({ type: 'peer', sessionId: sid, sdp: { type: 'answer', sdp: forged } });
+          } else if (m.type === 'peer' && m.ice) {
+            await pc.addIceCandidate(m.ice).catch(() => {});
+          } else if (m.type === 'endSessionV1_1' || m.type === 'endSession') {
+            resolve({ ended: m, state: pc.connectionState });
+          }
+        }); };
+        setTimeout(() => resolve({ ended: null, state: pc.connectionState }), 15000);
+      });
+    }, ws);
+    log('forged consumer:', JSON.stringify(result));
+    assert(result.ended && /DTLS/.test(result.ended.error || ''), `the consumer is refused for its certificate: ${JSON.stringify(result.ended)}`);
+    const w = await p.waitFor('a warning', (e) => e.event === 'warning' && /DTLS/.test(e.message));
+    log('sink warned:', w.message);
+    const before = await framesOf(good);
+    await sleep(1000);
+    assert((await framesOf(good)) > before, 'the honest viewer keeps decoding');
+  },
+
   async 'malformed-signalling'(defer) {
     const { p, browser } = await setup(defer, `${SRC} ! ${SINK}`);
     const good = await openViewer(browser, p.url);
