@@ -162,8 +162,13 @@ async function quiet(ws, ms = 150, pred = () => true) {
 const statusOf = (listener, peer, ms = 3000) =>
   listener.next((m) => m.type === 'peerStatusChanged' && m.peerId === peer.id, ms, `${listener.name}: status of ${peer.name}`);
 
+// Sets a status and waits until the server has applied it (a `list` round
+// trip on the same connection: messages of different connections have no
+// order), then checks that each of `listeners` heard it.
 async function setStatus(ws, roles, meta, listeners = []) {
   ws.send({ type: 'setPeerStatus', roles, meta });
+  ws.send({ type: 'list' });
+  await ws.next((m) => m.type === 'list', 3000, `${ws.name}: list after setPeerStatus`);
   const want = { type: 'peerStatusChanged', peerId: ws.id, roles, meta };
   for (const l of listeners) assertEqual(await statusOf(l, ws), want, `${l.name} hears ${ws.name}'s status`);
 }
