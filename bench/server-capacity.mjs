@@ -322,7 +322,10 @@ function docSection(r) {
   const text = [];
   if (iOk) text.push(`A connection that registered without being a listener costs the server about ${iOk.rssPerConnectionKb} KB of RSS ` +
     `(${iOk.n} connections: ${mb(iOk.rssKb)} MB against ${mb(iOk.baselineRssKb)} MB idle)` +
-    (iFail ? `; ${iFail.n} failed: ${iFail.error}.` : `, and ${iOk.n} connections, the most tried, all registered.`));
+    (iFail ? `; ${iFail.n} failed: ${iFail.error}.` : `, and ${iOk.n} connections, the most tried, all registered.`) +
+    ` Connecting slows as connections accumulate (${r.idle.filter((x) => x.ok).map((x) => `${x.n}: ${x.connectSeconds} s`).join(', ')}), ` +
+    'with the server\'s CPU as the limit: its one GLib main loop uses poll(), so every wakeup costs time in proportion to the open ' +
+    'connections (kernel poll and GLib source checks lead a perf profile); an idle connection costs almost no CPU (a ping every 30 s).');
   if (lOk) text.push(`As listeners (every gstwebrtc-api page), ${lOk.n} connections registered and received every one of the ` +
     `${lOk.statusMessages.toLocaleString('en-US')} status messages in ${lOk.settleSeconds} s, ${lOk.rssPerConnectionKb} KB of RSS each once delivered` +
     (lFail ? `; at ${lFail.n} the run stopped: ${lFail.error}.` : '.') +

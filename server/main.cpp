@@ -158,9 +158,12 @@ int main(int argc, char **argv) {
   g_setenv("GST_REGISTRY_DISABLE", "yes", FALSE);
   Args args;
   if (int status = parse_args(&argc, &argv, &args); status >= 0) return status;
+  std::string versions = std::string(kProgram) + " " + WEBRTCLIVE_VERSION + " (" +
+                         webrtclive::take_string(gst_version_string()) + ", libsoup " +
+                         std::to_string(soup_get_major_version()) + "." + std::to_string(soup_get_minor_version()) +
+                         "." + std::to_string(soup_get_micro_version()) + ")";
   if (args.version) {
-    g_print("%s %s (%s, libsoup %u.%u.%u)\n", kProgram, WEBRTCLIVE_VERSION, gst_version_string(),
-            soup_get_major_version(), soup_get_minor_version(), soup_get_micro_version());
+    g_print("%s\n", versions.c_str());
     return 0;
   }
   std::signal(SIGPIPE, SIG_IGN);
@@ -189,9 +192,8 @@ int main(int argc, char **argv) {
     g_warning("%s", error.c_str());
     return 1;
   }
-  g_message("%s %s (%s, libsoup %u.%u.%u)%s", kProgram, WEBRTCLIVE_VERSION, gst_version_string(),
-            soup_get_major_version(), soup_get_minor_version(), soup_get_micro_version(),
-            args.web_root ? (std::string(", web root ") + args.web_root.get()).c_str() : "");
+  if (args.web_root) versions += std::string(", web root ") + args.web_root.get();
+  g_message("%s", versions.c_str());
   for (const auto &url : server.urls()) {
     std::string ws = (server.tls() ? "wss" : "ws") + url.substr(url.find(':'));
     g_message("listening on %s (viewer page %s, health %shealth)", ws.c_str(), url.c_str(), url.c_str());
