@@ -76,7 +76,10 @@ try {
   await sink.stop();
 }
 
-const base = results.find((r) => r.viewers === 0) || results[0];
+// Marginal cost: from the first row with a viewer (the encoder exists from
+// then on) to the last, so the one-off encode is not spread over viewers.
+const idle = results.find((r) => r.viewers === 0);
+const base = results.find((r) => r.viewers > 0) || results[0];
 const last = results[results.length - 1];
 const perViewer = last.viewers > base.viewers ? (last.cpuPct - base.cpuPct) / (last.viewers - base.viewers) : 0;
 const out = {
@@ -99,9 +102,10 @@ sink process measured over ${MEASURE_S} s per row with /proc. Reproduce: \`tools
 
 ${table.join('\n')}
 
-Per added viewer: **+${out.cpuPerViewerPct} % of a core**, +${out.threadsPerViewer} threads,
-+${out.rssPerViewerMb} MB RSS. The encoder count stays at one whatever N is: the
-encode is paid once. The anchor, an encoder per viewer as gst-plugins-rs
+Per added viewer (from ${base.viewers} to ${last.viewers} viewers): **+${out.cpuPerViewerPct} % of a core**,
++${out.threadsPerViewer} threads, +${out.rssPerViewerMb} MB RSS. The first viewer costs the
+encoder (${idle ? (base.cpuPct - idle.cpuPct).toFixed(1) : '?'} % of a core for this simple picture; a camera costs more);
+the encoder count stays at one whatever N is: the encode is paid once. The anchor, an encoder per viewer as gst-plugins-rs
 webrtcsink does, measured +20.6 % of a core and +20 MB per viewer on this kind
 of machine (../shared/docs/webrtcbin-1.22-facts.md), i.e. about 8 viewers on 2
 cores; the per-viewer cost here is the payloader, SRTP and webrtcbin's
