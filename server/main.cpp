@@ -66,13 +66,14 @@ struct Args {
   webrtclive::GCharPtr cert;
   webrtclive::GCharPtr key;
   webrtclive::GCharPtr web_root;
+  webrtclive::GCharPtr token_file;
   bool version = false;
 };
 
 // Parses the command line (GStreamer's options included, which also runs
 // gst_init). Returns -1 to go on, else the exit status.
 int parse_args(int *argc, char ***argv, Args *args) {
-  gchar *host = nullptr, *cert = nullptr, *key = nullptr, *web_root = nullptr;
+  gchar *host = nullptr, *cert = nullptr, *key = nullptr, *web_root = nullptr, *token_file = nullptr;
   gboolean version = FALSE;
   int port = kDefaultPort;
   const GOptionEntry entries[] = {
@@ -94,6 +95,11 @@ int parse_args(int *argc, char ***argv, Args *args) {
        "Also serve the static files in DIR; a file there wins over the built-in file of the same path "
        "(/index.html, /publish.html and their scripts and style sheet). Paths with \"..\" are refused",
        "DIR"},
+      {"token-file", 0, 0, G_OPTION_ARG_FILENAME, &token_file,
+       "Require the token in FILE (its first line) on every WebSocket, as \"Authorization: Bearer TOKEN\" "
+       "or ?token=TOKEN; others get HTTP 401. The environment variable WEBRTCLIVE_TOKEN does the same. "
+       "The pages stay public",
+       "FILE"},
       {"version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
   };
@@ -109,6 +115,7 @@ int parse_args(int *argc, char ***argv, Args *args) {
   args->cert.reset(cert);
   args->key.reset(key);
   args->web_root.reset(web_root);
+  args->token_file.reset(token_file);
   args->version = version;
   args->port = port;
   if (!ok) {
@@ -176,6 +183,24 @@ int main(int argc, char **argv) {
   if (args.key) options.tls_key_file = args.key.get();
   if (args.web_root) options.web_root = args.web_root.get();
   options.close_timeout_ms = kCloseTimeoutMs;
+  if (args.token_file) {
+    gchar *contents = nullptr;
+    GError *err = nullptr;
+    if (!g_file_get_contents(args.token_file.get(), &contents, nullptr, &err)) {
+      g_printerr("%s: cannot read the token file: %s\n", kProgram, err->message);
+      g_error_free(err);
+      return 1;
+    }
+    std::string t = contents;
+    g_free(contents);
+    options.token = t.substr(0, t.find_first_of("\r\n"));
+    if (options.token.empty()) {
+      g_printerr("%s: the token file '%s' is empty\n", kProgram, args.token_file.get());
+      return 1;
+    }
+  } else if (const char *env = g_getenv("WEBRTCLIVE_TOKEN"); env && *env) {
+    options.token = env;
+  }
   options.hooks.connected = [](const std::string &id, const std::string &remote) {
     g_info("peer %s connected from %s", id.c_str(), remote.c_str());
   };

@@ -21,6 +21,7 @@ struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
   GRef<SoupSession> session;
   GRef<SoupWebsocketConnection> conn;
   GRef<GCancellable> cancellable;
+  GRef<SoupMessage> handshake;  // the attempt under way, for its HTTP status
   GSource *timer = nullptr;  // retry or connect timeout
   unsigned attempt = 0;
   bool stopping = false;
@@ -42,6 +43,7 @@ struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
                        }),
                        nullptr);
     GST_INFO("connecting to %s (attempt %u)", options.url.c_str(), attempt + 1);
+    handshake = GRef<SoupMessage>::ref(msg);
     auto *self_ref = new std::weak_ptr<Impl>(weak_from_this());
     soup_session_websocket_connect_async(
         session.get(), msg, nullptr, nullptr, G_PRIORITY_DEFAULT, cancellable.get(),
@@ -70,14 +72,20 @@ struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
     clear_timer();
     if (!c) {
       bool cancelled = err && g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      guint status = handshake ? soup_message_get_status(handshake.get()) : 0;
       std::string why = cancelled ? "connection timed out after " + std::to_string(options.connect_timeout_ms) + " ms"
                                   : std::string(err ? err->message : "unknown error");
+      if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN)
+        why = "the server refused our credentials (HTTP " + std::to_string(status) +
+              "): set a valid token, e.g. extra-headers=\"headers, Authorization=(string)\\\"Bearer TOKEN\\\"\"";
+      handshake.reset();
       if (err) g_error_free(err);
       if (stopping) return;
       fail("cannot connect to " + options.url + ": " + why);
       return;
     }
     conn = GRef<SoupWebsocketConnection>::adopt(c);
+    handshake.reset();
     attempt = 0;
     soup_websocket_connection_set_keepalive_interval(c, 20);
     g_signal_connect(c, "message", G_CALLBACK(on_message), this);

@@ -123,6 +123,15 @@ struct LocalPeerState {
 
 }  // namespace
 
+namespace {
+// Compares without leaking, through timing, how much of a guess was right.
+bool same_secret(const std::string &a, const std::string &b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < a.size(); i++) diff |= a[i] ^ b[i % (b.empty() ? 1 : b.size())];
+  return diff == 0;
+}
+}  // namespace
+
 struct SignallingServer::Impl {
   struct Conn {
     std::string id;
@@ -133,6 +142,7 @@ struct SignallingServer::Impl {
   Hub hub;
   std::string resource_root;
   std::string web_root;
+  std::string token;
   Hooks hooks;
   gint64 started_us = g_get_monotonic_time();
   // Open WebSocket connections and their peers. Holds a reference each.
@@ -157,6 +167,35 @@ struct SignallingServer::Impl {
     }
     scratch = protocol::to_json(m);
     return scratch;
+  }
+
+  // Runs on the request headers, before any handler: a WebSocket upgrade
+  // without the token (when one is set) is answered 401 and never upgraded.
+  static void on_early(SoupServer *, SoupServerMessage *msg, const char *, GHashTable *query, gpointer data) {
+    auto *self = static_cast<Impl *>(data);
+    if (self->token.empty()) return;
+    SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
+    if (!soup_message_headers_header_contains(h, "Upgrade", "websocket")) return;
+    std::string given;
+    if (const char *auth = soup_message_headers_get_one(h, "Authorization");
+        auth && g_ascii_strncasecmp(auth, "Bearer ", 7) == 0)
+      given = auth + 7;
+    else if (query && g_hash_table_lookup(query, "token"))
+      given = static_cast<const char *>(g_hash_table_lookup(query, "token"));
+    else if (GUri *uri = soup_server_message_get_uri(msg); uri && g_uri_get_query(uri)) {
+      // Early handlers may get no parsed query: parse it here.
+      if (GHashTable *params = g_uri_parse_params(g_uri_get_query(uri), -1, "&", G_URI_PARAMS_NONE, nullptr)) {
+        if (auto *t = static_cast<const char *>(g_hash_table_lookup(params, "token"))) given = t;
+        g_hash_table_unref(params);
+      }
+    }
+    if (same_secret(given, self->token)) return;
+    GSocketAddress *remote = soup_server_message_get_remote_address(msg);
+    GCharPtr who(remote ? g_socket_connectable_to_string(G_SOCKET_CONNECTABLE(remote)) : nullptr);
+    GST_WARNING("refused a WebSocket from %s: %s token", who ? who.get() : "?", given.empty() ? "no" : "wrong");
+    const char *body = "a valid token is required (Authorization: Bearer TOKEN, or ?token=TOKEN)\n";
+    soup_server_message_set_status(msg, SOUP_STATUS_UNAUTHORIZED, nullptr);
+    soup_server_message_set_response(msg, "text/plain", SOUP_MEMORY_STATIC, body, strlen(body));
   }
 
   static void on_http(SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *, gpointer data) {
@@ -368,6 +407,7 @@ bool SignallingServer::start(const Options &options, std::string *error) {
   impl->resource_root = options.resource_root;
   impl->web_root = options.web_root;
   impl->hooks = options.hooks;
+  impl->token = options.token;
   close_timeout_ms_ = options.close_timeout_ms;
 
   GRef<GTlsCertificate> cert = options.tls_certificate;
@@ -385,6 +425,7 @@ bool SignallingServer::start(const Options &options, std::string *error) {
   impl->server = GRef<SoupServer>::adopt(
       soup_server_new("server-header", "webrtclive ", "tls-certificate", cert.get(), nullptr));
   auto listen_flags = static_cast<SoupServerListenOptions>(cert ? SOUP_SERVER_LISTEN_HTTPS : 0);
+  soup_server_add_early_handler(impl->server.get(), nullptr, Impl::on_early, impl.get(), nullptr);
   soup_server_add_handler(impl->server.get(), nullptr, Impl::on_http, impl.get(), nullptr);
   soup_server_add_websocket_handler(impl->server.get(), nullptr, nullptr, nullptr, Impl::on_websocket, impl.get(),
                                     nullptr);

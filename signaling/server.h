@@ -59,6 +59,10 @@ class SignallingServer {
     std::string web_root;
     // How long stop() lets close handshakes finish before it drops the rest.
     unsigned close_timeout_ms = 50;
+    // When set, a WebSocket upgrade must carry it, as "Authorization: Bearer
+    // TOKEN" or "?token=TOKEN" (browsers cannot set headers on a WebSocket);
+    // others get HTTP 401. The pages themselves stay public. Never logged.
+    std::string token;
     Hooks hooks;
   };
 

@@ -24,9 +24,13 @@ window.WebRTCLiveSignalling = (() => {
   const RECONNECT_JITTER_MS = 1000;  // ...plus up to this much at random
 
   // ?ws=URL, else /ws on the server that served the page (wss:// under https).
+  // With ?token=, the token goes on to the WebSocket (browsers cannot set an
+  // Authorization header on one; the server accepts it as a query).
   function wsUrl(params) {
-    return params.get('ws') ||
+    const url = params.get('ws') ||
       (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws';
+    if (!params.has('token')) return url;
+    return url + (url.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(params.get('token'));
   }
 
   // ?ice= is JSON: an array of RTCIceServer, {iceServers: [...]} or a single

@@ -31,7 +31,10 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Runs `pipeline` (a gst-launch description) in its own process.
 export async function startPipeline(pipeline, { expectStart = true } = {}) {
-  const args = pipeline.match(/(?:[^\s"]+|"[^"]*")+/g).map((a) => a.replace(/"/g, ''));
+  // A string is split on spaces (quotes group); an array is passed as it is,
+  // one gst-launch token per element.
+  const args = Array.isArray(pipeline) ? pipeline
+    : pipeline.match(/(?:[^\s"]+|"[^"]*")+/g).map((a) => a.replace(/"/g, ''));
   const proc = spawn(join(BUILD_DIR, 'tests', 'live-runner'), args, {
     env: {
       ...process.env,

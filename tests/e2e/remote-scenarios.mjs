@@ -19,10 +19,13 @@ const VSRC = `videotestsrc is-live=true pattern=ball ! video/x-raw,width=${W},he
 const ICE = 'ice-addresses=127.0.0.1';
 
 // Starts webrtclive-signalling-server; resolves with {proc, port, ws, http}.
-async function startServer(defer, { port = 0, cert, key } = {}) {
+async function startServer(defer, { port = 0, cert, key, token } = {}) {
   const args = ['--host', '127.0.0.1', '--port', String(port)];
   if (cert) args.push('--cert', cert, '--key', key);
-  const proc = spawn(join(BUILD_DIR, 'server', 'webrtclive-signalling-server'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env };
+  if (token) env.WEBRTCLIVE_TOKEN = token;
+  const proc = spawn(join(BUILD_DIR, 'server', 'webrtclive-signalling-server'), args,
+    { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   const onData = (d) => { out += d; };
   proc.stdout.on('data', onData);
@@ -168,6 +171,33 @@ const scenarios = {
     });
     log('werift:', out.trim());
     assert(/received 200 video RTP packets \(VP8\)/.test(out), 'werift received VP8 RTP from the sink');
+  },
+
+  async 'token-auth'(defer) {
+    // A server that requires a token: a wrong one gets a warning that says
+    // so (and retries), never an error; the right one streams; the browser
+    // passes it as ?token=.
+    const server = await startServer(defer, { token: 's3cret' });
+    const src = `${VSRC} ! webrtclivesink producer-name=cam ${ICE} server=${server.ws}`.split(' ');
+    const wrong = await startPipeline([...src, 'signaller::extra-headers="headers, Authorization=(string)\\"Bearer nope\\""']);
+    defer(() => wrong.stop());
+    const w = await wrong.waitFor('a warning', (e) => e.event === 'warning', 10000);
+    log('wrong token:', w.message);
+    assert(/HTTP 401/.test(w.message) && /token/.test(w.message), `the warning names the refusal: ${w.message}`);
+    assert(!wrong.find((e) => e.event === 'error'), 'no ERROR for a refused token');
+    await wrong.stop();
+
+    const right = await startPipeline([...src, 'signaller::extra-headers="headers, Authorization=(string)\\"Bearer s3cret\\""']);
+    defer(() => right.stop());
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const denied = await openViewer(browser, server.http, 'name=cam');
+    const viewer = await openViewer(browser, server.http, 'name=cam&token=s3cret');
+    const s = await waitFrames(viewer, 60);
+    assert(s.stats.frameWidth === W, 'the viewer with the token plays');
+    const d = await state(denied);
+    assert(d.signalling !== 'open' && !(d.stats.framesDecoded > 0), `the viewer without it does not (${d.signalling})`);
+    assert(!right.find((e) => e.event === 'warning' || e.event === 'error'), 'the producer with the token connected cleanly');
   },
 
   async 'plain-webrtcbin'(defer) {

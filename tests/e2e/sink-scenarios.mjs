@@ -236,6 +236,18 @@ const scenarios = {
     assert((await framesOf(good)) > before, 'the honest viewer keeps decoding');
   },
 
+  async 'embedded-token'(defer) {
+    // The embedded server with a token: the page passes ?token= on; without
+    // it the WebSocket is refused (HTTP 401) and nothing plays.
+    const { p, browser } = await setup(defer, `${SRC} ! ${SINK} signaller::token=letmein`);
+    const denied = await openViewer(browser, p.url);
+    const viewer = await openViewer(browser, p.url, 'autoplay=1&token=letmein');
+    await waitFrames(viewer, 60);
+    const d = await state(denied);
+    log('without the token:', d.signalling, JSON.stringify(d.stats.framesDecoded));
+    assert(d.signalling !== 'open' && !(d.stats.framesDecoded > 0), 'the page without the token gets nothing');
+  },
+
   async 'malformed-signalling'(defer) {
     const { p, browser } = await setup(defer, `${SRC} ! ${SINK}`);
     const good = await openViewer(browser, p.url);
