@@ -27,6 +27,7 @@ constexpr guint kDefaultAudioBitrate = 64;
 constexpr guint kDefaultKeyframeInterval = 60;
 constexpr guint kDefaultMinKeyframeInterval = 500;
 constexpr gboolean kDefaultTranscode = TRUE;
+constexpr guint kDefaultPeerTimeout = 20;
 
 enum {
   PROP_0,
@@ -47,6 +48,7 @@ enum {
   PROP_STATS,
   PROP_SERVER,
   PROP_SIGNALLER,
+  PROP_PEER_TIMEOUT,
 };
 
 enum { SIGNAL_CONSUMER_ADDED, SIGNAL_CONSUMER_REMOVED, SIGNAL_ENCODER_SETUP, N_SIGNALS };
@@ -368,6 +370,11 @@ static void gst_webrtc_live_sink_set_property(GObject *object, guint prop_id, co
       p->core->update_settings([v](SinkSettings &s) { s.min_keyframe_interval_ms = v; });
       break;
     }
+    case PROP_PEER_TIMEOUT: {
+      guint v = g_value_get_uint(value);
+      p->core->update_settings([v](SinkSettings &s) { s.peer_timeout_s = v; });
+      break;
+    }
     case PROP_TRANSCODE: {
       bool v = g_value_get_boolean(value);
       p->core->update_settings([v](SinkSettings &s) { s.transcode = v; });
@@ -453,6 +460,9 @@ static void gst_webrtc_live_sink_get_property(GObject *object, guint prop_id, GV
       break;
     case PROP_TRANSCODE:
       g_value_set_boolean(value, s.transcode);
+      break;
+    case PROP_PEER_TIMEOUT:
+      g_value_set_uint(value, s.peer_timeout_s);
       break;
     case PROP_STUN_SERVER:
       g_value_set_string(value, s.stun_server.empty() ? nullptr : s.stun_server.c_str());
@@ -649,6 +659,12 @@ static void gst_webrtc_live_sink_class_init(GstWebRTCLiveSinkClass *klass) {
                            "Decode and re-encode pre-encoded input, once for all consumers, for consumers that cannot "
                            "take it as it is (e.g. H.264 High for Chromium); FALSE = such consumers are refused",
                            kDefaultTranscode, playing));
+  g_object_class_install_property(
+      gobject_class, PROP_PEER_TIMEOUT,
+      g_param_spec_uint("peer-timeout", "Peer Timeout",
+                        "Seconds without RTCP from a connected consumer before it is dropped as gone (webrtcbin "
+                        "1.22 has no ICE consent freshness); 0 = never",
+                        0, 3600, kDefaultPeerTimeout, playing));
   g_object_class_install_property(
       gobject_class, PROP_STUN_SERVER,
       g_param_spec_string("stun-server", "STUN Server",

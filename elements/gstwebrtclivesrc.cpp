@@ -33,6 +33,7 @@ constexpr guint kDefaultLatency = 100;
 constexpr guint kDefaultPort = 8080;
 constexpr const char *kDefaultAddress = "0.0.0.0";
 constexpr guint kDefaultConnectTimeout = 10000;
+constexpr guint kDefaultPeerTimeout = 20;
 
 enum {
   PROP_0,
@@ -51,6 +52,7 @@ enum {
   PROP_INSECURE_TLS,
   PROP_EXTRA_HEADERS,
   PROP_CONNECT_TIMEOUT,
+  PROP_PEER_TIMEOUT,
 };
 
 GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE(
@@ -166,6 +168,11 @@ static void gst_webrtc_live_src_set_property(GObject *object, guint prop_id, con
     case PROP_CONNECT_TIMEOUT:
       p->connect_timeout = g_value_get_uint(value);
       break;
+    case PROP_PEER_TIMEOUT: {
+      guint v = g_value_get_uint(value);
+      p->core->update_settings([&](SrcSettings &s) { s.peer_timeout_s = v; });
+      break;
+    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       break;
@@ -229,6 +236,9 @@ static void gst_webrtc_live_src_get_property(GObject *object, guint prop_id, GVa
       break;
     case PROP_CONNECT_TIMEOUT:
       g_value_set_uint(value, p->connect_timeout);
+      break;
+    case PROP_PEER_TIMEOUT:
+      g_value_set_uint(value, s.peer_timeout_s);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -473,6 +483,13 @@ static void gst_webrtc_live_src_class_init(GstWebRTCLiveSrcClass *klass) {
       g_param_spec_uint("connect-timeout", "Connect Timeout",
                         "Milliseconds a connection attempt to the signalling server may take before it is retried",
                         100, 600000, kDefaultConnectTimeout, ready));
+
+  g_object_class_install_property(
+      gobject_class, PROP_PEER_TIMEOUT,
+      g_param_spec_uint("peer-timeout", "Peer Timeout",
+                        "Seconds without RTCP from the producer before it counts as lost (webrtcbin 1.22 has no ICE "
+                        "consent freshness); 0 = never",
+                        0, 3600, kDefaultPeerTimeout, playing));
 
   gst_element_class_add_static_pad_template(element_class, &video_template);
   gst_element_class_add_static_pad_template(element_class, &audio_template);

@@ -90,6 +90,9 @@ struct SinkCore::Consumer {
   std::vector<ConsumerStream> streams;
   State state = State::Offering;
   GSource *connect_timer = nullptr;
+  GSource *liveness_timer = nullptr;  // control thread, while connected
+  // Monotonic time of the consumer's last RTCP packet (rtpbin's thread writes).
+  std::shared_ptr<std::atomic<gint64>> last_rtcp = std::make_shared<std::atomic<gint64>>(0);
   std::string answer;  // control thread: for the DTLS fingerprint check
   // Closed until the peer's DTLS certificate matched its answer: no media
   // reaches a peer whose identity was not checked.
@@ -572,6 +575,8 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
     consumers_[sid] = consumer;
   }
   gst_bin_add(GST_BIN(cbin), webrtc);
+  // A consumer that vanishes without a word is noticed by its RTCP stopping.
+  track_rtcp(webrtc, consumer->last_rtcp);
   gst_bin_add(bin_, cbin);
   gst_element_sync_state_with_parent(cbin);
   GST_INFO_OBJECT(element_, "consumer %s (session %s): offering %zu stream(s)", peer.c_str(), sid.c_str(),
@@ -940,6 +945,7 @@ void SinkCore::on_connection_state(const std::string &sid, int state) {
     GST_INFO_OBJECT(element_, "consumer %s: DTLS certificate matches the fingerprint of its answer", c->peer.c_str());
     *c->media_open = true;
     c->state = Consumer::State::Connected;
+    watch_liveness(c);
     // The transport is up: one keyframe (with headers) for this consumer's
     // video, through the coalescer shared with everyone else.
     for (auto &cs : c->streams)
@@ -947,6 +953,36 @@ void SinkCore::on_connection_state(const std::string &sid, int state) {
   } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
     fail_consumer(sid, "the connection failed (ICE or DTLS)");
   }
+}
+
+// Control thread: once a second, checks that the consumer still sends RTCP.
+void SinkCore::watch_liveness(const std::shared_ptr<Consumer> &c) {
+  unsigned timeout_s = settings().peer_timeout_s;
+  if (timeout_s == 0) return;
+  c->last_rtcp->store(g_get_monotonic_time());  // the clock starts at connect
+  struct Ctx {
+    std::weak_ptr<SinkCore> core;
+    std::weak_ptr<Consumer> consumer;
+    unsigned timeout_s;
+  };
+  GSource *t = g_timeout_source_new_seconds(1);
+  g_source_set_callback(
+      t,
+      [](gpointer data) -> gboolean {
+        auto *ctx = static_cast<Ctx *>(data);
+        auto core = ctx->core.lock();
+        auto c = ctx->consumer.lock();
+        if (!core || !c) return G_SOURCE_REMOVE;
+        gint64 silent_us = g_get_monotonic_time() - c->last_rtcp->load();
+        if (silent_us < gint64(ctx->timeout_s) * G_USEC_PER_SEC) return G_SOURCE_CONTINUE;
+        c->liveness_timer = nullptr;
+        core->fail_consumer(c->sid, "no RTCP from it for " + std::to_string(ctx->timeout_s) + " s: gone without a word");
+        return G_SOURCE_REMOVE;
+      },
+      new Ctx{weak_from_this(), c, timeout_s}, destroy_heap<Ctx>);
+  g_source_attach(t, context_.get());
+  c->liveness_timer = t;  // borrowed, like connect_timer
+  g_source_unref(t);
 }
 
 void SinkCore::fail_consumer(const std::string &sid, const std::string &reason) {
@@ -983,9 +1019,9 @@ void SinkCore::remove_consumer(const std::string &sid, const std::string &reason
     consumers_.erase(it);
     teardowns_in_flight_++;
   }
-  if (c->connect_timer) {
-    g_source_destroy(c->connect_timer);
-    c->connect_timer = nullptr;
+  for (GSource **t : {&c->connect_timer, &c->liveness_timer}) {
+    if (*t) g_source_destroy(*t);
+    *t = nullptr;
   }
   GST_INFO_OBJECT(element_, "removing consumer %s: %s", c->peer.c_str(), reason.c_str());
   teardown(c, reason);

@@ -45,6 +45,7 @@ struct SinkSettings {
   unsigned audio_bitrate_kbps = 64;
   unsigned keyframe_interval_frames = 60;
   unsigned min_keyframe_interval_ms = 500;
+  unsigned peer_timeout_s = 20;  // no RTCP from a connected consumer for this long: it is gone
   bool transcode = true;
   std::string stun_server;
   std::vector<std::string> turn_servers;
@@ -103,6 +104,7 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   void on_connection_state(const std::string &sid, int state);
   void on_input_ready();
   void fail_consumer(const std::string &sid, const std::string &reason);
+  void watch_liveness(const std::shared_ptr<Consumer> &c);
   void remove_consumer(const std::string &sid, const std::string &reason);
   std::shared_ptr<Branch> get_branch(Input &input, const OfferedCodec &codec, std::string *error);
   std::shared_ptr<Branch> make_encoder_branch(Input &input, CodecId codec, std::string *error);

@@ -36,6 +36,8 @@ struct SrcCore::Session {
   unsigned video = 0, audio = 0;       // pads seen so far (mutex_)
   bool connected = false;              // control thread
   std::string offer;                   // control thread: for the DTLS fingerprint check
+  std::shared_ptr<std::atomic<gint64>> last_rtcp = std::make_shared<std::atomic<gint64>>(0);
+  GSource *liveness_timer = nullptr;   // control thread
 };
 
 struct SessionCtx {
@@ -279,6 +281,7 @@ void SrcCore::on_session_started(const std::string &sid, const std::string &peer
   session->webrtcbin = GRef<GstElement>::ref(webrtc);
   g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency", s.latency_ms, nullptr);
   configure_ice(element_, webrtc, IceSettings{s.stun_server, s.turn_servers, s.ice_addresses});
+  track_rtcp(webrtc, session->last_rtcp);
   auto ctx = [&] { return new SessionCtx{weak_from_this(), session}; };
   auto free_ctx = [](gpointer d, GClosure *) { delete static_cast<SessionCtx *>(d); };
   g_signal_connect_data(webrtc, "pad-added", G_CALLBACK(+[](GstElement *, GstPad *pad, gpointer data) {
@@ -414,9 +417,39 @@ void SrcCore::on_connection_state(const std::string &sid, int state) {
       return;
     }
     s->connected = true;
+    watch_liveness(s);
   } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
     lose_producer("the connection to the producer failed (ICE or DTLS)", true);
   }
+}
+
+void SrcCore::watch_liveness(const std::shared_ptr<Session> &s) {
+  unsigned timeout_s = settings().peer_timeout_s;
+  if (timeout_s == 0) return;
+  s->last_rtcp->store(g_get_monotonic_time());
+  struct Ctx {
+    std::weak_ptr<SrcCore> core;
+    std::weak_ptr<Session> session;
+    unsigned timeout_s;
+  };
+  GSource *t = g_timeout_source_new_seconds(1);
+  g_source_set_callback(
+      t,
+      [](gpointer data) -> gboolean {
+        auto *ctx = static_cast<Ctx *>(data);
+        auto core = ctx->core.lock();
+        auto sess = ctx->session.lock();
+        if (!core || !sess) return G_SOURCE_REMOVE;
+        if (g_get_monotonic_time() - sess->last_rtcp->load() < gint64(ctx->timeout_s) * G_USEC_PER_SEC)
+          return G_SOURCE_CONTINUE;
+        sess->liveness_timer = nullptr;
+        core->lose_producer("no RTCP from the producer for " + std::to_string(ctx->timeout_s) + " s", true);
+        return G_SOURCE_REMOVE;
+      },
+      new Ctx{weak_from_this(), s, timeout_s}, destroy_heap<Ctx>);
+  g_source_attach(t, context_.get());
+  s->liveness_timer = t;
+  g_source_unref(t);
 }
 
 void SrcCore::lose_producer(const std::string &reason, bool tell_server) {
@@ -426,6 +459,8 @@ void SrcCore::lose_producer(const std::string &reason, bool tell_server) {
     s = std::move(session_);
   }
   if (!s) return;
+  if (s->liveness_timer) g_source_destroy(s->liveness_timer);
+  s->liveness_timer = nullptr;
   if (tell_server) send(EndSession{s->sid, false, std::nullopt});
   SrcSettings set = settings();
   auto *st = gst_structure_new("webrtclive-producer-lost", "peer-id", G_TYPE_STRING, s->producer.c_str(), "reason",

@@ -38,6 +38,7 @@ struct SrcSettings {
   std::string producer_name;  // or the first whose meta.name is this
   unsigned latency_ms = 100;
   bool eos_on_loss = false;
+  unsigned peer_timeout_s = 20;  // no RTCP from the producer this long: it is gone
   std::string stun_server;
   std::vector<std::string> turn_servers;
   std::vector<std::string> ice_addresses;
@@ -70,6 +71,7 @@ class SrcCore : public std::enable_shared_from_this<SrcCore> {
   void on_connection_state(const std::string &sid, int state);
   void lose_producer(const std::string &reason, bool tell_server);
   void rediscover_later(unsigned ms);
+  void watch_liveness(const std::shared_ptr<Session> &s);
 
   // streaming thread (webrtcbin pad-added)
   void on_pad_added(const std::shared_ptr<Session> &session, GstPad *pad);

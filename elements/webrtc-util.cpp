@@ -29,6 +29,19 @@ void configure_ice(GstElement *element, GstElement *webrtcbin, const IceSettings
   g_object_unref(agent);
 }
 
+void track_rtcp(GstElement *webrtcbin, std::shared_ptr<std::atomic<gint64>> last) {
+  GstElement *rtpbin = gst_bin_get_by_name(GST_BIN(webrtcbin), "rtpbin");
+  if (!rtpbin) return;
+  using Last = std::shared_ptr<std::atomic<gint64>>;
+  g_signal_connect_data(
+      rtpbin, "on-ssrc-active",
+      G_CALLBACK(+[](GstElement *, guint, guint, gpointer data) {
+        static_cast<Last *>(data)->get()->store(g_get_monotonic_time());
+      }),
+      new Last(std::move(last)), [](gpointer d, GClosure *) { delete static_cast<Last *>(d); }, GConnectFlags(0));
+  gst_object_unref(rtpbin);
+}
+
 std::optional<std::pair<std::string, std::string>> sdp_fingerprint(const std::string &sdp) {
   std::istringstream in(sdp);
   std::string line;

@@ -5,6 +5,8 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +23,11 @@ struct IceSettings {
 // or libnice refuses becomes a WARNING on `element` (TURN URLs are not
 // repeated in it: they carry passwords).
 void configure_ice(GstElement *element, GstElement *webrtcbin, const IceSettings &ice);
+
+// Stores g_get_monotonic_time() in `last` whenever the peer sends RTCP
+// (rtpbin's on-ssrc-active). webrtcbin 1.22 has no ICE consent freshness, so
+// silence here is how a peer that vanished without a word is noticed.
+void track_rtcp(GstElement *webrtcbin, std::shared_ptr<std::atomic<gint64>> last);
 
 // GStreamer before 1.28.5 does not check the peer's DTLS certificate against
 // the fingerprint its SDP announced (CVE-2026-14935): anyone on the path could

@@ -69,6 +69,15 @@ async function scriptedConsumer(page, wsUrl, answerFn) {
   }, { wsUrl, answerSrc: answerFn.toString() });
 }
 
+// Remembers every RTCPeerConnection the page makes, so a test can close one
+// behind the page's back.
+const TRACK_PCS = `
+  const Orig = window.RTCPeerConnection;
+  window.__pcs = [];
+  window.RTCPeerConnection = class extends Orig {
+    constructor(...a) { super(...a); window.__pcs.push(this); }
+  };`;
+
 const scenarios = {
   async 'two-browsers'(defer) {
     const { p, browser } = await setup(defer, `${SRC} ! ${SINK}`);
@@ -246,6 +255,30 @@ const scenarios = {
     const d = await state(denied);
     log('without the token:', d.signalling, JSON.stringify(d.stats.framesDecoded));
     assert(d.signalling !== 'open' && !(d.stats.framesDecoded > 0), 'the page without the token gets nothing');
+  },
+
+  async 'vanished-consumer'(defer) {
+    // A viewer whose media dies while its signalling socket stays open (a
+    // network cut the WebSocket has not noticed yet): no RTCP any more. The
+    // sink drops it after peer-timeout; a healthy viewer is never dropped.
+    const { p, browser } = await setup(defer, `${SRC} ! ${SINK} peer-timeout=3`);
+    const good = await openViewer(browser, p.url);
+    const gone = await openViewer(browser, p.url, 'autoplay=1', { initScript: TRACK_PCS });
+    await waitFrames(good, 30);
+    await waitFrames(gone, 30);
+    await gone.evaluate(() => {
+      // Close the peer connection behind the page's back; the socket stays.
+      for (const pc of window.__pcs || []) pc.close();
+    });
+    const removed = await p.waitFor('the vanished consumer to be dropped',
+      (e) => e.event === 'webrtclive-consumer-removed' && /RTCP/.test(e.reason || ''), 15000);
+    log('dropped:', removed.reason);
+    await sleep(4000);  // longer than peer-timeout: the healthy one stays
+    const removals = p.events.filter((e) => e.event === 'webrtclive-consumer-removed').length;
+    assert(removals === 1, `only the vanished consumer was dropped (${removals} removals)`);
+    const before = await framesOf(good);
+    await sleep(1000);
+    assert((await framesOf(good)) > before, 'the healthy viewer keeps decoding');
   },
 
   async 'malformed-signalling'(defer) {

@@ -126,6 +126,24 @@ const scenarios = {
     assert(v.caps.startsWith('video/x-raw') || v.caps.startsWith('audio/x-raw'), `decoded media: ${v.caps}`);
   },
 
+  async 'producer-frozen'(defer) {
+    // The producer's process freezes (SIGSTOP): its sockets stay open, it
+    // just says nothing, as a peer behind a cut link would. No ICE consent in
+    // webrtcbin 1.22: the src notices the missing RTCP, reports it, and
+    // consumes the producer again once it thaws.
+    const p = await producer(defer, { name: 'cam' });
+    const r = await receiver(defer, p.ws, `producer-name=cam peer-timeout=3 ${DECODED}`);
+    await waitCount(r, 'countvideo', 30);
+    p.proc.kill('SIGSTOP');
+    const lost = await r.waitFor('producer-lost', (e) => e.event === 'webrtclive-producer-lost', 15000);
+    log('src said:', lost.reason);
+    assert(/RTCP/.test(lost.reason), `lost for its silence: ${lost.reason}`);
+    p.proc.kill('SIGCONT');
+    const before = (await counts(r)).countvideo.buffers;
+    await until('frames again after the thaw', async () => (await counts(r)).countvideo.buffers >= before + 60, 30000, 250);
+    assert(!r.find((e) => e.event === 'error'), 'no ERROR on the receiver');
+  },
+
   async 'browser-camera'(defer) {
     // The receiver runs the embedded server; headless Chromium publishes its
     // fake camera from the served page.
