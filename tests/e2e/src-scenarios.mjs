@@ -70,6 +70,21 @@ const scenarios = {
     assert(dec.count === 0, `no video decoder in the receiving pipeline (${dec.count})`);
   },
 
+  async 'opus-preencoded'(defer) {
+    // Pre-encoded Opus goes through the sink as it is and is decoded here.
+    const p = await startPipeline(
+      `${VSRC} ! webrtclivesink name=sink port=0 address=127.0.0.1 ${ICE} producer-name=cam ` +
+      `${ASRC} ! audio/x-raw,rate=48000,channels=2 ! opusenc ! sink.`);
+    defer(() => p.stop());
+    const r = await receiver(defer, p.url.replace('http://', 'ws://') + 'ws', DECODED);
+    const a = await waitCount(r, 'countaudio', 50);
+    await waitCount(r, 'countvideo', 30);
+    log('audio from pre-encoded Opus:', a.caps);
+    assert(a.caps.startsWith('audio/x-raw') && a.caps.includes('rate=(int)48000'), `decoded Opus: ${a.caps}`);
+    const enc = await p.command('klass Encoder/Audio', 'klass');
+    assert(enc.count === 1, `only the user's opusenc, none added by the sink (${enc.count})`);
+  },
+
   async 'two-receivers'(defer) {
     const p = await producer(defer);
     const r1 = await receiver(defer, p.ws, DECODED);
