@@ -76,6 +76,8 @@ struct ConsumerStream {
   std::shared_ptr<SinkCore::Branch> branch;
   GRef<GstPad> tee_pad;
   GstPad *ghost = nullptr;  // the consumer bin's sink pad for this stream
+  GRef<GstPad> queue_src;   // held (gate) until the DTLS check passed
+  gulong gate = 0;
   GstElement *queue = nullptr;
   GstElement *pay = nullptr;
   GstElement *setter = nullptr;  // capssetter, H.264 only
@@ -94,9 +96,7 @@ struct SinkCore::Consumer {
   // Monotonic time of the consumer's last RTCP packet (rtpbin's thread writes).
   std::shared_ptr<std::atomic<gint64>> last_rtcp = std::make_shared<std::atomic<gint64>>(0);
   std::string answer;  // control thread: for the DTLS fingerprint check
-  // Closed until the peer's DTLS certificate matched its answer: no media
-  // reaches a peer whose identity was not checked.
-  std::shared_ptr<std::atomic<bool>> media_open = std::make_shared<std::atomic<bool>>(false);
+
 };
 
 // Passed to webrtcbin callbacks: they run on webrtcbin's threads and only
@@ -658,11 +658,10 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
 // a tee returns a branch's fatal flow to the shared encoder and would stop
 // every other consumer with it.
 GstPad *SinkCore::make_isolating_pad(GstElement *consumer_bin, GstPad *target, const std::string &sid,
-                                     unsigned mline, std::shared_ptr<std::atomic<bool>> open) {
+                                     unsigned mline) {
   struct IsoCtx {
     std::weak_ptr<SinkCore> core;
     std::string sid;
-    std::shared_ptr<std::atomic<bool>> open;  // media passes only once the peer's DTLS identity is checked
     std::atomic<bool> reported{false};
     void report(const std::string &what) {
       if (reported.exchange(true)) return;
@@ -675,17 +674,13 @@ GstPad *SinkCore::make_isolating_pad(GstElement *consumer_bin, GstPad *target, c
   };
   std::string name = "sink_" + std::to_string(mline);
   GstPad *ghost = gst_ghost_pad_new(name.c_str(), target);
-  auto *ctx = new IsoCtx{weak_from_this(), sid, std::move(open)};
+  auto *ctx = new IsoCtx{weak_from_this(), sid};
   // Owned by the pad (object data); element_private is the fast path.
   g_object_set_data_full(G_OBJECT(ghost), "webrtclive-isolation", ctx, destroy_heap<IsoCtx>);
   gst_pad_set_element_private(ghost, ctx);
   gst_pad_set_chain_function(
       ghost,
       [](GstPad *pad, GstObject *parent, GstBuffer *buf) -> GstFlowReturn {
-        if (!*static_cast<IsoCtx *>(gst_pad_get_element_private(pad))->open) {
-          gst_buffer_unref(buf);
-          return GST_FLOW_OK;
-        }
         GstFlowReturn ret = gst_proxy_pad_chain_default(pad, parent, buf);
         if (ret < GST_FLOW_OK && ret != GST_FLOW_FLUSHING)
           static_cast<IsoCtx *>(gst_pad_get_element_private(pad))
@@ -693,10 +688,6 @@ GstPad *SinkCore::make_isolating_pad(GstElement *consumer_bin, GstPad *target, c
         return GST_FLOW_OK;
       });
   gst_pad_set_chain_list_function(ghost, [](GstPad *pad, GstObject *parent, GstBufferList *list) -> GstFlowReturn {
-    if (!*static_cast<IsoCtx *>(gst_pad_get_element_private(pad))->open) {
-      gst_buffer_list_unref(list);
-      return GST_FLOW_OK;
-    }
     GstFlowReturn ret = gst_proxy_pad_chain_list_default(pad, parent, list);
     if (ret < GST_FLOW_OK && ret != GST_FLOW_FLUSHING)
       static_cast<IsoCtx *>(gst_pad_get_element_private(pad))
@@ -883,6 +874,17 @@ void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
           return GST_PAD_PROBE_DROP;
         },
         new KfCtx{weak_from_this(), branch}, destroy_heap<KfCtx>);
+    // No media leaves for a peer whose DTLS identity was not checked: the
+    // queue's output is held until then. The leaky queue meanwhile keeps the
+    // last 500 ms, recent keyframe included, which the consumer gets the
+    // moment the check passes (a join does not wait for a forced keyframe
+    // that the coalescer may delay).
+    cs.queue_src = GRef<GstPad>::adopt(gst_element_get_static_pad(queue, "src"));
+    cs.gate = gst_pad_add_probe(
+        cs.queue_src.get(),
+        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER |
+                                     GST_PAD_PROBE_TYPE_BUFFER_LIST),
+        [](GstPad *, GstPadProbeInfo *, gpointer) { return GST_PAD_PROBE_OK; }, nullptr, nullptr);
     if (cs.input->kind == MediaKind::Video) {
       // Start each consumer on a keyframe: what it would decode before one
       // is garbage.
@@ -900,7 +902,7 @@ void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
     if (setter) gst_element_sync_state_with_parent(setter);
     gst_element_sync_state_with_parent(pay);
     gst_element_sync_state_with_parent(queue);
-    cs.ghost = make_isolating_pad(c->bin.get(), qsink, sid, cs.mline, c->media_open);
+    cs.ghost = make_isolating_pad(c->bin.get(), qsink, sid, cs.mline);
     gst_object_unref(qsink);
     GstPad *tee_pad = gst_element_request_pad_simple(branch->tee, "src_%u");
     cs.tee_pad = GRef<GstPad>::adopt(tee_pad);
@@ -943,7 +945,11 @@ void SinkCore::on_connection_state(const std::string &sid, int state) {
       return;
     }
     GST_INFO_OBJECT(element_, "consumer %s: DTLS certificate matches the fingerprint of its answer", c->peer.c_str());
-    *c->media_open = true;
+    for (auto &cs : c->streams)
+      if (cs.gate) {
+        gst_pad_remove_probe(cs.queue_src.get(), cs.gate);
+        cs.gate = 0;
+      }
     c->state = Consumer::State::Connected;
     watch_liveness(c);
     // The transport is up: one keyframe (with headers) for this consumer's

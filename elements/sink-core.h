@@ -110,8 +110,7 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   std::shared_ptr<Branch> make_encoder_branch(Input &input, CodecId codec, std::string *error);
   GstElement *raw_tee_for(Input &input, std::string *error);
   void request_keyframe(const std::shared_ptr<Branch> &branch);
-  GstPad *make_isolating_pad(GstElement *consumer_bin, GstPad *target, const std::string &sid, unsigned mline,
-                             std::shared_ptr<std::atomic<bool>> open);
+  GstPad *make_isolating_pad(GstElement *consumer_bin, GstPad *target, const std::string &sid, unsigned mline);
   std::vector<OfferedCodec> codecs_to_offer(const Input &input, const SinkSettings &s) const;
 
   // any thread
