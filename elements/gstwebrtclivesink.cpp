@@ -10,6 +10,7 @@
 #include "gstwebrtclivesignallable.h"
 #include "sink-core.h"
 #include "util.h"
+#include "webrtc-util.h"
 
 GST_DEBUG_CATEGORY(webrtclivesink_debug);
 #define GST_CAT_DEFAULT webrtclivesink_debug
@@ -558,28 +559,14 @@ static GstStateChangeReturn gst_webrtc_live_sink_change_state(GstElement *elemen
 
 static void gst_webrtc_live_sink_handle_message(GstBin *bin, GstMessage *msg) {
   auto *self = GST_WEBRTC_LIVE_SINK(bin);
-  switch (GST_MESSAGE_TYPE(msg)) {
-    case GST_MESSAGE_EOS:
-      // This bin posts its own EOS when every input ended.
-      gst_message_unref(msg);
-      return;
-    case GST_MESSAGE_ERROR:
-      // One consumer's failure is that consumer's problem only.
-      if (self->priv->core->handle_child_error(msg)) {
-        gst_message_unref(msg);
-        return;
-      }
-      break;
-    case GST_MESSAGE_ASYNC_START:
-    case GST_MESSAGE_ASYNC_DONE:
-      // Children added while running must not make the pipeline re-preroll.
-      if (GST_MESSAGE_SRC(msg) != GST_OBJECT(bin)) {
-        gst_message_unref(msg);
-        return;
-      }
-      break;
-    default:
-      break;
+  // This bin posts its own EOS when every input ended; children's EOS (a
+  // consumer's webrtcbin) says nothing about the stream.
+  bool consumed = GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS ||
+                  // One consumer's failure is that consumer's problem only.
+                  absorb_child_message(bin, msg, [self](GstMessage *m) { return self->priv->core->handle_child_error(m); });
+  if (consumed) {
+    gst_message_unref(msg);
+    return;
   }
   GST_BIN_CLASS(gst_webrtc_live_sink_parent_class)->handle_message(bin, msg);
 }

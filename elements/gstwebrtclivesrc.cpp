@@ -9,6 +9,7 @@
 #include "src-core.h"
 #include "transport.h"
 #include "util.h"
+#include "webrtc-util.h"
 
 GST_DEBUG_CATEGORY(webrtclivesrc_debug);
 #define GST_CAT_DEFAULT webrtclivesrc_debug
@@ -370,23 +371,10 @@ static GstStateChangeReturn gst_webrtc_live_src_change_state(GstElement *element
 
 static void gst_webrtc_live_src_handle_message(GstBin *bin, GstMessage *msg) {
   auto *self = GST_WEBRTC_LIVE_SRC(bin);
-  switch (GST_MESSAGE_TYPE(msg)) {
-    case GST_MESSAGE_ERROR:
-      // A failed session is a lost producer, not a dead pipeline.
-      if (self->priv->core->handle_child_error(msg)) {
-        gst_message_unref(msg);
-        return;
-      }
-      break;
-    case GST_MESSAGE_ASYNC_START:
-    case GST_MESSAGE_ASYNC_DONE:
-      if (GST_MESSAGE_SRC(msg) != GST_OBJECT(bin)) {
-        gst_message_unref(msg);
-        return;
-      }
-      break;
-    default:
-      break;
+  // A failed session is a lost producer, not a dead pipeline.
+  if (absorb_child_message(bin, msg, [self](GstMessage *m) { return self->priv->core->handle_child_error(m); })) {
+    gst_message_unref(msg);
+    return;
   }
   GST_BIN_CLASS(gst_webrtc_live_src_parent_class)->handle_message(bin, msg);
 }

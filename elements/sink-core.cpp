@@ -116,7 +116,7 @@ SinkCore::~SinkCore() { stop(); }
 template <typename Fn>
 void SinkCore::post(Fn &&fn) {
   std::weak_ptr<SinkCore> weak = weak_from_this();
-  post_to(context_.get(), [weak, fn = std::forward<Fn>(fn)]() mutable {
+  post_to(control_.context(), [weak, fn = std::forward<Fn>(fn)]() mutable {
     auto self = weak.lock();
     if (self && self->running_) fn();
   });
@@ -124,14 +124,8 @@ void SinkCore::post(Fn &&fn) {
 
 bool SinkCore::start(std::unique_ptr<ProducerSignaller> signaller, std::string *error) {
   if (running_) return true;
-  context_.reset(g_main_context_new());
-  loop_.reset(g_main_loop_new(context_.get(), FALSE));
   running_ = true;
-  control_thread_ = std::thread([ctx = context_.get(), loop = loop_.get()] {
-    g_main_context_push_thread_default(ctx);
-    g_main_loop_run(loop);
-    g_main_context_pop_thread_default(ctx);
-  });
+  control_.start();
 
   std::weak_ptr<SinkCore> weak = weak_from_this();
   ProducerSignaller::Callbacks cb;
@@ -181,8 +175,7 @@ void SinkCore::stop() {
   if (sig) sig->stop();
 
   // Let the control thread finish what it is doing, then end every consumer.
-  std::promise<void> done;
-  post_to(context_.get(), [this, &done] {
+  control_.stop([this] {
     std::vector<std::string> sids;
     {
       std::lock_guard lock(mutex_);
@@ -191,11 +184,7 @@ void SinkCore::stop() {
     }
     for (auto &sid : sids) remove_consumer(sid, "element stopped");
     running_ = false;
-    g_main_loop_quit(loop_.get());
-    done.set_value();
   });
-  done.get_future().wait();
-  if (control_thread_.joinable()) control_thread_.join();
 
   std::unique_lock lock(mutex_);
   teardown_done_.wait(lock, [this] { return teardowns_in_flight_ == 0; });
@@ -608,7 +597,7 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
         return G_SOURCE_REMOVE;
       },
       tctx, destroy_heap<CallbackCtx>);
-  g_source_attach(timer, context_.get());
+  g_source_attach(timer, control_.context());
   consumer->connect_timer = timer;  // borrowed: the source holds itself until it fires or is destroyed
   g_source_unref(timer);
 
@@ -986,7 +975,7 @@ void SinkCore::watch_liveness(const std::shared_ptr<Consumer> &c) {
         return G_SOURCE_REMOVE;
       },
       new Ctx{weak_from_this(), c, timeout_s}, destroy_heap<Ctx>);
-  g_source_attach(t, context_.get());
+  g_source_attach(t, control_.context());
   c->liveness_timer = t;  // borrowed, like connect_timer
   g_source_unref(t);
 }
@@ -1342,7 +1331,7 @@ void SinkCore::request_keyframe(const std::shared_ptr<Branch> &branch) {
         return G_SOURCE_REMOVE;
       },
       new TimerCtx{weak, send}, destroy_heap<TimerCtx>);
-  g_source_attach(t, context_.get());
+  g_source_attach(t, control_.context());
   branch->timer = t;
   g_source_unref(t);
 }

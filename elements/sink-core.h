@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "codecs.h"
+#include "control-loop.h"
 #include "gobj.h"
 #include "keyframe-throttle.h"
 #include "signaller.h"
@@ -138,9 +139,7 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   unsigned teardowns_in_flight_ = 0;
   std::condition_variable teardown_done_;
 
-  MainContextPtr context_;
-  MainLoopPtr loop_;
-  std::thread control_thread_;
+  ControlLoop control_;
   std::atomic<bool> running_{false};
   unsigned next_consumer_ = 0;
 };

@@ -52,7 +52,7 @@ SrcCore::~SrcCore() { stop(); }
 template <typename Fn>
 void SrcCore::post(Fn &&fn) {
   std::weak_ptr<SrcCore> weak = weak_from_this();
-  post_to(context_.get(), [weak, fn = std::forward<Fn>(fn)]() mutable {
+  post_to(control_.context(), [weak, fn = std::forward<Fn>(fn)]() mutable {
     auto self = weak.lock();
     if (self && self->running_) fn();
   });
@@ -84,15 +84,9 @@ std::vector<std::string> SrcCore::urls() const {
 
 bool SrcCore::start(std::unique_ptr<SignallingTransport> transport, std::string *error) {
   if (running_) return true;
-  context_.reset(g_main_context_new());
-  loop_.reset(g_main_loop_new(context_.get(), FALSE));
   running_ = true;
   finished_ = false;
-  control_thread_ = std::thread([ctx = context_.get(), loop = loop_.get()] {
-    g_main_context_push_thread_default(ctx);
-    g_main_loop_run(loop);
-    g_main_context_pop_thread_default(ctx);
-  });
+  control_.start();
   std::weak_ptr<SrcCore> weak = weak_from_this();
   SignallingTransport::Callbacks cb;
   cb.connected = [this, weak] {
@@ -124,8 +118,7 @@ void SrcCore::stop() {
     t = std::move(transport_);
   }
   if (t) t->stop();
-  std::promise<void> done;
-  post_to(context_.get(), [this, &done] {
+  control_.stop([this] {
     std::shared_ptr<Session> s;
     {
       std::lock_guard lock(mutex_);
@@ -135,11 +128,7 @@ void SrcCore::stop() {
     if (rediscover_) g_source_destroy(rediscover_);
     rediscover_ = nullptr;
     running_ = false;
-    g_main_loop_quit(loop_.get());
-    done.set_value();
   });
-  done.get_future().wait();
-  if (control_thread_.joinable()) control_thread_.join();
   std::unique_lock lock(mutex_);
   teardown_done_.wait(lock, [this] { return teardowns_in_flight_ == 0; });
 }
@@ -258,7 +247,7 @@ void SrcCore::rediscover_later(unsigned ms) {
         return G_SOURCE_REMOVE;
       },
       weak, destroy_heap<std::weak_ptr<SrcCore>>);
-  g_source_attach(rediscover_, context_.get());
+  g_source_attach(rediscover_, control_.context());
   g_source_unref(rediscover_);
 }
 
@@ -447,7 +436,7 @@ void SrcCore::watch_liveness(const std::shared_ptr<Session> &s) {
         return G_SOURCE_REMOVE;
       },
       new Ctx{weak_from_this(), s, timeout_s}, destroy_heap<Ctx>);
-  g_source_attach(t, context_.get());
+  g_source_attach(t, control_.context());
   s->liveness_timer = t;
   g_source_unref(t);
 }

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "codecs.h"
+#include "control-loop.h"
 #include "gobj.h"
 #include "transport.h"
 
@@ -99,9 +100,7 @@ class SrcCore : public std::enable_shared_from_this<SrcCore> {
   bool finished_ = false;         // EOS sent (eos_on_loss)
   GSource *rediscover_ = nullptr;
 
-  MainContextPtr context_;
-  MainLoopPtr loop_;
-  std::thread control_thread_;
+  ControlLoop control_;
   std::atomic<bool> running_{false};
 };
 

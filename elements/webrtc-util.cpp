@@ -29,6 +29,18 @@ void configure_ice(GstElement *element, GstElement *webrtcbin, const IceSettings
   g_object_unref(agent);
 }
 
+bool absorb_child_message(GstBin *bin, GstMessage *msg, const std::function<bool(GstMessage *)> &session_error) {
+  switch (GST_MESSAGE_TYPE(msg)) {
+    case GST_MESSAGE_ERROR:
+      return session_error(msg);
+    case GST_MESSAGE_ASYNC_START:
+    case GST_MESSAGE_ASYNC_DONE:
+      return GST_MESSAGE_SRC(msg) != GST_OBJECT(bin);
+    default:
+      return false;
+  }
+}
+
 void track_rtcp(GstElement *webrtcbin, std::shared_ptr<std::atomic<gint64>> last) {
   GstElement *rtpbin = gst_bin_get_by_name(GST_BIN(webrtcbin), "rtpbin");
   if (!rtpbin) return;

@@ -6,6 +6,7 @@
 #include <gst/gst.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +24,12 @@ struct IceSettings {
 // or libnice refuses becomes a WARNING on `element` (TURN URLs are not
 // repeated in it: they carry passwords).
 void configure_ice(GstElement *element, GstElement *webrtcbin, const IceSettings &ice);
+
+// For bins that add sessions (webrtcbins) while running: drops the ASYNC
+// messages of children (the pipeline must not re-preroll for a joiner) and
+// hands ERROR messages to `session_error`, which returns true when the error
+// belonged to one session (then only that session ends). True = consumed.
+bool absorb_child_message(GstBin *bin, GstMessage *msg, const std::function<bool(GstMessage *)> &session_error);
 
 // Stores g_get_monotonic_time() in `last` whenever the peer sends RTCP
 // (rtpbin's on-ssrc-active). webrtcbin 1.22 has no ICE consent freshness, so
