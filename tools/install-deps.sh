@@ -12,7 +12,7 @@ BUILD_PKGS=(
 RUN_PKGS=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-nice
-  gstreamer1.0-libav
+  gstreamer1.0-libav gstreamer1.0-x
 )
 TEST_PKGS=( chromium nodejs npm iproute2 util-linux gdb openssl python3-gi gir1.2-gst-plugins-bad-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gstreamer-1.0 )
 
