@@ -12,6 +12,18 @@ GST_DEBUG_CATEGORY_STATIC(webrtclive_client_debug);
 
 namespace webrtclive {
 
+namespace {
+// What may be logged or shown of a URL: no query (it may carry ?token=) and
+// no user:password@.
+std::string shown(const std::string &url) {
+  std::string out = url.substr(0, url.find('?'));
+  auto scheme = out.find("://");
+  auto at = out.find('@');
+  if (scheme != std::string::npos && at != std::string::npos && at > scheme) out.erase(scheme + 3, at - scheme - 2);
+  return out;
+}
+}  // namespace
+
 struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
   Options options;
   Callbacks callbacks;
@@ -31,7 +43,7 @@ struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
     cancellable = GRef<GCancellable>::adopt(g_cancellable_new());
     SoupMessage *msg = soup_message_new(SOUP_METHOD_GET, options.url.c_str());
     if (!msg) {
-      fail("invalid URL '" + options.url + "'");
+      fail("invalid URL '" + shown(options.url) + "'");
       return;
     }
     for (auto &[k, v] : options.headers)
@@ -42,7 +54,7 @@ struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
                          return TRUE;
                        }),
                        nullptr);
-    GST_INFO("connecting to %s (attempt %u)", options.url.c_str(), attempt + 1);
+    GST_INFO("connecting to %s (attempt %u)", shown(options.url).c_str(), attempt + 1);
     handshake = GRef<SoupMessage>::ref(msg);
     auto *self_ref = new std::weak_ptr<Impl>(weak_from_this());
     soup_session_websocket_connect_async(
@@ -81,7 +93,7 @@ struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
       handshake.reset();
       if (err) g_error_free(err);
       if (stopping) return;
-      fail("cannot connect to " + options.url + ": " + why);
+      fail("cannot connect to " + shown(options.url) + ": " + why);
       return;
     }
     conn = GRef<SoupWebsocketConnection>::adopt(c);
@@ -90,7 +102,7 @@ struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
     soup_websocket_connection_set_keepalive_interval(c, 20);
     g_signal_connect(c, "message", G_CALLBACK(on_message), this);
     g_signal_connect(c, "closed", G_CALLBACK(on_closed), this);
-    GST_INFO("connected to %s", options.url.c_str());
+    GST_INFO("connected to %s", shown(options.url).c_str());
     if (callbacks.connected) callbacks.connected();
   }
 
@@ -116,7 +128,7 @@ struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
     const char *reason = soup_websocket_connection_get_close_data(c);
     self->conn.reset();
     if (self->stopping) return;
-    std::string why = "connection to " + self->options.url + " closed";
+    std::string why = "connection to " + shown(self->options.url) + " closed";
     if (code) why += " (code " + std::to_string(code) + (reason && *reason ? std::string(", ") + reason : "") + ")";
     self->fail(why);
   }
@@ -189,13 +201,13 @@ bool WsClient::start(Options options, Callbacks callbacks, std::string *error) {
   std::lock_guard lock(mutex_);
   if (impl_) return true;
   if (!g_str_has_prefix(options.url.c_str(), "ws://") && !g_str_has_prefix(options.url.c_str(), "wss://")) {
-    *error = "signalling server URL must start with ws:// or wss://, not '" + options.url + "'";
+    *error = "signalling server URL must start with ws:// or wss://, not '" + shown(options.url) + "'";
     return false;
   }
   GUri *uri = g_uri_parse(options.url.c_str(), G_URI_FLAGS_NONE, nullptr);
   if (!uri || !g_uri_get_host(uri) || !*g_uri_get_host(uri)) {
     if (uri) g_uri_unref(uri);
-    *error = "'" + options.url + "' is not a valid URL";
+    *error = "'" + shown(options.url) + "' is not a valid URL";
     return false;
   }
   g_uri_unref(uri);
