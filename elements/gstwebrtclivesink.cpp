@@ -50,6 +50,7 @@ enum {
   PROP_SERVER,
   PROP_SIGNALLER,
   PROP_PEER_TIMEOUT,
+  PROP_CONTROL,
 };
 
 enum { SIGNAL_CONSUMER_ADDED, SIGNAL_CONSUMER_REMOVED, SIGNAL_ENCODER_SETUP, N_SIGNALS };
@@ -376,6 +377,11 @@ static void gst_webrtc_live_sink_set_property(GObject *object, guint prop_id, co
       p->core->update_settings([v](SinkSettings &s) { s.peer_timeout_s = v; });
       break;
     }
+    case PROP_CONTROL: {
+      bool v = g_value_get_boolean(value);
+      p->core->update_settings([v](SinkSettings &s) { s.control = v; });
+      break;
+    }
     case PROP_TRANSCODE: {
       bool v = g_value_get_boolean(value);
       p->core->update_settings([v](SinkSettings &s) { s.transcode = v; });
@@ -464,6 +470,9 @@ static void gst_webrtc_live_sink_get_property(GObject *object, guint prop_id, GV
       break;
     case PROP_PEER_TIMEOUT:
       g_value_set_uint(value, s.peer_timeout_s);
+      break;
+    case PROP_CONTROL:
+      g_value_set_boolean(value, s.control);
       break;
     case PROP_STUN_SERVER:
       g_value_set_string(value, s.stun_server.empty() ? nullptr : s.stun_server.c_str());
@@ -646,6 +655,13 @@ static void gst_webrtc_live_sink_class_init(GstWebRTCLiveSinkClass *klass) {
                            "Decode and re-encode pre-encoded input, once for all consumers, for consumers that cannot "
                            "take it as it is (e.g. H.264 High for Chromium); FALSE = such consumers are refused",
                            kDefaultTranscode, playing));
+  g_object_class_install_property(
+      gobject_class, PROP_CONTROL,
+      g_param_spec_boolean("control", "Remote Control",
+                           "Offer each consumer the \"control\" data channel of gstwebrtc-api: its mouse, keyboard and "
+                           "touch events on the video come back as navigation events upstream of the video inputs "
+                           "(consumers can then drive the source, so off by default)",
+                           FALSE, playing));
   g_object_class_install_property(
       gobject_class, PROP_PEER_TIMEOUT,
       g_param_spec_uint("peer-timeout", "Peer Timeout",

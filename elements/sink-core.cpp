@@ -9,6 +9,8 @@
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
 
+#include <json-glib/json-glib.h>
+
 #include <future>
 
 GST_DEBUG_CATEGORY_EXTERN(webrtclivesink_debug);
@@ -568,6 +570,28 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
   track_rtcp(webrtc, consumer->last_rtcp);
   gst_bin_add(bin_, cbin);
   gst_element_sync_state_with_parent(cbin);
+  if (s.control) {
+    // gstwebrtc-api turns a producer channel labelled "control" into its
+    // remote controller: mouse and keyboard on the <video> come back here
+    // as navigation events for the pipeline.
+    GObject *channel = nullptr;
+    g_signal_emit_by_name(webrtc, "create-data-channel", "control", nullptr, &channel);
+    if (channel) {
+      g_signal_connect_data(
+          channel, "on-message-string",
+          G_CALLBACK(+[](GObject *ch, gchar *text, gpointer data) {
+            auto *ctx = static_cast<CallbackCtx *>(data);
+            auto core = ctx->core.lock();
+            if (!core || !text) return;
+            std::string reply = core->handle_control_message(text);
+            g_signal_emit_by_name(ch, "send-string", reply.c_str());
+          }),
+          new CallbackCtx{weak_from_this(), sid}, [](gpointer d, GClosure *) { delete static_cast<CallbackCtx *>(d); },
+          GConnectFlags(0));
+      g_object_unref(channel);
+    }
+  }
+
   GST_INFO_OBJECT(element_, "consumer %s (session %s): offering %zu stream(s)", peer.c_str(), sid.c_str(),
                   consumer->streams.size());
   if (hooks_.consumer_added) hooks_.consumer_added(peer, sid, webrtc);
@@ -1126,6 +1150,93 @@ bool SinkCore::handle_child_error(GstMessage *msg) {
   if (err) g_error_free(err);
   post([this, sid, why] { fail_consumer(sid, why); });
   return true;
+}
+
+// ---- any thread: the control data channel ---------------------------------------
+
+namespace {
+// gstwebrtc-api's event names -> GstNavigation's.
+const char *navigation_name(const std::string &e) {
+  if (e == "MouseMove") return "mouse-move";
+  if (e == "MouseButtonPress") return "mouse-button-press";
+  if (e == "MouseButtonRelease") return "mouse-button-release";
+  if (e == "MouseScroll") return "mouse-scroll";
+  if (e == "KeyPress") return "key-press";
+  if (e == "KeyRelease") return "key-release";
+  if (e == "TouchDown") return "touch-down";
+  if (e == "TouchMotion") return "touch-motion";
+  if (e == "TouchUp") return "touch-up";
+  return nullptr;
+}
+
+double json_number(JsonObject *o, const char *key) {
+  JsonNode *n = json_object_has_member(o, key) ? json_object_get_member(o, key) : nullptr;
+  return n && JSON_NODE_HOLDS_VALUE(n) ? json_node_get_double(n) : 0.0;
+}
+}  // namespace
+
+std::string SinkCore::handle_control_message(const std::string &text) {
+  gint64 id = -1;
+  std::string error;
+  JsonNode *root = json_from_string(text.c_str(), nullptr);
+  JsonObject *msg = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : nullptr;
+  if (msg && json_object_has_member(msg, "id")) id = json_object_get_int_member(msg, "id");
+  JsonObject *request = msg && json_object_has_member(msg, "request") &&
+                                JSON_NODE_HOLDS_OBJECT(json_object_get_member(msg, "request"))
+                            ? json_object_get_object_member(msg, "request")
+                            : nullptr;
+  const char *type = request && json_object_has_member(request, "type")
+                         ? json_object_get_string_member(request, "type")
+                         : nullptr;
+  if (!request || !type) {
+    error = "expected {id, request: {type, ...}}";
+  } else if (g_strcmp0(type, "navigationEvent") != 0) {
+    error = std::string("unsupported request type '") + type + "'";
+  } else if (!json_object_has_member(request, "event") ||
+             !JSON_NODE_HOLDS_OBJECT(json_object_get_member(request, "event"))) {
+    error = "navigationEvent without an event object";
+  } else {
+    JsonObject *ev = json_object_get_object_member(request, "event");
+    std::string name = json_object_has_member(ev, "event") ? json_object_get_string_member(ev, "event") : "";
+    const char *nav = navigation_name(name);
+    if (!nav) {
+      error = "unknown navigation event '" + name + "'";
+    } else {
+      GstStructure *s = gst_structure_new("application/x-gst-navigation", "event", G_TYPE_STRING, nav, "pointer_x",
+                                          G_TYPE_DOUBLE, json_number(ev, "x"), "pointer_y", G_TYPE_DOUBLE,
+                                          json_number(ev, "y"), nullptr);
+      if (json_object_has_member(ev, "button"))
+        gst_structure_set(s, "button", G_TYPE_INT, static_cast<int>(json_number(ev, "button")), nullptr);
+      if (json_object_has_member(ev, "key"))
+        gst_structure_set(s, "key", G_TYPE_STRING, json_object_get_string_member(ev, "key"), nullptr);
+      if (name == "MouseScroll")
+        gst_structure_set(s, "delta_pointer_x", G_TYPE_DOUBLE, json_number(ev, "delta_x"), "delta_pointer_y",
+                          G_TYPE_DOUBLE, json_number(ev, "delta_y"), nullptr);
+      // Upstream, into the user's pipeline, from every video input (the
+      // protocol's optional `mid` would pick one; we have one per kind).
+      std::vector<GstPad *> pads;
+      {
+        std::lock_guard lock(mutex_);
+        for (auto &in : inputs_)
+          if (in->kind == MediaKind::Video) pads.push_back(GST_PAD(gst_object_ref(in->ghost)));
+      }
+      for (auto *pad : pads) {
+        gst_pad_push_event(pad, gst_event_new_navigation(gst_structure_copy(s)));
+        gst_object_unref(pad);
+      }
+      gst_structure_free(s);
+    }
+  }
+  if (root) json_node_unref(root);
+  std::string reply = "{\"type\":\"ControlResponseMessage\",\"id\":" + std::to_string(id) + ",\"error\":";
+  if (error.empty()) {
+    reply += "null}";
+  } else {
+    gchar *quoted = g_strescape(error.c_str(), nullptr);
+    reply += std::string("\"") + quoted + "\"}";
+    g_free(quoted);
+  }
+  return reply;
 }
 
 // ---- control thread: shared branches --------------------------------------------

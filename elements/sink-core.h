@@ -48,6 +48,7 @@ struct SinkSettings {
   unsigned min_keyframe_interval_ms = 500;
   unsigned peer_timeout_s = 20;  // no RTCP from a connected consumer for this long: it is gone
   bool transcode = true;
+  bool control = false;  // offer the gstwebrtc-api "control" data channel (navigation events upstream)
   std::string stun_server;
   std::vector<std::string> turn_servers;
   std::vector<std::string> ice_addresses;
@@ -91,6 +92,10 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   // Messages from children that concern one consumer: turn its errors into
   // a warning and its removal. Returns true if the message was consumed.
   bool handle_child_error(GstMessage *msg);
+
+  // A message on a consumer's "control" data channel (any thread); returns
+  // the JSON reply (gstwebrtc-api's ControlResponseMessage).
+  std::string handle_control_message(const std::string &text);
 
   struct Input;
   struct Branch;

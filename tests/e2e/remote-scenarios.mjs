@@ -143,6 +143,32 @@ const scenarios = {
     assert(t.width === W && t.height === H, `decoded ${t.width}x${t.height}`);
   },
 
+  async 'gstwebrtc-api-control'(defer) {
+    // With control=true, gstwebrtc-api's remote controller works: a click on
+    // the <video> reaches the pipeline as navigation events upstream.
+    const server = await startServer(defer);
+    const sink = await startPipeline(
+      `${VSRC} ! identity name=nav ! webrtclivesink control=true server=${server.ws} producer-name=cam ${ICE}`);
+    defer(() => sink.stop());
+    const pages = await servePages(defer);
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const page = await browser.newPage();
+    await page.goto(`${pages}?ws=${encodeURIComponent(server.ws)}&name=cam`);
+    await until('video and a remote controller', async () => {
+      const s = await page.evaluate(() => window.t);
+      return s.framesDecoded >= 10 && s.controller;
+    }, 30000, 250);
+    await page.click('#v');
+    const nav = await until('navigation events upstream', async () => {
+      const c = (await sink.command('counts', 'counts')).counts.nav;
+      return c && c.buffers >= 2 ? c : null;
+    }, 10000, 250);
+    const t = await page.evaluate(() => window.t);
+    log(`navigation events at the source: ${nav.buffers}; controller responses: ${JSON.stringify(t.responses).slice(0, 200)}`);
+    assert(nav.buffers >= 2, 'press and release reached the pipeline');
+  },
+
   async 'gstwebrtc-api-publisher'(defer) {
     const server = await startServer(defer);
     const src = await startPipeline(

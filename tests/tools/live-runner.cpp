@@ -5,7 +5,8 @@
 // element messages, EOS. Commands on stdin: "encoders" (counts encoder
 // elements inside every webrtclivesink), "stats", "counts", "quit".
 // Elements named "count..." get a probe on their sink pad: "counts" reports
-// how many buffers each saw and its current caps.
+// how many buffers each saw and its current caps. Elements named "nav..."
+// count the navigation events that reach their src pad from downstream.
 #include <gio/gio.h>
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
@@ -152,6 +153,19 @@ void attach_counters() {
   GValue v = G_VALUE_INIT;
   while (gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
     GstElement *e = GST_ELEMENT(g_value_get_object(&v));
+    if (g_str_has_prefix(GST_OBJECT_NAME(e), "nav")) {
+      auto *c = new Counter{GST_OBJECT_NAME(e), gst_element_get_static_pad(e, "src")};
+      if (c->pad) {
+        gst_pad_add_probe(c->pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+                          [](GstPad *, GstPadProbeInfo *info, gpointer d) {
+                            if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_NAVIGATION)
+                              static_cast<Counter *>(d)->buffers++;
+                            return GST_PAD_PROBE_OK;
+                          },
+                          c, nullptr);
+        counters.push_back(c);
+      }
+    }
     if (g_str_has_prefix(GST_OBJECT_NAME(e), "count")) {
       auto *c = new Counter{GST_OBJECT_NAME(e), gst_element_get_static_pad(e, "sink")};
       if (c->pad) {
