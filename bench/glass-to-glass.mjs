@@ -23,18 +23,13 @@
 // glass-to-glass.{json,png} and the glass-to-glass section of
 // docs/benchmarks.md. `--report` rebuilds the PNG and the section from the
 // JSON without measuring again.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { launchBrowser, log, openViewer, sleep, startPipeline, state, until } from '../tests/e2e/lib.mjs';
+import { DOC, RESULTS, loadAverage, machine as describeMachine, median, percentile, renderPng, sh, writeDocSection } from './lib.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const RESULTS = join(ROOT, 'bench', 'results');
 const JSON_PATH = join(RESULTS, 'glass-to-glass.json');
 const PNG_PATH = join(RESULTS, 'glass-to-glass.png');
-const DOC = join(ROOT, 'docs', 'benchmarks.md');
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S || 5);
 const MEASURE_S = Number(process.env.BENCH_MEASURE_S || 20);
 const FIRST_READING_TIMEOUT = 30000;
@@ -74,15 +69,6 @@ console.log = (...args) => {
 
 // ------------------------------------------------------------------ numbers
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b), n = s.length;
-  return n === 0 ? null : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-};
-// Nearest rank: the ⌈p/100 · n⌉-th smallest sample (as webrtclivestampread).
-const percentile = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.max(1, Math.ceil((p / 100) * s.length)) - 1] : null;
-};
 const r1 = (x) => (x === null || x === undefined ? null : Math.round(x * 10) / 10);
 
 function summarize(ms) {
@@ -93,23 +79,6 @@ function summarize(ms) {
   };
 }
 
-function machine() {
-  const sh = (cmd, args) => {
-    try { return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); }
-    catch { return null; }
-  };
-  const model = (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) || [])[1] ?? null;
-  const gst = sh('gst-inspect-1.0', ['--version']);
-  return {
-    nproc: Number(sh('nproc', [])) || cpus().length,
-    cpu: model,
-    gstreamer: (gst && gst.match(/GStreamer \S+/)?.[0]) || gst,
-    chromium: sh('chromium', ['--version']),
-    node: process.version,
-    date: new Date().toISOString(),
-    loadavgAtStart: loadavg().map((x) => +x.toFixed(2)),
-  };
-}
 
 // ---------------------------------------------------------------- measuring
 
@@ -287,17 +256,6 @@ function plotHtml(configs, info) {
     `<rect width="${PW}" height="${PH}" fill="#fff"/>${svg}</svg></body></html>`;
 }
 
-async function renderPng(html, path) {
-  const browser = await launchBrowser();
-  try {
-    const page = await browser.newPage();
-    await page.setViewportSize({ width: 1000, height: 560 });
-    await page.setContent(html);
-    await page.locator('svg').screenshot({ path });
-  } finally {
-    await browser.close();
-  }
-}
 
 // --------------------------------------------------------------- the report
 
@@ -398,15 +356,6 @@ function docSection(configs, info) {
   ].join('\n');
 }
 
-function writeDoc(section) {
-  mkdirSync(dirname(DOC), { recursive: true });
-  // Re-read right before writing: other benchmarks own other sections.
-  let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8')
-    : '<!-- SPDX-License-Identifier: LGPL-2.1-or-later -->\n# Benchmarks\n\nMeasurements of gst-webrtc-live on a real machine, each with the command that reproduces it.\n';
-  const re = /<!-- glass-to-glass:begin -->[\s\S]*?<!-- glass-to-glass:end -->/;
-  doc = re.test(doc) ? doc.replace(re, () => section) : `${doc.replace(/\n*$/, '\n\n')}${section}\n`;
-  writeFileSync(DOC, doc);
-}
 
 function printTable(results) {
   console.log(`\n${'configuration'.padEnd(52)} ${'L'.padStart(4)}     n  inv  median     p95     min     max`);
@@ -422,14 +371,14 @@ function printTable(results) {
 
 if (process.argv.includes('--report')) {
   const saved = JSON.parse(readFileSync(JSON_PATH, 'utf8'));
-  await renderPng(plotHtml(saved.configurations, saved.machine), PNG_PATH);
-  writeDoc(docSection(saved.configurations, saved.machine));
+  await renderPng(plotHtml(saved.configurations, saved.machine), PNG_PATH, { width: 1000, height: 560 });
+  writeDocSection('glass-to-glass', docSection(saved.configurations, saved.machine));
   printTable(saved.configurations);
   process.exit(0);
 }
 
 const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
-const info = machine();
+const info = describeMachine({ chromium: sh('chromium', ['--version']) });
 log('machine', JSON.stringify(info));
 const results = [];
 for (const cfg of CONFIGS.filter((c) => !only || only.includes(c.id))) {
@@ -439,7 +388,7 @@ for (const cfg of CONFIGS.filter((c) => !only || only.includes(c.id))) {
   log(`${cfg.id} summary ${JSON.stringify(r.summary)} invalid ${r.invalid}` +
     (r.browser ? ` browser ${JSON.stringify(r.browser)}` : ''));
 }
-info.loadavgAtEnd = loadavg().map((x) => +x.toFixed(2));
+info.loadavgAtEnd = loadAverage();
 
 if (only) {
   printTable(results);
@@ -451,8 +400,8 @@ writeFileSync(JSON_PATH, JSON.stringify({
   benchmark: 'glass-to-glass', warmupSeconds: WARMUP_S, measureSeconds: MEASURE_S, width: W, height: H, fps: FPS,
   machine: info, configurations: results,
 }, null, 1) + '\n');
-await renderPng(plotHtml(results, info), PNG_PATH);
-writeDoc(docSection(results, info));
+await renderPng(plotHtml(results, info), PNG_PATH, { width: 1000, height: 560 });
+writeDocSection('glass-to-glass', docSection(results, info));
 log(`wrote ${JSON_PATH}, ${PNG_PATH}, ${DOC}`);
 printTable(results);
 process.exit(results.some((r) => r.error) ? 1 : 0);

@@ -8,16 +8,10 @@
 // Run through `tools/bench.sh join-latency` (private network namespace with
 // only loopback, WEBRTCLIVE_BUILD_DIR set). Writes bench/results/
 // join-latency.{json,png} and the join-latency section of docs/benchmarks.md.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { launchBrowser, log, openViewer, sleep, startPipeline, state, until } from '../tests/e2e/lib.mjs';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const RESULTS = join(ROOT, 'bench', 'results');
-const DOC = join(ROOT, 'docs', 'benchmarks.md');
+import { DOC, RESULTS, loadAverage, machine as describeMachine, median, percentile, renderPng, sh, writeDocSection } from './lib.mjs';
 const JOINS = Number(process.env.BENCH_JOINS || 20);
 const PAUSE_MS = 300;          // between closing one viewer and opening the next
 const FIRST_FRAME_TIMEOUT = 20000;
@@ -37,15 +31,6 @@ const CONFIGS = [
 
 // ------------------------------------------------------------------ numbers
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b), n = s.length;
-  return n === 0 ? null : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-};
-// Nearest rank: the smallest sample with at least p % of samples at or below it.
-const percentile = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.max(1, Math.ceil((p / 100) * s.length)) - 1] : null;
-};
 const round = (x) => (x === null ? null : Math.round(x));
 
 function summarize(samples) {
@@ -59,23 +44,6 @@ function summarize(samples) {
   };
 }
 
-function machine() {
-  const sh = (cmd, args) => {
-    try { return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); }
-    catch { return null; }
-  };
-  const model = (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) || [])[1] ?? null;
-  const gst = sh('gst-inspect-1.0', ['--version']);
-  return {
-    nproc: Number(sh('nproc', [])) || cpus().length,
-    cpu: model,
-    gstreamer: (gst && gst.match(/GStreamer \S+/)?.[0]) || gst,
-    chromium: sh('chromium', ['--version']),
-    node: process.version,
-    date: new Date().toISOString(),
-    loadavgAtStart: loadavg().map((x) => +x.toFixed(2)),
-  };
-}
 
 // ---------------------------------------------------------------- measuring
 
@@ -192,17 +160,6 @@ function plotHtml(configs, info) {
     `<rect width="${W}" height="${H}" fill="#fff"/>${svg}</svg></body></html>`;
 }
 
-async function renderPng(html, path) {
-  const browser = await launchBrowser();
-  try {
-    const page = await browser.newPage();
-    await page.setViewportSize({ width: 900, height: 520 });
-    await page.setContent(html);
-    await page.locator('svg').screenshot({ path });
-  } finally {
-    await browser.close();
-  }
-}
 
 // --------------------------------------------------------------- the report
 
@@ -285,18 +242,10 @@ function docSection(configs, info) {
   ].join('\n');
 }
 
-function writeDoc(section) {
-  mkdirSync(dirname(DOC), { recursive: true });
-  let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8')
-    : '<!-- SPDX-License-Identifier: LGPL-2.1-or-later -->\n# Benchmarks\n\nMeasurements of gst-webrtc-live on a real machine, each with the command that reproduces it.\n';
-  const re = /<!-- join-latency:begin -->[\s\S]*?<!-- join-latency:end -->/;
-  doc = re.test(doc) ? doc.replace(re, () => section) : `${doc.replace(/\n*$/, '\n\n')}${section}\n`;
-  writeFileSync(DOC, doc);
-}
 
 // --------------------------------------------------------------------- main
 
-const info = machine();
+const info = describeMachine({ chromium: sh('chromium', ['--version']) });
 log('machine', JSON.stringify(info));
 const results = [];
 for (const cfg of CONFIGS) {
@@ -305,14 +254,14 @@ for (const cfg of CONFIGS) {
   results.push(r);
   log(`(${cfg.id}) summary ${JSON.stringify(r.summary)}`);
 }
-info.loadavgAtEnd = loadavg().map((x) => +x.toFixed(2));
+info.loadavgAtEnd = loadAverage();
 
 mkdirSync(RESULTS, { recursive: true });
 const json = join(RESULTS, 'join-latency.json');
 writeFileSync(json, JSON.stringify({ benchmark: 'join-latency', joinsPerConfiguration: JOINS, machine: info, configurations: results }, null, 2) + '\n');
 const png = join(RESULTS, 'join-latency.png');
 await renderPng(plotHtml(results, info), png);
-writeDoc(docSection(results, info));
+writeDocSection('join-latency', docSection(results, info));
 log(`wrote ${json}, ${png}, ${DOC}`);
 
 console.log('\nconfiguration                             n  median    p95    min    max  start→conn  conn→frame');

@@ -20,18 +20,15 @@
 // with only loopback, ulimit -n raised). Writes
 // bench/results/server-capacity.json and the server-capacity section of
 // docs/benchmarks.md. Bounded: at most 10 000 connections, ~10 min.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { WsClient } from '../tests/server/ws-client.mjs';
+import { DOC, RESULTS, ROOT, loadAverage, machine as describeMachine, sh, writeDocSection } from './lib.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD = process.env.WEBRTCLIVE_BUILD_DIR || join(ROOT, 'build');
 const SERVER = join(BUILD, 'server', 'webrtclive-signalling-server');
-const RESULTS = join(ROOT, 'bench', 'results');
-const DOC = join(ROOT, 'docs', 'benchmarks.md');
 
 const STEPS = (process.env.BENCH_STEPS || '1000,2000,5000,10000').split(',').map(Number);
 const STEP_BUDGET_S = Number(process.env.BENCH_STEP_BUDGET_S || 200);  // per N, connect + settle
@@ -45,10 +42,6 @@ const TWO_CORES = cpus().length >= 2;
 const log = (...a) => console.log(`[${new Date().toISOString().slice(11, 23)}]`, ...a);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function sh(cmd, args) {
-  try { return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); }
-  catch { return null; }
-}
 
 // ------------------------------------------------------------------ process
 
@@ -284,21 +277,6 @@ async function relayRun(pairs) {
 
 // --------------------------------------------------------------------- report
 
-function machine() {
-  const model = (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) || [])[1] ?? null;
-  return {
-    nproc: Number(sh('nproc', [])) || cpus().length,
-    cpu: model,
-    gstreamer: sh('gst-inspect-1.0', ['--version'])?.match(/GStreamer \S+/)?.[0] ?? null,
-    libsoup: sh('pkg-config', ['--modversion', 'libsoup-3.0']),
-    server: sh(SERVER, ['--version']),
-    node: process.version,
-    kernel: sh('uname', ['-r']),
-    openFileLimit: openFileLimit(),
-    date: new Date().toISOString(),
-    loadavgAtStart: loadavg().map((x) => +x.toFixed(2)),
-  };
-}
 
 const mb = (kb) => (kb / 1024).toFixed(1);
 
@@ -372,25 +350,22 @@ function docSection(r) {
   ].join('\n');
 }
 
-function writeDoc(section) {
-  mkdirSync(dirname(DOC), { recursive: true });
-  let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8')
-    : '<!-- SPDX-License-Identifier: LGPL-2.1-or-later -->\n# Benchmarks\n\nMeasurements of gst-webrtc-live on a real machine, each with the command that reproduces it.\n';
-  const re = /<!-- server-capacity:begin -->[\s\S]*?<!-- server-capacity:end -->/;
-  doc = re.test(doc) ? doc.replace(re, () => section) : `${doc.replace(/\n*$/, '\n\n')}${section}\n`;
-  writeFileSync(DOC, doc);
-}
 
 // ----------------------------------------------------------------------- main
 
 // BENCH_FROM_JSON=1: only rewrite the docs section from the last results.
 if (process.env.BENCH_FROM_JSON) {
-  writeDoc(docSection(JSON.parse(readFileSync(join(RESULTS, 'server-capacity.json'), 'utf8'))));
+  writeDocSection('server-capacity', docSection(JSON.parse(readFileSync(join(RESULTS, 'server-capacity.json'), 'utf8'))));
   log(`rewrote the server-capacity section of ${DOC}`);
   process.exit(0);
 }
 if (!existsSync(SERVER)) throw new Error(`${SERVER} is missing: build first (ninja -C build)`);
-const info = machine();  // before pinning: nproc counts the CPUs this process may use
+const info = describeMachine({
+  libsoup: sh('pkg-config', ['--modversion', 'libsoup-3.0']),
+  server: sh(SERVER, ['--version']),
+  kernel: sh('uname', ['-r']),
+  openFileLimit: openFileLimit(),
+});  // before pinning: nproc counts the CPUs this process may use
 if (TWO_CORES) sh('taskset', ['-a', '-cp', '1', String(process.pid)]);  // clients off the server's core
 log('machine', JSON.stringify(info));
 const limit = info.openFileLimit;
@@ -412,7 +387,7 @@ const result = { benchmark: 'server-capacity', machine: info, idle: [], listener
 if (PARTS.includes('idle')) result.idle = await series([]);
 if (PARTS.includes('listeners')) result.listeners = await series(['listener']);
 if (PARTS.includes('relay')) for (const pairs of RELAY_PAIRS) result.relay.push(await relayRun(pairs));
-info.loadavgAtEnd = loadavg().map((x) => +x.toFixed(2));
+info.loadavgAtEnd = loadAverage();
 
 if (process.env.BENCH_NO_WRITE) {
   console.log(JSON.stringify(result, null, 2));
@@ -422,6 +397,6 @@ if (process.env.BENCH_NO_WRITE) {
 mkdirSync(RESULTS, { recursive: true });
 const json = join(RESULTS, 'server-capacity.json');
 writeFileSync(json, JSON.stringify(result, null, 2) + '\n');
-writeDoc(docSection(result));
+writeDocSection('server-capacity', docSection(result));
 log(`wrote ${json} and ${DOC}`);
 process.exit(0);

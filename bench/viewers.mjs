@@ -11,12 +11,10 @@
 //   tools/bench.sh viewers            (inside a private network namespace)
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { startPipeline, sleep, log, until } from '../tests/e2e/lib.mjs';
+import { RESULTS, ROOT, writeDocSection } from './lib.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, '..');
 const COUNTS = (process.env.BENCH_VIEWERS || '0,1,2,4,8,12').split(',').map(Number);
 const MEASURE_S = Number(process.env.BENCH_MEASURE_S || 10);
 const TICK = 100;  // USER_HZ on Linux
@@ -88,8 +86,8 @@ const out = {
   threadsPerViewer: last.viewers > base.viewers ? (last.threads - base.threads) / (last.viewers - base.viewers) : 0,
   rssPerViewerMb: last.viewers > base.viewers ? +((last.rssMb - base.rssMb) / (last.viewers - base.viewers)).toFixed(2) : 0,
 };
-mkdirSync(join(HERE, 'results'), { recursive: true });
-writeFileSync(join(HERE, 'results', 'viewers.json'), JSON.stringify(out, null, 2));
+mkdirSync(RESULTS, { recursive: true });
+writeFileSync(join(RESULTS, 'viewers.json'), JSON.stringify(out, null, 2));
 
 const table = ['| viewers | sink CPU (% of a core) | threads | RSS (MB) | shared encoders | slowest viewer (RTP pkt/s) |',
   '|---|---|---|---|---|---|',
@@ -111,10 +109,6 @@ of machine (../shared/docs/webrtcbin-1.22-facts.md), i.e. about 8 viewers on 2
 cores; the per-viewer cost here is the payloader, SRTP and webrtcbin's
 threads. Threads, not CPU, grow fastest (webrtcbin brings its own).
 <!-- viewers:end -->`;
-const docPath = join(ROOT, 'docs', 'benchmarks.md');
-let doc = readFileSync(docPath, 'utf8');
-const re = /<!-- viewers:begin -->[\s\S]*<!-- viewers:end -->/;
-doc = re.test(doc) ? doc.replace(re, section) : doc.trimEnd() + '\n\n' + section + '\n';
-writeFileSync(docPath, doc);
+writeDocSection('viewers', section);
 console.log(table.join('\n'));
 console.log(`per viewer: +${out.cpuPerViewerPct} % CPU, +${out.threadsPerViewer} threads, +${out.rssPerViewerMb} MB`);
