@@ -974,34 +974,20 @@ void SinkCore::on_connection_state(const std::string &sid, int state) {
   }
 }
 
-// Control thread: once a second, checks that the consumer still sends RTCP.
+// Control thread: drops the consumer once it has sent no RTCP for
+// peer-timeout seconds.
 void SinkCore::watch_liveness(const std::shared_ptr<Consumer> &c) {
   unsigned timeout_s = settings().peer_timeout_s;
   if (timeout_s == 0) return;
-  c->last_rtcp->store(g_get_monotonic_time());  // the clock starts at connect
-  struct Ctx {
-    std::weak_ptr<SinkCore> core;
-    std::weak_ptr<Consumer> consumer;
-    unsigned timeout_s;
-  };
-  GSource *t = g_timeout_source_new_seconds(1);
-  g_source_set_callback(
-      t,
-      [](gpointer data) -> gboolean {
-        auto *ctx = static_cast<Ctx *>(data);
-        auto core = ctx->core.lock();
-        auto c = ctx->consumer.lock();
-        if (!core || !c) return G_SOURCE_REMOVE;
-        gint64 silent_us = g_get_monotonic_time() - c->last_rtcp->load();
-        if (silent_us < gint64(ctx->timeout_s) * G_USEC_PER_SEC) return G_SOURCE_CONTINUE;
-        c->liveness_timer = nullptr;
-        core->fail_consumer(c->sid, "no RTCP from it for " + std::to_string(ctx->timeout_s) + " s: gone without a word");
-        return G_SOURCE_REMOVE;
-      },
-      new Ctx{weak_from_this(), c, timeout_s}, destroy_heap<Ctx>);
-  g_source_attach(t, control_.context());
-  c->liveness_timer = t;  // borrowed, like connect_timer
-  g_source_unref(t);
+  std::weak_ptr<SinkCore> weak_core = weak_from_this();
+  std::weak_ptr<Consumer> weak_c = c;
+  c->liveness_timer = watch_rtcp_silence(control_.context(), c->last_rtcp, timeout_s, [weak_core, weak_c, timeout_s] {
+    auto core = weak_core.lock();
+    auto consumer = weak_c.lock();
+    if (!core || !consumer) return;
+    consumer->liveness_timer = nullptr;
+    core->fail_consumer(consumer->sid, "no RTCP from it for " + std::to_string(timeout_s) + " s: gone without a word");
+  });
 }
 
 void SinkCore::fail_consumer(const std::string &sid, const std::string &reason) {

@@ -412,33 +412,20 @@ void SrcCore::on_connection_state(const std::string &sid, int state) {
   }
 }
 
+// Control thread: loses the producer once it has sent no RTCP for
+// peer-timeout seconds.
 void SrcCore::watch_liveness(const std::shared_ptr<Session> &s) {
   unsigned timeout_s = settings().peer_timeout_s;
   if (timeout_s == 0) return;
-  s->last_rtcp->store(g_get_monotonic_time());
-  struct Ctx {
-    std::weak_ptr<SrcCore> core;
-    std::weak_ptr<Session> session;
-    unsigned timeout_s;
-  };
-  GSource *t = g_timeout_source_new_seconds(1);
-  g_source_set_callback(
-      t,
-      [](gpointer data) -> gboolean {
-        auto *ctx = static_cast<Ctx *>(data);
-        auto core = ctx->core.lock();
-        auto sess = ctx->session.lock();
-        if (!core || !sess) return G_SOURCE_REMOVE;
-        if (g_get_monotonic_time() - sess->last_rtcp->load() < gint64(ctx->timeout_s) * G_USEC_PER_SEC)
-          return G_SOURCE_CONTINUE;
-        sess->liveness_timer = nullptr;
-        core->lose_producer("no RTCP from the producer for " + std::to_string(ctx->timeout_s) + " s", true);
-        return G_SOURCE_REMOVE;
-      },
-      new Ctx{weak_from_this(), s, timeout_s}, destroy_heap<Ctx>);
-  g_source_attach(t, control_.context());
-  s->liveness_timer = t;
-  g_source_unref(t);
+  std::weak_ptr<SrcCore> weak_core = weak_from_this();
+  std::weak_ptr<Session> weak_s = s;
+  s->liveness_timer = watch_rtcp_silence(control_.context(), s->last_rtcp, timeout_s, [weak_core, weak_s, timeout_s] {
+    auto core = weak_core.lock();
+    auto session = weak_s.lock();
+    if (!core || !session) return;
+    session->liveness_timer = nullptr;
+    core->lose_producer("no RTCP from the producer for " + std::to_string(timeout_s) + " s", true);
+  });
 }
 
 void SrcCore::lose_producer(const std::string &reason, bool tell_server) {

@@ -36,6 +36,12 @@ bool absorb_child_message(GstBin *bin, GstMessage *msg, const std::function<bool
 // silence here is how a peer that vanished without a word is noticed.
 void track_rtcp(GstElement *webrtcbin, std::shared_ptr<std::atomic<gint64>> last);
 
+// Checks `last` (fed by track_rtcp) every second on `context`; once it is
+// `timeout_s` old, calls `on_silent` (on that context's thread) and stops.
+// The source is owned by the context: g_source_destroy() cancels it.
+GSource *watch_rtcp_silence(GMainContext *context, std::shared_ptr<std::atomic<gint64>> last, unsigned timeout_s,
+                            std::function<void()> on_silent);
+
 // GStreamer before 1.28.5 does not check the peer's DTLS certificate against
 // the fingerprint its SDP announced (CVE-2026-14935): anyone on the path could
 // answer the DTLS handshake. Once DTLS is up, compare them. Returns why they
