@@ -145,6 +145,19 @@ export async function waitFrames(page, n, ms = 30000) {
   }, ms, 200);
 }
 
+// What a pipeline's `count*` elements saw (see tests/tools/live-runner.cpp).
+export async function counts(pipeline) {
+  return (await pipeline.command('counts', 'counts')).counts;
+}
+
+// Waits until the element `name` of `pipeline` saw `n` buffers.
+export async function waitCount(pipeline, name, n, ms = 20000) {
+  return until(`${n} buffers at ${name}`, async () => {
+    const c = (await counts(pipeline))[name];
+    return c && c.buffers >= n ? c : null;
+  }, ms, 250);
+}
+
 // Runs `body` with a watchdog; exits non-zero with a message on failure.
 export async function run(name, body, { timeoutMs = 120000 } = {}) {
   const cleanups = [];

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   BUILD_DIR, assert, launchBrowser, log, openViewer, run, sleep, startPipeline, state, until, waitFrames,
+  counts, waitCount,
 } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -43,17 +44,6 @@ async function startServer(defer, { port = 0, cert, key, token } = {}) {
   s.http = `${m[1] === 'wss' ? 'https' : 'http'}://127.0.0.1:${s.port}/`;
   log('server:', out.trim().split('\n').pop());
   return s;
-}
-
-async function counts(r) {
-  return (await r.command('counts', 'counts')).counts;
-}
-
-async function waitCount(r, name, n, ms = 20000) {
-  return until(`${n} buffers at ${name}`, async () => {
-    const c = (await counts(r))[name];
-    return c && c.buffers >= n ? c : null;
-  }, ms, 250);
 }
 
 // Serves the gstwebrtc-api bundle and the test page on loopback.

@@ -23,6 +23,17 @@ async function setup(defer, pipeline) {
   return { p, browser };
 }
 
+// A sink, a viewer playing it, and a blank page of the same origin for a
+// hand-scripted signalling client (at `ws`) to misbehave beside that viewer.
+async function beside(defer) {
+  const { p, browser } = await setup(defer, `${SRC} ! ${SINK}`);
+  const good = await openViewer(browser, p.url);
+  await waitFrames(good, 30);
+  const page = await browser.newPage();
+  await page.goto(p.url + 'health');
+  return { p, browser, good, page, ws: p.url.replace('http', 'ws') + 'ws' };
+}
+
 const framesOf = async (page) => (await state(page)).stats?.framesDecoded ?? 0;
 
 // A viewer that signals normally but never lets ICE start: it sends none of
@@ -168,12 +179,7 @@ const scenarios = {
   async 'rejected-mline'(defer) {
     // A consumer answers with the video m-line rejected (port 0): it is told
     // why, the process survives, and a normal viewer keeps playing.
-    const { p, browser } = await setup(defer, `${SRC} ! ${SINK}`);
-    const good = await openViewer(browser, p.url);
-    await waitFrames(good, 30);
-    const page = await browser.newPage();
-    await page.goto(p.url + 'health');
-    const ws = p.url.replace('http', 'ws') + 'ws';
+    const { p, good, page, ws } = await beside(defer);
     const r = await scriptedConsumer(page, ws, (offer) =>
       offer.replace(/m=video \d+/, 'm=video 0').replace(/a=sendonly/g, 'a=inactive').replace(/a=setup:actpass/g, 'a=setup:active'));
     log('scripted consumer got', JSON.stringify(r.ended));
@@ -189,12 +195,7 @@ const scenarios = {
     // A consumer whose DTLS certificate is not the one its answer announces
     // (what a man in the middle looks like): GStreamer 1.22 does not check
     // (CVE-2026-14935); the sink does, once DTLS is up, and drops it.
-    const { p, browser } = await setup(defer, `${SRC} ! ${SINK}`);
-    const good = await openViewer(browser, p.url);
-    await waitFrames(good, 30);
-    const page = await browser.newPage();
-    await page.goto(p.url + 'health');
-    const ws = p.url.replace('http', 'ws') + 'ws';
+    const { p, good, page, ws } = await beside(defer);
     const result = await page.evaluate(async (wsUrl) => {
       const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle' });
       const sock = new WebSocket(wsUrl);
@@ -282,12 +283,7 @@ const scenarios = {
   },
 
   async 'malformed-signalling'(defer) {
-    const { p, browser } = await setup(defer, `${SRC} ! ${SINK}`);
-    const good = await openViewer(browser, p.url);
-    await waitFrames(good, 30);
-    const page = await browser.newPage();
-    await page.goto(p.url + 'health');
-    const ws = p.url.replace('http', 'ws') + 'ws';
+    const { p, good, page, ws } = await beside(defer);
     const replies = await page.evaluate(async (wsUrl) => {
       const ws = new WebSocket(wsUrl);
       const got = [];

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import {
   assert, launchBrowser, log, run, sleep, startPipeline, until,
+  counts, waitCount,
 } from './lib.mjs';
 
 const W = 320, H = 240;
@@ -19,17 +20,6 @@ async function producer(defer, { codec = 'h264', port = 0, name = 'cam', extra =
   defer(() => p.stop());
   p.ws = p.url.replace('http://', 'ws://') + 'ws';
   return p;
-}
-
-async function counts(r) {
-  return (await r.command('counts', 'counts')).counts;
-}
-
-async function waitCount(r, name, n, ms = 20000) {
-  return until(`${n} buffers at ${name}`, async () => {
-    const c = (await counts(r))[name];
-    return c && c.buffers >= n ? c : null;
-  }, ms, 250);
 }
 
 async function receiver(defer, ws, tail) {
