@@ -16,6 +16,7 @@ const SINK = 'webrtclivesink port=0 address=127.0.0.1 ice-addresses=127.0.0.1';
 const cases = {
   'h264-raw': { pipeline: `${SRC} ! ${SINK} video-codecs=h264`, codec: 'H264' },
   'vp8-raw': { pipeline: `${SRC} ! ${SINK} video-codecs=vp8`, codec: 'VP8' },
+  'vp9-raw': { pipeline: `${SRC} ! ${SINK} video-codecs=vp9`, codec: 'VP9' },
   'h264-encoded': {
     pipeline: `${SRC} ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! video/x-h264,profile=constrained-baseline ! ${SINK}`,
     codec: 'H264',

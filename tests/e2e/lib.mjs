@@ -3,11 +3,13 @@
 // Shared helpers for the end-to-end tests: run a pipeline through
 // live-runner, drive Debian's headless Chromium (playwright-core, never a
 // downloaded browser), and wait for what a user would see.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { allProblems, firstProblem, spawnWatched, stopAll } from './proc.mjs';
+
+export { spawnWatched };
 
 export const BUILD_DIR = process.env.WEBRTCLIVE_BUILD_DIR;
 if (!BUILD_DIR) throw new Error('WEBRTCLIVE_BUILD_DIR is not set (run through meson test)');
@@ -29,50 +31,60 @@ export async function until(what, fn, timeoutMs = 20000, everyMs = 100) {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// Runs `pipeline` (a gst-launch description) in its own process.
-export async function startPipeline(pipeline, { expectStart = true } = {}) {
+let pipelines = 0;
+
+// Runs `pipeline` (a gst-launch description) in its own process, watched
+// (proc.mjs): a crash, a non-zero exit, an unclean stop or a GLib
+// CRITICAL/ERROR in its log fails the test.
+// `nofile`: the process's RLIMIT_NOFILE (soft and hard), as a service
+// manager or a shell's usual 1024 would set it.
+export async function startPipeline(pipeline, { expectStart = true, name, exits = false, exitCode = 0, nofile } = {}) {
   // A string is split on spaces (quotes group); an array is passed as it is,
   // one gst-launch token per element.
   const args = Array.isArray(pipeline) ? pipeline
     : pipeline.match(/(?:[^\s"]+|"[^"]*")+/g).map((a) => a.replace(/"/g, ''));
-  const proc = spawn(join(BUILD_DIR, 'tests', 'live-runner'), args, {
+  // Named after its first webrtclive element unless the test names it.
+  name ??= `${args.find((a) => /^webrtclive(sink|src|signaller)$/.test(a)) ?? 'pipeline'}#${++pipelines}`;
+  const events = [];
+  let stderr = '';
+  const runner = join(BUILD_DIR, 'tests', 'live-runner');
+  // prlimit execs the runner: same process, with the limit.
+  const [cmd, cmdArgs] = nofile ? ['prlimit', [`--nofile=${nofile}:${nofile}`, '--', runner, ...args]] : [runner, args];
+  const w = spawnWatched(name, cmd, cmdArgs, {
     env: {
       ...process.env,
       GST_PLUGIN_PATH: join(BUILD_DIR, 'plugin'),
       GST_REGISTRY: join(BUILD_DIR, 'tests', 'registry.bin'),
     },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const events = [];
-  let buf = '';
-  proc.stdout.on('data', (d) => {
-    buf += d;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
+    stopWith: 'stdin', exits, exitCode,
+    onLine(line) {
+      if (!line.startsWith('{')) {
+        stderr += line + '\n';
+        if (stderr.length > 200000) stderr = stderr.slice(-100000);
+        return;
+      }
       try {
         const ev = JSON.parse(line);
         events.push(ev);
-        if (ev.event !== 'state') log('pipeline:', line.slice(0, 300));
+        if (ev.event !== 'state') log(`${name}:`, line.slice(0, 300));
       } catch {
-        log('pipeline (raw):', line);
+        log(`${name} (raw):`, line);
       }
-    }
+    },
   });
-  let stderr = '';
-  proc.stderr.on('data', (d) => {
-    stderr += d;
-    if (stderr.length > 200000) stderr = stderr.slice(-100000);
-  });
-  const exited = new Promise((r) => proc.on('exit', (code, sig) => r({ code, sig })));
+  const { proc } = w;
   const p = {
     proc,
     events,
-    exited,
+    exited: w.exited,
+    watched: w,
+    get alive() {
+      return w.alive;
+    },
     get stderr() {
       return stderr;
     },
+    kill: (signal) => w.kill(signal),
     find: (pred) => events.find(pred),
     waitFor: (what, pred, ms = 20000) => until(what, () => events.find(pred), ms),
     async command(cmd, reply) {
@@ -80,13 +92,7 @@ export async function startPipeline(pipeline, { expectStart = true } = {}) {
       proc.stdin.write(cmd + '\n');
       return until(`reply to ${cmd}`, () => events.slice(n).find((e) => e.event === reply), 5000);
     },
-    async stop() {
-      if (proc.exitCode !== null) return;
-      proc.stdin.end();
-      const t = setTimeout(() => proc.kill('SIGKILL'), 10000);
-      await exited;
-      clearTimeout(t);
-    },
+    stop: () => w.stop(),
   };
   if (expectStart) {
     await p.waitFor('the pipeline to start', (e) => ['started', 'start-failed', 'parse-error'].includes(e.event));
@@ -129,8 +135,19 @@ export async function launchBrowser() {
   };
 }
 
+// Remembers every RTCPeerConnection a page makes (window.__pcs), so that a
+// test reads getStats() itself, at its own rate (liveFrames), or closes one
+// behind the page's back.
+const TRACK_PCS = `
+  const Orig = window.RTCPeerConnection;
+  window.__pcs = [];
+  window.RTCPeerConnection = class extends Orig {
+    constructor(...a) { super(...a); window.__pcs.push(this); }
+  };`;
+
 export async function openViewer(browser, url, query = 'autoplay=1', { initScript } = {}) {
   const page = await browser.newPage();
+  await page.addInitScript(TRACK_PCS);
   if (initScript) await page.addInitScript(initScript);
   await page.goto(`${url}?${query}`);
   return page;
@@ -143,6 +160,52 @@ export async function waitFrames(page, n, ms = 30000) {
     const s = await state(page);
     return s.stats && s.stats.framesDecoded >= n ? s : null;
   }, ms, 200);
+}
+
+// Video frames decoded so far by the page's open peer connections, read
+// from getStats() now (the page's own figures refresh only once a second).
+export const liveFrames = (page) => page.evaluate(async () => {
+  let n = 0;
+  for (const pc of (window.__pcs || []).filter((c) => c.connectionState !== 'closed')) {
+    (await pc.getStats()).forEach((s) => {
+      if (s.type === 'inbound-rtp' && (s.kind || s.mediaType) === 'video') n += s.framesDecoded || 0;
+    });
+  }
+  return n;
+});
+
+// Asserts that `page` decodes `n` more frames within a generous deadline
+// (at 30 fps, 30 frames take 1 s; a loaded CI machine gets 10).
+export async function keepsDecoding(page, what, n = 30, ms = 10000) {
+  const base = await liveFrames(page);
+  const t0 = Date.now();
+  await until(`${what}: ${n} more decoded frames`, async () => (await liveFrames(page)) >= base + n, ms, 100);
+  log(`${what}: ${n} more frames in ${Date.now() - t0} ms`);
+}
+
+// Samples liveFrames every `everyMs` until stop() and returns the longest
+// time, in ms, the count stood still.
+export function watchFrames(page, everyMs = 100) {
+  let last = null, lastChange = Date.now(), longest = 0, stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const n = await liveFrames(page).catch(() => last);
+      const now = Date.now();
+      if (n !== last) {
+        last = n;
+        lastChange = now;
+      }
+      longest = Math.max(longest, now - lastChange);
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return { longestStallMs: longest, frames: last };
+    },
+  };
 }
 
 // What a pipeline's `count*` elements saw (see tests/tools/live-runner.cpp).
@@ -159,24 +222,35 @@ export async function waitCount(pipeline, name, n, ms = 20000) {
 }
 
 // Runs `body` with a watchdog; exits non-zero with a message on failure.
+// The scenario fails at once when a watched process (proc.mjs) crashes, and
+// after it when any watched process failed to stop cleanly or logged a GLib
+// CRITICAL/ERROR at any time.
 export async function run(name, body, { timeoutMs = 120000 } = {}) {
   const cleanups = [];
   const t = setTimeout(() => {
     log(`FAIL ${name}: watchdog fired after ${timeoutMs} ms`);
     process.exit(1);
   }, timeoutMs);
+  let failure = null;
   try {
-    await body((fn) => cleanups.push(fn));
-    log(`PASS ${name}`);
-    process.exitCode = 0;
+    await Promise.race([body((fn) => cleanups.push(fn)), firstProblem()]);
   } catch (e) {
-    log(`FAIL ${name}: ${e.stack || e}`);
-    process.exitCode = 1;
-  } finally {
-    for (const fn of cleanups.reverse()) await fn().catch(() => {});
-    clearTimeout(t);
+    failure = e;
   }
-  process.exit(process.exitCode);
+  for (const fn of cleanups.reverse()) {
+    try {
+      await fn();
+    } catch (e) {
+      log(`cleanup failed: ${e.stack || e}`);
+    }
+  }
+  await stopAll();
+  const problems = allProblems();
+  clearTimeout(t);
+  if (failure) log(`FAIL ${name}: ${failure.stack || failure}`);
+  if (problems.length) log(`FAIL ${name}: processes under test misbehaved:\n${problems.join('\n')}`);
+  if (!failure && !problems.length) log(`PASS ${name}`);
+  process.exit(failure || problems.length ? 1 : 0);
 }
 
 export function assert(cond, msg) {

@@ -30,6 +30,15 @@ async function receiver(defer, ws, tail) {
 
 const DECODED = 's.video_0 ! fakesink name=countvideo s.audio_0 ! fakesink name=countaudio';
 
+// The receiving pipeline decodes video with a decoder whose factory name
+// matches `want`, and has none matching `not`.
+async function decodedWith(r, want, not) {
+  const dec = await r.command('klass Decoder/Video', 'klass');
+  log('video decoders:', dec.factories);
+  assert(dec.factories.some((f) => want.test(f)), `a ${want} decoder: ${dec.factories}`);
+  assert(!dec.factories.some((f) => not.test(f)), `no ${not} decoder: ${dec.factories}`);
+}
+
 const scenarios = {
   async 'h264-decoded'(defer) {
     const p = await producer(defer, { codec: 'h264' });
@@ -40,6 +49,7 @@ const scenarios = {
     assert(v.caps.startsWith('video/x-raw') && v.caps.includes(`width=(int)${W}`) && v.caps.includes(`height=(int)${H}`),
       `decoded video of the sent size: ${v.caps}`);
     assert(a.caps.startsWith('audio/x-raw'), `decoded audio: ${a.caps}`);
+    await decodedWith(r, /h264/, /vp8|vp9/);
   },
 
   async 'vp8-decoded'(defer) {
@@ -48,6 +58,10 @@ const scenarios = {
     const v = await waitCount(r, 'countvideo', 60);
     await waitCount(r, 'countaudio', 20);
     assert(v.caps.includes(`width=(int)${W}`), `decoded VP8 of the sent size: ${v.caps}`);
+    // The size alone would pass with video-codecs=vp8 ignored: the codec must show.
+    await decodedWith(r, /vp8/, /h264|vp9/);
+    const enc = await p.command('klass Encoder/Video', 'klass');
+    assert(enc.factories.length === 1 && /vp8/.test(enc.factories[0]), `the sink encodes VP8: ${enc.factories}`);
   },
 
   async 'h264-encoded'(defer) {
@@ -115,12 +129,10 @@ const scenarios = {
   async 'uri-handler'(defer) {
     // uridecodebin (as playbin would) plays a producer by URI, with default
     // ICE settings on both sides: this needs the namespace's NIC (nic0, made
-    // by tools/run-tests.sh); without it the test is skipped.
+    // by tools/run-tests.sh); without it the test fails, it never skips.
     // /proc/net is per network namespace (unlike /sys without a remount).
-    if (!readFileSync('/proc/net/dev', 'utf8').includes('nic0:')) {
-      log('SKIP: no nic0 in this network namespace (run through tools/run-tests.sh)');
-      process.exit(77);
-    }
+    assert(readFileSync('/proc/net/dev', 'utf8').includes('nic0:'),
+      'no nic0 in this network namespace: run through tools/run-tests.sh, which makes it');
     const p = await startPipeline(`${VSRC} ! webrtclivesink name=sink port=0 address=127.0.0.1 producer-name=cam`);
     defer(() => p.stop());
     const uri = p.url.replace('http://', 'webrtclive://') + 'ws?name=cam';

@@ -6,9 +6,13 @@
 // elements inside every webrtclivesink), "stats", "counts", "quit".
 // Elements named "count..." get a probe on their sink pad: "counts" reports
 // how many buffers each saw and its current caps. Elements named "nav..."
-// count the navigation events that reach their src pad from downstream.
+// count the navigation events that reach their src pad from downstream;
+// elements named "fku..." count the force-key-unit events that reach their
+// src pad from downstream. A description with any parse error, even one
+// GStreamer calls recoverable (an unknown property), is refused with exit 1.
 #include <gio/gio.h>
 #include <gst/gst.h>
+#include <gst/video/video.h>
 #include <json-glib/json-glib.h>
 
 #include <cstdio>
@@ -114,15 +118,15 @@ void count_encoders() {
 }
 
 // "klass SUBSTRING": how many elements of the whole pipeline have a factory
-// klass containing SUBSTRING (e.g. "Decoder/Video").
+// klass containing SUBSTRING (e.g. "Decoder/Video"), and their factories.
 void count_klass(const char *what) {
   GstIterator *it = gst_bin_iterate_recurse(GST_BIN(pipeline));
   GValue v = G_VALUE_INIT;
-  int count = 0;
+  std::vector<std::string> factories;
   while (gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
     GstElementFactory *f = gst_element_get_factory(GST_ELEMENT(g_value_get_object(&v)));
     const gchar *klass = f ? gst_element_factory_get_metadata(f, GST_ELEMENT_METADATA_KLASS) : nullptr;
-    if (klass && strstr(klass, what)) count++;
+    if (klass && strstr(klass, what)) factories.emplace_back(GST_OBJECT_NAME(f));
     g_value_reset(&v);
   }
   g_value_unset(&v);
@@ -130,7 +134,11 @@ void count_klass(const char *what) {
   JsonBuilder *b = begin("klass");
   member(b, "klass", what);
   json_builder_set_member_name(b, "count");
-  json_builder_add_int_value(b, count);
+  json_builder_add_int_value(b, static_cast<gint64>(factories.size()));
+  json_builder_set_member_name(b, "factories");
+  json_builder_begin_array(b);
+  for (const auto &name : factories) json_builder_add_string_value(b, name.c_str());
+  json_builder_end_array(b);
   finish(b);
 }
 
@@ -148,21 +156,28 @@ void report_stats() {
   gst_object_unref(sink);
 }
 
+GstPadProbeReturn count_navigation(GstPad *, GstPadProbeInfo *info, gpointer d) {
+  if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_NAVIGATION) static_cast<Counter *>(d)->buffers++;
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn count_force_key_unit(GstPad *, GstPadProbeInfo *info, gpointer d) {
+  if (gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info))) static_cast<Counter *>(d)->buffers++;
+  return GST_PAD_PROBE_OK;
+}
+
 void attach_counters() {
   GstIterator *it = gst_bin_iterate_recurse(GST_BIN(pipeline));
   GValue v = G_VALUE_INIT;
   while (gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
     GstElement *e = GST_ELEMENT(g_value_get_object(&v));
-    if (g_str_has_prefix(GST_OBJECT_NAME(e), "nav")) {
+    // Upstream events of one kind, counted at the src pad.
+    const bool nav = g_str_has_prefix(GST_OBJECT_NAME(e), "nav");
+    if (nav || g_str_has_prefix(GST_OBJECT_NAME(e), "fku")) {
       auto *c = new Counter{GST_OBJECT_NAME(e), gst_element_get_static_pad(e, "src")};
       if (c->pad) {
-        gst_pad_add_probe(c->pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
-                          [](GstPad *, GstPadProbeInfo *info, gpointer d) {
-                            if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_NAVIGATION)
-                              static_cast<Counter *>(d)->buffers++;
-                            return GST_PAD_PROBE_OK;
-                          },
-                          c, nullptr);
+        gst_pad_add_probe(c->pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, nav ? count_navigation : count_force_key_unit, c,
+                          nullptr);
         counters.push_back(c);
       }
     }
@@ -284,18 +299,56 @@ gboolean on_stdin(GIOChannel *ch, GIOCondition cond, gpointer) {
 
 }  // namespace
 
+// Leading "--set-uri=NAME=URI" arguments: before PLAYING, the URI handler
+// of element NAME gets URI (as playbin would give a source its URI), so a
+// test can combine a URI with properties a URI cannot carry (ca-file).
+bool set_uris(const std::vector<std::string> &specs) {
+  for (const auto &spec : specs) {
+    const auto eq = spec.find('=');
+    GstElement *e = eq == std::string::npos ? nullptr : gst_bin_get_by_name(GST_BIN(pipeline), spec.substr(0, eq).c_str());
+    GError *err = nullptr;
+    const bool ok = e && GST_IS_URI_HANDLER(e) && gst_uri_handler_set_uri(GST_URI_HANDLER(e), spec.c_str() + eq + 1, &err);
+    if (!ok) {
+      JsonBuilder *b = begin("parse-error");
+      member(b, "message", err ? err->message : ("no URI handler for --set-uri=" + spec).c_str());
+      finish(b);
+    }
+    g_clear_error(&err);
+    if (e) gst_object_unref(e);
+    if (!ok) return false;
+  }
+  return true;
+}
+
 int main(int argc, char **argv) {
+  std::vector<std::string> uris;
+  while (argc > 1 && g_str_has_prefix(argv[1], "--set-uri=")) {
+    uris.emplace_back(argv[1] + strlen("--set-uri="));
+    argv[1] = argv[0];
+    argv++;
+    argc--;
+  }
   gst_init(&argc, &argv);
   if (argc < 2) {
     fprintf(stderr, "usage: %s PIPELINE-DESCRIPTION...\n", argv[0]);
     return 2;
   }
   GError *err = nullptr;
-  pipeline = gst_parse_launchv(const_cast<const gchar **>(argv + 1), &err);
-  if (!pipeline) {
+  // Like gst-launch-1.0, refuse a description GStreamer could only partly
+  // understand: a "recoverable" error (an unknown property, a value that
+  // does not convert) still yields a pipeline, missing what the test asked.
+  pipeline = gst_parse_launchv_full(const_cast<const gchar **>(argv + 1), nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &err);
+  if (!pipeline || err) {
     JsonBuilder *b = begin("parse-error");
     member(b, "message", err ? err->message : "?");
     finish(b);
+    fprintf(stderr, "live-runner: erroneous pipeline: %s\n", err ? err->message : "?");
+    if (pipeline) gst_object_unref(pipeline);
+    g_clear_error(&err);
+    return 1;
+  }
+  if (!set_uris(uris)) {
+    gst_object_unref(pipeline);
     return 1;
   }
   loop = g_main_loop_new(nullptr, FALSE);
