@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "codecs.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <set>
 #include <sstream>
@@ -190,6 +192,67 @@ AnswerChoice choose_from_answer(const GstSDPMessage *answer, unsigned mline, con
   out.why = std::string("the consumer accepted none of the offered ") + gst_sdp_media_get_media(m) + " codecs (" +
             names + ")";
   return out;
+}
+
+namespace {
+
+std::string attribute(const GstSDPMedia *m, const char *key) {
+  const char *v = gst_sdp_media_get_attribute_val(m, key);
+  return v ? v : "";
+}
+
+// The mids of the session's "a=group:BUNDLE ..." ("" entries never).
+std::optional<std::vector<std::string>> bundle_group(const GstSDPMessage *msg) {
+  for (guint i = 0;; i++) {
+    const char *v = gst_sdp_message_get_attribute_val_n(msg, "group", i);
+    if (!v) return std::nullopt;
+    if (g_str_has_prefix(v, "BUNDLE")) {
+      std::vector<std::string> mids;
+      gchar **parts = g_strsplit_set(v + strlen("BUNDLE"), " \t", -1);
+      for (gchar **p = parts; *p; p++)
+        if (**p) mids.emplace_back(*p);
+      g_strfreev(parts);
+      return mids;
+    }
+  }
+}
+
+std::string joined(const std::vector<std::string> &v) {
+  std::string out;
+  for (const auto &s : v) out += (out.empty() ? "" : " ") + s;
+  return out;
+}
+
+}  // namespace
+
+std::string check_answer_structure(const GstSDPMessage *offer, const GstSDPMessage *answer) {
+  const guint n = gst_sdp_message_medias_len(offer);
+  if (gst_sdp_message_medias_len(answer) != n)
+    return "the answer has " + std::to_string(gst_sdp_message_medias_len(answer)) + " m-lines; the offer had " +
+           std::to_string(n);
+  std::vector<std::string> kept;  // offered mids the answer did not reject
+  for (guint i = 0; i < n; i++) {
+    const GstSDPMedia *om = gst_sdp_message_get_media(offer, i);
+    const GstSDPMedia *am = gst_sdp_message_get_media(answer, i);
+    const std::string okind = gst_sdp_media_get_media(om) ? gst_sdp_media_get_media(om) : "";
+    const std::string akind = gst_sdp_media_get_media(am) ? gst_sdp_media_get_media(am) : "";
+    if (okind != akind)
+      return "m-line " + std::to_string(i) + " is '" + akind + "' in the answer but '" + okind + "' in the offer";
+    if (attribute(om, "mid") != attribute(am, "mid"))
+      return "m-line " + std::to_string(i) + " has mid '" + attribute(am, "mid") + "' in the answer but '" +
+             attribute(om, "mid") + "' in the offer";
+    if (gst_sdp_media_get_port(am) != 0) kept.push_back(attribute(om, "mid"));
+  }
+  auto offered = bundle_group(offer);
+  if (!offered) return {};  // nothing bundled, nothing for rtpfunnel to trip on
+  std::vector<std::string> expected;
+  for (const auto &mid : *offered)
+    if (std::find(kept.begin(), kept.end(), mid) != kept.end()) expected.push_back(mid);
+  auto answered = bundle_group(answer);
+  if (!answered) return "the answer does not bundle its m-lines (the offer requires max-bundle)";
+  if (*answered != expected)
+    return "the answer's BUNDLE group '" + joined(*answered) + "' is not the offer's '" + joined(expected) + "'";
+  return {};
 }
 
 }  // namespace webrtclive

@@ -81,6 +81,14 @@ struct AnswerChoice {
 };
 AnswerChoice choose_from_answer(const GstSDPMessage *answer, unsigned mline, const std::vector<OfferedCodec> &offered);
 
+// What webrtcbin 1.22 must never see in an answer to `offer`, checked before
+// set-remote-description: another number of m-lines, an m-line of another
+// kind or mid than offered, or a BUNDLE group that is not the offer's (in
+// the offer's order, less rejected m-lines). An answer bundling the
+// data-channel mid first aborts the process in _connect_rtpfunnel (fixed
+// upstream in 1.25). Returns "" when the answer is sound, else why not.
+std::string check_answer_structure(const GstSDPMessage *offer, const GstSDPMessage *answer);
+
 // Receiving side: removes from an offer every payload type this plugin cannot
 // depayload (and RTX for them), so the answer only lists what we take.
 void keep_receivable_codecs(GstSDPMessage *offer);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "gstwebrtclivesignallable.h"
+#include "server-access.h"
 
 #include <memory>
 #include <mutex>
@@ -167,11 +168,11 @@ struct _GstWebRTCLiveEmbeddedSignaller {
   GstObject parent;
   guint port;
   gchar *address;
-  gchar *token;
+  ServerAccess *access;
   CppSignaller *cpp;
 };
 
-enum { EMB_PROP_0, EMB_PROP_PORT, EMB_PROP_ADDRESS, EMB_PROP_URLS, EMB_PROP_TOKEN };
+enum { EMB_PROP_0, EMB_PROP_PORT, EMB_PROP_ADDRESS, EMB_PROP_URLS, EMB_PROP_TOKEN, EMB_PROP_ALLOWED_ORIGINS };
 
 static void embedded_iface_init(GstWebRTCLiveSignallableInterface *iface);
 
@@ -181,6 +182,7 @@ G_DEFINE_TYPE_WITH_CODE(GstWebRTCLiveEmbeddedSignaller, gst_webrtc_live_embedded
 static void gst_webrtc_live_embedded_signaller_init(GstWebRTCLiveEmbeddedSignaller *self) {
   self->port = 8080;
   self->address = g_strdup("0.0.0.0");
+  self->access = new ServerAccess();
   self->cpp = new CppSignaller();
 }
 
@@ -189,7 +191,7 @@ static void embedded_finalize(GObject *object) {
   self->cpp->stop();
   delete self->cpp;
   g_free(self->address);
-  g_free(self->token);
+  delete self->access;
   G_OBJECT_CLASS(gst_webrtc_live_embedded_signaller_parent_class)->finalize(object);
 }
 
@@ -202,8 +204,9 @@ static void embedded_set_property(GObject *object, guint id, const GValue *value
     g_free(self->address);
     self->address = g_value_dup_string(value);
   } else if (id == EMB_PROP_TOKEN) {
-    g_free(self->token);
-    self->token = g_value_dup_string(value);
+    self->access->token = g_value_get_string(value) ? g_value_get_string(value) : "";
+  } else if (id == EMB_PROP_ALLOWED_ORIGINS) {
+    self->access->allowed_origins = g_value_get_string(value) ? g_value_get_string(value) : "";
   } else {
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
@@ -228,7 +231,9 @@ static void embedded_get_property(GObject *object, guint id, GValue *value, GPar
   else if (id == EMB_PROP_ADDRESS)
     g_value_set_string(value, self->address);
   else if (id == EMB_PROP_TOKEN)
-    g_value_set_string(value, self->token ? "*****" : nullptr);  // never handed out
+    g_value_set_string(value, masked_token(self->access->token));  // never handed out
+  else if (id == EMB_PROP_ALLOWED_ORIGINS)
+    g_value_set_string(value, self->access->allowed_origins.empty() ? nullptr : self->access->allowed_origins.c_str());
   else
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   GST_OBJECT_UNLOCK(self);
@@ -240,7 +245,7 @@ static gboolean embedded_start(GstWebRTCLiveSignallable *s, const gchar *meta_js
   GST_OBJECT_LOCK(self);
   o.server.port = self->port;
   o.server.address = self->address ? self->address : "";
-  o.server.token = self->token ? self->token : "";
+  apply_access(*self->access, o.server);
   GST_OBJECT_UNLOCK(self);
   o.meta = protocol::Meta{meta_json ? meta_json : "null"};
   return self->cpp->start(G_OBJECT(self), std::make_shared<EmbeddedSignaller>(o), error);
@@ -276,13 +281,8 @@ static void gst_webrtc_live_embedded_signaller_class_init(GstWebRTCLiveEmbeddedS
       oc, EMB_PROP_ADDRESS,
       g_param_spec_string("address", "Address", "IP address to listen on; 0.0.0.0 = every IPv4 interface", "0.0.0.0",
                           kRW));
-  g_object_class_install_property(
-      oc, EMB_PROP_TOKEN,
-      g_param_spec_string("token", "Token",
-                          "When set, viewers must present it to use the signalling WebSocket (the page passes "
-                          "?token=TOKEN of its own URL on; other clients send \"Authorization: Bearer TOKEN\"); "
-                          "reads back masked; NULL = no authentication",
-                          nullptr, kRW));
+  g_object_class_install_property(oc, EMB_PROP_TOKEN, token_param_spec(kRW));
+  g_object_class_install_property(oc, EMB_PROP_ALLOWED_ORIGINS, allowed_origins_param_spec(kRW));
   g_object_class_install_property(
       oc, EMB_PROP_URLS,
       g_param_spec_boxed("urls", "URLs", "URLs of the viewer page while serving", G_TYPE_STRV,

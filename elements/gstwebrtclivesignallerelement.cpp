@@ -29,6 +29,7 @@
 #include "gobj.h"
 #include "transport.h"
 #include "util.h"
+#include "server-access.h"
 #include "webrtc-util.h"
 #include "ws-signaller.h"
 
@@ -49,6 +50,8 @@ enum {
   PROP_SERVER,
   PROP_PORT,
   PROP_ADDRESS,
+  PROP_TOKEN,
+  PROP_ALLOWED_ORIGINS,
   PROP_PRODUCER_NAME,
   PROP_PEER_ID,
   PROP_ICE_ADDRESSES,
@@ -62,6 +65,7 @@ struct Core : std::enable_shared_from_this<Core> {
   std::mutex mutex;
   GRef<GstElement> webrtc;
   std::string session;       // the one session this webrtcbin serves
+  unsigned remote_candidates = 0;  // received for `session` (mutex)
   bool used = false;         // a session happened: webrtcbin cannot start over
   std::string pending;       // consumer: startSession sent to this producer
   std::string my_id;
@@ -246,11 +250,18 @@ struct Core : std::enable_shared_from_this<Core> {
   }
 
   void remote_ice(const std::string &sid, const Ice &ice) {
+    unsigned received;
     {
       std::lock_guard lock(mutex);
       if (sid != session) return;
+      received = remote_candidates++;
     }
-    if (ice.candidate.empty() || ice.candidate.find(".local ") != std::string::npos) return;
+    // The webrtcbin is the application's: its m-lines are not ours to count.
+    CandidateVerdict v = check_remote_candidate(ice.candidate, ice.sdp_mline_index, G_MAXUINT, received);
+    if (v.kind != CandidateVerdict::Use) {
+      GST_WARNING_OBJECT(element, "ignoring a remote candidate: %s", v.why.c_str());
+      return;
+    }
     if (auto w = get_webrtc())
       g_signal_emit_by_name(w.get(), "add-ice-candidate", ice.sdp_mline_index, ice.candidate.c_str());
   }
@@ -341,6 +352,7 @@ struct _GstWebRTCLiveSignaller {
     std::string server;
     guint port = 8080;
     std::string address = "0.0.0.0";
+    ServerAccess access;
     std::string producer_name;
     std::string peer_id;
     std::string ice_addresses;
@@ -393,6 +405,8 @@ static void set_property(GObject *object, guint id, const GValue *value, GParamS
     case PROP_SERVER: s.server = str(); break;
     case PROP_PORT: s.port = g_value_get_uint(value); break;
     case PROP_ADDRESS: s.address = str(); break;
+    case PROP_TOKEN: s.access.token = str(); break;
+    case PROP_ALLOWED_ORIGINS: s.access.allowed_origins = str(); break;
     case PROP_PRODUCER_NAME: s.producer_name = str(); break;
     case PROP_PEER_ID: s.peer_id = str(); break;
     case PROP_ICE_ADDRESSES: s.ice_addresses = str(); break;
@@ -414,6 +428,8 @@ static void get_property(GObject *object, guint id, GValue *value, GParamSpec *p
     case PROP_SERVER: g_value_set_string(value, opt(s.server)); break;
     case PROP_PORT: g_value_set_uint(value, s.port); break;
     case PROP_ADDRESS: g_value_set_string(value, s.address.c_str()); break;
+    case PROP_TOKEN: g_value_set_string(value, masked_token(s.access.token)); break;
+    case PROP_ALLOWED_ORIGINS: g_value_set_string(value, opt(s.access.allowed_origins)); break;
     case PROP_PRODUCER_NAME: g_value_set_string(value, opt(s.producer_name)); break;
     case PROP_PEER_ID: g_value_set_string(value, opt(s.peer_id)); break;
     case PROP_ICE_ADDRESSES: g_value_set_string(value, s.ice_addresses.c_str()); break;
@@ -472,6 +488,7 @@ static bool start(GstWebRTCLiveSignaller *self) {
       EmbeddedSignaller::Options o;
       o.server.port = s.port;
       o.server.address = s.address;
+      apply_access(s.access, o.server);
       o.meta = meta;
       {
         std::lock_guard lock(core->mutex);
@@ -528,6 +545,7 @@ static bool start(GstWebRTCLiveSignaller *self) {
       SignallingServer::Options o;
       o.port = s.port;
       o.address = s.address;
+      apply_access(s.access, o);
       {
         std::lock_guard lock(core->mutex);
         core->transport = std::make_shared<EmbeddedTransport>(o);
@@ -624,6 +642,8 @@ static void gst_webrtc_live_signaller_class_init(GstWebRTCLiveSignallerClass *kl
   g_object_class_install_property(
       oc, PROP_CA_FILE,
       g_param_spec_string("ca-file", "CA File", "PEM file of trusted certificate authorities for wss://", nullptr, rw));
+  g_object_class_install_property(oc, PROP_TOKEN, token_param_spec(rw));
+  g_object_class_install_property(oc, PROP_ALLOWED_ORIGINS, allowed_origins_param_spec(rw));
   g_object_class_install_property(
       oc, PROP_INSECURE_TLS,
       g_param_spec_boolean("insecure-tls", "Insecure TLS", "Accept any wss:// server certificate (tests only)", FALSE,

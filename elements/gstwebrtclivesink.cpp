@@ -50,6 +50,7 @@ enum {
   PROP_SERVER,
   PROP_SIGNALLER,
   PROP_PEER_TIMEOUT,
+  PROP_MAX_CONSUMERS,
   PROP_CONTROL,
 };
 
@@ -377,6 +378,11 @@ static void gst_webrtc_live_sink_set_property(GObject *object, guint prop_id, co
       p->core->update_settings([v](SinkSettings &s) { s.peer_timeout_s = v; });
       break;
     }
+    case PROP_MAX_CONSUMERS: {
+      guint v = g_value_get_uint(value);
+      p->core->update_settings([v](SinkSettings &s) { s.max_consumers = v; });
+      break;
+    }
     case PROP_CONTROL: {
       bool v = g_value_get_boolean(value);
       p->core->update_settings([v](SinkSettings &s) { s.control = v; });
@@ -468,6 +474,9 @@ static void gst_webrtc_live_sink_get_property(GObject *object, guint prop_id, GV
     case PROP_TRANSCODE:
       g_value_set_boolean(value, s.transcode);
       break;
+    case PROP_MAX_CONSUMERS:
+      g_value_set_uint(value, s.max_consumers);
+      break;
     case PROP_PEER_TIMEOUT:
       g_value_set_uint(value, s.peer_timeout_s);
       break;
@@ -489,7 +498,8 @@ static void gst_webrtc_live_sink_get_property(GObject *object, guint prop_id, GV
       g_value_take_boxed(value, gst_structure_new("webrtclivesink-stats", "consumers", G_TYPE_UINT, st.consumers,
                                                   "encoders", G_TYPE_UINT, st.encoders, "keyframe-requests",
                                                   G_TYPE_UINT64, st.keyframe_requests, "keyframes-forced",
-                                                  G_TYPE_UINT64, st.keyframes_forced, nullptr));
+                                                  G_TYPE_UINT64, st.keyframes_forced, "consumers-refused",
+                                                  G_TYPE_UINT64, st.consumers_refused, nullptr));
       return;
     }
     default:
@@ -668,6 +678,13 @@ static void gst_webrtc_live_sink_class_init(GstWebRTCLiveSinkClass *klass) {
                         "Seconds without RTCP from a connected consumer before it is dropped as gone (webrtcbin "
                         "1.22 has no ICE consent freshness); 0 = never",
                         0, 3600, kDefaultPeerTimeout, playing));
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_CONSUMERS,
+      g_param_spec_uint("max-consumers", "Max Consumers",
+                        "Most consumers served at once; more are refused with a reason (each costs a webrtcbin: "
+                        "~6 threads, ~13 file descriptors). 0 = as many as the process's file descriptor limit "
+                        "allows (a join that would leave fewer than 64 free is refused)",
+                        0, G_MAXUINT, 0, playing));
   g_object_class_install_property(
       gobject_class, PROP_STUN_SERVER,
       g_param_spec_string("stun-server", "STUN Server",

@@ -3,6 +3,7 @@
 // webrtclivesrc: the GObject shell. Pads, properties and state changes live
 // here; everything else is in SrcCore.
 #include "gstwebrtclivesrc.h"
+#include "server-access.h"
 
 #include <memory>
 
@@ -45,6 +46,8 @@ enum {
   PROP_ON_PRODUCER_LOST,
   PROP_PORT,
   PROP_ADDRESS,
+  PROP_TOKEN,
+  PROP_ALLOWED_ORIGINS,
   PROP_URLS,
   PROP_STUN_SERVER,
   PROP_TURN_SERVERS,
@@ -65,6 +68,7 @@ struct Private {
   std::string server;
   guint port = kDefaultPort;
   std::string address = kDefaultAddress;
+  ServerAccess access;
   std::string turn_servers;
   std::string ice_addresses;
   std::string ca_file;
@@ -138,6 +142,12 @@ static void gst_webrtc_live_src_set_property(GObject *object, guint prop_id, con
       break;
     case PROP_ADDRESS:
       p->address = str();
+      break;
+    case PROP_TOKEN:
+      p->access.token = str();
+      break;
+    case PROP_ALLOWED_ORIGINS:
+      p->access.allowed_origins = str();
       break;
     case PROP_STUN_SERVER: {
       std::string v = str();
@@ -216,6 +226,12 @@ static void gst_webrtc_live_src_get_property(GObject *object, guint prop_id, GVa
       break;
     case PROP_ADDRESS:
       g_value_set_string(value, p->address.c_str());
+      break;
+    case PROP_TOKEN:
+      g_value_set_string(value, masked_token(p->access.token));
+      break;
+    case PROP_ALLOWED_ORIGINS:
+      g_value_set_string(value, opt(p->access.allowed_origins));
       break;
     case PROP_STUN_SERVER:
       g_value_set_string(value, opt(s.stun_server));
@@ -326,6 +342,7 @@ static bool start_signalling(GstWebRTCLiveSrc *self) {
     SignallingServer::Options o;
     o.port = p->port;
     o.address = p->address;
+    apply_access(p->access, o);
     transport = std::make_unique<EmbeddedTransport>(o);
   } else {
     WsClient::Options o;
@@ -431,6 +448,8 @@ static void gst_webrtc_live_src_class_init(GstWebRTCLiveSrcClass *klass) {
       gobject_class, PROP_ADDRESS,
       g_param_spec_string("address", "Address", "IP address the embedded server listens on; 0.0.0.0 = all IPv4",
                           kDefaultAddress, ready));
+  g_object_class_install_property(gobject_class, PROP_TOKEN, token_param_spec(ready));
+  g_object_class_install_property(gobject_class, PROP_ALLOWED_ORIGINS, allowed_origins_param_spec(ready));
   g_object_class_install_property(
       gobject_class, PROP_URLS,
       g_param_spec_boxed("urls", "URLs", "The URLs served by the embedded server (empty when using 'server')",

@@ -97,6 +97,11 @@ struct SinkCore::Consumer {
   GSource *liveness_timer = nullptr;  // control thread, while connected
   // Monotonic time of the consumer's last RTCP packet (rtpbin's thread writes).
   std::shared_ptr<std::atomic<gint64>> last_rtcp = std::make_shared<std::atomic<gint64>>(0);
+  // Set once the DTLS identity check passed: until then nothing the peer
+  // sends on a data channel is acted on (webrtcbin's threads read it).
+  std::shared_ptr<std::atomic<bool>> verified = std::make_shared<std::atomic<bool>>(false);
+  std::string offer;   // control thread: what the answer must match
+  unsigned remote_candidates = 0;  // control thread
   std::string answer;  // control thread: for the DTLS fingerprint check
 
 };
@@ -433,6 +438,24 @@ void SinkCore::on_session_requested(const std::string &sid, const std::string &p
     return;
   }
   bool wait = false;
+  std::string refusal;
+  {
+    std::lock_guard lock(mutex_);
+    // Admission: every consumer costs a webrtcbin (~6 threads, ~13 FDs); a
+    // process out of descriptors aborts inside GLib (GWakeup), taking every
+    // viewer with it. Refuse the newcomer instead.
+    const size_t serving = consumers_.size() + pending_sessions_.size();
+    if (settings_.max_consumers && serving >= settings_.max_consumers)
+      refusal = "the producer serves at most " + std::to_string(settings_.max_consumers) + " consumers";
+    else if (auto shortage = descriptor_shortage(kDescriptorsPerSession))
+      refusal = "the producer cannot take another consumer: " + *shortage;
+    if (!refusal.empty()) stats_.consumers_refused++;
+  }
+  if (!refusal.empty()) {
+    GST_WARNING_OBJECT(element_, "refusing session %s of %s: %s", sid.c_str(), peer.c_str(), refusal.c_str());
+    if (sig) sig->end_session(sid, refusal);
+    return;
+  }
   {
     std::lock_guard lock(mutex_);
     if (inputs_.empty()) {
@@ -577,17 +600,25 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
     GObject *channel = nullptr;
     g_signal_emit_by_name(webrtc, "create-data-channel", "control", nullptr, &channel);
     if (channel) {
+      struct ControlCtx {
+        std::weak_ptr<SinkCore> core;
+        std::shared_ptr<std::atomic<bool>> verified;
+      };
       g_signal_connect_data(
           channel, "on-message-string",
           G_CALLBACK(+[](GObject *ch, gchar *text, gpointer data) {
-            auto *ctx = static_cast<CallbackCtx *>(data);
+            auto *ctx = static_cast<ControlCtx *>(data);
             auto core = ctx->core.lock();
             if (!core || !text) return;
-            std::string reply = core->handle_control_message(text);
+            // SCTP can deliver before the control thread has checked the
+            // peer's DTLS certificate: such a peer is not trusted yet.
+            std::string reply = ctx->verified->load()
+                                    ? core->handle_control_message(text)
+                                    : protocol::control_response(-1, "the connection is not verified yet");
             g_signal_emit_by_name(ch, "send-string", reply.c_str());
           }),
-          new CallbackCtx{weak_from_this(), sid}, [](gpointer d, GClosure *) { delete static_cast<CallbackCtx *>(d); },
-          GConnectFlags(0));
+          new ControlCtx{weak_from_this(), consumer->verified},
+          [](gpointer d, GClosure *) { delete static_cast<ControlCtx *>(d); }, GConnectFlags(0));
       g_object_unref(channel);
     }
   }
@@ -654,6 +685,12 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
           // the offer still leaves before any of them.
           g_signal_emit_by_name(w, "set-local-description", offer, nullptr);
           gchar *text = gst_sdp_message_as_text(offer->sdp);
+          // Kept before it leaves, so the answer finds it (same thread).
+          std::string kept = text;
+          core->post([self, sid, kept] {
+            std::lock_guard lock(self->mutex_);
+            if (auto it = self->consumers_.find(sid); it != self->consumers_.end()) it->second->offer = kept;
+          });
           if (sig) sig->send_sdp(sid, protocol::Sdp{"offer", text});
           g_free(text);
           gst_object_unref(w);
@@ -761,6 +798,16 @@ void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
       return;
     }
     chosen.push_back(*choice.codec);
+  }
+  // And the answer's shape: m-line count, kinds, mids, BUNDLE order.
+  GstSDPMessage *offer = nullptr;
+  gst_sdp_message_new_from_text(c->offer.c_str(), &offer);
+  std::string bad = offer ? check_answer_structure(offer, msg) : "no offer was sent yet";
+  if (offer) gst_sdp_message_free(offer);
+  if (!bad.empty()) {
+    gst_sdp_message_free(msg);
+    fail_consumer(sid, "unacceptable answer: " + bad);
+    return;
   }
   c->state = Consumer::State::Answered;
   c->answer = sdp.sdp;
@@ -933,11 +980,15 @@ void SinkCore::on_remote_ice(const std::string &sid, const protocol::Ice &ice) {
     auto it = consumers_.find(sid);
     if (it != consumers_.end()) c = it->second;
   }
-  if (!c || ice.candidate.empty()) return;
-  // webrtcbin 1.22 cannot resolve mDNS names: such candidates only cost time.
-  auto space = ice.candidate.find(".local ");
-  if (space != std::string::npos) {
-    GST_DEBUG_OBJECT(element_, "dropping mDNS candidate %s", ice.candidate.c_str());
+  if (!c) return;
+  CandidateVerdict v =
+      check_remote_candidate(ice.candidate, ice.sdp_mline_index, count_mlines(c->offer), c->remote_candidates++);
+  if (v.kind == CandidateVerdict::EndSession) {
+    fail_consumer(sid, "refused: " + v.why);
+    return;
+  }
+  if (v.kind == CandidateVerdict::Ignore) {
+    GST_DEBUG_OBJECT(element_, "consumer %s: ignoring %s", c->peer.c_str(), v.why.c_str());
     return;
   }
   g_signal_emit_by_name(c->webrtcbin.get(), "add-ice-candidate", ice.sdp_mline_index, ice.candidate.c_str());
@@ -964,6 +1015,7 @@ void SinkCore::on_connection_state(const std::string &sid, int state) {
         cs.gate = 0;
       }
     c->state = Consumer::State::Connected;
+    c->verified->store(true);
     watch_liveness(c);
     // The transport is up: one keyframe (with headers) for this consumer's
     // video, through the coalescer shared with everyone else.
@@ -1098,8 +1150,7 @@ void SinkCore::finish_teardown(const std::shared_ptr<Consumer> &c, const std::st
     if (cs.tee_pad && cs.branch) gst_element_release_request_pad(cs.branch->tee, cs.tee_pad.get());
   }
   GstElement *w = c->webrtcbin.get();
-  gst_element_set_state(c->bin.get(), GST_STATE_NULL);
-  gst_bin_remove(bin_, c->bin.get());
+  retire_child(bin_, c->bin.get());
   // GstBin drops the SINK flag with its last sink child; this bin is a sink
   // whether or not consumers exist.
   GST_OBJECT_LOCK(element_);
@@ -1155,74 +1206,39 @@ const char *navigation_name(const std::string &e) {
   return nullptr;
 }
 
-double json_number(JsonObject *o, const char *key) {
-  JsonNode *n = json_object_has_member(o, key) ? json_object_get_member(o, key) : nullptr;
-  return n && JSON_NODE_HOLDS_VALUE(n) ? json_node_get_double(n) : 0.0;
-}
 }  // namespace
 
+// A message on gstwebrtc-api's control channel; the reply to send back.
+// Parsing and the reply's JSON belong to the protocol library.
 std::string SinkCore::handle_control_message(const std::string &text) {
-  gint64 id = -1;
-  std::string error;
-  JsonNode *root = json_from_string(text.c_str(), nullptr);
-  JsonObject *msg = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : nullptr;
-  if (msg && json_object_has_member(msg, "id")) id = json_object_get_int_member(msg, "id");
-  JsonObject *request = msg && json_object_has_member(msg, "request") &&
-                                JSON_NODE_HOLDS_OBJECT(json_object_get_member(msg, "request"))
-                            ? json_object_get_object_member(msg, "request")
-                            : nullptr;
-  const char *type = request && json_object_has_member(request, "type")
-                         ? json_object_get_string_member(request, "type")
-                         : nullptr;
-  if (!request || !type) {
-    error = "expected {id, request: {type, ...}}";
-  } else if (g_strcmp0(type, "navigationEvent") != 0) {
-    error = std::string("unsupported request type '") + type + "'";
-  } else if (!json_object_has_member(request, "event") ||
-             !JSON_NODE_HOLDS_OBJECT(json_object_get_member(request, "event"))) {
-    error = "navigationEvent without an event object";
-  } else {
-    JsonObject *ev = json_object_get_object_member(request, "event");
-    std::string name = json_object_has_member(ev, "event") ? json_object_get_string_member(ev, "event") : "";
-    const char *nav = navigation_name(name);
-    if (!nav) {
-      error = "unknown navigation event '" + name + "'";
-    } else {
-      GstStructure *s = gst_structure_new("application/x-gst-navigation", "event", G_TYPE_STRING, nav, "pointer_x",
-                                          G_TYPE_DOUBLE, json_number(ev, "x"), "pointer_y", G_TYPE_DOUBLE,
-                                          json_number(ev, "y"), nullptr);
-      if (json_object_has_member(ev, "button"))
-        gst_structure_set(s, "button", G_TYPE_INT, static_cast<int>(json_number(ev, "button")), nullptr);
-      if (json_object_has_member(ev, "key"))
-        gst_structure_set(s, "key", G_TYPE_STRING, json_object_get_string_member(ev, "key"), nullptr);
-      if (name == "MouseScroll")
-        gst_structure_set(s, "delta_pointer_x", G_TYPE_DOUBLE, json_number(ev, "delta_x"), "delta_pointer_y",
-                          G_TYPE_DOUBLE, json_number(ev, "delta_y"), nullptr);
-      // Upstream, into the user's pipeline, from every video input (the
-      // protocol's optional `mid` would pick one; we have one per kind).
-      std::vector<GstPad *> pads;
-      {
-        std::lock_guard lock(mutex_);
-        for (auto &in : inputs_)
-          if (in->kind == MediaKind::Video) pads.push_back(GST_PAD(gst_object_ref(in->ghost)));
-      }
-      for (auto *pad : pads) {
-        gst_pad_push_event(pad, gst_event_new_navigation(gst_structure_copy(s)));
-        gst_object_unref(pad);
-      }
-      gst_structure_free(s);
+  protocol::ControlRequest req = protocol::parse_control(text);
+  std::string error = req.error;
+  const char *nav = req.navigation ? navigation_name(req.navigation->event) : nullptr;
+  if (req.navigation && !nav) error = "unknown navigation event '" + req.navigation->event + "'";
+  if (nav) {
+    const protocol::NavigationRequest &ev = *req.navigation;
+    GstStructure *s = gst_structure_new("application/x-gst-navigation", "event", G_TYPE_STRING, nav, "pointer_x",
+                                        G_TYPE_DOUBLE, ev.x, "pointer_y", G_TYPE_DOUBLE, ev.y, nullptr);
+    if (ev.button) gst_structure_set(s, "button", G_TYPE_INT, *ev.button, nullptr);
+    if (ev.key) gst_structure_set(s, "key", G_TYPE_STRING, ev.key->c_str(), nullptr);
+    if (ev.event == "MouseScroll")
+      gst_structure_set(s, "delta_pointer_x", G_TYPE_DOUBLE, ev.delta_x, "delta_pointer_y", G_TYPE_DOUBLE,
+                        ev.delta_y, nullptr);
+    // Upstream, into the user's pipeline, from every video input (the
+    // protocol's optional `mid` would pick one; we have one per kind).
+    std::vector<GstPad *> pads;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto &in : inputs_)
+        if (in->kind == MediaKind::Video) pads.push_back(GST_PAD(gst_object_ref(in->ghost)));
     }
+    for (auto *pad : pads) {
+      gst_pad_push_event(pad, gst_event_new_navigation(gst_structure_copy(s)));
+      gst_object_unref(pad);
+    }
+    gst_structure_free(s);
   }
-  if (root) json_node_unref(root);
-  std::string reply = "{\"type\":\"ControlResponseMessage\",\"id\":" + std::to_string(id) + ",\"error\":";
-  if (error.empty()) {
-    reply += "null}";
-  } else {
-    gchar *quoted = g_strescape(error.c_str(), nullptr);
-    reply += std::string("\"") + quoted + "\"}";
-    g_free(quoted);
-  }
-  return reply;
+  return protocol::control_response(req.id, error);
 }
 
 // ---- control thread: shared branches --------------------------------------------

@@ -47,6 +47,7 @@ struct SinkSettings {
   unsigned keyframe_interval_frames = 60;
   unsigned min_keyframe_interval_ms = 500;
   unsigned peer_timeout_s = 20;  // no RTCP from a connected consumer for this long: it is gone
+  unsigned max_consumers = 0;    // 0 = as many as the process's file descriptors allow
   bool transcode = true;
   bool control = false;  // offer the gstwebrtc-api "control" data channel (navigation events upstream)
   std::string stun_server;
@@ -59,6 +60,7 @@ struct SinkStats {
   unsigned encoders = 0;
   uint64_t keyframe_requests = 0;
   uint64_t keyframes_forced = 0;
+  uint64_t consumers_refused = 0;  // max-consumers or descriptors
 };
 
 class SinkCore : public std::enable_shared_from_this<SinkCore> {

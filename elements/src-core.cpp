@@ -36,6 +36,7 @@ struct SrcCore::Session {
   unsigned video = 0, audio = 0;       // pads seen so far (mutex_)
   bool connected = false;              // control thread
   std::string offer;                   // control thread: for the DTLS fingerprint check
+  unsigned remote_candidates = 0;      // control thread
   std::shared_ptr<std::atomic<gint64>> last_rtcp = std::make_shared<std::atomic<gint64>>(0);
   GSource *liveness_timer = nullptr;   // control thread
 };
@@ -389,7 +390,17 @@ void SrcCore::on_remote_ice(const std::string &sid, const Ice &ice) {
     std::lock_guard lock(mutex_);
     if (session_ && session_->sid == sid) s = session_;
   }
-  if (!s || ice.candidate.empty() || ice.candidate.find(".local ") != std::string::npos) return;
+  if (!s) return;
+  CandidateVerdict v =
+      check_remote_candidate(ice.candidate, ice.sdp_mline_index, count_mlines(s->offer), s->remote_candidates++);
+  if (v.kind == CandidateVerdict::EndSession) {
+    lose_producer("refused: " + v.why, true);
+    return;
+  }
+  if (v.kind == CandidateVerdict::Ignore) {
+    GST_DEBUG_OBJECT(element_, "ignoring %s", v.why.c_str());
+    return;
+  }
   g_signal_emit_by_name(s->webrtcbin.get(), "add-ice-candidate", ice.sdp_mline_index, ice.candidate.c_str());
 }
 
@@ -584,7 +595,7 @@ void SrcCore::teardown(std::shared_ptr<Session> session) {
         // webrtcbin first: once it is NULL no pad-added can still be
         // building a chain, so the snapshot below is complete.
         GstElement *w = j->session->webrtcbin.get();
-        gst_element_set_state(w, GST_STATE_NULL);
+        stop_child(w);
         std::vector<GstElement *> elements;
         std::vector<GstPad *> ghosts;
         std::vector<GstPad *> all_pads;
@@ -594,7 +605,7 @@ void SrcCore::teardown(std::shared_ptr<Session> session) {
           ghosts = j->session->ghosts;
           for (auto &[name, pad] : core->pads_) all_pads.push_back(pad);
         }
-        for (auto *e : elements) gst_element_set_state(e, GST_STATE_NULL);
+        for (auto *e : elements) stop_child(e);
         GST_DEBUG_OBJECT(core->element_, "session %s stopped; %s %zu pad(s)", j->session->sid.c_str(),
                          j->eos ? "ending" : "detaching", ghosts.size());
         for (auto *g : ghosts) {

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "webrtc-util.h"
 
+#include <sys/resource.h>
+
+#include <cstring>
+
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
 
@@ -15,10 +19,19 @@ void configure_ice(GstElement *element, GstElement *webrtcbin, const IceSettings
     g_signal_emit_by_name(webrtcbin, "add-turn-server", turn.c_str(), &ok);
     if (!ok) GST_ELEMENT_WARNING(element, RESOURCE, SETTINGS, ("Ignoring an invalid TURN server URL."), (nullptr));
   }
-  if (ice.ice_addresses.empty()) return;
   GObject *agent = nullptr;
   g_object_get(webrtcbin, "ice-agent", &agent, nullptr);
   if (!agent) return;
+  // libnice agents search the LAN for UPnP routers by default (SSDP
+  // multicast, sockets on every interface) and leak a little per agent in
+  // gupnp: never wanted, even with candidates pinned (docs/webrtcbin-notes.md).
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(agent), "agent")) {
+    GObject *nice = nullptr;
+    g_object_get(agent, "agent", &nice, nullptr);
+    if (nice && g_object_class_find_property(G_OBJECT_GET_CLASS(nice), "upnp"))
+      g_object_set(nice, "upnp", FALSE, nullptr);
+    if (nice) g_object_unref(nice);
+  }
   for (auto &addr : ice.ice_addresses) {
     gboolean ok = FALSE;
     g_signal_emit_by_name(agent, "add-local-ip-address", addr.c_str(), &ok);
@@ -27,6 +40,68 @@ void configure_ice(GstElement *element, GstElement *webrtcbin, const IceSettings
                           (nullptr));
   }
   g_object_unref(agent);
+}
+
+CandidateVerdict check_remote_candidate(const std::string &candidate, unsigned mline_index, unsigned mlines,
+                                        unsigned received) {
+  using V = CandidateVerdict;
+  if (received >= kMaxRemoteCandidates)
+    return {V::EndSession, "more than " + std::to_string(kMaxRemoteCandidates) + " remote ICE candidates"};
+  if (candidate.size() > kMaxCandidateBytes)
+    return {V::EndSession, "an ICE candidate of " + std::to_string(candidate.size()) + " bytes (at most " +
+                               std::to_string(kMaxCandidateBytes) + ")"};
+  if (mline_index >= mlines)
+    return {V::EndSession, "an ICE candidate for m-line " + std::to_string(mline_index) + " of " +
+                               std::to_string(mlines)};
+  if (candidate.empty()) return {V::Ignore, "end of candidates"};
+  // candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type> ...
+  gchar **f = g_strsplit(candidate.c_str(), " ", 0);
+  const guint n = g_strv_length(f);
+  auto digits = [](const char *s, size_t max) {
+    size_t len = strlen(s);
+    return len > 0 && len <= max && strspn(s, "0123456789") == len;
+  };
+  V verdict;
+  if (n < 8 || !g_str_has_prefix(f[0], "candidate:") || strlen(f[0]) > 10 + 32 || !digits(f[1], 3) ||
+      (g_ascii_strcasecmp(f[2], "udp") != 0 && g_ascii_strcasecmp(f[2], "tcp") != 0) || !digits(f[3], 10) ||
+      !digits(f[5], 5) || atoi(f[5]) > 65535 || !g_str_equal(f[6], "typ")) {
+    verdict = {V::Ignore, "not an ICE candidate"};
+  } else if (g_str_has_suffix(f[4], ".local")) {
+    verdict = {V::Ignore, "an mDNS candidate (webrtcbin 1.22 cannot resolve it)"};
+  } else if (!g_hostname_is_ip_address(f[4])) {
+    verdict = {V::Ignore, "a candidate whose address is not an IP address"};
+  }
+  g_strfreev(f);
+  return verdict;
+}
+
+std::optional<std::string> descriptor_shortage(unsigned needed) {
+  struct rlimit lim;
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) return std::nullopt;
+  GDir *dir = g_dir_open("/proc/self/fd", 0, nullptr);
+  if (!dir) return std::nullopt;  // not Linux: no way to count cheaply
+  rlim_t open = 0;
+  while (g_dir_read_name(dir)) open++;
+  g_dir_close(dir);
+  if (open + needed + kDescriptorReserve <= lim.rlim_cur) return std::nullopt;
+  return std::to_string(open) + " of its " + std::to_string(lim.rlim_cur) +
+         " file descriptors are in use (RLIMIT_NOFILE; raise it with ulimit -n to serve more)";
+}
+
+unsigned count_mlines(const std::string &sdp) {
+  unsigned n = sdp.rfind("m=", 0) == 0 ? 1 : 0;
+  for (size_t at = sdp.find("\nm="); at != std::string::npos; at = sdp.find("\nm=", at + 1)) n++;
+  return n;
+}
+
+void stop_child(GstElement *child) {
+  gst_element_set_locked_state(child, TRUE);
+  gst_element_set_state(child, GST_STATE_NULL);
+}
+
+void retire_child(GstBin *parent, GstElement *child) {
+  stop_child(child);
+  gst_bin_remove(parent, child);
 }
 
 bool absorb_child_message(GstBin *bin, GstMessage *msg, const std::function<bool(GstMessage *)> &session_error) {

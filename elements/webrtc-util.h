@@ -31,6 +31,46 @@ void configure_ice(GstElement *element, GstElement *webrtcbin, const IceSettings
 // belonged to one session (then only that session ends). True = consumed.
 bool absorb_child_message(GstBin *bin, GstMessage *msg, const std::function<bool(GstMessage *)> &session_error);
 
+// Stops `child` and takes it out of `parent` while `parent` itself may be
+// changing state on another thread: the child's state is locked first, so
+// the parent cannot bring it back up between our NULL and the removal
+// (which would dispose a PAUSED webrtcbin: docs/webrtcbin-notes.md).
+void retire_child(GstBin *parent, GstElement *child);
+
+// Stops `child` (state locked, NULL) without removing it yet.
+void stop_child(GstElement *child);
+
+// Remote ICE candidates are hostile input: each is checked here before
+// webrtcbin sees it, and a session takes at most kMaxRemoteCandidates.
+inline constexpr size_t kMaxCandidateBytes = 512;       // real ones are ~60-200
+inline constexpr unsigned kMaxRemoteCandidates = 64;    // per session; browsers send < 20
+
+struct CandidateVerdict {
+  enum Kind { Use, Ignore, EndSession } kind = Use;
+  std::string why;  // for Ignore (logged) and EndSession (told to the peer)
+};
+
+// `mlines`: m-lines of the session's SDP (the index must be below it);
+// `received`: candidates this session had before this one. Ignore: an
+// end-of-candidates marker, an mDNS name (webrtcbin 1.22 cannot resolve
+// them) or a line that is not a candidate; EndSession: past the size or
+// count limit, or an m-line index the session does not have.
+CandidateVerdict check_remote_candidate(const std::string &candidate, unsigned mline_index, unsigned mlines,
+                                        unsigned received);
+
+// File descriptors one more webrtcbin session may need (measured ~13 before
+// media, more with TCP candidates and TURN), and what the process keeps free
+// for everything else (logs, the server's accept, plugins).
+inline constexpr unsigned kDescriptorsPerSession = 32;
+inline constexpr unsigned kDescriptorReserve = 64;
+
+// Why the process cannot afford `needed` more descriptors (plus the
+// reserve) under its RLIMIT_NOFILE soft limit, or nothing when it can.
+std::optional<std::string> descriptor_shortage(unsigned needed);
+
+// How many m-lines an SDP text has (0 for no SDP yet).
+unsigned count_mlines(const std::string &sdp);
+
 // Stores g_get_monotonic_time() in `last` whenever the peer sends RTCP
 // (rtpbin's on-ssrc-active). webrtcbin 1.22 has no ICE consent freshness, so
 // silence here is how a peer that vanished without a word is noticed.

@@ -17,6 +17,7 @@
 #include <clocale>
 #include <csignal>
 #include <string>
+#include <vector>
 
 #include "gobj.h"
 #include "server.h"
@@ -67,6 +68,7 @@ struct Args {
   webrtclive::GCharPtr key;
   webrtclive::GCharPtr web_root;
   webrtclive::GCharPtr token_file;
+  std::vector<std::string> allowed_origins;
   bool version = false;
 };
 
@@ -75,6 +77,7 @@ struct Args {
 int parse_args(int *argc, char ***argv, Args *args) {
   gchar *host = nullptr, *cert = nullptr, *key = nullptr, *web_root = nullptr, *token_file = nullptr;
   gboolean version = FALSE;
+  gchar **origins = nullptr;
   int port = kDefaultPort;
   const GOptionEntry entries[] = {
       {"host", 'H', 0, G_OPTION_ARG_STRING, &host,
@@ -100,6 +103,11 @@ int parse_args(int *argc, char ***argv, Args *args) {
        "or ?token=TOKEN; others get HTTP 401. The environment variable WEBRTCLIVE_TOKEN does the same. "
        "The pages stay public",
        "FILE"},
+      {"allowed-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &origins,
+       "Let pages of ORIGIN (e.g. https://app.example; * = any) open the signalling WebSocket; repeat for "
+       "more. Browsers always send their page's origin: by default only this server's own pages and "
+       "clients that send none (not browsers) are accepted, others get HTTP 403",
+       "ORIGIN"},
       {"version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
   };
@@ -116,6 +124,8 @@ int parse_args(int *argc, char ***argv, Args *args) {
   args->key.reset(key);
   args->web_root.reset(web_root);
   args->token_file.reset(token_file);
+  for (gchar **o = origins; o && *o; o++) args->allowed_origins.emplace_back(*o);
+  g_strfreev(origins);
   args->version = version;
   args->port = port;
   if (!ok) {
@@ -183,6 +193,7 @@ int main(int argc, char **argv) {
   if (args.key) options.tls_key_file = args.key.get();
   if (args.web_root) options.web_root = args.web_root.get();
   options.close_timeout_ms = kCloseTimeoutMs;
+  options.allowed_origins = args.allowed_origins;
   if (args.token_file) {
     gchar *contents = nullptr;
     GError *err = nullptr;

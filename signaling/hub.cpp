@@ -29,9 +29,7 @@ std::string Hub::add_peer(Send send) {
 void Hub::remove_peer(const std::string &peer_id) {
   auto it = peers_.find(peer_id);
   if (it == peers_.end()) return;
-  std::vector<std::string> ended;
-  for (const auto &[sid, s] : sessions_)
-    if (s.producer == peer_id || s.consumer == peer_id) ended.push_back(sid);
+  std::vector<std::string> ended(it->second.sessions.begin(), it->second.sessions.end());
   for (const auto &sid : ended) {
     const Session &s = sessions_.at(sid);
     std::string other = s.producer == peer_id ? s.consumer : s.producer;
@@ -90,7 +88,8 @@ void Hub::on(const std::string &id, PeerState &peer, const SetPeerStatus &m) {
   peer.status_set = true;
 
   std::vector<std::pair<std::string, std::string>> ended;  // session, counterpart
-  for (const auto &[sid, s] : sessions_) {
+  for (const auto &sid : peer.sessions) {
+    const Session &s = sessions_.at(sid);
     if (dropped_producer && s.producer == id) ended.emplace_back(sid, s.consumer);
     if (dropped_consumer && s.consumer == id) ended.emplace_back(sid, s.producer);
   }
@@ -110,6 +109,11 @@ void Hub::on(const std::string &id, PeerState &peer, const StartSessionRequest &
     error(peer, "no peer with id '" + m.peer_id + "'");
     return;
   }
+  if (peer.started >= limits_.max_sessions_per_peer) {
+    error(peer, "too many sessions: one connection may have " + std::to_string(limits_.max_sessions_per_peer) +
+                    " at a time (end one first)");
+    return;
+  }
   Session s;
   if (has_role(target->second.roles, Role::Producer)) {
     s = Session{m.peer_id, id};
@@ -124,7 +128,11 @@ void Hub::on(const std::string &id, PeerState &peer, const StartSessionRequest &
     return;
   }
   std::string sid = new_uuid();
+  s.initiator = id;
   sessions_[sid] = s;
+  peer.sessions.insert(sid);
+  peer.started++;
+  target->second.sessions.insert(sid);
   peer.send(SessionStarted{m.peer_id, sid});
   target->second.send(StartSession{id, sid, m.offer});
 }
@@ -188,7 +196,15 @@ void Hub::broadcast_status(const std::string &id, const PeerState &state) {
 
 void Hub::end_session(const std::string &session_id, const std::string &notify,
                       const std::optional<std::string> &reason) {
-  sessions_.erase(session_id);
+  auto ended = sessions_.find(session_id);
+  if (ended == sessions_.end()) return;
+  for (const std::string *party : {&ended->second.producer, &ended->second.consumer}) {
+    auto p = peers_.find(*party);
+    if (p == peers_.end()) continue;
+    p->second.sessions.erase(session_id);
+    if (*party == ended->second.initiator) p->second.started--;
+  }
+  sessions_.erase(ended);
   auto it = peers_.find(notify);
   if (it == peers_.end()) return;
   bool v1_1 = it->second.version == Version::V1_1;

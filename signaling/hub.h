@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 
 #include "protocol.h"
@@ -20,6 +21,16 @@ namespace webrtclive {
 class Hub {
  public:
   using Send = std::function<void(const protocol::ServerMessage &)>;
+
+  // What one peer may ask of the hub (hostile clients: see docs/security.md).
+  struct Limits {
+    // Sessions a peer may have started and not ended: a viewer page needs
+    // one; each costs the producer a webrtcbin (~6 threads, ~13 FDs).
+    unsigned max_sessions_per_peer = 8;
+  };
+
+  Hub() = default;
+  explicit Hub(Limits limits) : limits_(limits) {}
 
   // Adds a peer, sends it `welcome`, returns its id.
   std::string add_peer(Send send);
@@ -43,10 +54,13 @@ class Hub {
     protocol::Version version = protocol::Version::V1_0;
     bool status_set = false;
     bool spoke = false;  // has sent any message (setProtocolVersion must be first)
+    std::set<std::string> sessions;  // every session it is part of (no scans of sessions_)
+    unsigned started = 0;            // of those, the ones it asked for
   };
   struct Session {
     std::string producer;
     std::string consumer;
+    std::string initiator;
   };
 
   void on(const std::string &id, PeerState &peer, const protocol::SetProtocolVersion &m);
@@ -63,6 +77,7 @@ class Hub {
   void end_session(const std::string &session_id, const std::string &notify,
                    const std::optional<std::string> &reason);
 
+  Limits limits_;
   std::map<std::string, PeerState> peers_;
   std::map<std::string, Session> sessions_;
 };

@@ -25,6 +25,7 @@ struct BadMessage {
 };
 
 NodePtr parse_node(const std::string &text) {
+  if (std::string why = check_json_limits(text); !why.empty()) throw BadMessage{why};
   GError *err = nullptr;
   JsonNode *node = json_from_string(text.c_str(), &err);
   if (!node) {
@@ -167,6 +168,116 @@ std::pair<NodePtr, std::string> open_message(const std::string &text, JsonObject
   std::string type = json_node_get_string(t);
   return {std::move(root), type};
 }
+
+// ---- gstwebrtc-api control channel --------------------------------------------
+
+// An optional number member (0 when absent); anything else but a number is
+// refused rather than read as 0 or passed to json-glib's typed getters,
+// which g_critical (or return NULL) on the wrong type.
+double optional_number(JsonObject *o, const char *key) {
+  if (!json_object_has_member(o, key)) return 0.0;
+  JsonNode *n = json_object_get_member(o, key);
+  GType t = JSON_NODE_HOLDS_VALUE(n) ? json_node_get_value_type(n) : G_TYPE_INVALID;
+  if (t != G_TYPE_INT64 && t != G_TYPE_DOUBLE) throw BadMessage{std::string("'") + key + "' must be a number"};
+  return json_node_get_double(n);
+}
+
+NavigationRequest parse_navigation(JsonObject *ev) {
+  NavigationRequest nav;
+  JsonNode *name = json_object_has_member(ev, "event") ? json_object_get_member(ev, "event") : nullptr;
+  if (!name || !JSON_NODE_HOLDS_VALUE(name) || json_node_get_value_type(name) != G_TYPE_STRING)
+    throw BadMessage{"the navigation event needs a string 'event'"};
+  nav.event = json_node_get_string(name);
+  nav.x = optional_number(ev, "x");
+  nav.y = optional_number(ev, "y");
+  nav.delta_x = optional_number(ev, "delta_x");
+  nav.delta_y = optional_number(ev, "delta_y");
+  if (json_object_has_member(ev, "button")) {
+    double b = optional_number(ev, "button");
+    if (b < 0 || b > 32) throw BadMessage{"'button' must be a button number (0-32)"};
+    nav.button = static_cast<int>(b);
+  }
+  if (json_object_has_member(ev, "key")) {
+    JsonNode *k = json_object_get_member(ev, "key");
+    if (!JSON_NODE_HOLDS_VALUE(k) || json_node_get_value_type(k) != G_TYPE_STRING)
+      throw BadMessage{"'key' must be a string"};
+    nav.key = json_node_get_string(k);
+  }
+  return nav;
+}
+
+}  // namespace
+
+ControlRequest parse_control(const std::string &text) {
+  ControlRequest out;
+  try {
+    if (text.size() > kMaxControlMessageBytes)
+      throw BadMessage{"control message larger than " + std::to_string(kMaxControlMessageBytes) + " bytes"};
+    NodePtr root = parse_node(text);
+    if (!JSON_NODE_HOLDS_OBJECT(root.get())) throw BadMessage{"expected {id, request: {type, ...}}"};
+    JsonObject *msg = json_node_get_object(root.get());
+    if (json_object_has_member(msg, "id")) {
+      JsonNode *id = json_object_get_member(msg, "id");
+      if (JSON_NODE_HOLDS_VALUE(id) && json_node_get_value_type(id) == G_TYPE_INT64) out.id = json_node_get_int(id);
+    }
+    JsonNode *req = json_object_has_member(msg, "request") ? json_object_get_member(msg, "request") : nullptr;
+    if (!req || !JSON_NODE_HOLDS_OBJECT(req)) throw BadMessage{"expected {id, request: {type, ...}}"};
+    JsonObject *request = json_node_get_object(req);
+    JsonNode *type = json_object_has_member(request, "type") ? json_object_get_member(request, "type") : nullptr;
+    if (!type || !JSON_NODE_HOLDS_VALUE(type) || json_node_get_value_type(type) != G_TYPE_STRING)
+      throw BadMessage{"the request needs a string 'type'"};
+    if (g_strcmp0(json_node_get_string(type), "navigationEvent") != 0)
+      throw BadMessage{std::string("unsupported request type '") + json_node_get_string(type) + "'"};
+    JsonNode *ev = json_object_has_member(request, "event") ? json_object_get_member(request, "event") : nullptr;
+    if (!ev || !JSON_NODE_HOLDS_OBJECT(ev)) throw BadMessage{"navigationEvent without an event object"};
+    out.navigation = parse_navigation(json_node_get_object(ev));
+  } catch (const BadMessage &e) {
+    out.error = e.what;
+  }
+  return out;
+}
+
+std::string control_response(long long id, const std::string &error) {
+  BuilderPtr b(json_builder_new());
+  json_builder_begin_object(b.get());
+  json_builder_set_member_name(b.get(), "type");
+  json_builder_add_string_value(b.get(), "ControlResponseMessage");
+  json_builder_set_member_name(b.get(), "id");
+  json_builder_add_int_value(b.get(), id);
+  json_builder_set_member_name(b.get(), "error");
+  if (error.empty())
+    json_builder_add_null_value(b.get());
+  else
+    json_builder_add_string_value(b.get(), error.c_str());
+  json_builder_end_object(b.get());
+  NodePtr root(json_builder_get_root(b.get()));
+  return node_to_string(root.get());
+}
+
+std::string check_json_limits(std::string_view text, size_t max_bytes, unsigned max_depth) {
+  if (text.size() > max_bytes)
+    return "message of " + std::to_string(text.size()) + " bytes; at most " + std::to_string(max_bytes) +
+           " are accepted";
+  unsigned depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth)
+        return "JSON nested deeper than " + std::to_string(max_depth) + " levels is not accepted";
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      depth--;
+    }
+  }
+  return {};
+}
+
+namespace {
 
 // ---- writing ----------------------------------------------------------------
 

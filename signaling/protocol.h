@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -140,6 +141,43 @@ struct Parsed {
   std::string error;
   explicit operator bool() const { return message.has_value(); }
 };
+
+// ---- limits ----------------------------------------------------------------
+// Checked before json-glib sees a message: its parser recurses once per
+// nesting level (~75,000 nested '[' overflow a thread's stack), and nothing
+// in the protocol nests deeper than a few levels (a peer's meta is the
+// deepest: its own JSON, relayed).
+inline constexpr size_t kMaxMessageBytes = 256 * 1024;  // a 16-m-line SDP is ~20 KB
+inline constexpr unsigned kMaxJsonDepth = 32;
+
+// "" when `text` is at most `max_bytes` long and nests arrays/objects at
+// most `max_depth` deep (counted outside strings), else a sentence saying
+// which limit it passed.
+[[nodiscard]] std::string check_json_limits(std::string_view text, size_t max_bytes = kMaxMessageBytes,
+                                            unsigned max_depth = kMaxJsonDepth);
+
+// ---- gstwebrtc-api's "control" data channel ---------------------------------
+// {"id": N, "request": {"type": "navigationEvent", "event": {"event":
+// "MouseButtonPress", "x": .., "y": .., "button": .., "key": ..,
+// "delta_x": .., "delta_y": ..}}}; answered by a ControlResponseMessage.
+struct NavigationRequest {
+  std::string event;  // gstwebrtc-api's name, e.g. "MouseButtonPress"
+  double x = 0, y = 0, delta_x = 0, delta_y = 0;
+  std::optional<int> button;
+  std::optional<std::string> key;
+  bool operator==(const NavigationRequest &) const = default;
+};
+
+struct ControlRequest {
+  long long id = -1;  // -1 when the request carried none (or an invalid one)
+  std::optional<NavigationRequest> navigation;  // set when valid
+  std::string error;                            // else why not
+};
+
+inline constexpr size_t kMaxControlMessageBytes = 16 * 1024;
+[[nodiscard]] ControlRequest parse_control(const std::string &text);
+// The reply: {"type":"ControlResponseMessage","id":N,"error":null|"why"}.
+[[nodiscard]] std::string control_response(long long id, const std::string &error);
 
 [[nodiscard]] Parsed<ClientMessage> parse_client(const std::string &text);
 [[nodiscard]] Parsed<ServerMessage> parse_server(const std::string &text);

@@ -6,6 +6,9 @@
 #include <libsoup/soup.h>
 #include <net/if.h>
 
+#include <cstdlib>
+#include <cstring>
+
 #include <map>
 #include <optional>
 
@@ -142,7 +145,10 @@ struct SignallingServer::Impl {
   Hub hub;
   std::string resource_root;
   std::string web_root;
+  std::string web_root_real;  // web_root with symlinks resolved
   std::string token;
+  std::vector<std::string> allowed_origins;
+  bool tls = false;
   Hooks hooks;
   gint64 started_us = g_get_monotonic_time();
   // Open WebSocket connections and their peers. Holds a reference each.
@@ -169,13 +175,33 @@ struct SignallingServer::Impl {
     return scratch;
   }
 
+  // Whether a browser's Origin may use the signalling WebSocket.
+  bool origin_allowed(SoupServerMessage *msg, const char *origin) const {
+    if (!origin) return true;  // not a browser
+    for (const auto &o : allowed_origins)
+      if (o == "*" || g_ascii_strcasecmp(o.c_str(), origin) == 0) return true;
+    if (g_str_equal(origin, "null")) return false;  // sandboxed frames, file:// pages
+    const char *host = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Host");
+    if (!host) return false;
+    const std::string own = std::string(tls ? "https://" : "http://") + host;
+    return g_ascii_strcasecmp(own.c_str(), origin) == 0;
+  }
+
   // Runs on the request headers, before any handler: a WebSocket upgrade
-  // without the token (when one is set) is answered 401 and never upgraded.
+  // from a foreign Origin is answered 403, one without the token (when one
+  // is set) 401; neither is upgraded.
   static void on_early(SoupServer *, SoupServerMessage *msg, const char *, GHashTable *query, gpointer data) {
     auto *self = static_cast<Impl *>(data);
-    if (self->token.empty()) return;
     SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
     if (!soup_message_headers_header_contains(h, "Upgrade", "websocket")) return;
+    if (const char *origin = soup_message_headers_get_one(h, "Origin"); !self->origin_allowed(msg, origin)) {
+      GST_WARNING("refused a WebSocket from origin '%s' (not this server's and not allowed)", origin);
+      const char *body = "this origin may not use the signalling WebSocket (see allowed-origins)\n";
+      soup_server_message_set_status(msg, SOUP_STATUS_FORBIDDEN, nullptr);
+      soup_server_message_set_response(msg, "text/plain", SOUP_MEMORY_STATIC, body, strlen(body));
+      return;
+    }
+    if (self->token.empty()) return;
     std::string given;
     if (const char *auth = soup_message_headers_get_one(h, "Authorization");
         auth && g_ascii_strncasecmp(auth, "Bearer ", 7) == 0)
@@ -212,23 +238,37 @@ struct SignallingServer::Impl {
     soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body.data(), body.size());
   }
 
-  // A file of web_root, or false when it has none at `path`.
+  // A file of web_root, or false when it has none at `path`. Never a
+  // dotfile or a file under a dot directory (.git, .env), never one whose
+  // real path (symlinks resolved) leaves the root, and never read into
+  // memory: the file is mapped and sent from the mapping.
   bool serve_from_disk(SoupServerMessage *msg, const std::string &path) {
     if (web_root.empty()) return false;
+    if (path.find("/.") != std::string::npos) return false;  // falls through to 404
     GCharPtr full(g_build_filename(web_root.c_str(), path.c_str(), nullptr));
     if (!g_file_test(full.get(), G_FILE_TEST_IS_REGULAR)) return false;
-    gchar *contents = nullptr;
-    gsize size = 0;
+    GCharPtr real(realpath(full.get(), nullptr));
+    const std::string root = web_root_real + "/";
+    if (!real || strncmp(real.get(), root.c_str(), root.size()) != 0) {
+      GST_WARNING("refused %s: it leads out of the web root", path.c_str());
+      return false;
+    }
     GError *err = nullptr;
-    if (!g_file_get_contents(full.get(), &contents, &size, &err)) {
-      GST_WARNING("cannot read %s: %s", full.get(), err->message);
+    GMappedFile *mapped = g_mapped_file_new(real.get(), FALSE, &err);
+    if (!mapped) {
+      GST_WARNING("cannot read %s: %s", real.get(), err->message);
       g_error_free(err);
       soup_server_message_set_status(msg, SOUP_STATUS_FORBIDDEN, nullptr);
       return true;
     }
+    GBytes *bytes = g_mapped_file_get_bytes(mapped);
+    g_mapped_file_unref(mapped);
     soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
-    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control", "no-cache");
-    soup_server_message_set_response(msg, content_type_for(path), SOUP_MEMORY_TAKE, contents, size);
+    SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
+    soup_message_headers_replace(h, "Cache-Control", "no-cache");
+    soup_message_headers_set_content_type(h, content_type_for(path), nullptr);
+    soup_message_body_append_bytes(soup_server_message_get_response_body(msg), bytes);
+    g_bytes_unref(bytes);
     return true;
   }
 
@@ -406,8 +446,13 @@ bool SignallingServer::start(const Options &options, std::string *error) {
   auto impl = std::make_unique<Impl>();
   impl->resource_root = options.resource_root;
   impl->web_root = options.web_root;
+  if (!options.web_root.empty()) {
+    GCharPtr real(realpath(options.web_root.c_str(), nullptr));
+    impl->web_root_real = real ? real.get() : options.web_root;
+  }
   impl->hooks = options.hooks;
   impl->token = options.token;
+  impl->allowed_origins = options.allowed_origins;
   close_timeout_ms_ = options.close_timeout_ms;
 
   GRef<GTlsCertificate> cert = options.tls_certificate;
@@ -470,6 +515,7 @@ bool SignallingServer::start(const Options &options, std::string *error) {
   g_slist_free(listeners);
   address_ = all ? std::string() : options.address;
   tls_ = static_cast<bool>(cert);
+  impl->tls = tls_;
   impl_ = std::move(impl);
   thread_ = std::thread([this] { run(); });
   GST_INFO("listening on port %u", port_);

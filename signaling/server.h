@@ -63,6 +63,12 @@ class SignallingServer {
     // TOKEN" or "?token=TOKEN" (browsers cannot set headers on a WebSocket);
     // others get HTTP 401. The pages themselves stay public. Never logged.
     std::string token;
+    // Browsers send an Origin with every WebSocket upgrade; a page of any
+    // site a user on the LAN visits could otherwise drive the signalling
+    // (cross-site WebSocket hijacking). Accepted: no Origin (non-browser
+    // clients), the server's own origin (scheme://Host), and these
+    // ("https://app.example", or "*" for any). Others get HTTP 403.
+    std::vector<std::string> allowed_origins;
     Hooks hooks;
   };
 

@@ -22,8 +22,9 @@ const ICE = 'ice-addresses=127.0.0.1';
 // Starts webrtclive-signalling-server, watched like the pipelines (a crash,
 // an unclean SIGTERM stop or a GLib CRITICAL fails the scenario); resolves
 // with {proc, port, ws, http}.
-async function startServer(defer, { port = 0, cert, key, token, tokenFile } = {}) {
+async function startServer(defer, { port = 0, cert, key, token, tokenFile, allowedOrigin } = {}) {
   const args = ['--host', '127.0.0.1', '--port', String(port)];
+  if (allowedOrigin) args.push('--allowed-origin', allowedOrigin);
   if (cert) args.push('--cert', cert, '--key', key);
   if (tokenFile) args.push('--token-file', tokenFile);
   const env = { ...process.env };
@@ -191,10 +192,11 @@ const scenarios = {
   },
 
   async 'gstwebrtc-api-consumer'(defer) {
-    const server = await startServer(defer);
+    // gstwebrtc-api runs in a page of another origin: the server must allow it.
+    const pages = await servePages(defer);
+    const server = await startServer(defer, { allowedOrigin: new URL(pages).origin });
     const sink = await startPipeline(`${VSRC} ! webrtclivesink server=${server.ws} producer-name=cam ${ICE}`);
     defer(() => sink.stop());
-    const pages = await servePages(defer);
     const browser = await launchBrowser();
     defer(() => browser.close());
     const page = await browser.newPage();
@@ -211,11 +213,12 @@ const scenarios = {
   async 'gstwebrtc-api-control'(defer) {
     // With control=true, gstwebrtc-api's remote controller works: a click on
     // the <video> reaches the pipeline as navigation events upstream.
-    const server = await startServer(defer);
+    // gstwebrtc-api runs in a page of another origin: the server must allow it.
+    const pages = await servePages(defer);
+    const server = await startServer(defer, { allowedOrigin: new URL(pages).origin });
     const sink = await startPipeline(
       `${VSRC} ! identity name=nav ! webrtclivesink control=true server=${server.ws} producer-name=cam ${ICE}`);
     defer(() => sink.stop());
-    const pages = await servePages(defer);
     const browser = await launchBrowser();
     defer(() => browser.close());
     const page = await browser.newPage();
@@ -235,11 +238,12 @@ const scenarios = {
   },
 
   async 'gstwebrtc-api-publisher'(defer) {
-    const server = await startServer(defer);
+    // gstwebrtc-api runs in a page of another origin: the server must allow it.
+    const pages = await servePages(defer);
+    const server = await startServer(defer, { allowedOrigin: new URL(pages).origin });
     const src = await startPipeline(
       `webrtclivesrc name=s server=${server.ws} producer-name=chromium ${ICE} s.video_0 ! fakesink name=countvideo`);
     defer(() => src.stop());
-    const pages = await servePages(defer);
     const browser = await launchBrowser();
     defer(() => browser.close());
     const page = await browser.newPage();

@@ -4,12 +4,18 @@
 // consumer that never connects, input Chromium cannot decode, a port in use,
 // bad input. One scenario per process: `node sink-scenarios.mjs <name>`.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import {
-  assert, launchBrowser, log, openViewer, run, sleep, startPipeline, state, until, waitFrames,
+  assert, counts, keepsDecoding, launchBrowser, log, openViewer, run, sleep, spawnWatched, startPipeline, state, until,
+  waitCount, waitFrames,
 } from './lib.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
 
 const W = 320, H = 240;
 const SRC = `videotestsrc is-live=true pattern=ball ! video/x-raw,width=${W},height=${H},framerate=30/1`;
@@ -25,16 +31,14 @@ async function setup(defer, pipeline) {
 
 // A sink, a viewer playing it, and a blank page of the same origin for a
 // hand-scripted signalling client (at `ws`) to misbehave beside that viewer.
-async function beside(defer) {
-  const { p, browser } = await setup(defer, `${SRC} ! ${SINK}`);
+async function beside(defer, sinkOptions = '') {
+  const { p, browser } = await setup(defer, `${SRC} ! ${SINK} ${sinkOptions}`);
   const good = await openViewer(browser, p.url);
   await waitFrames(good, 30);
   const page = await browser.newPage();
   await page.goto(p.url + 'health');
   return { p, browser, good, page, ws: p.url.replace('http', 'ws') + 'ws' };
 }
-
-const framesOf = async (page) => (await state(page)).stats?.framesDecoded ?? 0;
 
 // A viewer that signals normally but never lets ICE start: it sends none of
 // its candidates and ignores ours. The SDP exchange completes; the
@@ -47,6 +51,67 @@ const STALL_SCRIPT = `
     get onicecandidate() { return null; }
     addEventListener(t, l, o) { if (t !== 'icecandidate') super.addEventListener(t, l, o); }
   };`;
+
+// A complete consumer written by hand in the page (its own signalling and
+// RTCPeerConnection), for what a browser page would never do by itself:
+// forgeFingerprint announces another DTLS certificate than it presents;
+// control sends each text of `control` on the sink's "control" data channel
+// and collects the replies. Resolves with {ended, state, replies}.
+async function pageConsumer(page, wsUrl, { forgeFingerprint = false, control = null } = {}) {
+  return page.evaluate(async ({ wsUrl, forgeFingerprint, control }) => {
+    const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle' });
+    const sock = new WebSocket(wsUrl);
+    const send = (m) => sock.send(JSON.stringify(m));
+    let sid = null;
+    const early = [];
+    const replies = [];
+    pc.onicecandidate = (e) => {
+      if (!e.candidate || !e.candidate.candidate) return;
+      const m = { type: 'peer', ice: { candidate: e.candidate.candidate, sdpMLineIndex: e.candidate.sdpMLineIndex } };
+      if (sid) send({ ...m, sessionId: sid }); else early.push(m);
+    };
+    return await new Promise((resolve) => {
+      const done = (ended) => resolve({ ended, state: pc.connectionState, replies });
+      if (control) {
+        pc.ondatachannel = (ev) => {
+          if (ev.channel.label !== 'control') return;
+          ev.channel.onmessage = (m) => {
+            replies.push(m.data);
+            if (replies.length === control.length) done(null);
+          };
+          ev.channel.onopen = () => { for (const text of control) ev.channel.send(text); };
+        };
+      }
+      let chain = Promise.resolve();
+      sock.onmessage = (ev) => { chain = chain.then(async () => {
+        const m = JSON.parse(ev.data);
+        if (m.type === 'welcome') {
+          send({ type: 'setProtocolVersion', version: 'v1_1' });
+          send({ type: 'setPeerStatus', roles: ['listener'], meta: null });
+          send({ type: 'list' });
+        } else if (m.type === 'list' && m.producers.length) {
+          send({ type: 'startSession', peerId: m.producers[0].id });
+        } else if (m.type === 'sessionStarted') {
+          sid = m.sessionId;
+          for (const e of early.splice(0)) send({ ...e, sessionId: sid });
+        } else if (m.type === 'peer' && m.sdp) {
+          await pc.setRemoteDescription(m.sdp);
+          const answer = await pc.createAnswer();
+          await pc.setLocalDescription(answer);
+          // A forged answer announces another certificate than DTLS presents.
+          const sdp = !forgeFingerprint ? answer.sdp : answer.sdp.replace(/(a=fingerprint:sha-256 )([0-9A-F:]+)/g,
+            (all, k, fp) => k + fp.split(':').map((b) => (b === '00' ? '01' : '00')).join(':'));
+          send({ type: 'peer', sessionId: sid, sdp: { type: 'answer', sdp } });
+        } else if (m.type === 'peer' && m.ice) {
+          await pc.addIceCandidate(m.ice).catch(() => {});
+        } else if (m.type === 'endSessionV1_1' || m.type === 'endSession') {
+          done(m);
+        }
+      }); };
+      setTimeout(() => done(null), 15000);
+    });
+  }, { wsUrl, forgeFingerprint, control });
+}
 
 // A signalling client written by hand, in the page, so the test controls
 // every message: `steps` decides what to answer.
@@ -80,14 +145,25 @@ async function scriptedConsumer(page, wsUrl, answerFn) {
   }, { wsUrl, answerSrc: answerFn.toString() });
 }
 
-// Remembers every RTCPeerConnection the page makes, so a test can close one
-// behind the page's back.
-const TRACK_PCS = `
-  const Orig = window.RTCPeerConnection;
-  window.__pcs = [];
-  window.RTCPeerConnection = class extends Orig {
-    constructor(...a) { super(...a); window.__pcs.push(this); }
-  };`;
+// Captures what arrives at the far end of the namespace's default route
+// (tests/scripts/in-wan-netns.sh): every packet this host sends off itself.
+async function captureWan(defer) {
+  const wan = process.env.WEBRTCLIVE_WAN;
+  assert(wan, 'WEBRTCLIVE_WAN is not set: run through tests/scripts/in-wan-netns.sh');
+  const packets = [];
+  let ready = false;
+  const sniffer = spawnWatched('sniff.py', '/usr/bin/python3', [join(HERE, '..', 'scripts', 'sniff.py'), wan], {
+    stopWith: 'SIGTERM', stdio: ['ignore', 'pipe', 'pipe'],
+    onLine(line) {
+      const m = JSON.parse(line);
+      if (m.ready) ready = true; else packets.push(m);
+    },
+  });
+  sniffer.sentSignals.add('SIGTERM');  // python dies of it: that is its stop
+  defer(() => sniffer.stop());
+  await until('the capture to start', () => ready, 5000);
+  return packets;
+}
 
 const scenarios = {
   async 'two-browsers'(defer) {
@@ -98,11 +174,7 @@ const scenarios = {
     await waitFrames(b, 60);
     await a.close();
     await p.waitFor('consumer-removed', (e) => e.event === 'webrtclive-consumer-removed');
-    const before = await framesOf(b);
-    await sleep(2000);
-    const after = await framesOf(b);
-    log(`remaining viewer decoded ${after - before} frames in 2 s after the other left`);
-    assert(after - before >= 30, `remaining viewer kept decoding (${after - before} frames in 2 s)`);
+    await keepsDecoding(b, 'the remaining viewer after the other left', 60);
     assert(!p.find((e) => e.event === 'error'), 'no error on the bus');
   },
 
@@ -129,7 +201,8 @@ const scenarios = {
     const joinToFrame = s.times.firstFrame - s.times.startSession;
     const connectedToFrame = s.times.firstFrame - s.times.connected;
     log(`join→first frame ${joinToFrame.toFixed(0)} ms, connected→first frame ${connectedToFrame.toFixed(0)} ms`);
-    assert(joinToFrame <= 1000, `first frame ${joinToFrame.toFixed(0)} ms after joining (limit 1000 ms)`);
+    // Structural: well before the 10 s GOP would allow (bench/join-latency.mjs has the figure).
+    assert(joinToFrame <= 2000, `first frame ${joinToFrame.toFixed(0)} ms after joining (limit 2000 ms)`);
   },
 
   async 'stalled-consumer'(defer) {
@@ -141,9 +214,7 @@ const scenarios = {
     const st = await state(stalled);
     log(`stalled viewer: ${st.connectionState}, frames ${st.stats?.framesDecoded ?? 0}; good viewer: ${s.stats.framesDecoded}`);
     assert(st.connectionState !== 'connected', 'the stalled viewer never connected');
-    const before = await framesOf(good);
-    await sleep(2000);
-    assert((await framesOf(good)) - before >= 30, 'the good viewer keeps decoding next to the stalled one');
+    await keepsDecoding(good, 'the good viewer next to the stalled one', 60);
   },
 
   async 'h264-high-input'(defer) {
@@ -159,7 +230,7 @@ const scenarios = {
     assert(s.stats.frameWidth === W && s.stats.frameHeight === H, 'transcoded stream has the input size');
     const enc = await p.command('encoders', 'encoders');
     assert(enc.count === 1, `one shared transcoder for both consumers (found ${enc.count} encoders)`);
-    assert(p.proc.exitCode === null, 'the process is alive');
+    assert(p.alive, 'the process is alive');
   },
 
   async 'h264-high-no-transcode'(defer) {
@@ -173,7 +244,7 @@ const scenarios = {
     log('viewer ended with', JSON.stringify(st.ended), 'errors', JSON.stringify(st.errors));
     const w = await p.waitFor('a warning', (e) => e.event === 'warning');
     assert(/nothing a browser can take/.test(w.message), `warning explains: ${w.message}`);
-    assert(p.proc.exitCode === null, 'the process is alive');
+    assert(p.alive, 'the process is alive');
   },
 
   async 'rejected-mline'(defer) {
@@ -185,10 +256,104 @@ const scenarios = {
     log('scripted consumer got', JSON.stringify(r.ended));
     assert(r.ended && r.ended.type === 'endSessionV1_1', 'the consumer is told its session ended');
     assert(/rejected/.test(r.ended.error || ''), `with the reason: ${r.ended.error}`);
-    const before = await framesOf(good);
-    await sleep(1500);
-    assert((await framesOf(good)) - before >= 20, 'the other viewer keeps decoding');
-    assert(p.proc.exitCode === null, 'the process is alive');
+    await keepsDecoding(good, 'the other viewer', 30);
+    assert(p.alive, 'the process is alive');
+  },
+
+  async 'bundle-datachannel-first'(defer) {
+    // With control=true the offer has a data-channel m-line. An answer whose
+    // BUNDLE group lists its mid first made webrtcbin 1.22 abort the whole
+    // process (_connect_rtpfunnel: assertion failed: (stream)). The answer's
+    // shape is checked first: the consumer is told, the others play on.
+    const { p, good, page, ws } = await beside(defer, 'control=true');
+    const r = await scriptedConsumer(page, ws, (offer) => offer
+      .replace(/a=group:BUNDLE (.*)/, (all, mids) => `a=group:BUNDLE ${mids.trim().split(' ').reverse().join(' ')}`)
+      .replace(/a=sendonly/g, 'a=recvonly').replace(/a=setup:actpass/g, 'a=setup:active'));
+    log('scripted consumer got', JSON.stringify(r.ended));
+    assert(r.ended && /BUNDLE group/.test(r.ended.error || ''), `told why: ${r.ended && r.ended.error}`);
+    await keepsDecoding(good, 'the other viewer', 30);
+    assert(p.alive, 'the process is alive');
+  },
+
+  async 'session-flood'(defer) {
+    // One unauthenticated page asking for sessions as fast as it can: 100
+    // startSession in a second made 600 threads and 1,282 FDs, and at the
+    // usual soft limit of 1,024 descriptors the whole producer aborted
+    // (GLib-ERROR: Creating pipes for GWakeup). Now one connection gets at
+    // most 8 sessions, and the sink refuses joins it has no descriptors for.
+    const p = await startPipeline(`${SRC} ! ${SINK}`, { nofile: 1024 });
+    defer(() => p.stop());
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const good = await openViewer(browser, p.url);
+    await waitFrames(good, 30);
+    const page = await browser.newPage();
+    await page.goto(p.url + 'health');
+    const r = await page.evaluate(async (wsUrl) => {
+      const out = { tooMany: 0, ended: [], sockets: [] };
+      await Promise.all(Array.from({ length: 20 }, () => new Promise((resolve) => {
+        const ws = new WebSocket(wsUrl);
+        out.sockets.push(ws);
+        ws.onmessage = (e) => {
+          const m = JSON.parse(e.data);
+          if (m.type === 'welcome') ws.send(JSON.stringify({ type: 'list' }));
+          else if (m.type === 'list') {
+            for (let i = 0; i < 12; i++) ws.send(JSON.stringify({ type: 'startSession', peerId: m.producers[0].id }));
+            setTimeout(resolve, 3000);
+          } else if (m.type === 'error' && /too many sessions/.test(m.details)) out.tooMany++;
+          else if (m.type === 'endSession' || m.type === 'endSessionV1_1') out.ended.push(m.error || '');
+        };
+      })));
+      return { tooMany: out.tooMany, ended: out.ended };
+    }, p.url.replace('http', 'ws') + 'ws');
+    log(`refused by the server: ${r.tooMany}; sessions ended: ${r.ended.length}`, JSON.stringify(r.ended.slice(0, 2)));
+    assert(r.tooMany === 20 * 4, `each connection got at most 8 sessions (${r.tooMany} refusals, expected 80)`);
+    const stats = await p.command('stats', 'stats');
+    log('sink stats', stats.stats);
+    const refused = Number(/consumers-refused=\(guint64\)(\d+)/.exec(stats.stats)[1]);
+    assert(refused > 0, `the sink refused the joins it had no descriptors for (${refused})`);
+    assert(p.alive, 'the process is alive');
+    await keepsDecoding(good, 'the viewer already playing', 30);
+  },
+
+  async 'candidate-flood'(defer) {
+    // 800 candidates of 120 KB for m-line 7 before any answer grew the sink
+    // by 110 MB until the session ended. Candidates are checked before
+    // webrtcbin sees them: the first oversized one ends that session.
+    const { p, good, page, ws } = await beside(defer);
+    const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p.proc.pid}/status`, 'utf8'))[1]) / 1024;
+    const rssBefore = rss();
+    const r = await page.evaluate(async (wsUrl) => {
+      const ws = new WebSocket(wsUrl);
+      const got = [];
+      const send = (m) => ws.send(JSON.stringify(m));
+      return await new Promise((resolve) => {
+        ws.onmessage = (e) => {
+          const m = JSON.parse(e.data);
+          got.push(m.type);
+          if (m.type === 'welcome') send({ type: 'list' });
+          else if (m.type === 'list') send({ type: 'startSession', peerId: m.producers[0].id });
+          else if (m.type === 'sessionStarted') {
+            const big = 'candidate:1 1 udp 2122260223 10.0.0.1 5000 typ host ' + 'x'.repeat(120000);
+            for (let i = 0; i < 800 && ws.readyState === WebSocket.OPEN; i++)
+              send({ type: 'peer', sessionId: m.sessionId, ice: { candidate: big, sdpMLineIndex: 7 } });
+          } else if (m.type === 'endSession' || m.type === 'endSessionV1_1') {
+            setTimeout(() => resolve({ ended: m, got: got.length }), 500);
+          }
+        };
+        setTimeout(() => resolve({ ended: null, got: got.length }), 20000);
+      });
+    }, ws);
+    log('flooding consumer got', JSON.stringify(r.ended));
+    assert(r.ended, 'its session was ended');
+    const removed = await p.waitFor('the consumer to be removed', (e) => e.event === 'webrtclive-consumer-removed' &&
+      /ICE candidate/.test(e.reason || ''), 10000);
+    log('removed:', removed.reason);
+    assert(p.alive, 'the process is alive');
+    await keepsDecoding(good, 'the other viewer', 30);
+    const grew = rss() - rssBefore;
+    log(`sink RSS ${rssBefore.toFixed(1)} → ${(rssBefore + grew).toFixed(1)} MB`);
+    assert(grew < 30, `the flood did not grow the sink by ${grew.toFixed(1)} MB (limit 30)`);
   },
 
   async 'dtls-fingerprint-mismatch'(defer) {
@@ -196,54 +361,63 @@ const scenarios = {
     // (what a man in the middle looks like): GStreamer 1.22 does not check
     // (CVE-2026-14935); the sink does, once DTLS is up, and drops it.
     const { p, good, page, ws } = await beside(defer);
-    const result = await page.evaluate(async (wsUrl) => {
-      const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle' });
-      const sock = new WebSocket(wsUrl);
-      const send = (m) => sock.send(JSON.stringify(m));
-      let sid = null;
-      const early = [];
-      pc.onicecandidate = (e) => {
-        if (!e.candidate || !e.candidate.candidate) return;
-        const m = { type: 'peer', ice: { candidate: e.candidate.candidate, sdpMLineIndex: e.candidate.sdpMLineIndex } };
-        if (sid) send({ ...m, sessionId: sid }); else early.push(m);
-      };
-      return await new Promise((resolve) => {
-        let chain = Promise.resolve();
-        sock.onmessage = (ev) => { chain = chain.then(async () => {
-          const m = JSON.parse(ev.data);
-          if (m.type === 'welcome') {
-            send({ type: 'setProtocolVersion', version: 'v1_1' });
-            send({ type: 'setPeerStatus', roles: ['listener'], meta: null });
-            send({ type: 'list' });
-          } else if (m.type === 'list' && m.producers.length) {
-            send({ type: 'startSession', peerId: m.producers[0].id });
-          } else if (m.type === 'sessionStarted') {
-            sid = m.sessionId;
-            for (const e of early.splice(0)) send({ ...e, sessionId: sid });
-          } else if (m.type === 'peer' && m.sdp) {
-            await pc.setRemoteDescription(m.sdp);
-            const answer = await pc.createAnswer();
-            await pc.setLocalDescription(answer);
-            // Announce another certificate than the one DTLS will present.
-            const forged = answer.sdp.replace(/(a=fingerprint:sha-256 )([0-9A-F:]+)/g,
-              (all, k, fp) => k + fp.split(':').map((b) => (b === '00' ? '01' : '00')).join(':'));
-            send({ type: 'peer', sessionId: sid, sdp: { type: 'answer', sdp: forged } });
-          } else if (m.type === 'peer' && m.ice) {
-            await pc.addIceCandidate(m.ice).catch(() => {});
-          } else if (m.type === 'endSessionV1_1' || m.type === 'endSession') {
-            resolve({ ended: m, state: pc.connectionState });
-          }
-        }); };
-        setTimeout(() => resolve({ ended: null, state: pc.connectionState }), 15000);
-      });
-    }, ws);
+    const result = await pageConsumer(page, ws, { forgeFingerprint: true });
     log('forged consumer:', JSON.stringify(result));
     assert(result.ended && /DTLS/.test(result.ended.error || ''), `the consumer is refused for its certificate: ${JSON.stringify(result.ended)}`);
     const w = await p.waitFor('a warning', (e) => e.event === 'warning' && /DTLS/.test(e.message));
     log('sink warned:', w.message);
-    const before = await framesOf(good);
-    await sleep(1000);
-    assert((await framesOf(good)) > before, 'the honest viewer keeps decoding');
+    await keepsDecoding(good, 'the honest viewer', 30);
+  },
+
+  async 'control-channel-hostile'(defer) {
+    // gstwebrtc-api's control channel (control=true) carries messages from
+    // any viewer into the producer. Ones that used to abort the process (a
+    // null or numeric event name → std::string from NULL) or log a
+    // Json-CRITICAL (a non-string type), 1,000 nested '[' and a 20 KB
+    // message each get an error reply; a valid one still reaches upstream.
+    const { p, browser } = await setup(defer, `${SRC} ! identity name=nav ! ${SINK} control=true`);
+    const good = await openViewer(browser, p.url);
+    await waitFrames(good, 30);
+    const page = await browser.newPage();
+    await page.goto(p.url + 'health');
+    const hostile = [
+      '{"id":1,"request":{"type":"navigationEvent","event":{"event":null}}}',
+      '{"id":2,"request":{"type":"navigationEvent","event":{"event":5}}}',
+      '{"id":3,"request":{"type":5}}',
+      '{"id":4,"request":{"type":"navigationEvent","event":{"event":"Klick ü"}}}',
+      '{"id":5,"request":' + '['.repeat(1000),
+      '{"id":6,"pad":"' + 'x'.repeat(20000) + '"}',
+      '{"id":7,"request":{"type":"navigationEvent","event":{"event":"MouseMove","x":1,"y":2}}}',
+    ];
+    const r = await pageConsumer(page, p.url.replace('http', 'ws') + 'ws', { control: hostile });
+    log('control replies:', JSON.stringify(r.replies));
+    assert(r.replies.length === hostile.length, `one reply per message (${r.replies.length} of ${hostile.length})`);
+    const replies = r.replies.map((x) => JSON.parse(x));  // every reply is valid JSON
+    for (const [i, want] of [[0, /event/], [1, /event/], [2, /type/], [3, /Klick ü/], [4, /nested deeper/],
+      [5, /larger than/]])
+      assert(want.test(replies[i].error || ''), `reply ${i + 1} says why: ${JSON.stringify(replies[i])}`);
+    assert(replies[6].error === null && replies[6].id === 7, `the valid event is accepted: ${JSON.stringify(replies[6])}`);
+    await until('the valid event upstream', async () => (await counts(p)).nav.buffers >= 1, 5000);
+    assert(p.alive, 'the process is alive');
+    await keepsDecoding(good, 'the other viewer', 30);
+  },
+
+  async 'control-before-dtls-check'(defer) {
+    // A consumer that forges its DTLS fingerprint and talks on the control
+    // channel the moment it opens: nothing it says may reach the pipeline
+    // before (or instead of) the identity check; it is then dropped.
+    const { p, browser } = await setup(defer, `${SRC} ! identity name=nav ! ${SINK} control=true`);
+    const page = await browser.newPage();
+    await page.goto(p.url + 'health');
+    const click = '{"id":1,"request":{"type":"navigationEvent","event":{"event":"MouseButtonPress","x":1,"y":1,"button":1}}}';
+    const r = await pageConsumer(page, p.url.replace('http', 'ws') + 'ws',
+      { forgeFingerprint: true, control: Array(20).fill(click) });
+    log('forged controller:', JSON.stringify(r.ended), 'replies', JSON.stringify(r.replies.slice(0, 2)));
+    await p.waitFor('the forged consumer to be dropped', (e) => e.event === 'webrtclive-consumer-removed' &&
+      /DTLS/.test(e.reason || ''), 15000);
+    const nav = (await counts(p)).nav.buffers;
+    assert(nav === 0, `no navigation event from an unverified peer reached the pipeline (${nav})`);
+    assert(r.replies.every((x) => /not verified/.test(x)), `every reply refused it: ${r.replies.slice(0, 3)}`);
   },
 
   async 'embedded-token'(defer) {
@@ -258,13 +432,42 @@ const scenarios = {
     assert(d.signalling !== 'open' && !(d.stats.framesDecoded > 0), 'the page without the token gets nothing');
   },
 
+  async 'cross-origin'(defer) {
+    // A page of another site (here another port) must not drive the sink's
+    // signalling from a LAN user's browser: the upgrade is refused (403),
+    // unless that origin is listed in allowed-origins; the sink's own page
+    // plays as always.
+    const other = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<title>elsewhere</title>'));
+    await new Promise((r) => other.listen(0, '127.0.0.1', r));
+    defer(async () => other.close());
+    const port = other.address().port;
+    const { p, browser } = await setup(defer, `${SRC} ! ${SINK} signaller::allowed-origins=http://localhost:${port}`);
+    const ws = p.url.replace('http', 'ws') + 'ws';
+    const tryWs = async (origin) => {
+      const page = await browser.newPage();
+      await page.goto(`${origin}/`);
+      return page.evaluate((u) => new Promise((resolve) => {
+        const sock = new WebSocket(u);
+        sock.onmessage = (e) => resolve(JSON.parse(e.data).type);
+        sock.onerror = () => resolve('refused');
+        setTimeout(() => resolve('timeout'), 5000);
+      }), ws);
+    };
+    const foreign = await tryWs(`http://127.0.0.1:${port}`);
+    const allowed = await tryWs(`http://localhost:${port}`);
+    log(`foreign origin: ${foreign}; allowed origin: ${allowed}`);
+    assert(foreign === 'refused', `a foreign page cannot open the signalling WebSocket (${foreign})`);
+    assert(allowed === 'welcome', `a page of an allowed origin can (${allowed})`);
+    await waitFrames(await openViewer(browser, p.url), 30);
+  },
+
   async 'vanished-consumer'(defer) {
     // A viewer whose media dies while its signalling socket stays open (a
     // network cut the WebSocket has not noticed yet): no RTCP any more. The
     // sink drops it after peer-timeout; a healthy viewer is never dropped.
     const { p, browser } = await setup(defer, `${SRC} ! ${SINK} peer-timeout=3`);
     const good = await openViewer(browser, p.url);
-    const gone = await openViewer(browser, p.url, 'autoplay=1', { initScript: TRACK_PCS });
+    const gone = await openViewer(browser, p.url);
     await waitFrames(good, 30);
     await waitFrames(gone, 30);
     await gone.evaluate(() => {
@@ -277,9 +480,7 @@ const scenarios = {
     await sleep(4000);  // longer than peer-timeout: the healthy one stays
     const removals = p.events.filter((e) => e.event === 'webrtclive-consumer-removed').length;
     assert(removals === 1, `only the vanished consumer was dropped (${removals} removals)`);
-    const before = await framesOf(good);
-    await sleep(1000);
-    assert((await framesOf(good)) > before, 'the healthy viewer keeps decoding');
+    await keepsDecoding(good, 'the healthy viewer', 30);
   },
 
   async 'malformed-signalling'(defer) {
@@ -291,22 +492,23 @@ const scenarios = {
       await new Promise((r) => (ws.onopen = r));
       for (const bad of ['not json', '[1,2]', '{"no":"type"}', '{"type":"bogus"}',
         '{"type":"startSession"}', '{"type":"peer","sessionId":"nope","ice":{"candidate":"x","sdpMLineIndex":0}}',
-        '{"type":"setPeerStatus","roles":["producer","consumer"],"meta":null}']) ws.send(bad);
+        '{"type":"setPeerStatus","roles":["producer","consumer"],"meta":null}',
+        // 75 KB under the frame limit; json-glib's recursion overflowed the stack (SIGSEGV).
+        '['.repeat(75000)]) ws.send(bad);
       ws.send('{"type":"list"}');
       await new Promise((r) => setTimeout(r, 1000));
       return { got, open: ws.readyState === WebSocket.OPEN };
     }, ws);
     const errors = replies.got.filter((m) => m.type === 'error').map((m) => m.details);
     log('error replies:', JSON.stringify(errors));
-    assert(errors.length === 7, `one error per malformed message (${errors.length})`);
+    assert(errors.length === 8, `one error per malformed message (${errors.length})`);
+    assert(errors.some((e) => /nested deeper than 32/.test(e)), 'too deep a nesting named');
     assert(errors.some((e) => /invalid JSON/.test(e)), 'invalid JSON named');
     assert(errors.some((e) => /unknown message type 'bogus'/.test(e)), 'unknown type named');
     assert(errors.some((e) => /peerId/.test(e)), 'missing field named');
     assert(replies.open, 'the connection stays open');
     assert(replies.got.some((m) => m.type === 'list' && m.producers.length === 1), 'a valid request is still served');
-    const before = await framesOf(good);
-    await sleep(1000);
-    assert((await framesOf(good)) > before, 'the viewer keeps decoding');
+    await keepsDecoding(good, 'the viewer', 30);
   },
 
   async 'port-in-use'(defer) {
@@ -337,6 +539,53 @@ const scenarios = {
     assert(/image\/jpeg/.test(err.message) && /H\.264/.test(err.message) && /raw video/.test(err.message),
       `the error says what came and what is accepted: ${err.message}`);
     await p.waitFor('upstream to stop with not-negotiated', (e) => e.event === 'error' && /not-negotiated/.test(e.debug), 5000);
+  },
+
+  async 'no-stray-packets'(defer) {
+    // The README: "no public STUN server contacted". Stronger: a sink with
+    // default settings, and a webrtclivesrc with default settings playing
+    // it, send no packet at all to any address that is not this host's,
+    // though the host has a default route (in-wan-netns.sh) and a NIC that
+    // ICE gathers on. What leaves through that route is captured.
+    const packets = await captureWan(defer);
+    const p = await startPipeline(`${SRC} ! webrtclivesink name=sink`);
+    defer(() => p.stop());
+    assert(/:8080\//.test(p.url), `the default port: ${p.url}`);
+    const r = await startPipeline('webrtclivesrc name=s server=ws://127.0.0.1:8080/ws s.video_0 ! fakesink name=countvideo');
+    defer(() => r.stop());
+    await waitCount(r, 'countvideo', 90);
+    await sleep(2000);  // UPnP/SSDP searches and STUN retries would have started by now
+    await r.stop();
+    await p.stop();
+    // The capture works: a datagram sent off-host now is seen.
+    const probe = createSocket('udp4');
+    await new Promise((res, rej) => probe.send('probe', 9, process.env.WEBRTCLIVE_WAN_GATEWAY, (e) => (e ? rej(e) : res())));
+    probe.close();
+    await until('the capture to see the probe datagram', () => packets.some((x) => x.dport === 9), 5000);
+    const stray = packets.filter((x) => x.dport !== 9);
+    log(`packets off-host: ${stray.length}`, JSON.stringify(stray.slice(0, 20)));
+    assert(stray.length === 0, `no packet leaves the host (${stray.length}: ${JSON.stringify(stray.slice(0, 5))})`);
+  },
+
+  async 'keyframes-coalesced'(defer) {
+    // The README: keyframe requests from many viewers are coalesced at the
+    // encoder. Six viewers join at once a sink fed by an upstream encoder
+    // with a 10 s GOP; each needs a keyframe. The force-key-unit events
+    // that reach the encoder are counted there (identity fku).
+    const N = 6, K = 3;
+    const { p, browser } = await setup(defer,
+      `${SRC} ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=300 ! identity name=fku ! ${SINK}`);
+    await sleep(1000);
+    const t0 = Date.now();
+    const pages = await Promise.all(Array.from({ length: N }, () => openViewer(browser, p.url)));
+    await Promise.all(pages.map((pg) => waitFrames(pg, 1, 15000)));
+    const allPlaying = Date.now() - t0;
+    await sleep(1000);  // late requests would arrive by now
+    const events = (await counts(p)).fku.buffers;
+    log(`${N} viewers all decoding ${allPlaying} ms after opening; force-key-unit events at the encoder: ${events}`);
+    assert(events >= 1, 'the joiners asked the encoder for a keyframe');
+    assert(events <= K, `at most ${K} force-key-unit events reach the encoder for ${N} joiners (${events})`);
+    for (const pg of pages) await keepsDecoding(pg, 'each joiner', 30);
   },
 
   async 'audio-video'(defer) {

@@ -161,6 +161,25 @@ const scenarios = {
     assert(!r.find((e) => e.event === 'error'), 'no ERROR on the receiver');
   },
 
+  async 'embedded-token'(defer) {
+    // The src's embedded server takes a token too: the publish page passes
+    // ?token= on; without it the WebSocket is refused and nothing arrives.
+    const r = await startPipeline(
+      `webrtclivesrc name=s port=0 address=127.0.0.1 token=pub-s3cret ${ICE} s.video_0 ! fakesink name=countvideo`);
+    defer(() => r.stop());
+    const url = r.find((e) => e.event === 'urls').urls[0];
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const denied = await browser.newPage();
+    await denied.goto(`${url}publish.html?autostart=1&audio=0&width=${W}&height=${H}&name=nope`);
+    await sleep(3000);
+    assert(((await counts(r)).countvideo?.buffers ?? 0) === 0, 'nothing arrives from a page without the token');
+    const page = await browser.newPage();
+    await page.goto(`${url}publish.html?autostart=1&audio=0&width=${W}&height=${H}&name=chromium&token=pub-s3cret`);
+    const v = await waitCount(r, 'countvideo', 30, 30000);
+    assert(v.caps.startsWith('video/x-raw'), `frames from the page with the token: ${v.caps}`);
+  },
+
   async 'browser-camera'(defer) {
     // The receiver runs the embedded server; headless Chromium publishes its
     // fake camera from the served page.

@@ -11,7 +11,9 @@
 // Peers that are not listeners are checked strictly: their next message
 // must be the expected one, and quiet() asserts that nothing else arrived.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync, closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -19,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { WsClient } from './ws-client.mjs';
+import { allProblems, firstProblem, spawnWatched, stopAll } from '../e2e/proc.mjs';
 
 const SERVER = process.env.WEBRTCLIVE_SERVER;
 if (!SERVER) throw new Error('WEBRTCLIVE_SERVER is not set (run through meson test --suite server)');
@@ -49,27 +52,26 @@ const tmp = () => {
   return d;
 };
 
-// Runs the server; resolves once it printed its "listening on" line.
-async function startServer(args = [], { env = {}, expectListen = true } = {}) {
-  const proc = spawn(SERVER, ['--host', '127.0.0.1', '--port', '0', ...args], {
+// Runs the server, watched (tests/e2e/proc.mjs): a crash, an unclean
+// SIGTERM stop or a GLib CRITICAL/ERROR fails the case. Resolves once it
+// printed its "listening on" line; with expectListen false (a server that
+// must refuse to start) it may end by itself with `exitCode`.
+async function startServer(args = [], { env = {}, expectListen = true, exitCode = 0 } = {}) {
+  let out = '';
+  const w = spawnWatched('webrtclive-signalling-server', SERVER, ['--host', '127.0.0.1', '--port', '0', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    stopWith: 'SIGTERM', exitCode, exits: !expectListen,
+    onLine(line) { out += line + '\n'; },
   });
-  let out = '';
+  const { proc } = w;
   const s = {
     proc,
+    watched: w,
     get out() { return out; },
-    exited: new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal }))),
+    exited: w.exited,
+    kill: (signal) => w.kill(signal),
   };
-  const onData = (d) => { out += d; };
-  proc.stdout.on('data', onData);
-  proc.stderr.on('data', onData);
-  cleanups.push(async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGKILL');
-      await s.exited;
-    }
-  });
   if (!expectListen) return s;
   const m = await until('the "listening on" line', () => out.match(/listening on (wss?):\/\/127\.0\.0\.1:(\d+)\//) ||
     (proc.exitCode !== null && { exited: true }), 5000);
@@ -82,8 +84,8 @@ async function startServer(args = [], { env = {}, expectListen = true } = {}) {
 }
 
 // Runs the server expecting it to fail; returns its exit code and output.
-async function failingServer(args, timeoutMs = 5000) {
-  const s = await startServer(args, { expectListen: false });
+async function failingServer(args, timeoutMs = 5000, exitCode = 1) {
+  const s = await startServer(args, { expectListen: false, exitCode });
   const t = setTimeout(() => s.proc.kill('SIGKILL'), timeoutMs);
   const { code, signal } = await s.exited;
   clearTimeout(t);
@@ -215,7 +217,7 @@ cases.help = async () => {
   assert(/^webrtclive-signalling-server \d+\.\d+\.\d+ /.test(version), `--version prints the version: ${version}`);
   for (const [args, pattern] of [[['--bogus'], /bogus/], [['extra-arg'], /extra-arg/], [['--port', '70000'], /70000/],
     [['--cert', '/tmp/x.pem'], /--key/]]) {
-    const r = await failingServer(args);
+    const r = await failingServer(args, 5000, 2);
     assert(r.code === 2, `${args.join(' ')} exits with 2, got ${r.code}`);
     assert(pattern.test(r.out), `${args.join(' ')}: the message matches ${pattern}`);
   }
@@ -434,10 +436,15 @@ cases.malformed = async () => {
     ['endSession without sessionId', { type: 'endSession' }],
     ['endSessionV1_1 without sessionId', { type: 'endSessionV1_1', error: null }],
     ['setProtocolVersion without version', { type: 'setProtocolVersion' }],
+    // 75 KB, within the frame limit: json-glib's recursive parser overflowed
+    // the server's stack on it (SIGSEGV).
+    ['75,000 nested arrays', '['.repeat(75000), /nested deeper than 32/],
+    ['20,000 nested objects in meta', `{"type":"setPeerStatus","roles":["producer"],"meta":${'{"a":'.repeat(20000)}`,
+      /nested deeper than 32/],
   ];
-  for (const [what, msg] of bad) {
+  for (const [what, msg, want = /\S/] of bad) {
     M.send(msg);
-    await expectError(M, /\S/, what);
+    await expectError(M, want, what);
     await stillAnswers(M, what);
   }
   M.sendBinary(Buffer.from('{"type":"list"}'));
@@ -545,8 +552,67 @@ cases['web-root'] = async () => {
     sock.on('close', () => resolve(buf));
   });
   assert(!raw.includes('outside the web root'), `a raw /../ does not leave the web root: ${raw.split('\r\n')[0]}`);
+  // Dotfiles and dot directories are never served (a web root that is a
+  // checkout has .git/config); a symlink out of the root is not followed;
+  // a symlink within it is.
+  mkdirSync(join(root, '.git'));
+  writeFileSync(join(root, '.git', 'config'), '[remote] url = secret');
+  writeFileSync(join(root, '.env'), 'TOKEN=secret');
+  symlinkSync(join(d, 'secret.txt'), join(root, 'link-out.txt'));
+  symlinkSync(join(root, 'notes.txt'), join(root, 'link-in.txt'));
+  for (const path of ['/.git/config', '/.env', '/link-out.txt', '/sub/../.env']) {
+    const r = await request(`${s.http}${path}`);
+    assert(r.status === 404 && !/secret|outside/.test(r.body), `${path} is not served (${r.status})`);
+  }
+  assert((await request(`${s.http}/link-in.txt`)).body === 'plain notes', 'a symlink inside the root is followed');
+  // A large file is sent from a mapping, not read into the server's memory.
+  const big = join(root, 'big.bin');
+  const fd = openSync(big, 'w');
+  ftruncateSync(fd, 200 * 1024 * 1024);
+  closeSync(fd);
+  // Anonymous memory: mapped file pages are the page cache's, not the heap's.
+  const rss = () => Number(/RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${s.proc.pid}/status`, 'utf8'))[1]) / 1024;
+  const before = rss();
+  const got = await new Promise((resolve, reject) => {
+    http.get(`${s.http}/big.bin`, (res) => {
+      let n = 0;
+      let peak = 0;
+      res.on('data', (c) => { n += c.length; if ((n & 0xffffff) < c.length) peak = Math.max(peak, rss()); });
+      res.on('end', () => resolve({ status: res.statusCode, n, peak }));
+    }).on('error', reject);
+  });
+  log(`200 MiB GET: ${got.n} bytes, server heap (RssAnon) ${before.toFixed(1)} MB before, peak ${got.peak.toFixed(1)} MB during`);
+  assert(got.status === 200 && got.n === 200 * 1024 * 1024, `the whole file (${got.n} bytes)`);
+  assert(got.peak - before < 50, `the server's heap grew by ${(got.peak - before).toFixed(1)} MB (limit 50)`);
   const missing = await failingServer(['--web-root', join(d, 'nope')]);
   assert(missing.code === 1 && missing.out.includes(join(d, 'nope')), 'a missing --web-root is named');
+};
+
+cases.origin = async () => {
+  // Cross-site WebSocket hijacking: any page a LAN user visits could drive
+  // the signalling. Browsers always send Origin; only the server's own
+  // pages, --allowed-origin ones and clients without Origin get in.
+  const refused = async (s, origin, what) => {
+    const err = await WsClient.connect(s.ws, { headers: { Origin: origin } }).then((ws) => { ws.destroy(); return null; },
+      (e) => e);
+    assert(err && /403/.test(err.message), `${what} (${origin}) is refused with 403: ${err && err.message}`);
+  };
+  const s = await startServer();
+  await refused(s, 'https://evil.example', 'a foreign origin');
+  await refused(s, 'null', 'the opaque origin of a sandboxed frame or file:// page');
+  await refused(s, `http://127.0.0.1:${s.port + 1}`, 'another port of the same host');
+  await refused(s, `https://127.0.0.1:${s.port}`, 'the same host and port over another scheme');
+  const same = await client(s, 'same-origin', { headers: { Origin: `http://127.0.0.1:${s.port}` } });
+  await stillAnswers(same, 'a page of the server itself');
+  await stillAnswers(await client(s, 'no-origin'), 'a client without Origin (not a browser)');
+  const page = await request(`${s.http}/`);
+  assert(page.status === 200, 'the pages themselves stay public');
+  const allowed = await startServer(['--allowed-origin', 'https://app.example', '--allowed-origin', 'http://other:1']);
+  await stillAnswers(await client(allowed, 'allowed', { headers: { Origin: 'https://app.example' } }), 'an allowed origin');
+  await stillAnswers(await client(allowed, 'allowed2', { headers: { Origin: 'http://other:1' } }), 'a second one');
+  await refused(allowed, 'https://evil.example', 'a foreign origin with a list');
+  const any = await startServer(['--allowed-origin', '*']);
+  await stillAnswers(await client(any, 'any', { headers: { Origin: 'https://evil.example' } }), '* allows any origin');
 };
 
 function makeCertificate(dir) {
@@ -556,12 +622,18 @@ function makeCertificate(dir) {
   return { cert, key };
 }
 
-function haveOpenssl() {
-  try { execFileSync('openssl', ['version'], { stdio: 'ignore' }); return true; } catch { return false; }
+// openssl is a test dependency (tools/install-deps.sh --tests): its absence
+// fails the case with a clear message instead of skipping it.
+function requireOpenssl() {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('openssl is not installed: it makes the test certificates (tools/install-deps.sh --tests installs it)');
+  }
 }
 
 cases.tls = async () => {
-  if (!haveOpenssl()) return 'skip';
+  requireOpenssl();
   const { cert, key } = makeCertificate(tmp());
   const s = await startServer(['--cert', cert, '--key', key]);
   assert(s.ws.startsWith('wss://'), `the startup line shows wss:// (${s.ws})`);
@@ -590,7 +662,7 @@ cases.shutdown = async () => {
     const B = await client(s, 'consumer');
     await startSession(B, A);
     const t0 = Date.now();
-    s.proc.kill(signal);
+    s.kill(signal);
     const [a, b] = await Promise.all([A.closed, B.closed]);
     const { code, signal: sig } = await s.exited;
     const ms = Date.now() - t0;
@@ -617,7 +689,7 @@ cases['bad-cert'] = async () => {
   const missing = join(d, 'no-such-dir', 'cert.pem');
   let r = await failingServer(['--cert', missing, '--key', join(d, 'key.pem')]);
   assert(r.code === 1 && r.out.includes(missing), `a missing certificate file is named: ${r.out}`);
-  if (!haveOpenssl()) return;
+  requireOpenssl();
   const { cert, key } = makeCertificate(d);
   const noKey = join(d, 'missing-key.pem');
   r = await failingServer(['--cert', cert, '--key', noKey]);
@@ -626,12 +698,18 @@ cases['bad-cert'] = async () => {
   writeFileSync(garbage, 'this is not PEM\n');
   r = await failingServer(['--cert', garbage, '--key', key]);
   assert(r.code === 1 && r.out.includes(garbage), `a certificate that is not PEM is named: ${r.out}`);
-  if (process.getuid?.() !== 0) {  // root reads anything
-    const unreadable = join(d, 'unreadable.pem');
-    writeFileSync(unreadable, 'x');
-    chmodSync(unreadable, 0o000);
-    r = await failingServer(['--cert', unreadable, '--key', key]);
-    assert(r.code === 1 && r.out.includes(unreadable), `an unreadable certificate is named: ${r.out}`);
+  // A path that cannot be read, for root too (root reads any mode 000
+  // file, and the suite runs as root in its namespace): a directory.
+  const unreadable = join(d, 'unreadable.pem');
+  mkdirSync(unreadable);
+  r = await failingServer(['--cert', unreadable, '--key', key]);
+  assert(r.code === 1 && r.out.includes(unreadable), `an unreadable certificate is named: ${r.out}`);
+  if (process.getuid?.() !== 0) {  // and, where permissions bind, a mode 000 file
+    const locked = join(d, 'locked.pem');
+    writeFileSync(locked, 'x');
+    chmodSync(locked, 0o000);
+    r = await failingServer(['--cert', locked, '--key', key]);
+    assert(r.code === 1 && r.out.includes(locked), `an unreadable certificate is named: ${r.out}`);
   }
   // Sanity: the same certificate and key work.
   await startServer(['--cert', cert, '--key', key]);
@@ -654,7 +732,7 @@ cases.logs = async () => {
   // Default levels: startup and shutdown lines only; never contents.
   const quietServer = await startServer([], { env: { G_MESSAGES_DEBUG: '', GST_DEBUG: '' } });
   await session(quietServer);
-  quietServer.proc.kill('SIGTERM');
+  quietServer.kill('SIGTERM');
   await quietServer.exited;
   assert(/listening on ws:\/\/127\.0\.0\.1:\d+\//.test(quietServer.out), 'startup line with the URL');
   assert(!quietServer.out.includes(SECRET), `no message contents in the default log:\n${quietServer.out}`);
@@ -681,19 +759,17 @@ const watchdog = setTimeout(() => {
   log(`FAIL ${name}: watchdog fired after 25 s`);
   process.exit(1);
 }, 25000);
-let status = 0;
+let failure = null;
 try {
-  const r = await cases[name]();
-  if (r === 'skip') {
-    log(`SKIP ${name}`);
-    status = 77;
-  } else {
-    log(`PASS ${name}`);
-  }
+  await Promise.race([cases[name](), firstProblem()]);
 } catch (e) {
-  log(`FAIL ${name}: ${e.stack || e}`);
-  status = 1;
+  failure = e;
 }
-for (const fn of cleanups.reverse()) await fn().catch(() => {});
+for (const fn of cleanups.reverse()) await fn().catch((e) => log(`cleanup failed: ${e.stack || e}`));
+await stopAll();  // a clean SIGTERM stop is part of every case
+const problems = allProblems();
 clearTimeout(watchdog);
-process.exit(status);
+if (failure) log(`FAIL ${name}: ${failure.stack || failure}`);
+if (problems.length) log(`FAIL ${name}: the server misbehaved:\n${problems.join('\n')}`);
+if (!failure && !problems.length) log(`PASS ${name}`);
+process.exit(failure || problems.length ? 1 : 0);

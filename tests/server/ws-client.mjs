@@ -12,8 +12,9 @@ import tls from 'node:tls';
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 export class WsClient {
-  // url: ws://host:port/path or wss://...; opts.rejectUnauthorized for wss.
-  static connect(url, { rejectUnauthorized = true, timeoutMs = 5000 } = {}) {
+  // url: ws://host:port/path or wss://...; opts.rejectUnauthorized for wss;
+  // opts.headers: extra handshake headers ({Origin: 'https://evil.example'}).
+  static connect(url, { rejectUnauthorized = true, timeoutMs = 5000, headers = {} } = {}) {
     const u = new URL(url);
     const secure = u.protocol === 'wss:';
     const port = Number(u.port) || (secure ? 443 : 80);
@@ -30,7 +31,8 @@ export class WsClient {
       sock.on('error', fail);
       sock.once(secure ? 'secureConnect' : 'connect', () => {
         sock.write(`GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\n` +
-          `Connection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+          `Connection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n` +
+          Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('') + '\r\n');
       });
       const onData = (d) => {
         head = Buffer.concat([head, d]);
