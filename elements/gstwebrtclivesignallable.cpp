@@ -172,7 +172,16 @@ struct _GstWebRTCLiveEmbeddedSignaller {
   CppSignaller *cpp;
 };
 
-enum { EMB_PROP_0, EMB_PROP_PORT, EMB_PROP_ADDRESS, EMB_PROP_URLS, EMB_PROP_TOKEN, EMB_PROP_ALLOWED_ORIGINS };
+enum {
+  EMB_PROP_0,
+  EMB_PROP_PORT,
+  EMB_PROP_ADDRESS,
+  EMB_PROP_URLS,
+  EMB_PROP_TOKEN,
+  EMB_PROP_ALLOWED_ORIGINS,
+  EMB_PROP_JWT_KEY_FILE,
+  EMB_PROP_JWT_ALGORITHM
+};
 
 static void embedded_iface_init(GstWebRTCLiveSignallableInterface *iface);
 
@@ -207,6 +216,10 @@ static void embedded_set_property(GObject *object, guint id, const GValue *value
     self->access->token = g_value_get_string(value) ? g_value_get_string(value) : "";
   } else if (id == EMB_PROP_ALLOWED_ORIGINS) {
     self->access->allowed_origins = g_value_get_string(value) ? g_value_get_string(value) : "";
+  } else if (id == EMB_PROP_JWT_KEY_FILE) {
+    self->access->jwt_key_file = g_value_get_string(value) ? g_value_get_string(value) : "";
+  } else if (id == EMB_PROP_JWT_ALGORITHM) {
+    self->access->jwt_algorithm = g_value_get_string(value) ? g_value_get_string(value) : "HS256";
   } else {
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
@@ -234,6 +247,10 @@ static void embedded_get_property(GObject *object, guint id, GValue *value, GPar
     g_value_set_string(value, masked_token(self->access->token));  // never handed out
   else if (id == EMB_PROP_ALLOWED_ORIGINS)
     g_value_set_string(value, self->access->allowed_origins.empty() ? nullptr : self->access->allowed_origins.c_str());
+  else if (id == EMB_PROP_JWT_KEY_FILE)
+    g_value_set_string(value, self->access->jwt_key_file.empty() ? nullptr : self->access->jwt_key_file.c_str());
+  else if (id == EMB_PROP_JWT_ALGORITHM)
+    g_value_set_string(value, self->access->jwt_algorithm.c_str());
   else
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   GST_OBJECT_UNLOCK(self);
@@ -245,8 +262,13 @@ static gboolean embedded_start(GstWebRTCLiveSignallable *s, const gchar *meta_js
   GST_OBJECT_LOCK(self);
   o.server.port = self->port;
   o.server.address = self->address ? self->address : "";
-  apply_access(*self->access, o.server);
+  std::string why;
+  bool ok = apply_access(*self->access, o.server, &why);
   GST_OBJECT_UNLOCK(self);
+  if (!ok) {
+    g_set_error(error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS, "%s", why.c_str());
+    return FALSE;
+  }
   o.meta = protocol::Meta{meta_json ? meta_json : "null"};
   return self->cpp->start(G_OBJECT(self), std::make_shared<EmbeddedSignaller>(o), error);
 }
@@ -283,6 +305,8 @@ static void gst_webrtc_live_embedded_signaller_class_init(GstWebRTCLiveEmbeddedS
                           kRW));
   g_object_class_install_property(oc, EMB_PROP_TOKEN, token_param_spec(kRW));
   g_object_class_install_property(oc, EMB_PROP_ALLOWED_ORIGINS, allowed_origins_param_spec(kRW));
+  g_object_class_install_property(oc, EMB_PROP_JWT_KEY_FILE, jwt_key_file_param_spec(kRW));
+  g_object_class_install_property(oc, EMB_PROP_JWT_ALGORITHM, jwt_algorithm_param_spec(kRW));
   g_object_class_install_property(
       oc, EMB_PROP_URLS,
       g_param_spec_boxed("urls", "URLs", "URLs of the viewer page while serving", G_TYPE_STRV,

@@ -52,6 +52,8 @@ enum {
   PROP_ADDRESS,
   PROP_TOKEN,
   PROP_ALLOWED_ORIGINS,
+  PROP_JWT_KEY_FILE,
+  PROP_JWT_ALGORITHM,
   PROP_PRODUCER_NAME,
   PROP_PEER_ID,
   PROP_ICE_ADDRESSES,
@@ -407,6 +409,8 @@ static void set_property(GObject *object, guint id, const GValue *value, GParamS
     case PROP_ADDRESS: s.address = str(); break;
     case PROP_TOKEN: s.access.token = str(); break;
     case PROP_ALLOWED_ORIGINS: s.access.allowed_origins = str(); break;
+    case PROP_JWT_KEY_FILE: s.access.jwt_key_file = str(); break;
+    case PROP_JWT_ALGORITHM: s.access.jwt_algorithm = str().empty() ? "HS256" : str(); break;
     case PROP_PRODUCER_NAME: s.producer_name = str(); break;
     case PROP_PEER_ID: s.peer_id = str(); break;
     case PROP_ICE_ADDRESSES: s.ice_addresses = str(); break;
@@ -430,6 +434,8 @@ static void get_property(GObject *object, guint id, GValue *value, GParamSpec *p
     case PROP_ADDRESS: g_value_set_string(value, s.address.c_str()); break;
     case PROP_TOKEN: g_value_set_string(value, masked_token(s.access.token)); break;
     case PROP_ALLOWED_ORIGINS: g_value_set_string(value, opt(s.access.allowed_origins)); break;
+    case PROP_JWT_KEY_FILE: g_value_set_string(value, opt(s.access.jwt_key_file)); break;
+    case PROP_JWT_ALGORITHM: g_value_set_string(value, s.access.jwt_algorithm.c_str()); break;
     case PROP_PRODUCER_NAME: g_value_set_string(value, opt(s.producer_name)); break;
     case PROP_PEER_ID: g_value_set_string(value, opt(s.peer_id)); break;
     case PROP_ICE_ADDRESSES: g_value_set_string(value, s.ice_addresses.c_str()); break;
@@ -488,7 +494,11 @@ static bool start(GstWebRTCLiveSignaller *self) {
       EmbeddedSignaller::Options o;
       o.server.port = s.port;
       o.server.address = s.address;
-      apply_access(s.access, o.server);
+      if (!apply_access(s.access, o.server, &error)) {
+        core->stop();
+        GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", error.c_str()), (nullptr));
+        return false;
+      }
       o.meta = meta;
       {
         std::lock_guard lock(core->mutex);
@@ -545,7 +555,11 @@ static bool start(GstWebRTCLiveSignaller *self) {
       SignallingServer::Options o;
       o.port = s.port;
       o.address = s.address;
-      apply_access(s.access, o);
+      if (!apply_access(s.access, o, &error)) {
+        core->stop();
+        GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", error.c_str()), (nullptr));
+        return false;
+      }
       {
         std::lock_guard lock(core->mutex);
         core->transport = std::make_shared<EmbeddedTransport>(o);
@@ -644,6 +658,8 @@ static void gst_webrtc_live_signaller_class_init(GstWebRTCLiveSignallerClass *kl
       g_param_spec_string("ca-file", "CA File", "PEM file of trusted certificate authorities for wss://", nullptr, rw));
   g_object_class_install_property(oc, PROP_TOKEN, token_param_spec(rw));
   g_object_class_install_property(oc, PROP_ALLOWED_ORIGINS, allowed_origins_param_spec(rw));
+  g_object_class_install_property(oc, PROP_JWT_KEY_FILE, jwt_key_file_param_spec(rw));
+  g_object_class_install_property(oc, PROP_JWT_ALGORITHM, jwt_algorithm_param_spec(rw));
   g_object_class_install_property(
       oc, PROP_INSECURE_TLS,
       g_param_spec_boolean("insecure-tls", "Insecure TLS", "Accept any wss:// server certificate (tests only)", FALSE,

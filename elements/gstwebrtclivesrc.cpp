@@ -48,6 +48,8 @@ enum {
   PROP_ADDRESS,
   PROP_TOKEN,
   PROP_ALLOWED_ORIGINS,
+  PROP_JWT_KEY_FILE,
+  PROP_JWT_ALGORITHM,
   PROP_URLS,
   PROP_STUN_SERVER,
   PROP_TURN_SERVERS,
@@ -149,6 +151,12 @@ static void gst_webrtc_live_src_set_property(GObject *object, guint prop_id, con
     case PROP_ALLOWED_ORIGINS:
       p->access.allowed_origins = str();
       break;
+    case PROP_JWT_KEY_FILE:
+      p->access.jwt_key_file = str();
+      break;
+    case PROP_JWT_ALGORITHM:
+      p->access.jwt_algorithm = str().empty() ? "HS256" : str();
+      break;
     case PROP_STUN_SERVER: {
       std::string v = str();
       p->core->update_settings([&](SrcSettings &s) { s.stun_server = v; });
@@ -232,6 +240,12 @@ static void gst_webrtc_live_src_get_property(GObject *object, guint prop_id, GVa
       break;
     case PROP_ALLOWED_ORIGINS:
       g_value_set_string(value, opt(p->access.allowed_origins));
+      break;
+    case PROP_JWT_KEY_FILE:
+      g_value_set_string(value, opt(p->access.jwt_key_file));
+      break;
+    case PROP_JWT_ALGORITHM:
+      g_value_set_string(value, p->access.jwt_algorithm.c_str());
       break;
     case PROP_STUN_SERVER:
       g_value_set_string(value, opt(s.stun_server));
@@ -342,7 +356,12 @@ static bool start_signalling(GstWebRTCLiveSrc *self) {
     SignallingServer::Options o;
     o.port = p->port;
     o.address = p->address;
-    apply_access(p->access, o);
+    std::string why;
+    if (!apply_access(p->access, o, &why)) {
+      GST_OBJECT_UNLOCK(self);
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", why.c_str()), (nullptr));
+      return false;
+    }
     transport = std::make_unique<EmbeddedTransport>(o);
   } else {
     WsClient::Options o;
@@ -450,6 +469,8 @@ static void gst_webrtc_live_src_class_init(GstWebRTCLiveSrcClass *klass) {
                           kDefaultAddress, ready));
   g_object_class_install_property(gobject_class, PROP_TOKEN, token_param_spec(ready));
   g_object_class_install_property(gobject_class, PROP_ALLOWED_ORIGINS, allowed_origins_param_spec(ready));
+  g_object_class_install_property(gobject_class, PROP_JWT_KEY_FILE, jwt_key_file_param_spec(ready));
+  g_object_class_install_property(gobject_class, PROP_JWT_ALGORITHM, jwt_algorithm_param_spec(ready));
   g_object_class_install_property(
       gobject_class, PROP_URLS,
       g_param_spec_boxed("urls", "URLs", "The URLs served by the embedded server (empty when using 'server')",

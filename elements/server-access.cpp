@@ -22,9 +22,27 @@ GParamSpec *allowed_origins_param_spec(GParamFlags flags) {
                              nullptr, flags);
 }
 
-void apply_access(const ServerAccess &access, SignallingServer::Options &options) {
+GParamSpec *jwt_key_file_param_spec(GParamFlags flags) {
+  return g_param_spec_string("jwt-key-file", "JWT Key File",
+                             "When set, clients of the embedded server must present a JSON Web Token signed with the "
+                             "key in this file (the HS256 secret, or the PEM public key for RS256/ES256); its "
+                             "\"webrtclive\" claim grants roles and producer names, and the connection closes when "
+                             "it expires (docs/security.md). A client presenting 'token' instead may do all. NULL = "
+                             "no JWT",
+                             nullptr, flags);
+}
+
+GParamSpec *jwt_algorithm_param_spec(GParamFlags flags) {
+  return g_param_spec_string("jwt-algorithm", "JWT Algorithm",
+                             "The one algorithm accepted for tokens checked with jwt-key-file: HS256, RS256 or ES256",
+                             "HS256", flags);
+}
+
+bool apply_access(const ServerAccess &access, SignallingServer::Options &options, std::string *error) {
   options.token = access.token;
   options.allowed_origins = split_list(access.allowed_origins);
+  if (access.jwt_key_file.empty()) return true;
+  return load_jwt_config(access.jwt_algorithm, access.jwt_key_file, &options.jwt, error);
 }
 
 }  // namespace webrtclive

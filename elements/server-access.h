@@ -17,14 +17,19 @@ namespace webrtclive {
 struct ServerAccess {
   std::string token;            // "" = none
   std::string allowed_origins;  // comma-separated; "" = same origin only
+  std::string jwt_key_file;     // "" = no JWT
+  std::string jwt_algorithm = "HS256";
 };
 
 GParamSpec *token_param_spec(GParamFlags flags);
 GParamSpec *allowed_origins_param_spec(GParamFlags flags);
+GParamSpec *jwt_key_file_param_spec(GParamFlags flags);
+GParamSpec *jwt_algorithm_param_spec(GParamFlags flags);
 
 // What `token` reads back as: masked, never the secret.
 inline const char *masked_token(const std::string &token) { return token.empty() ? nullptr : "*****"; }
 
-void apply_access(const ServerAccess &access, SignallingServer::Options &options);
+// False (and why) when the JWT key cannot be used.
+bool apply_access(const ServerAccess &access, SignallingServer::Options &options, std::string *error);
 
 }  // namespace webrtclive

@@ -14,6 +14,7 @@
 #include <libsoup/soup.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <clocale>
 #include <csignal>
 #include <string>
@@ -69,6 +70,8 @@ struct Args {
   webrtclive::GCharPtr web_root;
   webrtclive::GCharPtr token_file;
   std::vector<std::string> allowed_origins;
+  webrtclive::GCharPtr jwt_key, jwt_algorithm;
+  webrtclive::ConnectionLimits limits{.max_connections = 0, .max_per_address = 1024};  // 0: from the fd limit
   bool version = false;
 };
 
@@ -78,7 +81,9 @@ int parse_args(int *argc, char ***argv, Args *args) {
   gchar *host = nullptr, *cert = nullptr, *key = nullptr, *web_root = nullptr, *token_file = nullptr;
   gboolean version = FALSE;
   gchar **origins = nullptr;
+  gchar *jwt_key = nullptr, *jwt_algorithm = nullptr;
   int port = kDefaultPort;
+  int max_conn = 0, max_per_addr = 1024, request_timeout = 10;
   const GOptionEntry entries[] = {
       {"host", 'H', 0, G_OPTION_ARG_STRING, &host,
        "IP address to listen on: 0.0.0.0 (the default) for every IPv4 interface, 127.0.0.1 for this "
@@ -108,6 +113,26 @@ int parse_args(int *argc, char ***argv, Args *args) {
        "more. Browsers always send their page's origin: by default only this server's own pages and "
        "clients that send none (not browsers) are accepted, others get HTTP 403",
        "ORIGIN"},
+      {"jwt-key", 0, 0, G_OPTION_ARG_FILENAME, &jwt_key,
+       "Require a JSON Web Token on every WebSocket (Authorization: Bearer, the subprotocol "
+       "webrtclive.token.TOKEN, or ?token=), signed with the key in FILE: the HS256 secret (32 bytes or "
+       "more) or the PEM public key for RS256/ES256. Its \"webrtclive\" claim grants roles and producer "
+       "names; connections close when it expires. See docs/security.md",
+       "FILE"},
+      {"jwt-algorithm", 0, 0, G_OPTION_ARG_STRING, &jwt_algorithm,
+       "Algorithm of --jwt-key: HS256 (default), RS256 or ES256; tokens signed otherwise are refused", "ALG"},
+      {"max-connections", 0, 0, G_OPTION_ARG_INT, &max_conn,
+       "Most open TCP connections; more are answered 503 and closed (default: what the open file limit "
+       "allows, less a reserve)",
+       "N"},
+      {"max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &max_per_addr,
+       "Most open TCP connections from one IP address (default 1024; lower it where clients are not behind "
+       "one NAT)",
+       "N"},
+      {"request-timeout", 0, 0, G_OPTION_ARG_INT, &request_timeout,
+       "Seconds from accepting a connection to its whole HTTP request; slower ones (or silent ones) are "
+       "closed (default 10; WebSockets are kept, with pings every 30 s)",
+       "S"},
       {"version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
   };
@@ -125,9 +150,19 @@ int parse_args(int *argc, char ***argv, Args *args) {
   args->web_root.reset(web_root);
   args->token_file.reset(token_file);
   for (gchar **o = origins; o && *o; o++) args->allowed_origins.emplace_back(*o);
+  args->jwt_key.reset(jwt_key);
+  args->jwt_algorithm.reset(jwt_algorithm);
   g_strfreev(origins);
   args->version = version;
   args->port = port;
+  if (max_conn < 0 || max_per_addr < 1 || request_timeout < 1) {
+    g_printerr("%s: --max-connections, --max-connections-per-address and --request-timeout take positive "
+               "numbers\n", kProgram);
+    return 2;
+  }
+  args->limits.max_connections = static_cast<unsigned>(max_conn);
+  args->limits.max_per_address = static_cast<unsigned>(max_per_addr);
+  args->limits.request_timeout_s = static_cast<unsigned>(request_timeout);
   if (!ok) {
     g_printerr("%s: %s\nTry '%s --help'.\n", kProgram, err->message, kProgram);
     g_error_free(err);
@@ -194,6 +229,24 @@ int main(int argc, char **argv) {
   if (args.web_root) options.web_root = args.web_root.get();
   options.close_timeout_ms = kCloseTimeoutMs;
   options.allowed_origins = args.allowed_origins;
+  options.limits = args.limits;
+  if (args.jwt_key) {
+    std::string jwt_error;
+    if (!webrtclive::load_jwt_config(args.jwt_algorithm ? args.jwt_algorithm.get() : "HS256", args.jwt_key.get(),
+                                     &options.jwt, &jwt_error)) {
+      g_printerr("%s: %s\n", kProgram, jwt_error.c_str());
+      return 1;
+    }
+  } else if (args.jwt_algorithm) {
+    g_printerr("%s: --jwt-algorithm needs --jwt-key\n", kProgram);
+    return 2;
+  }
+  if (!options.limits.max_connections) {
+    // Each connection holds one descriptor; keep some for everything else.
+    struct rlimit rl;
+    const rlim_t soft = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? rl.rlim_cur : 65536;
+    options.limits.max_connections = static_cast<unsigned>(soft > 128 ? std::min<rlim_t>(soft - 64, 1u << 20) : 64);
+  }
   if (args.token_file) {
     gchar *contents = nullptr;
     GError *err = nullptr;

@@ -18,10 +18,11 @@ std::string new_uuid() {
 }
 }  // namespace
 
-std::string Hub::add_peer(Send send) {
+std::string Hub::add_peer(Send send, std::optional<Grant> grant) {
   std::string id = new_uuid();
   auto &peer = peers_[id];
   peer.send = std::move(send);
+  peer.grant = std::move(grant);
   peer.send(Welcome{id});
   return id;
 }
@@ -81,6 +82,21 @@ void Hub::on(const std::string &id, PeerState &peer, const SetPeerStatus &m) {
     error(peer, "a peer cannot be both producer and consumer");
     return;
   }
+  if (peer.grant) {
+    const std::string name = m.meta.name();
+    if (has_role(m.roles, Role::Producer) && !peer.grant->produce) {
+      error(peer, "this token does not allow producing");
+      return;
+    }
+    if (has_role(m.roles, Role::Producer) && !peer.grant->allows_name(name)) {
+      error(peer, "this token does not allow producing as '" + name + "'");
+      return;
+    }
+    if ((has_role(m.roles, Role::Consumer) || has_role(m.roles, Role::Listener)) && !peer.grant->consume) {
+      error(peer, "this token does not allow consuming");
+      return;
+    }
+  }
   bool dropped_producer = has_role(peer.roles, Role::Producer) && !has_role(m.roles, Role::Producer);
   bool dropped_consumer = has_role(peer.roles, Role::Consumer) && !has_role(m.roles, Role::Consumer);
   peer.roles = m.roles;
@@ -113,6 +129,18 @@ void Hub::on(const std::string &id, PeerState &peer, const StartSessionRequest &
     error(peer, "too many sessions: one connection may have " + std::to_string(limits_.max_sessions_per_peer) +
                     " at a time (end one first)");
     return;
+  }
+  if (peer.grant) {
+    const bool to_producer = has_role(target->second.roles, Role::Producer);
+    const std::string name = target->second.meta.name();
+    if (to_producer && (!peer.grant->consume || !peer.grant->allows_name(name))) {
+      error(peer, "this token does not allow consuming '" + name + "'");
+      return;
+    }
+    if (!to_producer && !peer.grant->produce) {
+      error(peer, "this token does not allow producing");
+      return;
+    }
   }
   Session s;
   if (has_role(target->second.roles, Role::Producer)) {
@@ -171,7 +199,7 @@ void Hub::on(const std::string &id, PeerState &peer, const EndSession &m) {
 void Hub::on(const std::string &, PeerState &peer, const List &) {
   ListReply reply;
   for (const auto &[pid, p] : peers_)
-    if (has_role(p.roles, Role::Producer)) reply.producers.push_back(PeerInfo{pid, p.meta});
+    if (has_role(p.roles, Role::Producer) && may_see(peer, p)) reply.producers.push_back(PeerInfo{pid, p.meta});
   peer.send(reply);
 }
 
@@ -182,6 +210,11 @@ void Hub::on(const std::string &, PeerState &peer, const ListConsumers &) {
   peer.send(reply);
 }
 
+// A peer with a grant sees only the producers its names allow.
+bool Hub::may_see(const PeerState &viewer, const PeerState &producer) {
+  return !viewer.grant || viewer.grant->allows_name(producer.meta.name());
+}
+
 void Hub::error(PeerState &peer, std::string details) { peer.send(Error{std::move(details)}); }
 
 void Hub::broadcast_status(const std::string &id, const PeerState &state) {
@@ -190,7 +223,8 @@ void Hub::broadcast_status(const std::string &id, const PeerState &state) {
   // none of them may call back into the hub synchronously.
   std::vector<Send *> listeners;
   for (auto &[pid, p] : peers_)
-    if (has_role(p.roles, Role::Listener)) listeners.push_back(&p.send);
+    if (has_role(p.roles, Role::Listener) && (!has_role(state.roles, Role::Producer) || may_see(p, state)))
+      listeners.push_back(&p.send);
   for (Send *send : listeners) (*send)(msg);
 }
 

@@ -11,9 +11,11 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
+#include "auth.h"
 #include "protocol.h"
 
 namespace webrtclive {
@@ -32,8 +34,10 @@ class Hub {
   Hub() = default;
   explicit Hub(Limits limits) : limits_(limits) {}
 
-  // Adds a peer, sends it `welcome`, returns its id.
-  std::string add_peer(Send send);
+  // Adds a peer, sends it `welcome`, returns its id. A peer that presented
+  // a JWT carries its grant: what it may produce and consume (auth.h);
+  // without one (no JWT configured, or an in-process peer) it may do all.
+  std::string add_peer(Send send, std::optional<Grant> grant = std::nullopt);
   // The peer went away: ends its sessions (telling each counterpart) and
   // tells listeners it has no roles any more.
   void remove_peer(const std::string &peer_id);
@@ -54,6 +58,7 @@ class Hub {
     protocol::Version version = protocol::Version::V1_0;
     bool status_set = false;
     bool spoke = false;  // has sent any message (setProtocolVersion must be first)
+    std::optional<Grant> grant;
     std::set<std::string> sessions;  // every session it is part of (no scans of sessions_)
     unsigned started = 0;            // of those, the ones it asked for
   };
@@ -72,6 +77,7 @@ class Hub {
   void on(const std::string &id, PeerState &peer, const protocol::ListConsumers &m);
 
   void error(PeerState &peer, std::string details);
+  static bool may_see(const PeerState &viewer, const PeerState &producer);
   void broadcast_status(const std::string &id, const PeerState &peer);
   // Ends a session and tells `notify` (if not empty) about it.
   void end_session(const std::string &session_id, const std::string &notify,

@@ -14,7 +14,7 @@
 
 #include "hub.h"
 
-GST_DEBUG_CATEGORY_STATIC(webrtclive_server_debug);
+GST_DEBUG_CATEGORY(webrtclive_server_debug);
 #define GST_CAT_DEFAULT webrtclive_server_debug
 
 namespace webrtclive {
@@ -127,6 +127,8 @@ struct LocalPeerState {
 }  // namespace
 
 namespace {
+constexpr char kTokenProtocol[] = "webrtclive.token.";
+
 // Compares without leaking, through timing, how much of a guess was right.
 bool same_secret(const std::string &a, const std::string &b) {
   unsigned char diff = a.size() == b.size() ? 0 : 1;
@@ -139,14 +141,18 @@ struct SignallingServer::Impl {
   struct Conn {
     std::string id;
     std::string remote;
+    gint64 expires_at = 0;  // its JWT's exp (seconds since 1970); 0 = none
+    bool expired = false;
   };
 
   GRef<SoupServer> server;
+  std::unique_ptr<ConnectionGuard> guard;  // accepts; created after server, destroyed before it
   Hub hub;
   std::string resource_root;
   std::string web_root;
   std::string web_root_real;  // web_root with symlinks resolved
   std::string token;
+  JwtConfig jwt;
   std::vector<std::string> allowed_origins;
   bool tls = false;
   Hooks hooks;
@@ -201,27 +207,65 @@ struct SignallingServer::Impl {
       soup_server_message_set_response(msg, "text/plain", SOUP_MEMORY_STATIC, body, strlen(body));
       return;
     }
-    if (self->token.empty()) return;
-    std::string given;
+    if (self->token.empty() && !self->jwt.enabled()) return;
+    const std::string given = presented_token(msg, query);
+    std::string why = given.empty() ? "no token" : "wrong token";
+    if (!self->token.empty() && same_secret(given, self->token)) return;  // the simple mode: may do all
+    if (self->jwt.enabled() && !given.empty()) {
+      auto grant = verify_jwt(self->jwt, given, g_get_real_time() / G_USEC_PER_SEC, &why);
+      if (grant) {  // handed to on_websocket with the message
+        g_object_set_data_full(G_OBJECT(msg), "webrtclive-grant", new Grant(std::move(*grant)),
+                               [](gpointer g) { delete static_cast<Grant *>(g); });
+        return;
+      }
+    }
+    GSocketAddress *remote = soup_server_message_get_remote_address(msg);
+    GCharPtr who(remote ? g_socket_connectable_to_string(G_SOCKET_CONNECTABLE(remote)) : nullptr);
+    GST_WARNING("refused a WebSocket from %s: %s", who ? who.get() : "?", why.c_str());  // never the token
+    std::string body = "a valid token is required (Authorization: Bearer TOKEN, the WebSocket subprotocol "
+                       "webrtclive.token.TOKEN, or ?token=TOKEN): " + why + "\n";
+    soup_server_message_set_status(msg, SOUP_STATUS_UNAUTHORIZED, nullptr);
+    soup_server_message_set_response(msg, "text/plain", SOUP_MEMORY_COPY, body.data(), body.size());
+  }
+
+  // The token a WebSocket upgrade presents: "Authorization: Bearer T", the
+  // subprotocol "webrtclive.token.T" (what a browser can send), or ?token=T.
+  static std::string presented_token(SoupServerMessage *msg, GHashTable *query) {
+    SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
     if (const char *auth = soup_message_headers_get_one(h, "Authorization");
         auth && g_ascii_strncasecmp(auth, "Bearer ", 7) == 0)
-      given = auth + 7;
-    else if (query && g_hash_table_lookup(query, "token"))
-      given = static_cast<const char *>(g_hash_table_lookup(query, "token"));
-    else if (GUri *uri = soup_server_message_get_uri(msg); uri && g_uri_get_query(uri)) {
+      return auth + 7;
+    if (const char *protocols = soup_message_headers_get_list(h, "Sec-WebSocket-Protocol")) {
+      std::string found;
+      gchar **list = g_strsplit(protocols, ",", 16);
+      for (gchar **p = list; *p && found.empty(); p++)
+        if (g_str_has_prefix(g_strstrip(*p), kTokenProtocol)) found = *p + strlen(kTokenProtocol);
+      g_strfreev(list);
+      if (!found.empty()) return found;
+    }
+    if (query && g_hash_table_lookup(query, "token")) return static_cast<const char *>(g_hash_table_lookup(query, "token"));
+    std::string given;
+    if (GUri *uri = soup_server_message_get_uri(msg); uri && g_uri_get_query(uri)) {
       // Early handlers may get no parsed query: parse it here.
       if (GHashTable *params = g_uri_parse_params(g_uri_get_query(uri), -1, "&", G_URI_PARAMS_NONE, nullptr)) {
         if (auto *t = static_cast<const char *>(g_hash_table_lookup(params, "token"))) given = t;
         g_hash_table_unref(params);
       }
     }
-    if (same_secret(given, self->token)) return;
-    GSocketAddress *remote = soup_server_message_get_remote_address(msg);
-    GCharPtr who(remote ? g_socket_connectable_to_string(G_SOCKET_CONNECTABLE(remote)) : nullptr);
-    GST_WARNING("refused a WebSocket from %s: %s token", who ? who.get() : "?", given.empty() ? "no" : "wrong");
-    const char *body = "a valid token is required (Authorization: Bearer TOKEN, or ?token=TOKEN)\n";
-    soup_server_message_set_status(msg, SOUP_STATUS_UNAUTHORIZED, nullptr);
-    soup_server_message_set_response(msg, "text/plain", SOUP_MEMORY_STATIC, body, strlen(body));
+    return given;
+  }
+
+  // Closes the connections whose token expired (once a second).
+  static gboolean on_expiry_check(gpointer data) {
+    auto *self = static_cast<Impl *>(data);
+    const gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+    for (auto &[conn, c] : self->connections) {
+      if (!c.expires_at || c.expires_at > now || c.expired) continue;
+      c.expired = true;
+      GST_INFO("peer %s: its token expired", c.id.c_str());
+      soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "token expired");
+    }
+    return G_SOURCE_CONTINUE;
   }
 
   static void on_http(SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *, gpointer data) {
@@ -272,6 +316,21 @@ struct SignallingServer::Impl {
     return true;
   }
 
+  // Every page and file: no inline script or style, no framing (clickjacking
+  // of the publisher's Start button), no MIME sniffing, no referrer.
+  // connect-src allows ws:/wss: anywhere: a viewer may follow ?ws= to
+  // another server (the publisher asks the user first).
+  static void security_headers(SoupServerMessage *msg) {
+    SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
+    soup_message_headers_replace(h, "Content-Security-Policy",
+                                 "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+                                 "media-src 'self' blob: mediastream:; connect-src 'self' ws: wss:; "
+                                 "frame-ancestors 'none'; base-uri 'none'; form-action 'none'; object-src 'none'");
+    soup_message_headers_replace(h, "X-Content-Type-Options", "nosniff");
+    soup_message_headers_replace(h, "X-Frame-Options", "DENY");
+    soup_message_headers_replace(h, "Referrer-Policy", "no-referrer");
+  }
+
   void serve_file(SoupServerMessage *msg, const char *path) {
     const char *method = soup_server_message_get_method(msg);
     // libsoup calls the plain handler for WebSocket upgrades too; leave
@@ -282,6 +341,7 @@ struct SignallingServer::Impl {
       soup_server_message_set_status(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, nullptr);
       return;
     }
+    security_headers(msg);
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
       soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
       return;
@@ -325,11 +385,18 @@ struct SignallingServer::Impl {
       return;
     }
     soup_websocket_connection_set_keepalive_interval(conn, 30);
+    if (self->guard) self->guard->upgraded(remote_key(remote), conn);
     g_signal_connect(conn, "message", G_CALLBACK(on_ws_message), self);
     // Registered before add_peer() so that the welcome reaches this socket.
     Conn &c = self->connections[conn];
     c.remote = remote_str ? remote_str.get() : "?";
-    std::string id = self->hub.add_peer([self, conn](const protocol::ServerMessage &m) { self->send(conn, m); });
+    std::optional<Grant> grant;
+    if (auto *g = static_cast<Grant *>(g_object_get_data(G_OBJECT(msg), "webrtclive-grant"))) {
+      grant = *g;
+      c.expires_at = g->expires_at;
+    }
+    std::string id =
+        self->hub.add_peer([self, conn](const protocol::ServerMessage &m) { self->send(conn, m); }, grant);
     c.id = id;
     GST_INFO("peer %s connected from %s", id.c_str(), c.remote.c_str());
     if (self->hooks.connected) self->hooks.connected(id, c.remote);
@@ -342,7 +409,10 @@ struct SignallingServer::Impl {
       hooks.refused(it != connections.end() ? it->second.id : std::string(), e->details);
     }
     std::string scratch;
-    soup_websocket_connection_send_text(conn, json_for(m, scratch).c_str());
+    const std::string &text = json_for(m, scratch);
+    soup_websocket_connection_send_text(conn, text.c_str());
+    // A client that does not read is closed once too much is queued for it.
+    if (guard) guard->sent(conn, text.size());
   }
 
   static void on_ws_message(SoupWebsocketConnection *conn, gint type, GBytes *message, gpointer data) {
@@ -355,6 +425,7 @@ struct SignallingServer::Impl {
     }
     gsize size = 0;
     const char *data_ptr = static_cast<const char *>(g_bytes_get_data(message, &size));
+    if (self->guard) self->guard->received(conn, size);
     std::string text(data_ptr, size);
     GST_LOG("peer %s: %s", it->second.id.c_str(), text.c_str());
     std::string id = it->second.id;  // the hub may close connections while it runs
@@ -365,6 +436,7 @@ struct SignallingServer::Impl {
     auto *self = static_cast<Impl *>(data);
     unsigned code = soup_websocket_connection_get_close_code(conn);
     g_signal_handlers_disconnect_by_data(conn, self);
+    if (self->guard) self->guard->forget_ws(conn);
     if (auto it = self->closing.find(conn); it != self->closing.end()) {
       Conn c = std::move(it->second);
       self->closing.erase(it);
@@ -399,6 +471,7 @@ struct SignallingServer::Impl {
         g_object_unref(conn);
       }
     }
+    if (guard) guard->stop_accepting();
     if (server) soup_server_disconnect(server.get());
     if (closing.empty()) {
       g_main_loop_quit(loop);
@@ -417,7 +490,13 @@ struct SignallingServer::Impl {
     g_source_unref(t);
   }
 
+  GSource *expiry = nullptr;  // the token-expiry check, when JWT is on
+
   ~Impl() {
+    if (expiry) {
+      g_source_destroy(expiry);
+      g_source_unref(expiry);
+    }
     for (auto *set : {&connections, &closing}) {
       for (auto &[conn, c] : *set) {
         g_signal_handlers_disconnect_by_data(conn, this);
@@ -453,6 +532,7 @@ bool SignallingServer::start(const Options &options, std::string *error) {
   impl->hooks = options.hooks;
   impl->token = options.token;
   impl->allowed_origins = options.allowed_origins;
+  impl->jwt = options.jwt;
   close_timeout_ms_ = options.close_timeout_ms;
 
   GRef<GTlsCertificate> cert = options.tls_certificate;
@@ -469,11 +549,19 @@ bool SignallingServer::start(const Options &options, std::string *error) {
   g_main_context_push_thread_default(context_.get());
   impl->server = GRef<SoupServer>::adopt(
       soup_server_new("server-header", "webrtclive ", "tls-certificate", cert.get(), nullptr));
-  auto listen_flags = static_cast<SoupServerListenOptions>(cert ? SOUP_SERVER_LISTEN_HTTPS : 0);
   soup_server_add_early_handler(impl->server.get(), nullptr, Impl::on_early, impl.get(), nullptr);
   soup_server_add_handler(impl->server.get(), nullptr, Impl::on_http, impl.get(), nullptr);
-  soup_server_add_websocket_handler(impl->server.get(), nullptr, nullptr, nullptr, Impl::on_websocket, impl.get(),
-                                    nullptr);
+  // "webrtclive" is the subprotocol a browser offers beside
+  // "webrtclive.token.T" to present its token; clients offering none are fine.
+  static const char *protocols[] = {"webrtclive", nullptr};
+  soup_server_add_websocket_handler(impl->server.get(), nullptr, nullptr, const_cast<char **>(protocols),
+                                    Impl::on_websocket, impl.get(), nullptr);
+  if (options.jwt.enabled()) {
+    GSource *expiry = g_timeout_source_new_seconds(1);
+    g_source_set_callback(expiry, Impl::on_expiry_check, impl.get(), nullptr);
+    g_source_attach(expiry, context_.get());
+    impl->expiry = expiry;
+  }
   bool all = options.address.empty() || options.address == "0.0.0.0";
   auto addr = GRef<GSocketAddress>::adopt(
       g_inet_socket_address_new_from_string(all ? "0.0.0.0" : options.address.c_str(), options.port));
@@ -490,9 +578,17 @@ bool SignallingServer::start(const Options &options, std::string *error) {
       g_socket_new(g_socket_address_get_family(addr.get()), G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &err));
   if (sock) {
     g_socket_set_listen_backlog(sock.get(), kListenBacklog);
-    if (!g_socket_bind(sock.get(), addr.get(), TRUE, &err) || !g_socket_listen(sock.get(), &err) ||
-        !soup_server_listen_socket(impl->server.get(), sock.get(), listen_flags, &err))
-      sock.reset();
+    if (!g_socket_bind(sock.get(), addr.get(), TRUE, &err) || !g_socket_listen(sock.get(), &err)) sock.reset();
+  }
+  if (sock) {
+    // We accept, not libsoup (connection-guard.h): limits, timeouts, and a
+    // listener that survives running out of descriptors.
+    Impl *raw = impl.get();
+    impl->guard = std::make_unique<ConnectionGuard>(
+        impl->server.get(), sock.get(), cert.get(), context_.get(), options.limits,
+        [raw](SoupWebsocketConnection *ws, gushort code, const char *reason) {
+          if (raw->connections.count(ws)) soup_websocket_connection_close(ws, code, reason);
+        });
   }
   g_main_context_pop_thread_default(context_.get());
   if (!sock) {
@@ -504,15 +600,10 @@ bool SignallingServer::start(const Options &options, std::string *error) {
   }
 
   port_ = options.port;
-  GSList *listeners = soup_server_get_listeners(impl->server.get());
-  if (listeners) {
-    GSocketAddress *local = g_socket_get_local_address(G_SOCKET(listeners->data), nullptr);
-    if (local) {
-      port_ = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
-      g_object_unref(local);
-    }
+  if (GSocketAddress *local = g_socket_get_local_address(sock.get(), nullptr)) {
+    port_ = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
+    g_object_unref(local);
   }
-  g_slist_free(listeners);
   address_ = all ? std::string() : options.address;
   tls_ = static_cast<bool>(cert);
   impl->tls = tls_;

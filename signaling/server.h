@@ -25,6 +25,8 @@
 #include <thread>
 #include <vector>
 
+#include "auth.h"
+#include "connection-guard.h"
 #include "gobj.h"
 #include "protocol.h"
 
@@ -63,12 +65,20 @@ class SignallingServer {
     // TOKEN" or "?token=TOKEN" (browsers cannot set headers on a WebSocket);
     // others get HTTP 401. The pages themselves stay public. Never logged.
     std::string token;
+    // JSON Web Tokens (auth.h): a WebSocket must present one, signed with
+    // this key and algorithm and not expired, unless it presents `token`;
+    // the grant limits its roles and producer names, and the connection is
+    // closed (1008) when the token expires. Off when no algorithm is set.
+    JwtConfig jwt;
     // Browsers send an Origin with every WebSocket upgrade; a page of any
     // site a user on the LAN visits could otherwise drive the signalling
     // (cross-site WebSocket hijacking). Accepted: no Origin (non-browser
     // clients), the server's own origin (scheme://Host), and these
     // ("https://app.example", or "*" for any). Others get HTTP 403.
     std::vector<std::string> allowed_origins;
+    // Connections, request timing, WebSocket message and send-queue sizes
+    // (connection-guard.h).
+    ConnectionLimits limits;
     Hooks hooks;
   };
 

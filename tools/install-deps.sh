@@ -7,7 +7,7 @@ set -euo pipefail
 BUILD_PKGS=(
   build-essential pkg-config meson ninja-build
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
-  libsoup-3.0-dev libjson-glib-dev libnice-dev libglib2.0-dev libglib2.0-dev-bin
+  libsoup-3.0-dev libjson-glib-dev libnice-dev libglib2.0-dev libglib2.0-dev-bin libjwt-dev
 )
 RUN_PKGS=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good

@@ -4,18 +4,26 @@
 # The one command that runs every test on a fresh Debian 12 machine:
 # installs what is missing (apt packages, the npm test driver), builds, then
 # runs `meson test` inside a private network namespace (only loopback and a
-# NIC-like veth), so no test can send a packet off this machine. Ends with
-# "N passed, N failed" counted over every registered test, and exits
-# non-zero when any failed, when none ran, when fewer ran than are
-# registered, or (under CI=true, where everything is installed) when any
-# skipped. Arguments go to `meson test` (e.g. --suite unit, a test name).
+# NIC-like veth), so no test can send a packet off this machine. A full run
+# (no arguments) then builds again with AddressSanitizer and
+# UndefinedBehaviorSanitizer and runs the unit, element, server and harness
+# suites there (`meson test --setup asan`). Ends with "N passed, N failed"
+# counted over every registered test of both runs, and exits non-zero when
+# any failed, when none ran, when fewer ran than are registered, or (under
+# CI=true, where everything is installed) when any skipped. Arguments go to
+# `meson test` (e.g. --suite unit, a test name) and skip the sanitizer run.
 #
 # For the harness's own tests: WEBRTCLIVE_SOURCE_DIR runs another meson
-# project's tests the same way, and WEBRTCLIVE_SKIP_INSTALL=1 installs nothing.
+# project's tests the same way, WEBRTCLIVE_SKIP_INSTALL=1 installs nothing,
+# WEBRTCLIVE_ASAN=0 skips the sanitizer run.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SOURCE=${WEBRTCLIVE_SOURCE_DIR:-$ROOT}
 BUILD=${BUILD_DIR:-$SOURCE/build}
+ASAN_BUILD=${BUILD}-asan
+ASAN=${WEBRTCLIVE_ASAN:-0}
+[[ $# -gt 0 && "${1:-}" != "--in-netns" ]] && ASAN=0
+[[ -n "${WEBRTCLIVE_SOURCE_DIR:-}" ]] && ASAN=0
 
 if [[ "${1:-}" != "--in-netns" ]]; then
   if [[ -z "${WEBRTCLIVE_SKIP_INSTALL:-}" ]]; then
@@ -24,11 +32,17 @@ if [[ "${1:-}" != "--in-netns" ]]; then
   fi
   if [[ ! -f "$BUILD/build.ninja" ]]; then meson setup "$BUILD" "$SOURCE"; fi
   ninja -C "$BUILD"
+  if [[ "$ASAN" == 1 ]]; then
+    if [[ ! -f "$ASAN_BUILD/build.ninja" ]]; then
+      meson setup "$ASAN_BUILD" "$SOURCE" -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized
+    fi
+    ninja -C "$ASAN_BUILD"
+  fi
   # Root can make a network namespace directly; others map themselves to
   # root inside a user namespace first.
   UNSHARE=(unshare -n)
   [[ $(id -u) -ne 0 ]] && UNSHARE=(unshare -r -n)
-  export BUILD_DIR=$BUILD
+  export BUILD_DIR=$BUILD WEBRTCLIVE_ASAN=$ASAN
   exec "${UNSHARE[@]}" -- "$0" --in-netns "${@}"
 fi
 shift
@@ -42,38 +56,52 @@ ip link add nic0 type veth peer name nic1
 ip addr add 198.18.0.1/24 dev nic0
 ip link set nic0 up
 ip link set nic1 up
-cd "$BUILD"
-# A previous run's results must never be counted as this run's.
-rm -f meson-logs/testlog*.json
-registered=$(meson test --no-rebuild --list "$@" 2>/dev/null | grep -c . || true)
+
 status=0
+runs=()  # "testlog.json registered-count" per run
+# Runs `meson test` in build dir $1 with the remaining arguments; counts
+# what it registered first, and never reads a previous run's results.
+run_meson() {
+  local dir=$1; shift
+  rm -f "$dir"/meson-logs/testlog*.json
+  local registered
+  registered=$(cd "$dir" && meson test --no-rebuild --list "$@" 2>/dev/null | grep -c . || true)
+  (cd "$dir" && meson test --no-rebuild --print-errorlogs "$@") || status=$?
+  runs+=("$dir/meson-logs/testlog.json" "$registered")
+}
 # Slow e2e tests get twice their timeout on a loaded CI machine.
-meson test --no-rebuild --print-errorlogs --timeout-multiplier 2 "$@" || status=$?
+run_meson "$BUILD" --timeout-multiplier 2 "$@"
+[[ "$ASAN" == 1 ]] && run_meson "$ASAN_BUILD" --setup asan --timeout-multiplier 3
 
 # CI reads one closing line, counted from this run's own results.
-python3 - "$BUILD/meson-logs/testlog.json" "$registered" "${CI:-}" <<'PY' || status=1
+python3 - "${CI:-}" "${runs[@]}" <<'PY' || status=1
 import json, os, sys
-path, registered, ci = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "true"
-results = []
-if os.path.exists(path):
-    with open(path) as f:
-        results = [json.loads(line) for line in f if line.strip()]
-passed = [r["name"] for r in results if r.get("result") in ("OK", "EXPECTEDFAIL")]
-skipped = [r["name"] for r in results if r.get("result") == "SKIP"]
-failed = [r["name"] for r in results if r["name"] not in passed + skipped]
-problems = []
-if not results:
-    problems.append("no test ran")
-elif len(results) < registered:
-    problems.append(f"only {len(results)} of {registered} registered tests ran")
+ci = sys.argv[1] == "true"
+passed, failed, skipped, problems = [], [], [], []
+for path, registered in zip(sys.argv[2::2], map(int, sys.argv[3::2])):
+    results = []
+    if os.path.exists(path):
+        with open(path) as f:
+            results = [json.loads(line) for line in f if line.strip()]
+    setup = " (asan)" if "-asan/" in path else ""
+    names = lambda rs: [r["name"] + setup for r in rs]
+    ok = [r for r in results if r.get("result") in ("OK", "EXPECTEDFAIL")]
+    skip = [r for r in results if r.get("result") == "SKIP"]
+    bad = [r for r in results if r not in ok and r not in skip]
+    if not results:
+        problems.append(f"no test ran{setup}")
+    elif len(results) < registered:
+        problems.append(f"only {len(results)} of {registered} registered tests ran{setup}")
+    passed += names(ok)
+    failed += names(bad) + [f"(not run){setup}"] * max(registered - len(results), 0)
+    skipped += names(skip)
 if skipped and ci:
     problems.append(f"under CI=true nothing may skip; skipped: {', '.join(skipped)}")
     failed += skipped
     skipped = []
-missing = max(registered - len(results), 0)
 for p in problems:
     print(f"ERROR: {p}")
-line = f"{len(passed)} passed, {len(failed) + missing} failed"
+line = f"{len(passed)} passed, {len(failed)} failed"
 if skipped:
     line += f", {len(skipped)} skipped"
 print(line)

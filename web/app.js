@@ -70,7 +70,7 @@
   // handled strictly one after another, so every ICE candidate waits for the
   // offer that came before it. It keeps api.signalling and api.peerId.
   const conn = S.connection({
-    url: WS_URL, status: api, onMessage: handle, onClose: onSocketClosed, addError, render,
+    url: WS_URL, protocols: S.wsProtocols(params), status: api, onMessage: handle, onClose: onSocketClosed, addError, render,
   });
   const send = conn.send;
 

@@ -147,7 +147,7 @@
   // handled strictly one after another, so every ICE candidate waits for the
   // description that came before it. It keeps api.signalling and api.peerId.
   const conn = S.connection({
-    url: WS_URL, status: api, onMessage: handle, onClose: onSocketClosed, addError, render,
+    url: WS_URL, protocols: S.wsProtocols(params), status: api, onMessage: handle, onClose: onSocketClosed, addError, render,
   });
   const send = conn.send;
 
@@ -535,9 +535,16 @@
   $('start').onclick = () => start();
   $('stop').onclick = () => stop();
   $('ws-url').textContent = WS_URL;
+  // A link with ?ws= could point the camera at anybody's server: say so,
+  // and never start by itself then (?autostart=1 is ignored).
+  const target = new URL(WS_URL, location.href);
+  const foreign = target.host !== location.host;
+  api.foreignServer = foreign ? target.host : null;
+  $('foreign').hidden = !foreign;
+  $('foreign-host').textContent = target.host;
   uiReady = true;
   render();
   conn.connect();
   setTimeout(pollStats, STATS_MS);
-  if (params.get('autostart') === '1') start();
+  if (params.get('autostart') === '1' && !foreign) start();
 })();

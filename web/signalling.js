@@ -7,6 +7,7 @@
 // before its own script, and it defines `window.WebRTCLiveSignalling`:
 //
 //   wsUrl(params)                    the signalling URL: ?ws= or this page's /ws
+//   wsProtocols(params)              WebSocket subprotocols carrying ?token=, if any
 //   iceServers(params, addError)     RTCIceServer[] from ?ice= ([] by default)
 //   errorList(list, name, onChange)  {add(text), render(ul)} over an error array
 //   isMdns(candidate)                an ICE candidate with an mDNS (.local) host
@@ -24,13 +25,21 @@ window.WebRTCLiveSignalling = (() => {
   const RECONNECT_JITTER_MS = 1000;  // ...plus up to this much at random
 
   // ?ws=URL, else /ws on the server that served the page (wss:// under https).
-  // With ?token=, the token goes on to the WebSocket (browsers cannot set an
-  // Authorization header on one; the server accepts it as a query).
+  // A ?token= goes on as the WebSocket subprotocol "webrtclive.token.TOKEN"
+  // (browsers cannot set an Authorization header on a WebSocket, and a URL
+  // query ends up in logs); only a token with characters a subprotocol
+  // cannot carry goes on as ?token=.
+  const SUBPROTOCOL_SAFE = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
   function wsUrl(params) {
     const url = params.get('ws') ||
       (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws';
-    if (!params.has('token')) return url;
-    return url + (url.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(params.get('token'));
+    const token = params.get('token');
+    if (!token || SUBPROTOCOL_SAFE.test(token)) return url;
+    return url + (url.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token);
+  }
+  function wsProtocols(params) {
+    const token = params.get('token');
+    return token && SUBPROTOCOL_SAFE.test(token) ? ['webrtclive', 'webrtclive.token.' + token] : undefined;
   }
 
   // ?ice= is JSON: an array of RTCIceServer, {iceServers: [...]} or a single
@@ -93,14 +102,14 @@ window.WebRTCLiveSignalling = (() => {
   // Returns {connect() (the first connection), send(msg, quiet)}. send()
   // returns false, and unless `quiet` reports it, when the socket is not open.
   function connection(opts) {
-    const { url, status, onMessage, onClose, addError, render } = opts;
+    const { url, protocols, status, onMessage, onClose, addError, render } = opts;
     let ws = null;
     let inbox = Promise.resolve();  // serial chain of incoming-message handlers
 
     function connect() {
       let sock;
       try {
-        sock = new WebSocket(url);
+        sock = protocols ? new WebSocket(url, protocols) : new WebSocket(url);
       } catch (e) {
         status.signalling = 'closed';
         addError(`bad signalling URL ${url}: ${e.message}`);
@@ -214,5 +223,5 @@ window.WebRTCLiveSignalling = (() => {
     };
   }
 
-  return Object.freeze({ wsUrl, iceServers, errorList, isMdns, connection, candidates });
+  return Object.freeze({ wsUrl, wsProtocols, iceServers, errorList, isMdns, connection, candidates });
 })();

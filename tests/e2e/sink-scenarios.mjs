@@ -4,7 +4,8 @@
 // consumer that never connects, input Chromium cannot decode, a port in use,
 // bad input. One scenario per process: `node sink-scenarios.mjs <name>`.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createSocket } from 'node:dgram';
@@ -459,6 +460,33 @@ const scenarios = {
     assert(foreign === 'refused', `a foreign page cannot open the signalling WebSocket (${foreign})`);
     assert(allowed === 'welcome', `a page of an allowed origin can (${allowed})`);
     await waitFrames(await openViewer(browser, p.url), 30);
+  },
+
+  async 'embedded-jwt'(defer) {
+    // The embedded server with JSON Web Tokens: a viewer whose token grants
+    // consuming this producer plays (the page presents it as a WebSocket
+    // subprotocol); one granted another producer name sees nothing to play.
+    const dir = mkdtempSync(join(tmpdir(), 'webrtclive-jwt-'));
+    defer(async () => rmSync(dir, { recursive: true, force: true }));
+    const secret = 'an-hs256-secret-that-is-long-enough-0123';
+    writeFileSync(join(dir, 'key'), secret);
+    const token = (names) => {
+      const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const head = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ exp: Math.floor(Date.now() / 1000) + 600, webrtclive: { roles: ['consumer'], names } })}`;
+      return `${head}.${createHmac('sha256', secret).update(head).digest('base64url')}`;
+    };
+    const { p, browser } = await setup(defer,
+      `${SRC} ! ${SINK} producer-name=cam signaller::jwt-key-file=${join(dir, 'key')}`);
+    const viewer = await openViewer(browser, p.url, `autoplay=1&token=${token(['cam'])}`);
+    const other = await openViewer(browser, p.url, `autoplay=1&token=${token(['door'])}`);
+    const none = await openViewer(browser, p.url);
+    const s = await waitFrames(viewer, 30);
+    assert(s.stats.frameWidth === W, 'the viewer granted "cam" plays');
+    const o = await state(other), n = await state(none);
+    log(`granted another name: ${o.signalling}, ${o.producers.length} producers listed; no token: ${n.signalling}`);
+    assert(o.signalling === 'open' && o.producers.length === 0 && !(o.stats.framesDecoded > 0),
+      'a viewer granted another producer name connects but is shown nothing');
+    assert(n.signalling !== 'open' && !(n.stats.framesDecoded > 0), 'a viewer without a token is refused');
   },
 
   async 'vanished-consumer'(defer) {

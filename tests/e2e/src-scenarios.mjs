@@ -180,6 +180,33 @@ const scenarios = {
     assert(v.caps.startsWith('video/x-raw'), `frames from the page with the token: ${v.caps}`);
   },
 
+  async 'publish-foreign-server'(defer) {
+    // A link to publish.html?ws=<another server> must not send the user's
+    // camera there unseen: the page says where it would go and waits for
+    // Start, even with ?autostart=1.
+    const r = await startPipeline(
+      `webrtclivesrc name=s port=0 address=127.0.0.1 allowed-origins=* ${ICE} s.video_0 ! fakesink name=countvideo`);
+    defer(() => r.stop());
+    const url = r.find((e) => e.event === 'urls').urls[0];
+    const other = url.replace('127.0.0.1', 'localhost').replace('http://', 'ws://') + 'ws';  // another host name
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const page = await browser.newPage();
+    await page.goto(`${url}publish.html?autostart=1&audio=0&width=${W}&height=${H}&name=lured&ws=${encodeURIComponent(other)}`);
+    await sleep(3000);
+    const shown = await page.evaluate(() => ({
+      visible: !document.getElementById('foreign').hidden,
+      text: document.getElementById('foreign').textContent.replace(/\s+/g, ' ').trim(),
+      foreign: window.webrtclivePublish.foreignServer,
+    }));
+    log('the page says:', JSON.stringify(shown));
+    assert(shown.visible && shown.text.includes(new URL(other).host), `the target server is shown: ${shown.text}`);
+    assert(((await counts(r)).countvideo?.buffers ?? 0) === 0, 'nothing was published before the user pressed Start');
+    await page.click('#start');
+    const v = await waitCount(r, 'countvideo', 30, 30000);
+    assert(v.caps.startsWith('video/x-raw'), `published once the user chose to: ${v.caps}`);
+  },
+
   async 'browser-camera'(defer) {
     // The receiver runs the embedded server; headless Chromium publishes its
     // fake camera from the served page.

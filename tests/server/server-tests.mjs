@@ -11,6 +11,7 @@
 // Peers that are not listeners are checked strictly: their next message
 // must be the expected one, and quiet() asserts that nothing else arrived.
 import { execFileSync, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import {
   chmodSync, closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync,
 } from 'node:fs';
@@ -56,9 +57,12 @@ const tmp = () => {
 // SIGTERM stop or a GLib CRITICAL/ERROR fails the case. Resolves once it
 // printed its "listening on" line; with expectListen false (a server that
 // must refuse to start) it may end by itself with `exitCode`.
-async function startServer(args = [], { env = {}, expectListen = true, exitCode = 0 } = {}) {
+async function startServer(args = [], { env = {}, expectListen = true, exitCode = 0, nofile } = {}) {
   let out = '';
-  const w = spawnWatched('webrtclive-signalling-server', SERVER, ['--host', '127.0.0.1', '--port', '0', ...args], {
+  const argv = ['--host', '127.0.0.1', '--port', '0', ...args];
+  // prlimit execs the server: same process, with that open file limit.
+  const [cmd, cmdArgs] = nofile ? ['prlimit', [`--nofile=${nofile}:${nofile}`, '--', SERVER, ...argv]] : [SERVER, argv];
+  const w = spawnWatched('webrtclive-signalling-server', cmd, cmdArgs, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     stopWith: 'SIGTERM', exitCode, exits: !expectListen,
@@ -104,16 +108,16 @@ async function until(what, fn, timeoutMs = 5000, everyMs = 20) {
   }
 }
 
-function request(url, { method = 'GET', path, insecure = false } = {}) {
+function request(url, { method = 'GET', path, insecure = false, headers = {} } = {}) {
   const u = new URL(url);
   const mod = u.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = mod.request({ host: u.hostname, port: u.port, method, path: path ?? u.pathname + u.search,
-      rejectUnauthorized: !insecure, agent: false }, (res) => {
+      rejectUnauthorized: !insecure, agent: false, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'], body }));
+      res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'], headers: res.headers, body }));
     });
     req.on('error', reject);
     req.setTimeout(3000, () => req.destroy(new Error(`${method} ${url} timed out`)));
@@ -125,8 +129,8 @@ function request(url, { method = 'GET', path, insecure = false } = {}) {
 
 let peerCount = 0;
 // A connected client that got its welcome; `name` is for messages only.
-async function client(server, name = `peer${++peerCount}`, opts = {}) {
-  const ws = await WsClient.connect(server.ws, opts);
+async function client(server, name = `peer${++peerCount}`, opts = {}, suffix = '') {
+  const ws = await WsClient.connect(server.ws + suffix, opts);
   const welcome = await ws.next(() => true, 3000, `${name}'s welcome`);
   assertEqual(Object.keys(welcome).sort(), ['peerId', 'type'], `${name}: welcome has type and peerId only`);
   assert(welcome.type === 'welcome', `${name}: the first message is welcome, got ${JSON.stringify(welcome)}`);
@@ -504,6 +508,19 @@ cases.http = async () => {
   assert(publish.status === 200 && /text\/html/.test(publish.type) && /<script/i.test(publish.body), '/publish.html serves the publishing page');
   const js = await request(`${s.http}/app.js`);
   assert(js.status === 200 && /javascript/.test(js.type), '/app.js is JavaScript');
+  // Security headers on every page and file: no inline script, no framing,
+  // no sniffing (the pages themselves have no inline script or style).
+  for (const r of [index, publish, js]) {
+    const csp = r.headers['content-security-policy'] || '';
+    for (const directive of ["script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "object-src 'none'"])
+      assert(csp.includes(directive), `CSP has ${directive}: ${csp}`);
+    assert(!/unsafe-inline|unsafe-eval/.test(csp), 'no unsafe-inline or unsafe-eval');
+    assert(r.headers['x-content-type-options'] === 'nosniff', 'X-Content-Type-Options: nosniff');
+    assert(r.headers['x-frame-options'] === 'DENY', 'X-Frame-Options: DENY');
+  }
+  for (const page of [index, publish])
+    assert(!/<script(?![^>]*\bsrc=)[^>]*>/i.test(page.body) && !/\sstyle=/i.test(page.body) && !/\son[a-z]+=/i.test(page.body),
+      'the pages carry no inline script, style or event handler');
   assert((await request(`${s.http}/nothing-here.html`)).status === 404, 'a missing file is 404');
   assert((await request(`${s.http}/`, { method: 'POST' })).status === 405, 'POST is 405');
   for (const path of ['/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd']) {
@@ -613,6 +630,173 @@ cases.origin = async () => {
   await refused(allowed, 'https://evil.example', 'a foreign origin with a list');
   const any = await startServer(['--allowed-origin', '*']);
   await stillAnswers(await client(any, 'any', { headers: { Origin: 'https://evil.example' } }), '* allows any origin');
+};
+
+// ------------------------------------------------------------------- JWT
+
+// An HS256 JSON Web Token, made with node:crypto.
+function jwt(secret, claims, { alg = 'HS256' } = {}) {
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const head = `${b64({ alg, typ: 'JWT' })}.${b64(claims)}`;
+  return `${head}.${createHmac('sha256', secret).update(head).digest('base64url')}`;
+}
+
+cases.jwt = async () => {
+  const secret = 'a-secret-of-more-than-32-bytes-for-hs256';
+  const file = join(tmp(), 'secret');
+  writeFileSync(file, secret + '\n');
+  const s = await startServer(['--jwt-key', file]);
+  const now = Math.floor(Date.now() / 1000);
+  const token = (grant, exp = now + 600) => jwt(secret, { exp, webrtclive: grant });
+  const bearer = (t) => ({ headers: { Authorization: `Bearer ${t}` } });
+  const refusedWith = async (opts, pattern, what) => {
+    const err = await WsClient.connect(s.ws, opts).then((ws) => { ws.destroy(); return null; }, (e) => e);
+    assert(err && /401/.test(err.message), `${what} is refused with 401: ${err && err.message}`);
+    const body = await request(s.ws.replace('ws', 'http'), { headers: { ...opts.headers, Upgrade: 'websocket', Connection: 'Upgrade' } })
+      .catch(() => null);
+    if (body) assert(pattern.test(body.body), `${what}: the refusal says why (${body.body.trim()})`);
+  };
+  const camToken = token({ roles: ['producer'], names: ['cam'] });
+  await refusedWith({}, /no token/, 'no token');
+  await refusedWith(bearer(token({ roles: ['consumer'] }, now - 5)), /expired/, 'an expired token');
+  await refusedWith(bearer(jwt('another-secret-of-32-bytes-or-more!!', { exp: now + 600, webrtclive: { roles: ['consumer'] } })),
+    /signature/, 'a token signed with another key');
+  await refusedWith(bearer(jwt(secret, { exp: now + 600, webrtclive: { roles: ['producer'] } }, { alg: 'HS512' })),
+    /signature|HS512/, 'a token of another algorithm');
+  const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ exp: now + 600, webrtclive: { roles: ['producer'] } })).toString('base64url')}.`;
+  await refusedWith(bearer(none), /signature|not a JWT/, '"alg": "none"');
+
+  const cam = await client(s, 'cam producer', bearer(camToken));
+  cam.send({ type: 'setPeerStatus', roles: ['producer'], meta: { name: 'door' } });
+  await expectError(cam, /does not allow producing as 'door'/, 'a producer token used for another name');
+  await setStatus(cam, ['producer'], { name: 'cam' }, []);
+  const viewerToken = token({ roles: ['consumer'], names: ['cam'] });
+  // Browsers present it as a subprotocol beside "webrtclive".
+  const viewer = await client(s, 'viewer', { headers: { 'Sec-WebSocket-Protocol': `webrtclive, webrtclive.token.${viewerToken}` } });
+  viewer.send({ type: 'setPeerStatus', roles: ['producer'], meta: { name: 'cam' } });
+  await expectError(viewer, /does not allow producing/, 'a consumer-only token registering as producer');
+  await startSession(viewer, cam);
+  await stillAnswers(await client(s, 'query', {}, `?token=${viewerToken}`), 'a token as ?token=');
+  // Expiry is enforced on open connections too.
+  const brief = await client(s, 'brief', bearer(token({ roles: ['consumer'] }, now + 2)));
+  const closed = await Promise.race([brief.closed, sleep(6000).then(() => null)]);
+  log('at expiry:', JSON.stringify(closed));
+  assert(closed && closed.code === 1008 && /expired/.test(closed.reason), `closed at expiry with a reason: ${JSON.stringify(closed)}`);
+  assert(!s.out.includes(viewerToken) && !s.out.includes(camToken.split('.')[2]), 'no token in the logs');
+};
+
+// ------------------------------------------------------------ TCP-level abuse
+
+// A raw TCP connection; resolves once connected. `.closedAt` is set when the
+// server closes it, `.data` collects what it sent.
+function rawConnect(s) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(s.port, '127.0.0.1', () => resolve(sock));
+    sock.data = '';
+    sock.closedAt = null;
+    sock.on('data', (d) => { sock.data += d; });
+    sock.on('close', () => { sock.closedAt = Date.now(); });
+    sock.on('error', () => {});
+    sock.once('error', reject);
+    cleanups.push(async () => sock.destroy());
+  });
+}
+const heapMb = (s) => Number(/RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${s.proc.pid}/status`, 'utf8'))[1]) / 1024;
+
+cases.timeouts = async () => {
+  // Each open connection holds a descriptor: one that sends nothing and one
+  // that dribbles its headers (slowloris) are closed once the request
+  // timeout passes; a complete request is answered and its connection
+  // closed (one request per connection); a quiet WebSocket stays.
+  const s = await startServer(['--request-timeout', '2']);
+  const silent = await rawConnect(s);
+  const dribble = await rawConnect(s);
+  dribble.write('GET / HTTP/1.1\r\nHost: x\r\n');
+  const drip = setInterval(() => dribble.write('X-A: b\r\n'), 300);
+  const complete = await rawConnect(s);
+  complete.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+  const ws = await client(s, 'quiet websocket');
+  const t0 = Date.now();
+  await until('the answered connection to end', () => complete.closedAt, 2000, 20);
+  assert(/200 OK/.test(complete.data), 'the complete request was answered');
+  await until('the silent and the dribbling connections to be closed', () => silent.closedAt && dribble.closedAt, 6000, 50);
+  clearInterval(drip);
+  log(`silent closed after ${silent.closedAt - t0} ms, slowloris after ${dribble.closedAt - t0} ms`);
+  assert(silent.closedAt - t0 >= 1500, `not before the timeout (${silent.closedAt - t0} ms)`);
+  assert(silent.closedAt - t0 < 4000 && dribble.closedAt - t0 < 4000, 'both within the request timeout (2 s) and a sweep');
+  await sleep(1000);
+  await stillAnswers(ws, 'the quiet WebSocket, after the timeout');
+};
+
+cases['connection-cap'] = async () => {
+  const s = await startServer(['--max-connections-per-address', '10']);
+  const socks = [];
+  for (let i = 0; i < 20; i++) socks.push(await rawConnect(s));
+  await until('the connections over the cap to be refused', () => socks.filter((x) => x.closedAt).length >= 10, 3000, 20);
+  const refused = socks.filter((x) => x.closedAt);
+  log(`${refused.length} of 20 connections from one address refused; one said: ${JSON.stringify(refused[0].data.split('\r\n')[0])}`);
+  assert(refused.length === 10, `exactly the 10 over the cap (${refused.length})`);
+  assert(refused.every((x) => /^HTTP\/1\.1 503/.test(x.data)), 'each was told 503');
+  for (const x of socks) x.destroy();
+  await sleep(1500);  // the server notices the closed ones on its next sweep
+  await stillAnswers(await client(s, 'after the burst'), 'a new client');
+};
+
+cases['fd-exhaustion'] = async () => {
+  // With 64 descriptors, 100 connections exhaust them: accept() fails.
+  // libsoup 3.2 removed its listening source for good then; the server
+  // must pause, carry on, and accept again once descriptors are free.
+  const s = await startServer(['--max-connections', '1000'], { nofile: 64 });
+  const socks = [];
+  for (let i = 0; i < 100; i++) socks.push(await rawConnect(s));
+  await until('the server to run out of descriptors', () => /cannot accept a connection/.test(s.out), 5000, 50);
+  log('server said:', s.out.split('\n').find((l) => /cannot accept/.test(l)));
+  for (const x of socks) x.destroy();
+  await sleep(1500);
+  const c = await client(s, 'after exhaustion');
+  await stillAnswers(c, 'a client once descriptors are free again');
+};
+
+cases.fragments = async () => {
+  // One message that never ends: continuation frames without FIN. libsoup
+  // 3.2 caps each frame (128 KiB) but not the message (+66 MB in 2 s).
+  const s = await startServer();
+  const other = await client(s, 'bystander');
+  const A = await client(s, 'fragmenter');
+  const before = heapMb(s);
+  A.sendRaw(WsClient.encode(0x1, Buffer.from('{"type":"list","pad":"'), false));
+  const chunk = WsClient.encode(0x0, Buffer.alloc(64 * 1024, 0x78), false);
+  let sent = 0;
+  while (!A.closeInfo && !A.sock.destroyed && sent < 64 * 1024 * 1024) {
+    if (!A.sendRaw(chunk)) await new Promise((r) => A.sock.once('drain', r).once('close', r));
+    sent += chunk.length;
+  }
+  const closed = await Promise.race([A.closed, sleep(5000).then(() => null)]);
+  const grew = heapMb(s) - before;
+  log(`fragmenter sent ${(sent / 1048576).toFixed(1)} MiB before the server closed it: ${JSON.stringify(closed)}; heap +${grew.toFixed(1)} MB`);
+  assert(closed, 'the server closed the connection');
+  assert(sent < 16 * 1024 * 1024, `it did so early (${(sent / 1048576).toFixed(1)} MiB sent)`);
+  assert(grew < 20, `the server's heap grew by ${grew.toFixed(1)} MB (limit 20)`);
+  await stillAnswers(other, 'the other client');
+};
+
+cases['slow-reader'] = async () => {
+  // A client that never reads, asking for large replies: 10 producers with
+  // 100 KiB meta, 200 list requests (~200 MB of replies). libsoup queues
+  // without limit (+206 MB before); the server drops the client instead.
+  const s = await startServer();
+  const pad = 'x'.repeat(100 * 1024);
+  for (let i = 0; i < 10; i++) await setStatus(await client(s, `producer${i}`), ['producer'], { name: `p${i}`, pad }, []);
+  const other = await client(s, 'bystander');
+  const before = heapMb(s);
+  const R = await client(s, 'non-reader');
+  R.sock.pause();  // never reads again: the kernel buffers fill, then the server's queue
+  for (let i = 0; i < 200; i++) R.send({ type: 'list' });
+  await until('the server to drop the non-reader', async () => (await health(s)).peers === 11, 10000, 100);
+  const grew = heapMb(s) - before;
+  log(`non-reader dropped; server heap +${grew.toFixed(1)} MB`);
+  assert(grew < 40, `the server's heap grew by ${grew.toFixed(1)} MB (limit 40)`);
+  await stillAnswers(other, 'the other client');
 };
 
 function makeCertificate(dir) {

@@ -131,12 +131,13 @@ export class WsClient {
     this.sock.end();
   }
 
-  // One masked frame, as bytes (send them with sendRaw, e.g. many at once).
-  static encode(op, payload) {
+  // One masked frame, as bytes (send them with sendRaw, e.g. many at once);
+  // fin = false leaves the message open for continuation frames (op 0).
+  static encode(op, payload, fin = true) {
     const n = payload.length;
     const off = n < 126 ? 2 : n < 65536 ? 4 : 10;
     const out = Buffer.allocUnsafe(off + 4 + n);
-    out[0] = 0x80 | op;
+    out[0] = (fin ? 0x80 : 0) | op;
     if (n < 126) out[1] = 0x80 | n;
     else if (n < 65536) { out[1] = 0x80 | 126; out.writeUInt16BE(n, 2); }
     else { out[1] = 0x80 | 127; out.writeBigUInt64BE(BigInt(n), 2); }
