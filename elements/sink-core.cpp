@@ -55,6 +55,11 @@ struct SinkCore::Input {
   GstElement *raw_tee = nullptr;           // control thread
   std::shared_ptr<Branch> passthrough;     // control thread
   std::map<CodecId, std::shared_ptr<Branch>> encoders;  // control thread
+  // The SSRC every consumer's stream of this input gets. Each consumer is
+  // an RTP session of its own, so one SSRC for all is fine, and it keeps
+  // webrtcbin 1.22 from making a GQuark of a new SSRC per session (its RTX
+  // ssrc-map names fields after SSRCs; quarks are never freed).
+  const guint ssrc = g_random_int_range(1, G_MAXINT32);
 };
 
 struct SinkCore::Branch {
@@ -540,7 +545,7 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
     // The SSRC is chosen now and announced in the offer (a=ssrc with msid):
     // peers that route RTP by signalled SSRC (werift, and browsers before
     // the first packet) know the stream before it arrives.
-    cs.ssrc = g_random_int_range(1, G_MAXINT32);
+    cs.ssrc = cs.input->ssrc;
     for (auto &c : cs.offered) {
       CapsPtr one = offer_caps(c);
       gst_caps_set_simple(one.get(), "ssrc", G_TYPE_UINT, cs.ssrc, nullptr);

@@ -4,6 +4,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include <cstring>
 #include <memory>
 
 namespace webrtclive::protocol {
@@ -258,13 +259,27 @@ std::string check_json_limits(std::string_view text, size_t max_bytes, unsigned 
   if (text.size() > max_bytes)
     return "message of " + std::to_string(text.size()) + " bytes; at most " + std::to_string(max_bytes) +
            " are accepted";
+  // json-glib is lenient where RFC 8259 is not (raw control characters and
+  // unknown escapes in strings, invalid UTF-8, leading zeros): such text
+  // would not come back the same when relayed, so it is refused here.
+  if (!g_utf8_validate(text.data(), static_cast<gssize>(text.size()), nullptr)) return "invalid JSON: not UTF-8";
   unsigned depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); i++) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (c < 0x20) return "invalid JSON: a control character in a string";
+      if (c == '"') {
+        in_string = false;
+      } else if (c == '\\') {
+        const char e = i + 1 < text.size() ? text[++i] : '\0';
+        if (e == 'u') {
+          for (int k = 0; k < 4; k++)
+            if (++i >= text.size() || !g_ascii_isxdigit(text[i])) return "invalid JSON: a bad \\u escape";
+        } else if (!strchr("\"\\/bfnrt", e) || e == '\0') {
+          return "invalid JSON: an unknown escape in a string";
+        }
+      }
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -272,6 +287,12 @@ std::string check_json_limits(std::string_view text, size_t max_bytes, unsigned 
         return "JSON nested deeper than " + std::to_string(max_depth) + " levels is not accepted";
     } else if ((c == ']' || c == '}') && depth > 0) {
       depth--;
+    } else if (c == '-' || g_ascii_isdigit(c)) {
+      // A whole number token: its integer part may not start with 0 and go on.
+      size_t j = i + (c == '-' ? 1 : 0);
+      if (j + 1 < text.size() && text[j] == '0' && g_ascii_isdigit(text[j + 1]))
+        return "invalid JSON: a number with a leading zero";
+      while (i + 1 < text.size() && strchr("0123456789.eE+-", text[i + 1]) && text[i + 1] != '\0') i++;
     }
   }
   return {};

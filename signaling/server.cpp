@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 
+#include "http-route.h"
 #include "hub.h"
 
 GST_DEBUG_CATEGORY(webrtclive_server_debug);
@@ -24,49 +25,6 @@ namespace {
 // Pending connections the kernel queues for accept() (it caps this at
 // net.core.somaxconn).
 constexpr int kListenBacklog = 4096;
-
-bool ends_with(const std::string &s, const char *suffix) {
-  size_t n = strlen(suffix);
-  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
-}
-
-const char *content_type_for(const std::string &path) {
-  static const std::pair<const char *, const char *> kTypes[] = {
-      {".html", "text/html; charset=utf-8"},
-      {".htm", "text/html; charset=utf-8"},
-      {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"},
-      {".css", "text/css; charset=utf-8"},
-      {".json", "application/json"},
-      {".map", "application/json"},
-      {".txt", "text/plain; charset=utf-8"},
-      {".svg", "image/svg+xml"},
-      {".png", "image/png"},
-      {".jpg", "image/jpeg"},
-      {".jpeg", "image/jpeg"},
-      {".gif", "image/gif"},
-      {".webp", "image/webp"},
-      {".ico", "image/x-icon"},
-      {".wasm", "application/wasm"},
-      {".woff2", "font/woff2"},
-  };
-  for (const auto &[ext, type] : kTypes)
-    if (ends_with(path, ext)) return type;
-  return "application/octet-stream";
-}
-
-// True when a decoded request path has a ".." segment (or is not absolute).
-bool escapes_root(const std::string &path) {
-  if (path.empty() || path[0] != '/') return true;
-  size_t start = 1;
-  while (start <= path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    if (path.compare(start, end - start, "..") == 0 && end - start == 2) return true;
-    start = end + 1;
-  }
-  return false;
-}
 
 std::vector<std::string> interface_addresses() {
   std::vector<std::string> out;
@@ -183,14 +141,8 @@ struct SignallingServer::Impl {
 
   // Whether a browser's Origin may use the signalling WebSocket.
   bool origin_allowed(SoupServerMessage *msg, const char *origin) const {
-    if (!origin) return true;  // not a browser
-    for (const auto &o : allowed_origins)
-      if (o == "*" || g_ascii_strcasecmp(o.c_str(), origin) == 0) return true;
-    if (g_str_equal(origin, "null")) return false;  // sandboxed frames, file:// pages
     const char *host = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Host");
-    if (!host) return false;
-    const std::string own = std::string(tls ? "https://" : "http://") + host;
-    return g_ascii_strcasecmp(own.c_str(), origin) == 0;
+    return webrtclive::origin_allowed(origin, host, tls, allowed_origins);
   }
 
   // Runs on the request headers, before any handler: a WebSocket upgrade
@@ -288,7 +240,6 @@ struct SignallingServer::Impl {
   // memory: the file is mapped and sent from the mapping.
   bool serve_from_disk(SoupServerMessage *msg, const std::string &path) {
     if (web_root.empty()) return false;
-    if (path.find("/.") != std::string::npos) return false;  // falls through to 404
     GCharPtr full(g_build_filename(web_root.c_str(), path.c_str(), nullptr));
     if (!g_file_test(full.get(), G_FILE_TEST_IS_REGULAR)) return false;
     GCharPtr real(realpath(full.get(), nullptr));
@@ -342,22 +293,24 @@ struct SignallingServer::Impl {
       return;
     }
     security_headers(msg);
-    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
-      soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
-      return;
+    const Route route = route_request(method, path ? path : "/");
+    switch (route.kind) {
+      case Route::MethodNotAllowed:
+        soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
+        return;
+      case Route::Health:
+        health(msg);
+        return;
+      case Route::Forbidden:
+        soup_server_message_set_status(msg, SOUP_STATUS_FORBIDDEN, nullptr);
+        return;
+      case Route::NotFound:
+        soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
+        return;
+      case Route::File:
+        break;
     }
-    if (path && strcmp(path, "/health") == 0) {
-      health(msg);
-      return;
-    }
-    // libsoup hands over the path percent-decoded, with "." and ".."
-    // segments already resolved; refusing ".." again costs nothing.
-    std::string p = path ? path : "/";
-    if (escapes_root(p)) {
-      soup_server_message_set_status(msg, SOUP_STATUS_FORBIDDEN, nullptr);
-      return;
-    }
-    if (ends_with(p, "/")) p += "index.html";
+    const std::string &p = route.path;
     if (serve_from_disk(msg, p)) return;
     GBytes *bytes = g_resources_lookup_data((resource_root + p).c_str(), G_RESOURCE_LOOKUP_FLAGS_NONE, nullptr);
     if (!bytes) {

@@ -21,7 +21,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SOURCE=${WEBRTCLIVE_SOURCE_DIR:-$ROOT}
 BUILD=${BUILD_DIR:-$SOURCE/build}
 ASAN_BUILD=${BUILD}-asan
-ASAN=${WEBRTCLIVE_ASAN:-0}
+ASAN=${WEBRTCLIVE_ASAN:-1}
 [[ $# -gt 0 && "${1:-}" != "--in-netns" ]] && ASAN=0
 [[ -n "${WEBRTCLIVE_SOURCE_DIR:-}" ]] && ASAN=0
 
@@ -34,7 +34,7 @@ if [[ "${1:-}" != "--in-netns" ]]; then
   ninja -C "$BUILD"
   if [[ "$ASAN" == 1 ]]; then
     if [[ ! -f "$ASAN_BUILD/build.ninja" ]]; then
-      meson setup "$ASAN_BUILD" "$SOURCE" -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized
+      meson setup "$ASAN_BUILD" "$SOURCE" -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
     fi
     ninja -C "$ASAN_BUILD"
   fi

@@ -38,7 +38,7 @@ let pipelines = 0;
 // CRITICAL/ERROR in its log fails the test.
 // `nofile`: the process's RLIMIT_NOFILE (soft and hard), as a service
 // manager or a shell's usual 1024 would set it.
-export async function startPipeline(pipeline, { expectStart = true, name, exits = false, exitCode = 0, nofile } = {}) {
+export async function startPipeline(pipeline, { expectStart = true, name, exits = false, exitCode = 0, nofile, env = {} } = {}) {
   // A string is split on spaces (quotes group); an array is passed as it is,
   // one gst-launch token per element.
   const args = Array.isArray(pipeline) ? pipeline
@@ -55,6 +55,7 @@ export async function startPipeline(pipeline, { expectStart = true, name, exits 
       ...process.env,
       GST_PLUGIN_PATH: join(BUILD_DIR, 'plugin'),
       GST_REGISTRY: join(BUILD_DIR, 'tests', 'registry.bin'),
+      ...env,
     },
     stopWith: 'stdin', exits, exitCode,
     onLine(line) {

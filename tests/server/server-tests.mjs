@@ -600,7 +600,8 @@ cases['web-root'] = async () => {
   });
   log(`200 MiB GET: ${got.n} bytes, server heap (RssAnon) ${before.toFixed(1)} MB before, peak ${got.peak.toFixed(1)} MB during`);
   assert(got.status === 200 && got.n === 200 * 1024 * 1024, `the whole file (${got.n} bytes)`);
-  assert(got.peak - before < 50, `the server's heap grew by ${(got.peak - before).toFixed(1)} MB (limit 50)`);
+  assert(Boolean(process.env.ASAN_OPTIONS) || got.peak - before < 50,
+    `the server's heap grew by ${(got.peak - before).toFixed(1)} MB (limit 50)`);
   const missing = await failingServer(['--web-root', join(d, 'nope')]);
   assert(missing.code === 1 && missing.out.includes(join(d, 'nope')), 'a missing --web-root is named');
 };
@@ -701,6 +702,9 @@ function rawConnect(s) {
     cleanups.push(async () => sock.destroy());
   });
 }
+// Under AddressSanitizer (meson test --setup asan) freed memory sits in its
+// quarantine: heap sizes say nothing there, the other checks still run.
+const UNDER_ASAN = Boolean(process.env.ASAN_OPTIONS);
 const heapMb = (s) => Number(/RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${s.proc.pid}/status`, 'utf8'))[1]) / 1024;
 
 cases.timeouts = async () => {
@@ -776,7 +780,7 @@ cases.fragments = async () => {
   log(`fragmenter sent ${(sent / 1048576).toFixed(1)} MiB before the server closed it: ${JSON.stringify(closed)}; heap +${grew.toFixed(1)} MB`);
   assert(closed, 'the server closed the connection');
   assert(sent < 16 * 1024 * 1024, `it did so early (${(sent / 1048576).toFixed(1)} MiB sent)`);
-  assert(grew < 20, `the server's heap grew by ${grew.toFixed(1)} MB (limit 20)`);
+  assert(UNDER_ASAN || grew < 20, `the server's heap grew by ${grew.toFixed(1)} MB (limit 20)`);
   await stillAnswers(other, 'the other client');
 };
 
@@ -795,7 +799,7 @@ cases['slow-reader'] = async () => {
   await until('the server to drop the non-reader', async () => (await health(s)).peers === 11, 10000, 100);
   const grew = heapMb(s) - before;
   log(`non-reader dropped; server heap +${grew.toFixed(1)} MB`);
-  assert(grew < 40, `the server's heap grew by ${grew.toFixed(1)} MB (limit 40)`);
+  assert(UNDER_ASAN || grew < 40, `the server's heap grew by ${grew.toFixed(1)} MB (limit 40)`);
   await stillAnswers(other, 'the other client');
 };
 

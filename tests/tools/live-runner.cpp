@@ -293,6 +293,18 @@ gboolean on_stdin(GIOChannel *ch, GIOCondition cond, gpointer) {
   else if (g_str_equal(line, "counts")) report_counts();
   else if (g_str_has_prefix(line, "klass ")) count_klass(line + 6);
   else if (g_str_equal(line, "quit")) g_main_loop_quit(loop);
+  else if (g_str_equal(line, "quarks")) {
+    // GQuarks are never freed: a count that grows per session is a leak.
+    guint n = 1;
+    while (g_quark_to_string(n)) n++;
+    JsonBuilder *b = begin("quarks");
+    json_builder_set_member_name(b, "count");
+    json_builder_add_int_value(b, n - 1);
+    gchar *last = g_strdup(g_quark_to_string(n - 1));
+    member(b, "last", last);
+    g_free(last);
+    finish(b);
+  }
   g_free(line);
   return G_SOURCE_CONTINUE;
 }
@@ -367,6 +379,7 @@ int main(int argc, char **argv) {
     finish(begin("started"));
   }
   g_main_loop_run(loop);
+  g_io_channel_unref(in);
   gst_element_set_state(pipeline, GST_STATE_NULL);
   finish(begin("stopped"));
   gst_object_unref(bus);

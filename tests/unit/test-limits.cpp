@@ -44,6 +44,28 @@ void test_size_checked_before_parsing() {
   g_assert_false(check_json_limits(R"([[[[]]]])", 100, 3).empty());
 }
 
+// Found by fuzz/fuzz-protocol and fuzz-control: json-glib accepts text
+// RFC 8259 does not, which then did not survive a relay unchanged.
+void test_strict_json_text() {
+  for (const char *bad : {R"({"type":"startSession","peerId":"0.0\=r"})",     // unknown escape
+                          "{\"type\":\"list\",\"x\":\"a\x06" "b\"}",            // raw control character
+                          R"({"type":"list","x":"\u12"})",                       // short \u escape
+                          R"({"type":"list","x":015})",                           // leading zero
+                          R"({"type":"list","x":-015})",
+                          "{\"type\":\"list\",\"x\":\"\xff\xfe\"}"}) {          // not UTF-8
+    auto p = parse_client(bad);
+    g_test_message("%s -> %s", bad, p.error.c_str());
+    g_assert_false(p);
+    UNIT_ASSERT_CONTAINS(p.error, "invalid JSON");
+  }
+  for (const char *good : {R"({"type":"list","x":0})", R"({"type":"list","x":-0.5e-05})", R"({"type":"list","x":10})",
+                           R"({"type":"list","x":"\u00e9 \" \\ \/ \b\f\n\r\t é"})", R"({"type":"list","x":1.05E+2})"})
+    g_assert_true(parse_client(good));
+  auto c = parse_control(R"({"id": 3, "request": {"type": "navigationEvent", "event": {"event": "MouseMove", "delta_x": 015}}})");
+  UNIT_ASSERT_CONTAINS(c.error, "leading zero");
+  g_assert_cmpint(c.id, ==, -1);
+}
+
 void test_control_valid() {
   auto r = parse_control(
       R"({"id":7,"request":{"type":"navigationEvent","event":{"event":"MouseButtonPress","x":10.5,"y":20,"button":1}}})");
@@ -107,6 +129,7 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, nullptr);
   g_test_add_func("/limits/depth-before-parsing", test_depth_checked_before_parsing);
   g_test_add_func("/limits/size-before-parsing", test_size_checked_before_parsing);
+  g_test_add_func("/limits/strict-json-text", test_strict_json_text);
   g_test_add_func("/control/valid", test_control_valid);
   g_test_add_func("/control/hostile", test_control_hostile);
   g_test_add_func("/control/response-is-json", test_control_response_is_json);

@@ -52,9 +52,9 @@ std::string check(const std::string &answer_text, const std::string &offer_text 
 }
 
 void test_sound_answer() {
-  g_assert_cmpstr(check(sdp("video0 audio1 application2", kKinds, kMids)).c_str(), ==, "");
+  g_assert_true(check(sdp("video0 audio1 application2", kKinds, kMids)).empty());
   // A rejected m-line leaves the group (its port-0 m-line stays).
-  g_assert_cmpstr(check(sdp("video0 application2", kKinds, kMids, 1)).c_str(), ==, "");
+  g_assert_true(check(sdp("video0 application2", kKinds, kMids, 1)).empty());
 }
 
 void test_bundle_order() {

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// libFuzzer target: what runs on a remote SDP answer and ICE candidates
+// before webrtcbin sees them. The input is "offer \0 answer \0 candidate".
+#include <gst/sdp/sdp.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "codecs.h"
+#include "webrtc-util.h"
+
+using namespace webrtclive;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  std::string in(reinterpret_cast<const char *>(data), size);
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (int i = 0; i < 2; i++) {
+    size_t z = in.find('\0', start);
+    if (z == std::string::npos) break;
+    parts.push_back(in.substr(start, z - start));
+    start = z + 1;
+  }
+  parts.push_back(in.substr(start));
+  while (parts.size() < 3) parts.emplace_back();
+  GstSDPMessage *offer = nullptr, *answer = nullptr;
+  gst_sdp_message_new_from_text(parts[0].c_str(), &offer);
+  gst_sdp_message_new_from_text(parts[1].c_str(), &answer);
+  if (offer && answer) {
+    (void)check_answer_structure(offer, answer);
+    const std::vector<OfferedCodec> offered = {{CodecId::H264, 96, false, "42e01f"}, {CodecId::VP8, 97, false, ""}};
+    for (guint m = 0; m < gst_sdp_message_medias_len(answer) + 1; m++) (void)choose_from_answer(answer, m, offered);
+    keep_receivable_codecs(answer);
+  }
+  if (offer) gst_sdp_message_free(offer);
+  if (answer) gst_sdp_message_free(answer);
+  (void)check_remote_candidate(parts[2], size % 4, 3, static_cast<unsigned>(size % 70));
+  (void)count_mlines(parts[0]);
+  return 0;
+}
