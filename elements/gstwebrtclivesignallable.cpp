@@ -177,10 +177,7 @@ enum {
   EMB_PROP_PORT,
   EMB_PROP_ADDRESS,
   EMB_PROP_URLS,
-  EMB_PROP_TOKEN,
-  EMB_PROP_ALLOWED_ORIGINS,
-  EMB_PROP_JWT_KEY_FILE,
-  EMB_PROP_JWT_ALGORITHM
+  EMB_PROP_ACCESS  // and the kAccessProperties after it (server-access.h)
 };
 
 static void embedded_iface_init(GstWebRTCLiveSignallableInterface *iface);
@@ -212,15 +209,7 @@ static void embedded_set_property(GObject *object, guint id, const GValue *value
   } else if (id == EMB_PROP_ADDRESS) {
     g_free(self->address);
     self->address = g_value_dup_string(value);
-  } else if (id == EMB_PROP_TOKEN) {
-    self->access->token = g_value_get_string(value) ? g_value_get_string(value) : "";
-  } else if (id == EMB_PROP_ALLOWED_ORIGINS) {
-    self->access->allowed_origins = g_value_get_string(value) ? g_value_get_string(value) : "";
-  } else if (id == EMB_PROP_JWT_KEY_FILE) {
-    self->access->jwt_key_file = g_value_get_string(value) ? g_value_get_string(value) : "";
-  } else if (id == EMB_PROP_JWT_ALGORITHM) {
-    self->access->jwt_algorithm = g_value_get_string(value) ? g_value_get_string(value) : "HS256";
-  } else {
+  } else if (!set_access_property(*self->access, EMB_PROP_ACCESS, id, value)) {
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
   GST_OBJECT_UNLOCK(self);
@@ -243,15 +232,7 @@ static void embedded_get_property(GObject *object, guint id, GValue *value, GPar
     g_value_set_uint(value, self->port);
   else if (id == EMB_PROP_ADDRESS)
     g_value_set_string(value, self->address);
-  else if (id == EMB_PROP_TOKEN)
-    g_value_set_string(value, masked_token(self->access->token));  // never handed out
-  else if (id == EMB_PROP_ALLOWED_ORIGINS)
-    g_value_set_string(value, self->access->allowed_origins.empty() ? nullptr : self->access->allowed_origins.c_str());
-  else if (id == EMB_PROP_JWT_KEY_FILE)
-    g_value_set_string(value, self->access->jwt_key_file.empty() ? nullptr : self->access->jwt_key_file.c_str());
-  else if (id == EMB_PROP_JWT_ALGORITHM)
-    g_value_set_string(value, self->access->jwt_algorithm.c_str());
-  else
+  else if (!get_access_property(*self->access, EMB_PROP_ACCESS, id, value))
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   GST_OBJECT_UNLOCK(self);
 }
@@ -303,10 +284,7 @@ static void gst_webrtc_live_embedded_signaller_class_init(GstWebRTCLiveEmbeddedS
       oc, EMB_PROP_ADDRESS,
       g_param_spec_string("address", "Address", "IP address to listen on; 0.0.0.0 = every IPv4 interface", "0.0.0.0",
                           kRW));
-  g_object_class_install_property(oc, EMB_PROP_TOKEN, token_param_spec(kRW));
-  g_object_class_install_property(oc, EMB_PROP_ALLOWED_ORIGINS, allowed_origins_param_spec(kRW));
-  g_object_class_install_property(oc, EMB_PROP_JWT_KEY_FILE, jwt_key_file_param_spec(kRW));
-  g_object_class_install_property(oc, EMB_PROP_JWT_ALGORITHM, jwt_algorithm_param_spec(kRW));
+  install_access_properties(oc, EMB_PROP_ACCESS, kRW);
   g_object_class_install_property(
       oc, EMB_PROP_URLS,
       g_param_spec_boxed("urls", "URLs", "URLs of the viewer page while serving", G_TYPE_STRV,

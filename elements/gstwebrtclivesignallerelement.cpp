@@ -50,15 +50,12 @@ enum {
   PROP_SERVER,
   PROP_PORT,
   PROP_ADDRESS,
-  PROP_TOKEN,
-  PROP_ALLOWED_ORIGINS,
-  PROP_JWT_KEY_FILE,
-  PROP_JWT_ALGORITHM,
   PROP_PRODUCER_NAME,
   PROP_PEER_ID,
   PROP_ICE_ADDRESSES,
   PROP_CA_FILE,
   PROP_INSECURE_TLS,
+  PROP_ACCESS,  // and the kAccessProperties after it (server-access.h)
 };
 
 // Everything the element does, shared with callbacks through weak_ptr.
@@ -407,16 +404,13 @@ static void set_property(GObject *object, guint id, const GValue *value, GParamS
     case PROP_SERVER: s.server = str(); break;
     case PROP_PORT: s.port = g_value_get_uint(value); break;
     case PROP_ADDRESS: s.address = str(); break;
-    case PROP_TOKEN: s.access.token = str(); break;
-    case PROP_ALLOWED_ORIGINS: s.access.allowed_origins = str(); break;
-    case PROP_JWT_KEY_FILE: s.access.jwt_key_file = str(); break;
-    case PROP_JWT_ALGORITHM: s.access.jwt_algorithm = str().empty() ? "HS256" : str(); break;
     case PROP_PRODUCER_NAME: s.producer_name = str(); break;
     case PROP_PEER_ID: s.peer_id = str(); break;
     case PROP_ICE_ADDRESSES: s.ice_addresses = str(); break;
     case PROP_CA_FILE: s.ca_file = str(); break;
     case PROP_INSECURE_TLS: s.insecure = g_value_get_boolean(value); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    default:
+      if (!set_access_property(s.access, PROP_ACCESS, id, value)) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
   GST_OBJECT_UNLOCK(self);
 }
@@ -432,16 +426,13 @@ static void get_property(GObject *object, guint id, GValue *value, GParamSpec *p
     case PROP_SERVER: g_value_set_string(value, opt(s.server)); break;
     case PROP_PORT: g_value_set_uint(value, s.port); break;
     case PROP_ADDRESS: g_value_set_string(value, s.address.c_str()); break;
-    case PROP_TOKEN: g_value_set_string(value, masked_token(s.access.token)); break;
-    case PROP_ALLOWED_ORIGINS: g_value_set_string(value, opt(s.access.allowed_origins)); break;
-    case PROP_JWT_KEY_FILE: g_value_set_string(value, opt(s.access.jwt_key_file)); break;
-    case PROP_JWT_ALGORITHM: g_value_set_string(value, s.access.jwt_algorithm.c_str()); break;
     case PROP_PRODUCER_NAME: g_value_set_string(value, opt(s.producer_name)); break;
     case PROP_PEER_ID: g_value_set_string(value, opt(s.peer_id)); break;
     case PROP_ICE_ADDRESSES: g_value_set_string(value, s.ice_addresses.c_str()); break;
     case PROP_CA_FILE: g_value_set_string(value, opt(s.ca_file)); break;
     case PROP_INSECURE_TLS: g_value_set_boolean(value, s.insecure); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    default:
+      if (!get_access_property(s.access, PROP_ACCESS, id, value)) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
   GST_OBJECT_UNLOCK(self);
 }
@@ -656,10 +647,7 @@ static void gst_webrtc_live_signaller_class_init(GstWebRTCLiveSignallerClass *kl
   g_object_class_install_property(
       oc, PROP_CA_FILE,
       g_param_spec_string("ca-file", "CA File", "PEM file of trusted certificate authorities for wss://", nullptr, rw));
-  g_object_class_install_property(oc, PROP_TOKEN, token_param_spec(rw));
-  g_object_class_install_property(oc, PROP_ALLOWED_ORIGINS, allowed_origins_param_spec(rw));
-  g_object_class_install_property(oc, PROP_JWT_KEY_FILE, jwt_key_file_param_spec(rw));
-  g_object_class_install_property(oc, PROP_JWT_ALGORITHM, jwt_algorithm_param_spec(rw));
+  install_access_properties(oc, PROP_ACCESS, rw);
   g_object_class_install_property(
       oc, PROP_INSECURE_TLS,
       g_param_spec_boolean("insecure-tls", "Insecure TLS", "Accept any wss:// server certificate (tests only)", FALSE,

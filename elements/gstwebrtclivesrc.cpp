@@ -46,10 +46,6 @@ enum {
   PROP_ON_PRODUCER_LOST,
   PROP_PORT,
   PROP_ADDRESS,
-  PROP_TOKEN,
-  PROP_ALLOWED_ORIGINS,
-  PROP_JWT_KEY_FILE,
-  PROP_JWT_ALGORITHM,
   PROP_URLS,
   PROP_STUN_SERVER,
   PROP_TURN_SERVERS,
@@ -59,6 +55,7 @@ enum {
   PROP_EXTRA_HEADERS,
   PROP_CONNECT_TIMEOUT,
   PROP_PEER_TIMEOUT,
+  PROP_ACCESS,  // and the kAccessProperties after it (server-access.h)
 };
 
 GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE(
@@ -145,18 +142,6 @@ static void gst_webrtc_live_src_set_property(GObject *object, guint prop_id, con
     case PROP_ADDRESS:
       p->address = str();
       break;
-    case PROP_TOKEN:
-      p->access.token = str();
-      break;
-    case PROP_ALLOWED_ORIGINS:
-      p->access.allowed_origins = str();
-      break;
-    case PROP_JWT_KEY_FILE:
-      p->access.jwt_key_file = str();
-      break;
-    case PROP_JWT_ALGORITHM:
-      p->access.jwt_algorithm = str().empty() ? "HS256" : str();
-      break;
     case PROP_STUN_SERVER: {
       std::string v = str();
       p->core->update_settings([&](SrcSettings &s) { s.stun_server = v; });
@@ -193,7 +178,8 @@ static void gst_webrtc_live_src_set_property(GObject *object, guint prop_id, con
       break;
     }
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      if (!set_access_property(p->access, PROP_ACCESS, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -235,18 +221,6 @@ static void gst_webrtc_live_src_get_property(GObject *object, guint prop_id, GVa
     case PROP_ADDRESS:
       g_value_set_string(value, p->address.c_str());
       break;
-    case PROP_TOKEN:
-      g_value_set_string(value, masked_token(p->access.token));
-      break;
-    case PROP_ALLOWED_ORIGINS:
-      g_value_set_string(value, opt(p->access.allowed_origins));
-      break;
-    case PROP_JWT_KEY_FILE:
-      g_value_set_string(value, opt(p->access.jwt_key_file));
-      break;
-    case PROP_JWT_ALGORITHM:
-      g_value_set_string(value, p->access.jwt_algorithm.c_str());
-      break;
     case PROP_STUN_SERVER:
       g_value_set_string(value, opt(s.stun_server));
       break;
@@ -272,7 +246,8 @@ static void gst_webrtc_live_src_get_property(GObject *object, guint prop_id, GVa
       g_value_set_uint(value, s.peer_timeout_s);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      if (!get_access_property(p->access, PROP_ACCESS, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -467,10 +442,7 @@ static void gst_webrtc_live_src_class_init(GstWebRTCLiveSrcClass *klass) {
       gobject_class, PROP_ADDRESS,
       g_param_spec_string("address", "Address", "IP address the embedded server listens on; 0.0.0.0 = all IPv4",
                           kDefaultAddress, ready));
-  g_object_class_install_property(gobject_class, PROP_TOKEN, token_param_spec(ready));
-  g_object_class_install_property(gobject_class, PROP_ALLOWED_ORIGINS, allowed_origins_param_spec(ready));
-  g_object_class_install_property(gobject_class, PROP_JWT_KEY_FILE, jwt_key_file_param_spec(ready));
-  g_object_class_install_property(gobject_class, PROP_JWT_ALGORITHM, jwt_algorithm_param_spec(ready));
+  install_access_properties(gobject_class, PROP_ACCESS, ready);
   g_object_class_install_property(
       gobject_class, PROP_URLS,
       g_param_spec_boxed("urls", "URLs", "The URLs served by the embedded server (empty when using 'server')",

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
-// Who may use an element's embedded server: the `token` and
-// `allowed-origins` properties, one definition for every element that can
-// run one (webrtclivesink's embedded signaller, webrtclivesrc,
-// webrtclivesignaller).
+// Who may use an element's embedded server, and how much: one set of
+// properties, one definition, for every element that can run one
+// (webrtclivesink's embedded signaller, webrtclivesrc, webrtclivesignaller):
+//   token, allowed-origins, jwt-key-file, jwt-algorithm,
+//   max-connections, max-connections-per-address, max-sessions-per-connection,
+//   max-message-size, request-timeout
+// An element reserves the property ids from its `first` on, installs them
+// with install_access_properties() and forwards set/get of those ids.
 #pragma once
 
 #include <gst/gst.h>
@@ -19,17 +23,18 @@ struct ServerAccess {
   std::string allowed_origins;  // comma-separated; "" = same origin only
   std::string jwt_key_file;     // "" = no JWT
   std::string jwt_algorithm = "HS256";
+  ConnectionLimits limits{.max_connections = 1024, .max_per_address = 256};
+  Hub::Limits hub;
 };
 
-GParamSpec *token_param_spec(GParamFlags flags);
-GParamSpec *allowed_origins_param_spec(GParamFlags flags);
-GParamSpec *jwt_key_file_param_spec(GParamFlags flags);
-GParamSpec *jwt_algorithm_param_spec(GParamFlags flags);
+inline constexpr guint kAccessProperties = 9;
 
-// What `token` reads back as: masked, never the secret.
-inline const char *masked_token(const std::string &token) { return token.empty() ? nullptr : "*****"; }
+void install_access_properties(GObjectClass *klass, guint first, GParamFlags flags);
+// True when `id` is one of them (and was handled).
+bool set_access_property(ServerAccess &access, guint first, guint id, const GValue *value);
+bool get_access_property(const ServerAccess &access, guint first, guint id, GValue *value);
 
-// False (and why) when the JWT key cannot be used.
+// Fills the server options; false (and why) when the JWT key cannot be used.
 bool apply_access(const ServerAccess &access, SignallingServer::Options &options, std::string *error);
 
 }  // namespace webrtclive

@@ -26,6 +26,9 @@ void set_if_exists(GstElement *e, const char *prop, gboolean value) {
 
 }  // namespace
 
+// Audio, video and data m-lines a producer may offer (cameras offer 1-3).
+constexpr guint kMaxOfferMlines = 8;
+
 struct SrcCore::Session {
   std::string sid;
   std::string producer;
@@ -333,6 +336,15 @@ void SrcCore::on_remote_sdp(const std::string &sid, const Sdp &sdp) {
     if (msg) gst_sdp_message_free(msg);
     send(EndSession{sid, false, std::nullopt});
     lose_producer("the producer's offer is not valid SDP", false);
+    return;
+  }
+  // Each media m-line gets a depayloader and decoder chain: an offer with
+  // dozens is an attack on this pipeline, not a camera.
+  if (gst_sdp_message_medias_len(msg) > kMaxOfferMlines) {
+    const std::string why = "the producer's offer has " + std::to_string(gst_sdp_message_medias_len(msg)) +
+                            " m-lines; at most " + std::to_string(kMaxOfferMlines) + " are accepted";
+    gst_sdp_message_free(msg);
+    lose_producer(why, true);
     return;
   }
   s->offer = sdp.sdp;

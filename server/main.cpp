@@ -72,6 +72,7 @@ struct Args {
   std::vector<std::string> allowed_origins;
   webrtclive::GCharPtr jwt_key, jwt_algorithm;
   webrtclive::ConnectionLimits limits{.max_connections = 0, .max_per_address = 1024};  // 0: from the fd limit
+  webrtclive::Hub::Limits hub;
   bool version = false;
 };
 
@@ -83,7 +84,8 @@ int parse_args(int *argc, char ***argv, Args *args) {
   gchar **origins = nullptr;
   gchar *jwt_key = nullptr, *jwt_algorithm = nullptr;
   int port = kDefaultPort;
-  int max_conn = 0, max_per_addr = 1024, request_timeout = 10;
+  int max_conn = 0, max_per_addr = 1024, request_timeout = 10, max_sessions = 8,
+      max_message = static_cast<int>(webrtclive::protocol::kMaxMessageBytes);
   const GOptionEntry entries[] = {
       {"host", 'H', 0, G_OPTION_ARG_STRING, &host,
        "IP address to listen on: 0.0.0.0 (the default) for every IPv4 interface, 127.0.0.1 for this "
@@ -129,6 +131,10 @@ int parse_args(int *argc, char ***argv, Args *args) {
        "Most open TCP connections from one IP address (default 1024; lower it where clients are not behind "
        "one NAT)",
        "N"},
+      {"max-sessions-per-connection", 0, 0, G_OPTION_ARG_INT, &max_sessions,
+       "Most sessions one connection may have started and not ended (default 8; a viewer needs one)", "N"},
+      {"max-message-size", 0, 0, G_OPTION_ARG_INT, &max_message,
+       "Largest signalling message in bytes (default 262144; a 16-m-line SDP is ~20 KB)", "BYTES"},
       {"request-timeout", 0, 0, G_OPTION_ARG_INT, &request_timeout,
        "Seconds from accepting a connection to its whole HTTP request; slower ones (or silent ones) are "
        "closed (default 10; WebSockets are kept, with pings every 30 s)",
@@ -155,14 +161,16 @@ int parse_args(int *argc, char ***argv, Args *args) {
   g_strfreev(origins);
   args->version = version;
   args->port = port;
-  if (max_conn < 0 || max_per_addr < 1 || request_timeout < 1) {
-    g_printerr("%s: --max-connections, --max-connections-per-address and --request-timeout take positive "
-               "numbers\n", kProgram);
+  if (max_conn < 0 || max_per_addr < 1 || request_timeout < 1 || max_sessions < 1 || max_message < 4096) {
+    g_printerr("%s: --max-connections, --max-connections-per-address, --max-sessions-per-connection and "
+               "--request-timeout take positive numbers, --max-message-size at least 4096\n", kProgram);
     return 2;
   }
   args->limits.max_connections = static_cast<unsigned>(max_conn);
   args->limits.max_per_address = static_cast<unsigned>(max_per_addr);
   args->limits.request_timeout_s = static_cast<unsigned>(request_timeout);
+  args->hub.max_sessions_per_peer = static_cast<unsigned>(max_sessions);
+  args->hub.max_message_bytes = static_cast<size_t>(max_message);
   if (!ok) {
     g_printerr("%s: %s\nTry '%s --help'.\n", kProgram, err->message, kProgram);
     g_error_free(err);
@@ -230,6 +238,7 @@ int main(int argc, char **argv) {
   options.close_timeout_ms = kCloseTimeoutMs;
   options.allowed_origins = args.allowed_origins;
   options.limits = args.limits;
+  options.hub = args.hub;
   if (args.jwt_key) {
     std::string jwt_error;
     if (!webrtclive::load_jwt_config(args.jwt_algorithm ? args.jwt_algorithm.get() : "HS256", args.jwt_key.get(),

@@ -47,7 +47,7 @@ void Hub::remove_peer(const std::string &peer_id) {
 void Hub::handle_text(const std::string &peer_id, const std::string &text) {
   auto it = peers_.find(peer_id);
   if (it == peers_.end()) return;
-  auto parsed = parse_client(text);
+  auto parsed = parse_client(text, limits_.max_message_bytes, limits_.max_json_depth);
   if (!parsed) {
     error(it->second, parsed.error);
     return;

@@ -29,7 +29,11 @@ class Hub {
     // Sessions a peer may have started and not ended: a viewer page needs
     // one; each costs the producer a webrtcbin (~6 threads, ~13 FDs).
     unsigned max_sessions_per_peer = 8;
+    // Every message, checked before parsing (protocol.h).
+    size_t max_message_bytes = protocol::kMaxMessageBytes;
+    unsigned max_json_depth = protocol::kMaxJsonDepth;
   };
+  const Limits &limits() const { return limits_; }
 
   Hub() = default;
   explicit Hub(Limits limits) : limits_(limits) {}

@@ -25,12 +25,16 @@ struct BadMessage {
   std::string what;
 };
 
-NodePtr parse_node(const std::string &text) {
-  if (std::string why = check_json_limits(text); !why.empty()) throw BadMessage{why};
+NodePtr parse_node(const std::string &text, size_t max_bytes = kMaxMessageBytes, unsigned max_depth = kMaxJsonDepth) {
+  if (std::string why = check_json_limits(text, max_bytes, max_depth); !why.empty()) throw BadMessage{why};
   GError *err = nullptr;
   JsonNode *node = json_from_string(text.c_str(), &err);
   if (!node) {
-    std::string why = err ? err->message : "empty message";
+    // json-glib quotes the input in its message, cut anywhere (even inside
+    // a UTF-8 sequence): made valid before it goes back to the peer as JSON.
+    gchar *valid = g_utf8_make_valid(err ? err->message : "empty message", -1);
+    std::string why = valid;
+    g_free(valid);
     if (err) g_error_free(err);
     throw BadMessage{"invalid JSON: " + why};
   }
@@ -158,8 +162,9 @@ std::vector<PeerInfo> parse_peer_infos(JsonArray *arr) {
   return out;
 }
 
-std::pair<NodePtr, std::string> open_message(const std::string &text, JsonObject **obj) {
-  NodePtr root = parse_node(text);
+std::pair<NodePtr, std::string> open_message(const std::string &text, JsonObject **obj,
+                                             size_t max_bytes = kMaxMessageBytes, unsigned max_depth = kMaxJsonDepth) {
+  NodePtr root = parse_node(text, max_bytes, max_depth);
   if (!JSON_NODE_HOLDS_OBJECT(root.get())) throw BadMessage{"a message must be a JSON object"};
   *obj = json_node_get_object(root.get());
   if (!json_object_has_member(*obj, "type")) throw BadMessage{"missing field 'type'"};
@@ -274,8 +279,27 @@ std::string check_json_limits(std::string_view text, size_t max_bytes, unsigned 
       } else if (c == '\\') {
         const char e = i + 1 < text.size() ? text[++i] : '\0';
         if (e == 'u') {
-          for (int k = 0; k < 4; k++)
-            if (++i >= text.size() || !g_ascii_isxdigit(text[i])) return "invalid JSON: a bad \\u escape";
+          // Four hex digits; a UTF-16 surrogate only as a high-low pair
+          // (a lone one decodes to text that is not UTF-8).
+          auto hex4 = [&](size_t at, unsigned *v) {
+            if (at + 4 > text.size()) return false;
+            *v = 0;
+            for (size_t k = at; k < at + 4; k++) {
+              if (!g_ascii_isxdigit(text[k])) return false;
+              *v = *v * 16 + static_cast<unsigned>(g_ascii_xdigit_value(text[k]));
+            }
+            return true;
+          };
+          unsigned cp = 0, low = 0;
+          if (!hex4(i + 1, &cp)) return "invalid JSON: a bad \\u escape";
+          i += 4;
+          if (cp >= 0xDC00 && cp <= 0xDFFF) return "invalid JSON: a lone UTF-16 surrogate";
+          if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (i + 2 >= text.size() || text[i + 1] != '\\' || text[i + 2] != 'u' || !hex4(i + 3, &low) ||
+                low < 0xDC00 || low > 0xDFFF)
+              return "invalid JSON: a lone UTF-16 surrogate";
+            i += 6;
+          }
         } else if (!strchr("\"\\/bfnrt", e) || e == '\0') {
           return "invalid JSON: an unknown escape in a string";
         }
@@ -428,10 +452,10 @@ bool has_role(const std::vector<Role> &roles, Role role) {
   return false;
 }
 
-Parsed<ClientMessage> parse_client(const std::string &text) {
+Parsed<ClientMessage> parse_client(const std::string &text, size_t max_bytes, unsigned max_depth) {
   try {
     JsonObject *obj = nullptr;
-    auto [root, type] = open_message(text, &obj);
+    auto [root, type] = open_message(text, &obj, max_bytes, max_depth);
     Reader r(obj, type.c_str());
     if (type == "setProtocolVersion") return {SetProtocolVersion{r.string("version")}, {}};
     if (type == "setPeerStatus") return {SetPeerStatus{parse_roles(r.array("roles")), r.meta("meta")}, {}};

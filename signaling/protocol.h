@@ -179,7 +179,8 @@ inline constexpr size_t kMaxControlMessageBytes = 16 * 1024;
 // The reply: {"type":"ControlResponseMessage","id":N,"error":null|"why"}.
 [[nodiscard]] std::string control_response(long long id, const std::string &error);
 
-[[nodiscard]] Parsed<ClientMessage> parse_client(const std::string &text);
+[[nodiscard]] Parsed<ClientMessage> parse_client(const std::string &text, size_t max_bytes = kMaxMessageBytes,
+                                                 unsigned max_depth = kMaxJsonDepth);
 [[nodiscard]] Parsed<ServerMessage> parse_server(const std::string &text);
 [[nodiscard]] std::string to_json(const ClientMessage &msg);
 [[nodiscard]] std::string to_json(const ServerMessage &msg);

@@ -6,6 +6,7 @@
 #include <libsoup/soup.h>
 #include <net/if.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -75,6 +76,14 @@ GRef<GTlsCertificate> load_certificate(const std::string &cert_file, const std::
   return GRef<GTlsCertificate>::adopt(cert);
 }
 
+// A WebSocket message may arrive in frames: twice the message limit (at
+// least the guard's default) of unfinished message closes the connection.
+ConnectionLimits guard_limits(const SignallingServer::Options &options) {
+  ConnectionLimits l = options.limits;
+  l.max_partial_message = std::max(l.max_partial_message, 2 * options.hub.max_message_bytes);
+  return l;
+}
+
 // State shared between a LocalPeer handle (any thread) and the server thread.
 struct LocalPeerState {
   std::mutex mutex;
@@ -111,6 +120,7 @@ struct SignallingServer::Impl {
   std::string web_root_real;  // web_root with symlinks resolved
   std::string token;
   JwtConfig jwt;
+  size_t max_message_bytes = protocol::kMaxMessageBytes;
   std::vector<std::string> allowed_origins;
   bool tls = false;
   Hooks hooks;
@@ -338,6 +348,9 @@ struct SignallingServer::Impl {
       return;
     }
     soup_websocket_connection_set_keepalive_interval(conn, 30);
+    // libsoup's own frame limit (128 KiB by default) follows ours: a message
+    // up to twice the limit gets an error reply, a larger frame closes (1009).
+    soup_websocket_connection_set_max_incoming_payload_size(conn, 2 * self->max_message_bytes);
     if (self->guard) self->guard->upgraded(remote_key(remote), conn);
     g_signal_connect(conn, "message", G_CALLBACK(on_ws_message), self);
     // Registered before add_peer() so that the welcome reaches this socket.
@@ -486,6 +499,8 @@ bool SignallingServer::start(const Options &options, std::string *error) {
   impl->token = options.token;
   impl->allowed_origins = options.allowed_origins;
   impl->jwt = options.jwt;
+  impl->hub = Hub(options.hub);
+  impl->max_message_bytes = options.hub.max_message_bytes;
   close_timeout_ms_ = options.close_timeout_ms;
 
   GRef<GTlsCertificate> cert = options.tls_certificate;
@@ -538,7 +553,7 @@ bool SignallingServer::start(const Options &options, std::string *error) {
     // listener that survives running out of descriptors.
     Impl *raw = impl.get();
     impl->guard = std::make_unique<ConnectionGuard>(
-        impl->server.get(), sock.get(), cert.get(), context_.get(), options.limits,
+        impl->server.get(), sock.get(), cert.get(), context_.get(), guard_limits(options),
         [raw](SoupWebsocketConnection *ws, gushort code, const char *reason) {
           if (raw->connections.count(ws)) soup_websocket_connection_close(ws, code, reason);
         });

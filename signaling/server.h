@@ -28,11 +28,11 @@
 #include "auth.h"
 #include "connection-guard.h"
 #include "gobj.h"
+#include "hub.h"
 #include "protocol.h"
 
 namespace webrtclive {
 
-class Hub;
 
 class SignallingServer {
  public:
@@ -79,6 +79,8 @@ class SignallingServer {
     // Connections, request timing, WebSocket message and send-queue sizes
     // (connection-guard.h).
     ConnectionLimits limits;
+    // Per peer: sessions started, message size and depth (hub.h).
+    Hub::Limits hub;
     Hooks hooks;
   };
 

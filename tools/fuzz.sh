@@ -48,5 +48,5 @@ echo "== $TARGET: replaying $(ls "$CORPUS" | wc -l) seed inputs"
 echo "== $TARGET: fuzzing for $SECONDS_TO_RUN s"
 cp "$CORPUS"/* "$SCRATCH"/
 "$BIN" -max_total_time="$SECONDS_TO_RUN" -max_len=65536 -timeout=10 -artifact_prefix="$OUT/crash-$TARGET-" \
-  -print_final_stats=1 "$@" "$SCRATCH" 2>&1 | grep -E "^#|stat::|ERROR|SUMMARY|crash|Test unit" | tail -15
+  -print_final_stats=1 -error_exitcode=1 -timeout_exitcode=1 "$@" "$SCRATCH" 2>&1 | grep -E "^#|stat::|ERROR|SUMMARY|crash|Test unit" | tail -15
 exit "${PIPESTATUS[0]}"

@@ -67,7 +67,10 @@ run_meson() {
   local registered
   registered=$(cd "$dir" && meson test --no-rebuild --list "$@" 2>/dev/null | grep -c . || true)
   (cd "$dir" && meson test --no-rebuild --print-errorlogs "$@") || status=$?
-  runs+=("$dir/meson-logs/testlog.json" "$registered")
+  # meson names the log after the setup (testlog-asan.json); only this run's is there.
+  local log
+  log=$(ls "$dir"/meson-logs/testlog*.json 2>/dev/null | head -1)
+  runs+=("${log:-$dir/meson-logs/testlog.json}" "$registered")
 }
 # Slow e2e tests get twice their timeout on a loaded CI machine.
 run_meson "$BUILD" --timeout-multiplier 2 "$@"
@@ -83,7 +86,7 @@ for path, registered in zip(sys.argv[2::2], map(int, sys.argv[3::2])):
     if os.path.exists(path):
         with open(path) as f:
             results = [json.loads(line) for line in f if line.strip()]
-    setup = " (asan)" if "-asan/" in path else ""
+    setup = " (asan)" if "-asan/" in path or "testlog-asan" in path else ""
     names = lambda rs: [r["name"] + setup for r in rs]
     ok = [r for r in results if r.get("result") in ("OK", "EXPECTEDFAIL")]
     skip = [r for r in results if r.get("result") == "SKIP"]

@@ -4,7 +4,7 @@
 // consumer that never connects, input Chromium cannot decode, a port in use,
 // bad input. One scenario per process: `node sink-scenarios.mjs <name>`.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,7 +13,7 @@ import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import {
   assert, counts, keepsDecoding, launchBrowser, log, openViewer, run, sleep, spawnWatched, startPipeline, state, until,
-  waitCount, waitFrames,
+  waitCount, waitFrames, watchFrames,
 } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -32,13 +32,27 @@ async function setup(defer, pipeline) {
 
 // A sink, a viewer playing it, and a blank page of the same origin for a
 // hand-scripted signalling client (at `ws`) to misbehave beside that viewer.
+// `unharmed(what)` then asserts that the viewer kept decoding through the
+// misbehaviour: 30 more frames, and never 500 ms without a new frame
+// (getStats sampled every 100 ms from the moment it played).
 async function beside(defer, sinkOptions = '') {
   const { p, browser } = await setup(defer, `${SRC} ! ${SINK} ${sinkOptions}`);
   const good = await openViewer(browser, p.url);
   await waitFrames(good, 30);
+  const unharmed = await watchViewer(good);
   const page = await browser.newPage();
   await page.goto(p.url + 'health');
-  return { p, browser, good, page, ws: p.url.replace('http', 'ws') + 'ws' };
+  return { p, browser, good, page, ws: p.url.replace('http', 'ws') + 'ws', unharmed };
+}
+
+async function watchViewer(page) {
+  const watch = watchFrames(page);
+  return async (what) => {
+    await keepsDecoding(page, what, 30);
+    const { longestStallMs } = await watch.stop();
+    log(`${what}: longest time without a new frame ${longestStallMs} ms (sampled every 100 ms)`);
+    assert(longestStallMs <= 500, `${what} never stalled over 500 ms (${longestStallMs} ms)`);
+  };
 }
 
 // A viewer that signals normally but never lets ICE start: it sends none of
@@ -251,13 +265,13 @@ const scenarios = {
   async 'rejected-mline'(defer) {
     // A consumer answers with the video m-line rejected (port 0): it is told
     // why, the process survives, and a normal viewer keeps playing.
-    const { p, good, page, ws } = await beside(defer);
+    const { p, good, page, ws, unharmed } = await beside(defer);
     const r = await scriptedConsumer(page, ws, (offer) =>
       offer.replace(/m=video \d+/, 'm=video 0').replace(/a=sendonly/g, 'a=inactive').replace(/a=setup:actpass/g, 'a=setup:active'));
     log('scripted consumer got', JSON.stringify(r.ended));
     assert(r.ended && r.ended.type === 'endSessionV1_1', 'the consumer is told its session ended');
     assert(/rejected/.test(r.ended.error || ''), `with the reason: ${r.ended.error}`);
-    await keepsDecoding(good, 'the other viewer', 30);
+    await unharmed('the other viewer');
     assert(p.alive, 'the process is alive');
   },
 
@@ -266,13 +280,13 @@ const scenarios = {
     // BUNDLE group lists its mid first made webrtcbin 1.22 abort the whole
     // process (_connect_rtpfunnel: assertion failed: (stream)). The answer's
     // shape is checked first: the consumer is told, the others play on.
-    const { p, good, page, ws } = await beside(defer, 'control=true');
+    const { p, good, page, ws, unharmed } = await beside(defer, 'control=true');
     const r = await scriptedConsumer(page, ws, (offer) => offer
       .replace(/a=group:BUNDLE (.*)/, (all, mids) => `a=group:BUNDLE ${mids.trim().split(' ').reverse().join(' ')}`)
       .replace(/a=sendonly/g, 'a=recvonly').replace(/a=setup:actpass/g, 'a=setup:active'));
     log('scripted consumer got', JSON.stringify(r.ended));
     assert(r.ended && /BUNDLE group/.test(r.ended.error || ''), `told why: ${r.ended && r.ended.error}`);
-    await keepsDecoding(good, 'the other viewer', 30);
+    await unharmed('the other viewer');
     assert(p.alive, 'the process is alive');
   },
 
@@ -288,6 +302,7 @@ const scenarios = {
     defer(() => browser.close());
     const good = await openViewer(browser, p.url);
     await waitFrames(good, 30);
+    const unharmed = await watchViewer(good);
     const page = await browser.newPage();
     await page.goto(p.url + 'health');
     const r = await page.evaluate(async (wsUrl) => {
@@ -314,14 +329,14 @@ const scenarios = {
     const refused = Number(/consumers-refused=\(guint64\)(\d+)/.exec(stats.stats)[1]);
     assert(refused > 0, `the sink refused the joins it had no descriptors for (${refused})`);
     assert(p.alive, 'the process is alive');
-    await keepsDecoding(good, 'the viewer already playing', 30);
+    await unharmed('the viewer already playing');
   },
 
   async 'candidate-flood'(defer) {
     // 800 candidates of 120 KB for m-line 7 before any answer grew the sink
     // by 110 MB until the session ended. Candidates are checked before
     // webrtcbin sees them: the first oversized one ends that session.
-    const { p, good, page, ws } = await beside(defer);
+    const { p, good, page, ws, unharmed } = await beside(defer);
     const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p.proc.pid}/status`, 'utf8'))[1]) / 1024;
     const rssBefore = rss();
     const r = await page.evaluate(async (wsUrl) => {
@@ -351,7 +366,7 @@ const scenarios = {
       /ICE candidate/.test(e.reason || ''), 10000);
     log('removed:', removed.reason);
     assert(p.alive, 'the process is alive');
-    await keepsDecoding(good, 'the other viewer', 30);
+    await unharmed('the other viewer');
     const grew = rss() - rssBefore;
     log(`sink RSS ${rssBefore.toFixed(1)} → ${(rssBefore + grew).toFixed(1)} MB`);
     assert(grew < 30, `the flood did not grow the sink by ${grew.toFixed(1)} MB (limit 30)`);
@@ -361,13 +376,13 @@ const scenarios = {
     // A consumer whose DTLS certificate is not the one its answer announces
     // (what a man in the middle looks like): GStreamer 1.22 does not check
     // (CVE-2026-14935); the sink does, once DTLS is up, and drops it.
-    const { p, good, page, ws } = await beside(defer);
+    const { p, good, page, ws, unharmed } = await beside(defer);
     const result = await pageConsumer(page, ws, { forgeFingerprint: true });
     log('forged consumer:', JSON.stringify(result));
     assert(result.ended && /DTLS/.test(result.ended.error || ''), `the consumer is refused for its certificate: ${JSON.stringify(result.ended)}`);
     const w = await p.waitFor('a warning', (e) => e.event === 'warning' && /DTLS/.test(e.message));
     log('sink warned:', w.message);
-    await keepsDecoding(good, 'the honest viewer', 30);
+    await unharmed('the honest viewer');
   },
 
   async 'control-channel-hostile'(defer) {
@@ -379,6 +394,7 @@ const scenarios = {
     const { p, browser } = await setup(defer, `${SRC} ! identity name=nav ! ${SINK} control=true`);
     const good = await openViewer(browser, p.url);
     await waitFrames(good, 30);
+    const unharmed = await watchViewer(good);
     const page = await browser.newPage();
     await page.goto(p.url + 'health');
     const hostile = [
@@ -400,7 +416,7 @@ const scenarios = {
     assert(replies[6].error === null && replies[6].id === 7, `the valid event is accepted: ${JSON.stringify(replies[6])}`);
     await until('the valid event upstream', async () => (await counts(p)).nav.buffers >= 1, 5000);
     assert(p.alive, 'the process is alive');
-    await keepsDecoding(good, 'the other viewer', 30);
+    await unharmed('the other viewer');
   },
 
   async 'control-before-dtls-check'(defer) {
@@ -512,7 +528,7 @@ const scenarios = {
   },
 
   async 'malformed-signalling'(defer) {
-    const { p, good, page, ws } = await beside(defer);
+    const { p, good, page, ws, unharmed } = await beside(defer);
     const replies = await page.evaluate(async (wsUrl) => {
       const ws = new WebSocket(wsUrl);
       const got = [];
@@ -536,7 +552,7 @@ const scenarios = {
     assert(errors.some((e) => /peerId/.test(e)), 'missing field named');
     assert(replies.open, 'the connection stays open');
     assert(replies.got.some((m) => m.type === 'list' && m.producers.length === 1), 'a valid request is still served');
-    await keepsDecoding(good, 'the viewer', 30);
+    await unharmed('the viewer');
   },
 
   async 'port-in-use'(defer) {
@@ -593,6 +609,37 @@ const scenarios = {
     const stray = packets.filter((x) => x.dport !== 9);
     log(`packets off-host: ${stray.length}`, JSON.stringify(stray.slice(0, 20)));
     assert(stray.length === 0, `no packet leaves the host (${stray.length}: ${JSON.stringify(stray.slice(0, 5))})`);
+  },
+
+  async 'sockets-pinned'(defer) {
+    // address=127.0.0.1 ice-addresses=127.0.0.1: while a consumer plays, every
+    // socket of the sink's process is bound to 127.0.0.1 — no ICE candidate
+    // on another interface, no SSDP (UPnP) socket, no listener on 0.0.0.0.
+    // Read from /proc: the process's socket inodes, matched in /proc/net.
+    const { p, browser } = await setup(defer, `${SRC} ! ${SINK}`);
+    const page = await openViewer(browser, p.url);
+    await waitFrames(page, 30);
+    const inodes = new Set(readdirSync(`/proc/${p.proc.pid}/fd`).map((fd) => {
+      try { return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${p.proc.pid}/fd/${fd}`))?.[1]; } catch { return null; }
+    }).filter(Boolean));
+    const sockets = [];
+    for (const proto of ['tcp', 'tcp6', 'udp', 'udp6']) {
+      for (const line of readFileSync(`/proc/net/${proto}`, 'utf8').split('\n').slice(1)) {
+        const f = line.trim().split(/\s+/);
+        if (f.length < 10 || !inodes.has(f[9])) continue;
+        const [hex, port] = f[1].split(':');
+        const addr = hex.length === 8
+          ? hex.match(/../g).reverse().map((b) => parseInt(b, 16)).join('.')
+          : hex === '00000000000000000000000000000000' ? '::' : hex === '0000000000000000FFFF00000100007F' ? '::ffff:127.0.0.1'
+            : hex === '00000000000000000000000001000000' ? '::1' : hex;
+        sockets.push(`${proto} ${addr}:${parseInt(port, 16)}`);
+      }
+    }
+    log(`the sink's ${inodes.size} sockets:`, sockets.join(', '));
+    assert(sockets.length >= 3, `found the sink's sockets (${sockets.length})`);
+    const stray = sockets.filter((x) => !/ (127\.0\.0\.1|::ffff:127\.0\.0\.1):/.test(x));
+    assert(stray.length === 0, `every socket is on 127.0.0.1; not: ${stray.join(', ')}`);
+    assert(!sockets.some((x) => /:1900$/.test(x)), 'no SSDP socket');
   },
 
   async 'keyframes-coalesced'(defer) {

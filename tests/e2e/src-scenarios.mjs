@@ -207,6 +207,43 @@ const scenarios = {
     assert(v.caps.startsWith('video/x-raw'), `published once the user chose to: ${v.caps}`);
   },
 
+  async 'offer-too-many-mlines'(defer) {
+    // A "producer" whose offer has 40 video m-lines: each would get its own
+    // depayloader and decoder chain in the receiving pipeline. The src
+    // refuses the offer, says why, and builds nothing.
+    const r = await startPipeline(`webrtclivesrc name=s port=0 address=127.0.0.1 ${ICE} s.video_0 ! fakesink name=countvideo`);
+    defer(() => r.stop());
+    const url = r.find((e) => e.event === 'urls').urls[0];
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const page = await browser.newPage();
+    await page.goto(url + 'health');
+    const ended = await page.evaluate(async (wsUrl) => {
+      const ws = new WebSocket(wsUrl);
+      const send = (m) => ws.send(JSON.stringify(m));
+      return await new Promise((resolve) => {
+        ws.onmessage = async (e) => {
+          const m = JSON.parse(e.data);
+          if (m.type === 'welcome') send({ type: 'setPeerStatus', roles: ['producer'], meta: { name: 'many' } });
+          else if (m.type === 'startSession') {
+            const pc = new RTCPeerConnection();
+            for (let i = 0; i < 40; i++) pc.addTransceiver('video', { direction: 'sendonly' });
+            const offer = await pc.createOffer();
+            send({ type: 'peer', sessionId: m.sessionId, sdp: { type: 'offer', sdp: offer.sdp } });
+          } else if (m.type === 'endSession' || m.type === 'endSessionV1_1') resolve(m);
+        };
+        setTimeout(() => resolve(null), 15000);
+      });
+    }, url.replace('http://', 'ws://') + 'ws');
+    const lost = await r.waitFor('producer-lost', (e) => e.event === 'webrtclive-producer-lost', 10000);
+    log('src said:', lost.reason, '; the page got', JSON.stringify(ended));
+    assert(/40 m-lines; at most 8/.test(lost.reason), `refused for its m-lines: ${lost.reason}`);
+    assert(ended, 'the producer was told the session ended');
+    const dec = await r.command('klass Depayloader', 'klass');
+    assert(dec.count === 0, `no depayloader was built (${dec.factories})`);
+    assert(r.alive, 'the receiving process is alive');
+  },
+
   async 'browser-camera'(defer) {
     // The receiver runs the embedded server; headless Chromium publishes its
     // fake camera from the served page.

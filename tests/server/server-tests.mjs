@@ -633,6 +633,21 @@ cases.origin = async () => {
   await stillAnswers(await client(any, 'any', { headers: { Origin: 'https://evil.example' } }), '* allows any origin');
 };
 
+cases['limit-options'] = async () => {
+  // Each limit is an option: sessions per connection and message size.
+  const s = await startServer(['--max-sessions-per-connection', '2', '--max-message-size', '4096']);
+  const P = await client(s, 'producer');
+  await setStatus(P, ['producer'], { name: 'cam' }, []);
+  const C = await client(s, 'consumer');
+  await startSession(C, P);
+  await startSession(C, P);
+  C.send({ type: 'startSession', peerId: P.id });
+  await expectError(C, /too many sessions: one connection may have 2 at a time/, 'a third session');
+  C.send({ type: 'list', pad: 'x'.repeat(5000) });
+  await expectError(C, /at most 4096/, 'a 5 KB message');
+  await stillAnswers(C, 'the consumer');
+};
+
 // ------------------------------------------------------------------- JWT
 
 // An HS256 JSON Web Token, made with node:crypto.

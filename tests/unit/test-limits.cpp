@@ -50,6 +50,9 @@ void test_strict_json_text() {
   for (const char *bad : {R"({"type":"startSession","peerId":"0.0\=r"})",     // unknown escape
                           "{\"type\":\"list\",\"x\":\"a\x06" "b\"}",            // raw control character
                           R"({"type":"list","x":"\u12"})",                       // short \u escape
+                          R"({"type":"list","x":"\udBBB"})",                     // lone high surrogate
+                          R"({"type":"list","x":"\udc00x"})",                    // lone low surrogate
+                          R"({"type":"list","x":"\ud83d\u0041"})",              // high then not low
                           R"({"type":"list","x":015})",                           // leading zero
                           R"({"type":"list","x":-015})",
                           "{\"type\":\"list\",\"x\":\"\xff\xfe\"}"}) {          // not UTF-8
@@ -59,7 +62,7 @@ void test_strict_json_text() {
     UNIT_ASSERT_CONTAINS(p.error, "invalid JSON");
   }
   for (const char *good : {R"({"type":"list","x":0})", R"({"type":"list","x":-0.5e-05})", R"({"type":"list","x":10})",
-                           R"({"type":"list","x":"\u00e9 \" \\ \/ \b\f\n\r\t é"})", R"({"type":"list","x":1.05E+2})"})
+                           R"({"type":"list","x":"\u00e9 \" \\ \/ \b\f\n\r\t é"})", R"({"type":"list","x":1.05E+2})", R"({"type":"list","x":"\ud83d\ude00"})"})
     g_assert_true(parse_client(good));
   auto c = parse_control(R"({"id": 3, "request": {"type": "navigationEvent", "event": {"event": "MouseMove", "delta_x": 015}}})");
   UNIT_ASSERT_CONTAINS(c.error, "leading zero");
@@ -116,6 +119,17 @@ void test_control_hostile() {
   UNIT_ASSERT_CONTAINS(big.error, "larger than");
 }
 
+// Found by fuzz-control: json-glib's error message quotes the input cut in
+// the middle of a UTF-8 sequence; the reply must still be valid JSON.
+void test_error_text_is_utf8() {
+  auto r = parse_control("{\"id\": 3, \"request\": {\"type\": \"navigationEvent{\xde\x9f" "vent\": 1 +}}");
+  g_assert_false(r.error.empty());
+  g_assert_true(g_utf8_validate(r.error.c_str(), -1, nullptr));
+  g_assert_true(unit::parse_json(control_response(r.id, r.error)) != nullptr);
+  auto p = parse_client("{\"type\": \"li\xde\x9f" "st\" +}");
+  g_assert_true(g_utf8_validate(p.error.c_str(), -1, nullptr));
+}
+
 void test_control_response_is_json() {
   // g_strescape made invalid JSON of non-ASCII text; the builder does not.
   std::string r = control_response(3, "unknown navigation event 'Klick ü \"x\"'");
@@ -133,5 +147,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/control/valid", test_control_valid);
   g_test_add_func("/control/hostile", test_control_hostile);
   g_test_add_func("/control/response-is-json", test_control_response_is_json);
+  g_test_add_func("/control/error-text-is-utf8", test_error_text_is_utf8);
   return g_test_run();
 }
