@@ -7,22 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "fuzz-util.h"
 #include "http-route.h"
 
 using namespace webrtclive;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  std::string in(reinterpret_cast<const char *>(data), size);
-  std::vector<std::string> f;
-  size_t start = 0;
-  for (int i = 0; i < 3; i++) {
-    size_t nl = in.find('\n', start);
-    if (nl == std::string::npos) break;
-    f.push_back(in.substr(start, nl - start));
-    start = nl + 1;
-  }
-  f.push_back(in.substr(start));
-  while (f.size() < 4) f.emplace_back();
+  const std::vector<std::string> f = fuzz_fields(data, size, '\n', 4);
   Route r = route_request(f[0], f[1]);
   if (r.kind == Route::File) {
     // Never a file outside the root or a dotfile.

@@ -9,22 +9,13 @@
 #include <vector>
 
 #include "codecs.h"
+#include "fuzz-util.h"
 #include "webrtc-util.h"
 
 using namespace webrtclive;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  std::string in(reinterpret_cast<const char *>(data), size);
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (int i = 0; i < 2; i++) {
-    size_t z = in.find('\0', start);
-    if (z == std::string::npos) break;
-    parts.push_back(in.substr(start, z - start));
-    start = z + 1;
-  }
-  parts.push_back(in.substr(start));
-  while (parts.size() < 3) parts.emplace_back();
+  const std::vector<std::string> parts = fuzz_fields(data, size, '\0', 3);
   GstSDPMessage *offer = nullptr, *answer = nullptr;
   gst_sdp_message_new_from_text(parts[0].c_str(), &offer);
   gst_sdp_message_new_from_text(parts[1].c_str(), &answer);

@@ -161,6 +161,10 @@ struct SignallingServer::Impl {
   static void on_early(SoupServer *, SoupServerMessage *msg, const char *, GHashTable *query, gpointer data) {
     auto *self = static_cast<Impl *>(data);
     SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
+    // Nothing here takes a request body: whatever a client sends is read and
+    // dropped as it comes, never collected (a 1 GB POST costs no memory;
+    // the request timeout ends a slow one).
+    soup_message_body_set_accumulate(soup_server_message_get_request_body(msg), FALSE);
     if (!soup_message_headers_header_contains(h, "Upgrade", "websocket")) return;
     if (const char *origin = soup_message_headers_get_one(h, "Origin"); !self->origin_allowed(msg, origin)) {
       GST_WARNING("refused a WebSocket from origin '%s' (not this server's and not allowed)", origin);

@@ -36,7 +36,7 @@ for s in $SOURCES; do SRCS+=("$ROOT/$s"); done
 if [[ ! -x "$BIN" ]] || [[ -n "$(find "${SRCS[@]}" "$ROOT/signaling" "$ROOT/elements" "$ROOT/common" -newer "$BIN" -name '*.h' -o -newer "$BIN" -name '*.cpp' 2>/dev/null | head -1)" ]]; then
   # shellcheck disable=SC2046,SC2086
   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -DGST_USE_UNSTABLE_API -I"$ROOT/signaling" -I"$ROOT/elements" -I"$ROOT/common" \
+    -DGST_USE_UNSTABLE_API -I"$ROOT/fuzz" -I"$ROOT/signaling" -I"$ROOT/elements" -I"$ROOT/common" \
     $(pkg-config --cflags $PKGS) "${SRCS[@]}" $(pkg-config --libs $PKGS) -o "$BIN"
 fi
 CORPUS=$ROOT/fuzz/corpus/$TARGET

@@ -30,6 +30,18 @@ async function receiver(defer, ws, tail) {
 
 const DECODED = 's.video_0 ! fakesink name=countvideo s.audio_0 ! fakesink name=countaudio';
 
+// A webrtclivesrc running its embedded server (with `options`), and a
+// browser to publish to it: {r, url (the server's page URL), browser}.
+async function srcWithBrowser(defer, options = '') {
+  const r = await startPipeline(
+    `webrtclivesrc name=s port=0 address=127.0.0.1 ${options} ${ICE} s.video_0 ! fakesink name=countvideo`);
+  defer(() => r.stop());
+  const url = r.find((e) => e.event === 'urls').urls[0];
+  const browser = await launchBrowser();
+  defer(() => browser.close());
+  return { r, url, browser };
+}
+
 // The receiving pipeline decodes video with a decoder whose factory name
 // matches `want`, and has none matching `not`.
 async function decodedWith(r, want, not) {
@@ -164,12 +176,7 @@ const scenarios = {
   async 'embedded-token'(defer) {
     // The src's embedded server takes a token too: the publish page passes
     // ?token= on; without it the WebSocket is refused and nothing arrives.
-    const r = await startPipeline(
-      `webrtclivesrc name=s port=0 address=127.0.0.1 token=pub-s3cret ${ICE} s.video_0 ! fakesink name=countvideo`);
-    defer(() => r.stop());
-    const url = r.find((e) => e.event === 'urls').urls[0];
-    const browser = await launchBrowser();
-    defer(() => browser.close());
+    const { r, url, browser } = await srcWithBrowser(defer, 'token=pub-s3cret');
     const denied = await browser.newPage();
     await denied.goto(`${url}publish.html?autostart=1&audio=0&width=${W}&height=${H}&name=nope`);
     await sleep(3000);
@@ -184,13 +191,8 @@ const scenarios = {
     // A link to publish.html?ws=<another server> must not send the user's
     // camera there unseen: the page says where it would go and waits for
     // Start, even with ?autostart=1.
-    const r = await startPipeline(
-      `webrtclivesrc name=s port=0 address=127.0.0.1 allowed-origins=* ${ICE} s.video_0 ! fakesink name=countvideo`);
-    defer(() => r.stop());
-    const url = r.find((e) => e.event === 'urls').urls[0];
+    const { r, url, browser } = await srcWithBrowser(defer, 'allowed-origins=*');
     const other = url.replace('127.0.0.1', 'localhost').replace('http://', 'ws://') + 'ws';  // another host name
-    const browser = await launchBrowser();
-    defer(() => browser.close());
     const page = await browser.newPage();
     await page.goto(`${url}publish.html?autostart=1&audio=0&width=${W}&height=${H}&name=lured&ws=${encodeURIComponent(other)}`);
     await sleep(3000);
@@ -211,11 +213,7 @@ const scenarios = {
     // A "producer" whose offer has 40 video m-lines: each would get its own
     // depayloader and decoder chain in the receiving pipeline. The src
     // refuses the offer, says why, and builds nothing.
-    const r = await startPipeline(`webrtclivesrc name=s port=0 address=127.0.0.1 ${ICE} s.video_0 ! fakesink name=countvideo`);
-    defer(() => r.stop());
-    const url = r.find((e) => e.event === 'urls').urls[0];
-    const browser = await launchBrowser();
-    defer(() => browser.close());
+    const { r, url, browser } = await srcWithBrowser(defer);
     const page = await browser.newPage();
     await page.goto(url + 'health');
     const ended = await page.evaluate(async (wsUrl) => {
@@ -247,11 +245,7 @@ const scenarios = {
   async 'browser-camera'(defer) {
     // The receiver runs the embedded server; headless Chromium publishes its
     // fake camera from the served page.
-    const r = await startPipeline(`webrtclivesrc name=s port=0 address=127.0.0.1 ${ICE} s.video_0 ! fakesink name=countvideo`);
-    defer(() => r.stop());
-    const url = r.find((e) => e.event === 'urls').urls[0];
-    const browser = await launchBrowser();
-    defer(() => browser.close());
+    const { r, url, browser } = await srcWithBrowser(defer);
     const page = await browser.newPage();
     await page.goto(`${url}publish.html?autostart=1&audio=0&width=${W}&height=${H}&name=chromium`);
     const v = await waitCount(r, 'countvideo', 60, 30000);

@@ -24,15 +24,7 @@ using namespace webrtclive::protocol;
 inline const char *const kOffer = "v=0\r\no=- 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n";
 inline const char *const kAnswer = "v=0\r\no=- 2 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n";
 
-inline std::string js(const std::string &s) {
-  JsonNode *n = json_node_new(JSON_NODE_VALUE);
-  json_node_set_string(n, s.c_str());
-  gchar *t = json_to_string(n, FALSE);
-  std::string out(t);
-  g_free(t);
-  json_node_unref(n);
-  return out;
-}
+using unit::js;
 
 // One connection as a client sees it.
 struct FakePeer {

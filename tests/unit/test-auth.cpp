@@ -53,11 +53,17 @@ std::pair<std::string, std::string> keypair(const char *kind) {
   std::string gen = g_str_equal(kind, "EC")
                         ? "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out " + priv
                         : "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " + priv;
-  int status = 0;
-  g_assert_true(g_spawn_command_line_sync(gen.c_str(), nullptr, nullptr, &status, nullptr) && status == 0);
-  g_assert_true(g_spawn_command_line_sync(("openssl pkey -in " + priv + " -pubout -out " + pub).c_str(), nullptr,
-                                          nullptr, &status, nullptr) &&
-                status == 0);
+  // openssl's output is captured: stdout here is TAP.
+  auto run = [](const std::string &cmd) {
+    gchar *out = nullptr, *err = nullptr;
+    int status = 0;
+    const bool ok = g_spawn_command_line_sync(cmd.c_str(), &out, &err, &status, nullptr) && status == 0;
+    g_free(out);
+    g_free(err);
+    return ok;
+  };
+  g_assert_true(run(gen));
+  g_assert_true(run("openssl pkey -in " + priv + " -pubout -out " + pub));
   auto out = std::make_pair(read_file(priv), read_file(pub));
   g_remove(priv.c_str());
   g_remove(pub.c_str());

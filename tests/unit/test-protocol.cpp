@@ -22,16 +22,7 @@ const char *const kCandidate = "candidate:1 1 UDP 2122252543 192.168.1.2 51234 t
 // Same canonical form the parser keeps meta in, so typed structs compare.
 Meta M(const std::string &json) { return Meta{unit::canonical_json(json)}; }
 
-// JSON string literal of a C string (escapes CR/LF for the SDPs).
-std::string js(const std::string &s) {
-  JsonNode *n = json_node_new(JSON_NODE_VALUE);
-  json_node_set_string(n, s.c_str());
-  gchar *t = json_to_string(n, FALSE);
-  std::string out(t);
-  g_free(t);
-  json_node_unref(n);
-  return out;
-}
+using unit::js;
 
 struct ClientGolden {
   const char *what;

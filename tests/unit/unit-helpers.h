@@ -19,6 +19,17 @@ inline JsonNode *parse_json(const std::string &text) {
   return n;
 }
 
+// The JSON string literal of a text (escapes CR/LF of SDPs and the rest).
+inline std::string js(const std::string &s) {
+  JsonNode *n = json_node_new(JSON_NODE_VALUE);
+  json_node_set_string(n, s.c_str());
+  gchar *t = json_to_string(n, FALSE);
+  std::string out(t);
+  g_free(t);
+  json_node_unref(n);
+  return out;
+}
+
 // Whether two JSON texts denote the same value (member order ignored).
 inline bool json_same(const std::string &a, const std::string &b) {
   JsonNode *na = parse_json(a);
