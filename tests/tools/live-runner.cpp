@@ -7,13 +7,16 @@
 // Elements named "count..." get a probe on their sink pad: "counts" reports
 // how many buffers each saw and its current caps. Elements named "nav..."
 // count the navigation events that reach their src pad from downstream;
-// elements named "fku..." count the force-key-unit events that reach their
+// "trim" returns free heap pages to the system (malloc_trim), "quarks"
+// counts GQuarks; elements named "fku..." count the force-key-unit events that reach their
 // src pad from downstream. A description with any parse error, even one
 // GStreamer calls recoverable (an unknown property), is refused with exit 1.
 #include <gio/gio.h>
 #include <gst/gst.h>
 #include <gst/video/video.h>
 #include <json-glib/json-glib.h>
+
+#include <malloc.h>
 
 #include <cstdio>
 #include <atomic>
@@ -293,7 +296,12 @@ gboolean on_stdin(GIOChannel *ch, GIOCondition cond, gpointer) {
   else if (g_str_equal(line, "counts")) report_counts();
   else if (g_str_has_prefix(line, "klass ")) count_klass(line + 6);
   else if (g_str_equal(line, "quit")) g_main_loop_quit(loop);
-  else if (g_str_equal(line, "quarks")) {
+  else if (g_str_equal(line, "trim")) {
+    // Hands free heap pages back to the system, so that RSS shows what is
+    // kept, not what malloc holds on to (sink-churn).
+    malloc_trim(0);
+    finish(begin("trimmed"));
+  } else if (g_str_equal(line, "quarks")) {
     // GQuarks are never freed: a count that grows per session is a leak.
     guint n = 1;
     while (g_quark_to_string(n)) n++;
