@@ -175,8 +175,7 @@ struct Core : std::enable_shared_from_this<Core> {
 
   // Consumer: answer the producer's offer.
   void answer(const std::string &sid, const std::string &sdp) {
-    GstSDPMessage *msg = nullptr;
-    gst_sdp_message_new_from_text(sdp.c_str(), &msg);
+    GstSDPMessage *msg = parse_remote_sdp(sdp);
     if (!msg) {
       warn("the producer's offer is not valid SDP");
       return;
@@ -225,8 +224,7 @@ struct Core : std::enable_shared_from_this<Core> {
       if (sid != session) return;
     }
     if (sdp.type == "answer" && role == RoleMode::Producer) {
-      GstSDPMessage *msg = nullptr;
-      gst_sdp_message_new_from_text(sdp.sdp.c_str(), &msg);
+      GstSDPMessage *msg = parse_remote_sdp(sdp.sdp);
       if (!msg) {
         warn("the consumer's answer is not valid SDP");
         return;

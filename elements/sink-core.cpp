@@ -785,10 +785,8 @@ void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
     fail_consumer(sid, "expected an SDP answer, got " + sdp.type);
     return;
   }
-  GstSDPMessage *msg = nullptr;
-  gst_sdp_message_new_from_text(sdp.sdp.c_str(), &msg);
-  if (!msg || gst_sdp_message_medias_len(msg) == 0) {
-    if (msg) gst_sdp_message_free(msg);
+  GstSDPMessage *msg = parse_remote_sdp(sdp.sdp);
+  if (!msg) {
     fail_consumer(sid, "the answer is not valid SDP");
     return;
   }
@@ -805,8 +803,7 @@ void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
     chosen.push_back(*choice.codec);
   }
   // And the answer's shape: m-line count, kinds, mids, BUNDLE order.
-  GstSDPMessage *offer = nullptr;
-  gst_sdp_message_new_from_text(c->offer.c_str(), &offer);
+  GstSDPMessage *offer = parse_remote_sdp(c->offer);
   std::string bad = offer ? check_answer_structure(offer, msg) : "no offer was sent yet";
   if (offer) gst_sdp_message_free(offer);
   if (!bad.empty()) {

@@ -330,10 +330,8 @@ void SrcCore::on_remote_sdp(const std::string &sid, const Sdp &sdp) {
     GST_WARNING_OBJECT(element_, "ignoring an SDP %s from the producer", sdp.type.c_str());
     return;
   }
-  GstSDPMessage *msg = nullptr;
-  gst_sdp_message_new_from_text(sdp.sdp.c_str(), &msg);
-  if (!msg || gst_sdp_message_medias_len(msg) == 0) {
-    if (msg) gst_sdp_message_free(msg);
+  GstSDPMessage *msg = parse_remote_sdp(sdp.sdp);
+  if (!msg) {
     send(EndSession{sid, false, std::nullopt});
     lose_producer("the producer's offer is not valid SDP", false);
     return;

@@ -88,6 +88,17 @@ std::optional<std::string> descriptor_shortage(unsigned needed) {
          " file descriptors are in use (RLIMIT_NOFILE; raise it with ulimit -n to serve more)";
 }
 
+GstSDPMessage *parse_remote_sdp(const std::string &text) {
+  if (text.empty()) return nullptr;
+  GstSDPMessage *msg = nullptr;
+  if (gst_sdp_message_new_from_text(text.c_str(), &msg) != GST_SDP_OK || !msg) return nullptr;
+  if (gst_sdp_message_medias_len(msg) == 0) {
+    gst_sdp_message_free(msg);
+    return nullptr;
+  }
+  return msg;
+}
+
 unsigned count_mlines(const std::string &sdp) {
   unsigned n = sdp.rfind("m=", 0) == 0 ? 1 : 0;
   for (size_t at = sdp.find("\nm="); at != std::string::npos; at = sdp.find("\nm=", at + 1)) n++;

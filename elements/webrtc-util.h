@@ -4,6 +4,7 @@
 #pragma once
 
 #include <gst/gst.h>
+#include <gst/sdp/sdp.h>
 
 #include <atomic>
 #include <functional>
@@ -67,6 +68,10 @@ inline constexpr unsigned kDescriptorReserve = 64;
 // Why the process cannot afford `needed` more descriptors (plus the
 // reserve) under its RLIMIT_NOFILE soft limit, or nothing when it can.
 std::optional<std::string> descriptor_shortage(unsigned needed);
+
+// A peer's SDP text parsed, or nullptr: empty text (which GstSdp answers
+// with a CRITICAL), text that does not parse, or one with no m-line.
+GstSDPMessage *parse_remote_sdp(const std::string &text);
 
 // How many m-lines an SDP text has (0 for no SDP yet).
 unsigned count_mlines(const std::string &sdp);

@@ -16,9 +16,9 @@ using namespace webrtclive;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const std::vector<std::string> parts = fuzz_fields(data, size, '\0', 3);
-  GstSDPMessage *offer = nullptr, *answer = nullptr;
-  gst_sdp_message_new_from_text(parts[0].c_str(), &offer);
-  gst_sdp_message_new_from_text(parts[1].c_str(), &answer);
+  // As the elements parse a peer's SDP (an empty one made GstSdp log a CRITICAL).
+  GstSDPMessage *offer = parse_remote_sdp(parts[0]);
+  GstSDPMessage *answer = parse_remote_sdp(parts[1]);
   if (offer && answer) {
     (void)check_answer_structure(offer, answer);
     const std::vector<OfferedCodec> offered = {{CodecId::H264, 96, false, "42e01f"}, {CodecId::VP8, 97, false, ""}};

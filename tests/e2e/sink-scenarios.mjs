@@ -245,6 +245,18 @@ const scenarios = {
     assert(p.alive, 'the process is alive');
   },
 
+  async 'empty-answer'(defer) {
+    // An answer with an empty SDP: GstSdp logged a CRITICAL on it (found by
+    // fuzz/fuzz-sdp). The consumer is told, nothing is logged, the other
+    // viewer plays on.
+    const { p, page, ws, unharmed } = await beside(defer);
+    const r = await pageConsumer(page, ws, { rewrite: () => '' });
+    log('empty answer:', JSON.stringify(r.ended));
+    assert(r.ended && /not valid SDP/.test(r.ended.error || ''), `told why: ${r.ended && r.ended.error}`);
+    await unharmed('the other viewer');
+    assert(p.alive, 'the process is alive');
+  },
+
   async 'bundle-datachannel-first'(defer) {
     // With control=true the offer has a data-channel m-line. An answer whose
     // BUNDLE group lists its mid first made webrtcbin 1.22 abort the whole

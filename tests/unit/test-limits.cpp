@@ -57,7 +57,9 @@ void test_strict_json_text() {
                           R"({"type":"list","x":-015})",
                           "{\"type\":\"list\",\"x\":\"\xff\xfe\"}"}) {          // not UTF-8
     auto p = parse_client(bad);
-    g_test_message("%s -> %s", bad, p.error.c_str());
+    gchar *shown = g_strescape(bad, nullptr);  // TAP output stays UTF-8
+    g_test_message("%s -> %s", shown, p.error.c_str());
+    g_free(shown);
     g_assert_false(p);
     UNIT_ASSERT_CONTAINS(p.error, "invalid JSON");
   }
