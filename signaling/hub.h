@@ -33,7 +33,6 @@ class Hub {
     size_t max_message_bytes = protocol::kMaxMessageBytes;
     unsigned max_json_depth = protocol::kMaxJsonDepth;
   };
-  const Limits &limits() const { return limits_; }
 
   Hub() = default;
   explicit Hub(Limits limits) : limits_(limits) {}
