@@ -145,7 +145,7 @@ void ConnectionGuard::accept_some() {
     auto local = GRef<GSocketAddress>::adopt(g_socket_get_local_address(sock, nullptr));
     if (!remote || !local) continue;
     const std::string key = remote_key(remote.get()), ip = ip_of(remote.get());
-    const size_t from_ip = std::count_if(conns_.begin(), conns_.end(), [&](auto &kv) { return kv.second.address == ip; });
+    const unsigned from_ip = per_address_.count(ip) ? per_address_.at(ip) : 0;
     const char *refusal = conns_.size() >= limits_.max_connections ? "the server's connection limit"
                           : from_ip >= limits_.max_per_address     ? "the per-address connection limit"
                                                                    : nullptr;
@@ -183,7 +183,9 @@ void ConnectionGuard::accept_some() {
     auto stream = GRef<GIOStream>::adopt(g_simple_io_stream_new(in, g_io_stream_get_output_stream(plain)));
     g_object_unref(in);
     // Tracked before libsoup sees it: it emits request-started at once.
-    Tracked &t = conns_[key] = Tracked{};
+    if (auto old = conns_.find(key); old != conns_.end()) forget(old);  // its port reused before a sweep
+    Tracked &t = conns_[key];
+    per_address_[ip]++;
     t.tcp = tcp;
     t.tls = tls;
     t.io = stream;
@@ -193,9 +195,18 @@ void ConnectionGuard::accept_some() {
     if (!soup_server_accept_iostream(server_, stream.get(), local.get(), remote.get(), &err)) {
       GST_WARNING("libsoup refused the connection of %s: %s", key.c_str(), err->message);
       g_error_free(err);
-      conns_.erase(key);
+      forget(conns_.find(key));
     }
   }
+}
+
+std::map<std::string, ConnectionGuard::Tracked>::iterator ConnectionGuard::forget(
+    std::map<std::string, Tracked>::iterator it) {
+  if (auto a = per_address_.find(it->second.address); a != per_address_.end() && --a->second == 0)
+    per_address_.erase(a);
+  if (it->second.ws) ws_.erase(it->second.ws);
+  if (it->first == next_check_) next_check_.clear();
+  return conns_.erase(it);
 }
 
 ConnectionGuard::Tracked *ConnectionGuard::for_message(SoupServerMessage *msg) {
@@ -306,9 +317,7 @@ void ConnectionGuard::tick() {
     if (g_io_stream_is_closed(t.io.get()) || g_socket_is_closed(g_socket_connection_get_socket(t.tcp.get()))) {
       // libsoup is done with it: the descriptor goes now, not at finalization.
       g_socket_close(g_socket_connection_get_socket(t.tcp.get()), nullptr);
-      if (t.ws) ws_.erase(t.ws);
-      if (it->first == next_check_) next_check_.clear();
-      it = conns_.erase(it);
+      it = forget(it);
       continue;
     }
     if (!t.ws && t.reading && now - t.accepted_us > limits_.request_timeout_s * G_USEC_PER_SEC && !t.closed_by_us) {

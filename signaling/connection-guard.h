@@ -109,6 +109,9 @@ class ConnectionGuard {
   std::string next_check_;  // round-robin position among WebSocket connections
   gint64 last_warning_us_ = 0;
   std::map<std::string, Tracked> conns_;  // by remote "address:port"
+  std::map<std::string, unsigned> per_address_;  // open connections per remote IP
+  // Drops a tracked connection and its count; returns the next one.
+  std::map<std::string, Tracked>::iterator forget(std::map<std::string, Tracked>::iterator it);
   std::map<SoupWebsocketConnection *, std::string> ws_;
 };
 
