@@ -22,10 +22,10 @@ mkdir -p "$OUT"
 command -v clang++ >/dev/null || { echo "FAIL: clang++ is missing (tools/install-deps.sh --tests installs clang)"; exit 1; }
 PKGS="glib-2.0 json-glib-1.0"
 case "$TARGET" in
-  protocol|control) SOURCES="signaling/protocol.cpp" ;;
+  protocol|control) SOURCES="signaling/protocol/protocol.cpp" ;;
   http) SOURCES="signaling/http-route.cpp" ;;
   jwt) SOURCES="signaling/auth.cpp"; PKGS="$PKGS libjwt" ;;
-  sdp) SOURCES="elements/codecs.cpp elements/webrtc-util.cpp"
+  sdp) SOURCES="core/codecs.cpp core/webrtc-util.cpp"
        PKGS="$PKGS gstreamer-1.0 gstreamer-sdp-1.0 gstreamer-video-1.0 gstreamer-webrtc-1.0" ;;
   *) echo "unknown fuzz target '$TARGET' (protocol, control, sdp, http, jwt)"; exit 2 ;;
 esac
@@ -33,10 +33,10 @@ BIN=$OUT/fuzz-$TARGET
 SRCS=("$ROOT/fuzz/fuzz-$TARGET.cpp")
 for s in $SOURCES; do SRCS+=("$ROOT/$s"); done
 # Rebuilt when any of its sources is newer than the binary.
-if [[ ! -x "$BIN" ]] || [[ -n "$(find "${SRCS[@]}" "$ROOT/signaling" "$ROOT/elements" "$ROOT/common" -newer "$BIN" -name '*.h' -o -newer "$BIN" -name '*.cpp' 2>/dev/null | head -1)" ]]; then
+if [[ ! -x "$BIN" ]] || [[ -n "$(find "${SRCS[@]}" "$ROOT/signaling" "$ROOT/core" "$ROOT/elements" "$ROOT/common" -newer "$BIN" -name '*.h' -o -newer "$BIN" -name '*.cpp' 2>/dev/null | head -1)" ]]; then
   # shellcheck disable=SC2046,SC2086
   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -DGST_USE_UNSTABLE_API -I"$ROOT/fuzz" -I"$ROOT/signaling" -I"$ROOT/elements" -I"$ROOT/common" \
+    -DGST_USE_UNSTABLE_API -I"$ROOT/fuzz" -I"$ROOT/signaling" -I"$ROOT/signaling/protocol" -I"$ROOT/core" -I"$ROOT/elements" -I"$ROOT/common" \
     $(pkg-config --cflags $PKGS) "${SRCS[@]}" $(pkg-config --libs $PKGS) -o "$BIN"
 fi
 CORPUS=$ROOT/fuzz/corpus/$TARGET

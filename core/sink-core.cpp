@@ -9,7 +9,6 @@
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
 
-#include <json-glib/json-glib.h>
 
 #include <future>
 
