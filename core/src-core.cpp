@@ -27,26 +27,18 @@ void set_if_exists(GstElement *e, const char *prop, gboolean value) {
 }  // namespace
 
 // Audio, video and data m-lines a producer may offer (cameras offer 1-3).
+// Audio, video and data m-lines a producer may offer (cameras offer 1-3).
 constexpr guint kMaxOfferMlines = 8;
 
-struct SrcCore::Session {
+// The producer being consumed: one Session and what it feeds.
+struct SrcCore::Link {
   std::string sid;
   std::string producer;
-  std::string producer_name;
-  GRef<GstElement> webrtcbin;
+  std::shared_ptr<Session> session;    // control thread
+  GRef<GstElement> webrtcbin;          // the session's, kept for teardown
   std::vector<GstElement *> elements;  // depayloaders, parsers, decoders (mutex_)
-  std::vector<GstPad *> ghosts;        // ghost pads this session feeds (mutex_)
+  std::vector<GstPad *> ghosts;        // ghost pads this link feeds (mutex_)
   unsigned video = 0, audio = 0;       // pads seen so far (mutex_)
-  bool connected = false;              // control thread
-  std::string offer;                   // control thread: for the DTLS fingerprint check
-  unsigned remote_candidates = 0;      // control thread
-  std::shared_ptr<std::atomic<gint64>> last_rtcp = std::make_shared<std::atomic<gint64>>(0);
-  GSource *liveness_timer = nullptr;   // control thread
-};
-
-struct SessionCtx {
-  std::weak_ptr<SrcCore> core;
-  std::weak_ptr<SrcCore::Session> session;
 };
 
 SrcCore::SrcCore(GstElement *element) : element_(element), bin_(GST_BIN(element)) {}
@@ -123,12 +115,15 @@ void SrcCore::stop() {
   }
   if (t) t->stop();
   control_.stop([this] {
-    std::shared_ptr<Session> s;
+    std::shared_ptr<Link> s;
     {
       std::lock_guard lock(mutex_);
-      s = std::move(session_);
+      s = std::move(link_);
     }
-    if (s) teardown(s);
+    if (s) {
+      s->session->close();
+      teardown(s);
+    }
     if (rediscover_) g_source_destroy(rediscover_);
     rediscover_ = nullptr;
     running_ = false;
@@ -149,7 +144,7 @@ void SrcCore::on_disconnected(const std::string &why, unsigned retry_ms) {
   bool had_session;
   {
     std::lock_guard lock(mutex_);
-    had_session = session_ != nullptr;
+    had_session = link_ != nullptr;
   }
   // The media path does not depend on the signalling socket, but a session
   // whose server went away cannot be renegotiated or ended cleanly; and the
@@ -172,7 +167,7 @@ void SrcCore::on_message(const ServerMessage &msg) {
                    std::string current;
                    {
                      std::lock_guard lock(mutex_);
-                     if (session_) current = session_->producer;
+                     if (link_) current = link_->producer;
                    }
                    if (!producer && (m.peer_id == current || m.peer_id == pending_producer_)) {
                      pending_producer_.clear();
@@ -195,7 +190,7 @@ void SrcCore::on_message(const ServerMessage &msg) {
                    std::string sid;
                    {
                      std::lock_guard lock(mutex_);
-                     if (session_) sid = session_->sid;
+                     if (link_) sid = link_->sid;
                    }
                    if (m.session_id != sid) return;
                    lose_producer(m.error ? "producer ended the session: " + *m.error : "producer ended the session",
@@ -223,7 +218,7 @@ void SrcCore::consider(const std::string &peer_id, const Meta &meta) {
   if (finished_ || !pending_producer_.empty()) return;
   {
     std::lock_guard lock(mutex_);
-    if (session_) return;
+    if (link_) return;
   }
   SrcSettings s = settings();
   std::string name = meta.name();
@@ -262,205 +257,98 @@ void SrcCore::on_session_started(const std::string &sid, const std::string &peer
   }
   pending_producer_.clear();
   SrcSettings s = settings();
-  auto session = std::make_shared<Session>();
-  session->sid = sid;
-  session->producer = peer;
-  GstElement *webrtc = gst_element_factory_make("webrtcbin", nullptr);
-  if (!webrtc) {
+  auto link = std::make_shared<Link>();
+  link->sid = sid;
+  link->producer = peer;
+  SessionConfig config;
+  config.role = SessionRole::Answerer;
+  config.owner = element_;
+  config.ice = IceSettings{s.stun_server, s.turn_servers, s.ice_addresses};
+  config.latency_ms = s.latency_ms;
+  config.peer_timeout_s = s.peer_timeout_s;
+  config.connect_timeout_s = 0;  // the producer's side times out; we wait for it to come back
+  config.max_remote_mlines = kMaxOfferMlines;
+  std::weak_ptr<SrcCore> weak = weak_from_this();
+  std::weak_ptr<Link> weak_link = link;
+  Session::Events events;
+  events.local_description = [this, weak, sid](const Sdp &sdp) {
+    if (weak.lock()) send(Peer{sid, sdp});
+  };
+  events.local_candidate = [this, weak, sid](const Ice &ice) {
+    if (weak.lock()) send(Peer{sid, ice});
+  };
+  events.failed = [this, weak, weak_link](const std::string &why) {
+    auto self = weak.lock();
+    auto l = weak_link.lock();
+    if (!self || !l) return;
+    lose_link(l, why, true);  // on the control thread (Session's context)
+  };
+  events.pad_added = [this, weak, weak_link](GstPad *pad) {
+    auto self = weak.lock();
+    auto l = weak_link.lock();
+    if (self && l) on_pad_added(l, pad);
+  };
+  auto session = Session::create(control_.context(), config, std::move(events));
+  if (!session) {
     GST_ELEMENT_ERROR(element_, CORE, MISSING_PLUGIN, ("element 'webrtcbin' is missing (gstreamer1.0-plugins-bad)"),
                       (nullptr));
     return;
   }
-  session->webrtcbin = GRef<GstElement>::ref(webrtc);
-  g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency", s.latency_ms, nullptr);
-  configure_ice(element_, webrtc, IceSettings{s.stun_server, s.turn_servers, s.ice_addresses});
-  track_rtcp(webrtc, session->last_rtcp);
-  auto ctx = [&] { return new SessionCtx{weak_from_this(), session}; };
-  auto free_ctx = [](gpointer d, GClosure *) { delete static_cast<SessionCtx *>(d); };
-  g_signal_connect_data(webrtc, "pad-added", G_CALLBACK(+[](GstElement *, GstPad *pad, gpointer data) {
-                          auto *c = static_cast<SessionCtx *>(data);
-                          auto core = c->core.lock();
-                          auto sess = c->session.lock();
-                          if (core && sess && GST_PAD_IS_SRC(pad)) core->on_pad_added(sess, pad);
-                        }),
-                        ctx(), free_ctx, GConnectFlags(0));
-  g_signal_connect_data(webrtc, "on-ice-candidate",
-                        G_CALLBACK(+[](GstElement *, guint mline, gchar *candidate, gpointer data) {
-                          auto *c = static_cast<SessionCtx *>(data);
-                          auto core = c->core.lock();
-                          auto sess = c->session.lock();
-                          if (core && sess) core->send(Peer{sess->sid, Ice{candidate, mline}});
-                        }),
-                        ctx(), free_ctx, GConnectFlags(0));
-  g_signal_connect_data(webrtc, "notify::connection-state", G_CALLBACK(+[](GstElement *w, GParamSpec *, gpointer data) {
-                          auto *c = static_cast<SessionCtx *>(data);
-                          auto core = c->core.lock();
-                          auto sess = c->session.lock();
-                          if (!core || !sess) return;
-                          GstWebRTCPeerConnectionState state;
-                          g_object_get(w, "connection-state", &state, nullptr);
-                          SrcCore *self = core.get();
-                          std::string sid = sess->sid;
-                          core->post([self, sid, state] { self->on_connection_state(sid, state); });
-                        }),
-                        ctx(), free_ctx, GConnectFlags(0));
+  // Only offers this plugin can take: the answer lists what we depayload.
+  session->set_offer_hook([](GstSDPMessage *offer) {
+    keep_receivable_codecs(offer);
+    return std::string();
+  });
+  link->session = session;
+  link->webrtcbin = GRef<GstElement>::ref(session->webrtcbin());
   {
     std::lock_guard lock(mutex_);
-    session_ = session;
+    link_ = link;
   }
-  gst_bin_add(bin_, webrtc);
+  gst_bin_add(bin_, session->webrtcbin());
   // webrtcbin holds sinks (nicesink), which made this bin a "sink" for its
   // parent: the pipeline would then wait for an EOS from this source that
   // never comes. It is a source, whatever it contains.
   GST_OBJECT_LOCK(element_);
   GST_OBJECT_FLAG_UNSET(element_, GST_ELEMENT_FLAG_SINK);
   GST_OBJECT_UNLOCK(element_);
-  gst_element_sync_state_with_parent(webrtc);
+  gst_element_sync_state_with_parent(session->webrtcbin());
+  session->start();
   GST_INFO_OBJECT(element_, "session %s with producer %s", sid.c_str(), peer.c_str());
 }
 
+std::shared_ptr<SrcCore::Link> SrcCore::current(const std::string &sid) {
+  std::lock_guard lock(mutex_);
+  return link_ && link_->sid == sid ? link_ : nullptr;
+}
+
 void SrcCore::on_remote_sdp(const std::string &sid, const Sdp &sdp) {
-  std::shared_ptr<Session> s;
-  {
-    std::lock_guard lock(mutex_);
-    if (session_ && session_->sid == sid) s = session_;
-  }
-  if (!s) return;
-  if (sdp.type != "offer") {
-    GST_WARNING_OBJECT(element_, "ignoring an SDP %s from the producer", sdp.type.c_str());
-    return;
-  }
-  GstSDPMessage *msg = parse_remote_sdp(sdp.sdp);
-  if (!msg) {
-    send(EndSession{sid, false, std::nullopt});
-    lose_producer("the producer's offer is not valid SDP", false);
-    return;
-  }
-  // Each media m-line gets a depayloader and decoder chain: an offer with
-  // dozens is an attack on this pipeline, not a camera.
-  if (gst_sdp_message_medias_len(msg) > kMaxOfferMlines) {
-    const std::string why = "the producer's offer has " + std::to_string(gst_sdp_message_medias_len(msg)) +
-                            " m-lines; at most " + std::to_string(kMaxOfferMlines) + " are accepted";
-    gst_sdp_message_free(msg);
-    lose_producer(why, true);
-    return;
-  }
-  s->offer = sdp.sdp;
-  keep_receivable_codecs(msg);
-  GstWebRTCSessionDescription *offer = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, msg);
-  // set-remote-description, then create-answer, then send the answer and
-  // set it locally; each step is a promise reply on webrtcbin's thread.
-  GstPromise *promise = gst_promise_new_with_change_func(
-      [](GstPromise *p, gpointer data) {
-        auto *c = static_cast<SessionCtx *>(data);
-        auto core = c->core.lock();
-        auto sess = c->session.lock();
-        if (!core || !sess) return;
-        const GstStructure *reply = gst_promise_get_reply(p);
-        if (reply && gst_structure_has_field(reply, "error")) {
-          SrcCore *self = core.get();
-          core->post([self] { self->lose_producer("webrtcbin refused the producer's offer", true); });
-          return;
-        }
-        GstPromise *answer_promise = gst_promise_new_with_change_func(
-            [](GstPromise *p2, gpointer data2) {
-              auto *c2 = static_cast<SessionCtx *>(data2);
-              auto core2 = c2->core.lock();
-              auto sess2 = c2->session.lock();
-              if (!core2 || !sess2) return;
-              const GstStructure *r = gst_promise_get_reply(p2);
-              GstWebRTCSessionDescription *answer = nullptr;
-              if (r) gst_structure_get(r, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
-              if (!answer) {
-                SrcCore *self = core2.get();
-                core2->post([self] { self->lose_producer("webrtcbin could not answer the producer's offer", true); });
-                return;
-              }
-              // Queued first, then sent: as on the sink side, candidates
-              // cannot overtake the answer (they start after this callback).
-              g_signal_emit_by_name(sess2->webrtcbin.get(), "set-local-description", answer, nullptr);
-              gchar *text = gst_sdp_message_as_text(answer->sdp);
-              core2->send(Peer{sess2->sid, Sdp{"answer", text}});
-              g_free(text);
-              gst_webrtc_session_description_free(answer);
-            },
-            new SessionCtx{c->core, c->session}, destroy_heap<SessionCtx>);
-        g_signal_emit_by_name(sess->webrtcbin.get(), "create-answer", nullptr, answer_promise);
-        gst_promise_unref(answer_promise);
-      },
-      new SessionCtx{weak_from_this(), s}, destroy_heap<SessionCtx>);
-  g_signal_emit_by_name(s->webrtcbin.get(), "set-remote-description", offer, promise);
-  gst_promise_unref(promise);
-  gst_webrtc_session_description_free(offer);
+  if (auto l = current(sid)) (void)l->session->set_remote_description(sdp);
 }
 
 void SrcCore::on_remote_ice(const std::string &sid, const Ice &ice) {
-  std::shared_ptr<Session> s;
-  {
-    std::lock_guard lock(mutex_);
-    if (session_ && session_->sid == sid) s = session_;
-  }
-  if (!s) return;
-  CandidateVerdict v =
-      check_remote_candidate(ice.candidate, ice.sdp_mline_index, count_mlines(s->offer), s->remote_candidates++);
-  if (v.kind == CandidateVerdict::EndSession) {
-    lose_producer("refused: " + v.why, true);
-    return;
-  }
-  if (v.kind == CandidateVerdict::Ignore) {
-    GST_DEBUG_OBJECT(element_, "ignoring %s", v.why.c_str());
-    return;
-  }
-  g_signal_emit_by_name(s->webrtcbin.get(), "add-ice-candidate", ice.sdp_mline_index, ice.candidate.c_str());
-}
-
-void SrcCore::on_connection_state(const std::string &sid, int state) {
-  std::shared_ptr<Session> s;
-  {
-    std::lock_guard lock(mutex_);
-    if (session_ && session_->sid == sid) s = session_;
-  }
-  if (!s) return;
-  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
-    if (auto mismatch = check_dtls_fingerprint(s->webrtcbin.get(), s->offer)) {
-      lose_producer("DTLS check failed: " + *mismatch, true);
-      return;
-    }
-    s->connected = true;
-    watch_liveness(s);
-  } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
-    lose_producer("the connection to the producer failed (ICE or DTLS)", true);
-  }
-}
-
-// Control thread: loses the producer once it has sent no RTCP for
-// peer-timeout seconds.
-void SrcCore::watch_liveness(const std::shared_ptr<Session> &s) {
-  unsigned timeout_s = settings().peer_timeout_s;
-  if (timeout_s == 0) return;
-  std::weak_ptr<SrcCore> weak_core = weak_from_this();
-  std::weak_ptr<Session> weak_s = s;
-  s->liveness_timer = watch_rtcp_silence(control_.context(), s->last_rtcp, timeout_s, [weak_core, weak_s, timeout_s] {
-    auto core = weak_core.lock();
-    auto session = weak_s.lock();
-    if (!core || !session) return;
-    session->liveness_timer = nullptr;
-    core->lose_producer("no RTCP from the producer for " + std::to_string(timeout_s) + " s", true);
-  });
+  if (auto l = current(sid)) l->session->add_remote_candidate(ice);
 }
 
 void SrcCore::lose_producer(const std::string &reason, bool tell_server) {
-  std::shared_ptr<Session> s;
+  std::shared_ptr<Link> l;
   {
     std::lock_guard lock(mutex_);
-    s = std::move(session_);
+    l = link_;
   }
-  if (!s) return;
-  if (s->liveness_timer) g_source_destroy(s->liveness_timer);
-  s->liveness_timer = nullptr;
-  if (tell_server) send(EndSession{s->sid, false, std::nullopt});
+  if (l) lose_link(l, reason, tell_server);
+}
+
+void SrcCore::lose_link(const std::shared_ptr<Link> &l, const std::string &reason, bool tell_server) {
+  {
+    std::lock_guard lock(mutex_);
+    if (link_ != l) return;  // already lost
+    link_.reset();
+  }
+  l->session->close();
+  if (tell_server) send(EndSession{l->sid, false, std::nullopt});
   SrcSettings set = settings();
-  auto *st = gst_structure_new("webrtclive-producer-lost", "peer-id", G_TYPE_STRING, s->producer.c_str(), "reason",
+  auto *st = gst_structure_new("webrtclive-producer-lost", "peer-id", G_TYPE_STRING, l->producer.c_str(), "reason",
                                G_TYPE_STRING, reason.c_str(), nullptr);
   gst_element_post_message(element_, gst_message_new_element(GST_OBJECT(element_), st));
   if (set.eos_on_loss) {
@@ -472,7 +360,7 @@ void SrcCore::lose_producer(const std::string &reason, bool tell_server) {
                         ("Producer went away (%s); waiting for it to come back.", reason.c_str()), (nullptr));
     rediscover_later(1000);
   }
-  teardown(s);
+  teardown(l);
 }
 
 // ---- streaming thread: pads ------------------------------------------------------
@@ -498,7 +386,7 @@ GstPad *SrcCore::ghost_for(MediaKind kind, unsigned index) {
   return ghost;
 }
 
-void SrcCore::on_pad_added(const std::shared_ptr<Session> &session, GstPad *pad) {
+void SrcCore::on_pad_added(const std::shared_ptr<Link> &session, GstPad *pad) {
   GstCaps *caps = gst_pad_get_current_caps(pad);
   if (!caps) caps = gst_pad_query_caps(pad, nullptr);
   const GstStructure *st = caps && !gst_caps_is_empty(caps) ? gst_caps_get_structure(caps, 0) : nullptr;
@@ -585,14 +473,14 @@ void SrcCore::on_pad_added(const std::shared_ptr<Session> &session, GstPad *pad)
 // Control thread: stop the session's elements on the call_async pool, then
 // leave the ghost pads without target (downstream stays linked) or, in EOS
 // mode, end them.
-void SrcCore::teardown(std::shared_ptr<Session> session) {
+void SrcCore::teardown(std::shared_ptr<Link> session) {
   {
     std::lock_guard lock(mutex_);
     teardowns_in_flight_++;
   }
   struct Job {
     std::weak_ptr<SrcCore> core;
-    std::shared_ptr<Session> session;
+    std::shared_ptr<Link> session;
     bool eos;
   };
   auto *job = new Job{weak_from_this(), std::move(session), finished_};
@@ -646,11 +534,11 @@ void SrcCore::teardown(std::shared_ptr<Session> session) {
 
 bool SrcCore::handle_child_error(GstMessage *msg) {
   // Snapshot under the lock; walk the hierarchy without it (object locks).
-  std::shared_ptr<Session> s;
+  std::shared_ptr<Link> s;
   std::vector<GstElement *> elements;
   {
     std::lock_guard lock(mutex_);
-    s = session_;
+    s = link_;
     if (!s) return false;
     elements = s->elements;
   }

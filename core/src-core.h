@@ -3,7 +3,7 @@
 // SrcCore: everything webrtclivesrc does, behind the GObject shell. It is a
 // consumer of one producer at a time:
 //
-//   signalling ─▶ control thread ─▶ webrtcbin (recv) ─pad-added─▶ depay ▶ [parse] ▶ [decoder] ─▶ ghost src pad
+//   signalling ─▶ control thread ─▶ Session (webrtcbin, answerer) ─pad-added─▶ depay ▶ [parse] ▶ [decoder] ─▶ ghost src pad
 //
 // The element's src pads (video_%u / audio_%u) outlive sessions: when the
 // producer goes away and comes back, the same pads are fed again, so the
@@ -30,6 +30,7 @@
 #include "codecs.h"
 #include "control-loop.h"
 #include "gobj.h"
+#include "session.h"
 #include "transport.h"
 
 namespace webrtclive {
@@ -58,7 +59,7 @@ class SrcCore : public std::enable_shared_from_this<SrcCore> {
   std::vector<std::string> urls() const;
   bool handle_child_error(GstMessage *msg);
 
-  struct Session;
+  struct Link;
 
  private:
   // control thread
@@ -69,15 +70,15 @@ class SrcCore : public std::enable_shared_from_this<SrcCore> {
   void on_session_started(const std::string &sid, const std::string &peer);
   void on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp);
   void on_remote_ice(const std::string &sid, const protocol::Ice &ice);
-  void on_connection_state(const std::string &sid, int state);
   void lose_producer(const std::string &reason, bool tell_server);
+  void lose_link(const std::shared_ptr<Link> &link, const std::string &reason, bool tell_server);
+  std::shared_ptr<Link> current(const std::string &sid);
   void rediscover_later(unsigned ms);
-  void watch_liveness(const std::shared_ptr<Session> &s);
 
   // streaming thread (webrtcbin pad-added)
-  void on_pad_added(const std::shared_ptr<Session> &session, GstPad *pad);
+  void on_pad_added(const std::shared_ptr<Link> &link, GstPad *pad);
   GstPad *ghost_for(MediaKind kind, unsigned index);
-  void teardown(std::shared_ptr<Session> session);
+  void teardown(std::shared_ptr<Link> link);
 
   template <typename Fn>
   void post(Fn &&fn);
@@ -90,7 +91,7 @@ class SrcCore : public std::enable_shared_from_this<SrcCore> {
   SrcSettings settings_;
   std::shared_ptr<SignallingTransport> transport_;
   std::map<std::string, GstPad *> pads_;  // "video_0" -> ghost pad (owned by the element)
-  std::shared_ptr<Session> session_;      // control thread writes, others read under mutex_
+  std::shared_ptr<Link> link_;            // control thread writes, others read under mutex_
   unsigned teardowns_in_flight_ = 0;
   std::condition_variable teardown_done_;
 

@@ -6,14 +6,17 @@
 // negotiates SDP and ICE for it over the protocol, as a producer (it offers
 // to the first consumer) or as a consumer (it answers the chosen producer).
 //
-//   gst-launch-1.0 videotestsrc is-live=true ! vp8enc deadline=1 ! rtpvp8pay ! \
-//       application/x-rtp,media=video,encoding-name=VP8,payload=96 ! webrtcbin name=w \
+//   gst-launch-1.0 videotestsrc is-live=true ! vp8enc deadline=1 ! rtpvp8pay !
+//       application/x-rtp,media=video,encoding-name=VP8,payload=96 ! webrtcbin name=w
 //       webrtclivesignaller webrtcbin=w server=ws://127.0.0.1:8443/
 //
 // A plain webrtcbin serves one peer: a second consumer is refused with a
 // reason, and a session that ended cannot be renegotiated (restart the
-// pipeline). Threads: signalling callbacks (server or client thread) and
-// webrtcbin callbacks only take `mutex` and call non-blocking APIs.
+// pipeline). The negotiation is a Session around that webrtcbin
+// (core/session.h), as for webrtclivesink's consumers: the same validation,
+// DTLS identity check (no media leaves before it passed) and RTCP liveness.
+// Threads: signalling callbacks (server or client thread) only post to the
+// element's control loop, where the Session lives.
 #include "gstwebrtclivesignallerelement.h"
 
 #include <gst/sdp/sdp.h>
@@ -25,7 +28,9 @@
 #include <string>
 #include <vector>
 
+#include "control-loop.h"
 #include "embedded-signaller.h"
+#include "session.h"
 #include "gobj.h"
 #include "transport.h"
 #include "util.h"
@@ -55,28 +60,34 @@ enum {
   PROP_ICE_ADDRESSES,
   PROP_CA_FILE,
   PROP_INSECURE_TLS,
+  PROP_EXTRA_HEADERS,
+  PROP_PEER_TIMEOUT,
   PROP_ACCESS,  // and the kAccessProperties after it (server-access.h)
 };
 
 // Everything the element does, shared with callbacks through weak_ptr.
+// Signalling callbacks (server or client thread) only post to `loop`, where
+// every decision is made and the Session lives; `mutex` guards the pointers
+// that start()/stop() (application thread) swap.
 struct Core : std::enable_shared_from_this<Core> {
   GstElement *element = nullptr;
   std::mutex mutex;
   GRef<GstElement> webrtc;
-  std::string session;       // the one session this webrtcbin serves
-  unsigned remote_candidates = 0;  // received for `session` (mutex)
-  bool used = false;         // a session happened: webrtcbin cannot start over
-  std::string pending;       // consumer: startSession sent to this producer
-  std::string my_id;
+  // Set on the app thread (start/stop), used from the loop: callers take
+  // copies under `mutex`, so stop() may drop them while a callback runs.
+  std::shared_ptr<ProducerSignaller> producer;      // producer role
+  std::shared_ptr<SignallingTransport> transport;  // consumer role
+  ControlLoop loop;
   // settings, copied at start
   RoleMode role = RoleMode::Producer;
   std::string producer_name, peer_id;
-  // Set on the app thread (start/stop), used from signalling and webrtcbin
-  // threads: callbacks take copies under `mutex`, so stop() may drop them
-  // while a callback runs.
-  std::shared_ptr<ProducerSignaller> producer;      // producer role
-  std::shared_ptr<SignallingTransport> transport;  // consumer role
-  gulong ice_handler = 0;
+  unsigned peer_timeout_s = 20;
+  // loop thread only
+  std::shared_ptr<Session> session;  // the one session this webrtcbin serves
+  std::string sid;
+  bool used = false;     // a session happened: webrtcbin cannot start over
+  std::string pending;   // consumer: startSession sent to this producer
+  std::string my_id;
 
   std::shared_ptr<ProducerSignaller> get_producer() {
     std::lock_guard lock(mutex);
@@ -86,189 +97,94 @@ struct Core : std::enable_shared_from_this<Core> {
     std::lock_guard lock(mutex);
     return transport;
   }
-  GRef<GstElement> get_webrtc() {
-    std::lock_guard lock(mutex);
-    return webrtc;
+
+  // Runs `fn` on the loop while this core lives.
+  template <typename Fn>
+  void post(Fn &&fn) {
+    std::weak_ptr<Core> weak = weak_from_this();
+    if (GMainContext *ctx = loop.context())
+      post_to(ctx, [weak, fn = std::forward<Fn>(fn)]() mutable {
+        if (auto c = weak.lock()) fn(*c);
+      });
   }
 
-  void send_sdp(const std::string &sid, const Sdp &sdp) {
+  void send_sdp(const std::string &id, const Sdp &sdp) {
     if (auto p = get_producer())
-      p->send_sdp(sid, sdp);
+      p->send_sdp(id, sdp);
     else if (auto t = get_transport())
-      t->send(Peer{sid, sdp});
+      t->send(Peer{id, sdp});
   }
-  void send_ice(const std::string &sid, const Ice &ice) {
+  void send_ice(const std::string &id, const Ice &ice) {
     if (auto p = get_producer())
-      p->send_ice(sid, ice);
+      p->send_ice(id, ice);
     else if (auto t = get_transport())
-      t->send(Peer{sid, ice});
+      t->send(Peer{id, ice});
   }
-  void end(const std::string &sid, const std::string &reason) {
+  void end(const std::string &id, const std::string &reason) {
     if (auto p = get_producer())
-      p->end_session(sid, reason);
+      p->end_session(id, reason);
     else if (auto t = get_transport())
-      t->send(EndSession{sid, false, std::nullopt});
-  }
-
-  // A new session for the webrtcbin; false (with a reason) if it is taken.
-  bool claim(const std::string &sid, std::string *why) {
-    std::lock_guard lock(mutex);
-    if (!session.empty() || used) {
-      *why = "this producer is a single webrtcbin and already served a consumer";
-      return false;
-    }
-    session = sid;
-    used = true;
-    return true;
-  }
-
-  void connect_webrtc_signals() {
-    auto *weak = new std::weak_ptr<Core>(weak_from_this());
-    ice_handler = g_signal_connect_data(webrtc.get(), "on-ice-candidate",
-                          G_CALLBACK(+[](GstElement *, guint mline, gchar *cand, gpointer d) {
-                            auto c = static_cast<std::weak_ptr<Core> *>(d)->lock();
-                            if (!c) return;
-                            std::string sid;
-                            {
-                              std::lock_guard lock(c->mutex);
-                              sid = c->session;
-                            }
-                            if (!sid.empty()) c->send_ice(sid, Ice{cand, mline});
-                          }),
-                          weak, [](gpointer d, GClosure *) { delete static_cast<std::weak_ptr<Core> *>(d); },
-                          GConnectFlags(0));
+      t->send(EndSession{id, false, std::nullopt});
   }
 
   void warn(const std::string &what) {
     GST_ELEMENT_WARNING(element, RESOURCE, READ, ("%s", what.c_str()), (nullptr));
   }
 
-  // Producer: make the offer for `sid`.
-  void offer(const std::string &sid) {
-    struct Ctx {
-      std::weak_ptr<Core> core;
-      std::string sid;
-    };
-    GstPromise *p = gst_promise_new_with_change_func(
-        [](GstPromise *promise, gpointer d) {
-          auto *ctx = static_cast<Ctx *>(d);
-          auto c = ctx->core.lock();
-          if (!c) return;
-          const GstStructure *reply = gst_promise_get_reply(promise);
-          GstWebRTCSessionDescription *desc = nullptr;
-          if (reply) gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &desc, nullptr);
-          if (!desc) {
-            c->warn("webrtcbin could not create an offer (are its sink pads linked and negotiated?)");
-            c->end(ctx->sid, "the producer could not create an offer");
-            return;
-          }
-          if (auto w = c->get_webrtc()) g_signal_emit_by_name(w.get(), "set-local-description", desc, nullptr);
-          gchar *text = gst_sdp_message_as_text(desc->sdp);
-          c->send_sdp(ctx->sid, Sdp{"offer", text});
-          g_free(text);
-          gst_webrtc_session_description_free(desc);
-        },
-        new Ctx{weak_from_this(), sid}, [](gpointer d) { delete static_cast<Ctx *>(d); });
-    if (auto w = get_webrtc()) g_signal_emit_by_name(w.get(), "create-offer", nullptr, p);
-    gst_promise_unref(p);
-  }
-
-  // Consumer: answer the producer's offer.
-  void answer(const std::string &sid, const std::string &sdp) {
-    GstSDPMessage *msg = parse_remote_sdp(sdp);
-    if (!msg) {
-      warn("the producer's offer is not valid SDP");
+  // Loop thread: a Session around the application's webrtcbin for `id`.
+  void begin(const std::string &id, SessionRole r) {
+    if (used) {
+      end(id, "this producer is a single webrtcbin and already served a consumer");
       return;
     }
-    auto *desc = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, msg);
-    struct Ctx {
-      std::weak_ptr<Core> core;
-      std::string sid;
+    used = true;
+    sid = id;
+    SessionConfig config;
+    config.role = r;
+    config.owner = element;
+    config.configure_ice = false;  // done once at start (ice-addresses)
+    config.peer_timeout_s = peer_timeout_s;
+    std::weak_ptr<Core> weak = weak_from_this();
+    Session::Events ev;
+    ev.local_description = [weak, id](const Sdp &sdp) {
+      if (auto c = weak.lock()) c->send_sdp(id, sdp);
     };
-    GstPromise *p = gst_promise_new_with_change_func(
-        [](GstPromise *, gpointer d) {
-          auto *ctx = static_cast<Ctx *>(d);
-          auto c = ctx->core.lock();
-          if (!c) return;
-          GstPromise *p2 = gst_promise_new_with_change_func(
-              [](GstPromise *promise, gpointer d2) {
-                auto *ctx2 = static_cast<Ctx *>(d2);
-                auto c2 = ctx2->core.lock();
-                if (!c2) return;
-                const GstStructure *reply = gst_promise_get_reply(promise);
-                GstWebRTCSessionDescription *ans = nullptr;
-                if (reply) gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &ans, nullptr);
-                if (!ans) {
-                  c2->warn("webrtcbin could not answer the producer's offer");
-                  return;
-                }
-                if (auto w = c2->get_webrtc()) g_signal_emit_by_name(w.get(), "set-local-description", ans, nullptr);
-                gchar *text = gst_sdp_message_as_text(ans->sdp);
-                c2->send_sdp(ctx2->sid, Sdp{"answer", text});
-                g_free(text);
-                gst_webrtc_session_description_free(ans);
-              },
-              new Ctx{ctx->core, ctx->sid}, [](gpointer dd) { delete static_cast<Ctx *>(dd); });
-          if (auto w = c->get_webrtc()) g_signal_emit_by_name(w.get(), "create-answer", nullptr, p2);
-          gst_promise_unref(p2);
-        },
-        new Ctx{weak_from_this(), sid}, [](gpointer d) { delete static_cast<Ctx *>(d); });
-    if (auto w = get_webrtc()) g_signal_emit_by_name(w.get(), "set-remote-description", desc, p);
-    gst_promise_unref(p);
-    gst_webrtc_session_description_free(desc);
-  }
-
-  void remote_sdp(const std::string &sid, const Sdp &sdp) {
+    ev.local_candidate = [weak, id](const Ice &ice) {
+      if (auto c = weak.lock()) c->send_ice(id, ice);
+    };
+    ev.connected = [weak] {
+      if (auto c = weak.lock()) GST_INFO_OBJECT(c->element, "session %s connected and verified", c->sid.c_str());
+    };
+    ev.failed = [weak, id](const std::string &why) {
+      auto c = weak.lock();
+      if (!c || c->sid != id) return;
+      c->warn("Session ended: " + why + ". A plain webrtcbin cannot be renegotiated; restart the pipeline to serve "
+              "another peer.");
+      c->end(id, why);
+      c->sid.clear();
+    };
+    GRef<GstElement> w;
     {
       std::lock_guard lock(mutex);
-      if (sid != session) return;
+      w = webrtc;
     }
-    if (sdp.type == "answer" && role == RoleMode::Producer) {
-      GstSDPMessage *msg = parse_remote_sdp(sdp.sdp);
-      if (!msg) {
-        warn("the consumer's answer is not valid SDP");
-        return;
-      }
-      // webrtcbin 1.22 aborts on a rejected bundled m-line: refuse it here.
-      for (guint i = 0; i < gst_sdp_message_medias_len(msg); i++) {
-        if (gst_sdp_media_get_port(gst_sdp_message_get_media(msg, i)) == 0) {
-          gst_sdp_message_free(msg);
-          warn("the consumer rejected a stream of this webrtcbin; session ended");
-          end(sid, "the consumer rejected a stream (m-line " + std::to_string(i) + ")");
-          return;
-        }
-      }
-      auto *desc = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
-      if (auto w = get_webrtc()) g_signal_emit_by_name(w.get(), "set-remote-description", desc, nullptr);
-      gst_webrtc_session_description_free(desc);
-    } else if (sdp.type == "offer" && role == RoleMode::Consumer) {
-      answer(sid, sdp.sdp);
-    }
+    if (!w) return;
+    session = Session::create(loop.context(), config, std::move(ev), w.get());
+    session->start();
   }
 
-  void remote_ice(const std::string &sid, const Ice &ice) {
-    unsigned received;
-    {
-      std::lock_guard lock(mutex);
-      if (sid != session) return;
-      received = remote_candidates++;
-    }
-    // The webrtcbin is the application's: its m-lines are not ours to count.
-    CandidateVerdict v = check_remote_candidate(ice.candidate, ice.sdp_mline_index, G_MAXUINT, received);
-    if (v.kind != CandidateVerdict::Use) {
-      GST_WARNING_OBJECT(element, "ignoring a remote candidate: %s", v.why.c_str());
-      return;
-    }
-    if (auto w = get_webrtc())
-      g_signal_emit_by_name(w.get(), "add-ice-candidate", ice.sdp_mline_index, ice.candidate.c_str());
+  void remote_sdp(const std::string &id, const Sdp &sdp) {
+    if (id == sid && session) (void)session->set_remote_description(sdp);
   }
 
-  void ended(const std::string &sid, const std::string &why) {
-    {
-      std::lock_guard lock(mutex);
-      if (sid != session) return;
-      session.clear();
-    }
+  void remote_ice(const std::string &id, const Ice &ice) {
+    if (id == sid && session) session->add_remote_candidate(ice);
+  }
+
+  void ended(const std::string &id, const std::string &why) {
+    if (id != sid) return;
+    sid.clear();
+    if (session) session->close();
     warn("The session ended (" + why + "); a plain webrtcbin cannot be renegotiated, restart the pipeline to serve "
          "another peer.");
   }
@@ -292,8 +208,12 @@ struct Core : std::enable_shared_from_this<Core> {
                      for (auto &p : m.producers) consider(p.id, p.meta);
                    },
                    [&](const SessionStarted &m) {
-                     std::string why;
-                     if (!claim(m.session_id, &why)) end(m.session_id, why);
+                     if (m.peer_id != pending) {
+                       end(m.session_id, "not requested");
+                       return;
+                     }
+                     pending.clear();
+                     begin(m.session_id, SessionRole::Answerer);
                    },
                    [&](const Peer &m) {
                      if (auto *sdp = std::get_if<Sdp>(&m.payload))
@@ -309,33 +229,35 @@ struct Core : std::enable_shared_from_this<Core> {
   }
 
   void consider(const std::string &id, const Meta &meta) {
-    {
-      std::lock_guard lock(mutex);
-      if (used || !pending.empty()) return;
-      if (!peer_id.empty() && id != peer_id) return;
-      if (!producer_name.empty() && meta.name() != producer_name) return;
-      pending = id;
-    }
+    if (used || !pending.empty()) return;
+    if (!peer_id.empty() && id != peer_id) return;
+    if (!producer_name.empty() && meta.name() != producer_name) return;
+    pending = id;
     if (auto t = get_transport()) t->send(StartSessionRequest{id, std::nullopt});
   }
 
   void stop() {
     std::shared_ptr<ProducerSignaller> p;
     std::shared_ptr<SignallingTransport> t;
-    GRef<GstElement> w;
     {
       std::lock_guard lock(mutex);
       p = std::move(producer);
       t = std::move(transport);
-      w = std::move(webrtc);
-      session.clear();
-      pending.clear();
-      used = false;
     }
+    // No signalling callback after these return; then the loop finishes
+    // what was posted and the session goes with it.
     if (p) p->stop();
     if (t) t->stop();
-    if (w && ice_handler) g_signal_handler_disconnect(w.get(), ice_handler);
-    ice_handler = 0;
+    loop.stop([this] {
+      if (session) session->close();
+      session.reset();
+      sid.clear();
+      pending.clear();
+      my_id.clear();
+      used = false;
+    });
+    std::lock_guard lock(mutex);
+    webrtc.reset();
   }
 };
 
@@ -355,6 +277,8 @@ struct _GstWebRTCLiveSignaller {
     std::string ice_addresses;
     std::string ca_file;
     bool insecure = false;
+    std::string headers;  // a serialized GstStructure ("" = none)
+    guint peer_timeout = 20;
   } *settings;
   std::shared_ptr<Core> *core;
 };
@@ -407,6 +331,11 @@ static void set_property(GObject *object, guint id, const GValue *value, GParamS
     case PROP_ICE_ADDRESSES: s.ice_addresses = str(); break;
     case PROP_CA_FILE: s.ca_file = str(); break;
     case PROP_INSECURE_TLS: s.insecure = g_value_get_boolean(value); break;
+    case PROP_EXTRA_HEADERS:
+      s.headers = g_value_get_boxed(value) ? take_string(gst_structure_to_string(GST_STRUCTURE(g_value_get_boxed(value))))
+                                           : std::string();
+      break;
+    case PROP_PEER_TIMEOUT: s.peer_timeout = g_value_get_uint(value); break;
     default:
       if (!set_access_property(s.access, PROP_ACCESS, id, value)) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
@@ -429,6 +358,10 @@ static void get_property(GObject *object, guint id, GValue *value, GParamSpec *p
     case PROP_ICE_ADDRESSES: g_value_set_string(value, s.ice_addresses.c_str()); break;
     case PROP_CA_FILE: g_value_set_string(value, opt(s.ca_file)); break;
     case PROP_INSECURE_TLS: g_value_set_boolean(value, s.insecure); break;
+    case PROP_EXTRA_HEADERS:
+      g_value_take_boxed(value, s.headers.empty() ? nullptr : gst_structure_from_string(s.headers.c_str(), nullptr));
+      break;
+    case PROP_PEER_TIMEOUT: g_value_set_uint(value, s.peer_timeout); break;
     default:
       if (!get_access_property(s.access, PROP_ACCESS, id, value)) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
@@ -473,9 +406,17 @@ static bool start(GstWebRTCLiveSignaller *self) {
   core->role = s.role;
   core->producer_name = s.producer_name;
   core->peer_id = s.peer_id;
+  core->peer_timeout_s = s.peer_timeout;
   configure_ice(GST_ELEMENT(self), w, IceSettings{{}, {}, split_list(s.ice_addresses)});
-  core->connect_webrtc_signals();
+  core->loop.start();
   std::string error;
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (StructurePtr h{s.headers.empty() ? nullptr : gst_structure_from_string(s.headers.c_str(), nullptr)})
+    for (gint i = 0; i < gst_structure_n_fields(h.get()); i++) {
+      const char *k = gst_structure_nth_field_name(h.get(), i);
+      const GValue *v = gst_structure_get_value(h.get(), k);
+      if (G_VALUE_HOLDS_STRING(v)) headers.emplace_back(k, g_value_get_string(v));
+    }
   std::weak_ptr<Core> weak = core;
   if (s.role == RoleMode::Producer) {
     Meta meta = Meta::from_name(s.producer_name.empty() ? GST_OBJECT_NAME(self) : s.producer_name);
@@ -498,6 +439,7 @@ static bool start(GstWebRTCLiveSignaller *self) {
       o.client.url = s.server;
       o.client.ca_file = s.ca_file;
       o.client.insecure = s.insecure;
+      o.client.headers = headers;
       o.meta = meta;
       {
         std::lock_guard lock(core->mutex);
@@ -506,24 +448,23 @@ static bool start(GstWebRTCLiveSignaller *self) {
     }
     ProducerSignaller::Callbacks cb;
     cb.session_requested = [weak](const std::string &sid, const std::string &, const std::optional<std::string> &offer) {
-      auto c = weak.lock();
-      if (!c) return;
-      std::string why;
-      if (offer)
-        c->end(sid, "this producer makes the offer");
-      else if (!c->claim(sid, &why))
-        c->end(sid, why);
-      else
-        c->offer(sid);
+      if (auto c = weak.lock())
+        c->post([sid, offer](Core &core) {
+          if (offer)
+            core.end(sid, "this producer makes the offer");
+          else
+            core.begin(sid, SessionRole::Offerer);
+        });
     };
     cb.remote_sdp = [weak](const std::string &sid, const Sdp &sdp) {
-      if (auto c = weak.lock()) c->remote_sdp(sid, sdp);
+      if (auto c = weak.lock()) c->post([sid, sdp](Core &core) { core.remote_sdp(sid, sdp); });
     };
     cb.remote_ice = [weak](const std::string &sid, const Ice &ice) {
-      if (auto c = weak.lock()) c->remote_ice(sid, ice);
+      if (auto c = weak.lock()) c->post([sid, ice](Core &core) { core.remote_ice(sid, ice); });
     };
     cb.session_ended = [weak](const std::string &sid, const std::optional<std::string> &reason) {
-      if (auto c = weak.lock()) c->ended(sid, reason.value_or("consumer left"));
+      if (auto c = weak.lock())
+        c->post([sid, reason](Core &core) { core.ended(sid, reason.value_or("consumer left")); });
     };
     cb.error = [weak](const std::string &message, bool) {
       if (auto c = weak.lock()) c->warn(message);
@@ -558,6 +499,7 @@ static bool start(GstWebRTCLiveSignaller *self) {
       o.url = s.server;
       o.ca_file = s.ca_file;
       o.insecure = s.insecure;
+      o.headers = headers;
       {
         std::lock_guard lock(core->mutex);
         core->transport = std::make_shared<WsTransport>(o);
@@ -565,7 +507,7 @@ static bool start(GstWebRTCLiveSignaller *self) {
     }
     SignallingTransport::Callbacks cb;
     cb.message = [weak](const ServerMessage &m) {
-      if (auto c = weak.lock()) c->consumer_message(m);
+      if (auto c = weak.lock()) c->post([m](Core &core) { core.consumer_message(m); });
     };
     cb.disconnected = [weak](const std::string &why, unsigned retry_ms) {
       if (auto c = weak.lock()) c->warn("Signalling: " + why + "; reconnecting in " + std::to_string(retry_ms) + " ms");
@@ -645,6 +587,18 @@ static void gst_webrtc_live_signaller_class_init(GstWebRTCLiveSignallerClass *kl
   g_object_class_install_property(
       oc, PROP_CA_FILE,
       g_param_spec_string("ca-file", "CA File", "PEM file of trusted certificate authorities for wss://", nullptr, rw));
+  g_object_class_install_property(
+      oc, PROP_EXTRA_HEADERS,
+      g_param_spec_boxed("extra-headers", "Extra Headers",
+                         "Extra HTTP headers for the WebSocket handshake with 'server' (e.g. "
+                         "extra-headers=\"h,Authorization=(string)\\\"Bearer s3cret\\\"\"); never logged",
+                         GST_TYPE_STRUCTURE, rw));
+  g_object_class_install_property(
+      oc, PROP_PEER_TIMEOUT,
+      g_param_spec_uint("peer-timeout", "Peer Timeout",
+                        "Seconds without RTCP from the connected peer after which its session ends (webrtcbin 1.22 "
+                        "has no ICE consent freshness); 0 = never (a webrtcbin that only carries data channels)",
+                        0, 3600, 20, rw));
   install_access_properties(oc, PROP_ACCESS, rw);
   g_object_class_install_property(
       oc, PROP_INSECURE_TLS,

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   BUILD_DIR, assert, launchBrowser, log, openViewer, run, sleep, startPipeline, state, until, waitFrames,
-  counts, waitCount, spawnWatched, watchFrames,
+  counts, waitCount, spawnWatched, watchFrames, pageConsumer, FORGE_FINGERPRINT,
 } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -307,6 +307,29 @@ const scenarios = {
     const viewer = await openViewer(browser, server.http, 'name=plain');
     const s = await waitFrames(viewer, 60);
     assert(s.stats.frameWidth === W, `Chromium decodes the plain webrtcbin (${s.stats.frameWidth}x${s.stats.frameHeight})`);
+  },
+
+  async 'signaller-forged-fingerprint'(defer) {
+    // webrtclivesignaller negotiates the application's webrtcbin through the
+    // same Session as the sink: a consumer whose DTLS certificate is not the
+    // one its answer announces (a man in the middle; GStreamer 1.22 does not
+    // check, CVE-2026-14935) gets no media and is told why.
+    const server = await startServer(defer);
+    const p = await startPipeline(
+      `${VSRC} ! vp8enc deadline=1 keyframe-max-dist=30 ! rtpvp8pay picture-id-mode=15-bit ! ` +
+      'application/x-rtp,media=video,encoding-name=VP8,payload=96 ! webrtcbin name=w bundle-policy=max-bundle ' +
+      `webrtclivesignaller webrtcbin=w server=${server.ws} producer-name=plain ${ICE}`);
+    defer(() => p.stop());
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const page = await browser.newPage();
+    await page.goto(server.http);  // the WebSocket's own origin
+    const r = await pageConsumer(page, server.ws, { rewrite: FORGE_FINGERPRINT });
+    log('forged consumer:', JSON.stringify({ ended: r.ended, state: r.state, packets: r.packets }));
+    assert(r.ended && /DTLS check failed/.test(r.ended.error || ''), `the session ends naming the mismatch: ${JSON.stringify(r.ended)}`);
+    assert(r.packets === 0, `no media reached the forged peer (${r.packets} RTP packets)`);
+    const w = await p.waitFor('a warning', (e) => e.event === 'warning' && /DTLS check failed/.test(e.message));
+    log('signaller warned:', w.message);
   },
 };
 

@@ -12,8 +12,8 @@ import { createSocket } from 'node:dgram';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import {
-  assert, counts, keepsDecoding, launchBrowser, log, openViewer, run, sleep, spawnWatched, startPipeline, state, until,
-  waitCount, waitFrames, watchFrames,
+  FORGE_FINGERPRINT, assert, counts, keepsDecoding, launchBrowser, log, openViewer, pageConsumer, run, sleep,
+  spawnWatched, startPipeline, state, until, waitCount, waitFrames, watchFrames,
 } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -66,70 +66,6 @@ const STALL_SCRIPT = `
     get onicecandidate() { return null; }
     addEventListener(t, l, o) { if (t !== 'icecandidate') super.addEventListener(t, l, o); }
   };`;
-
-// A complete consumer written by hand in the page (its own signalling and
-// RTCPeerConnection), for what a browser page would never do by itself:
-// `rewrite` (answer SDP → the SDP sent) forges the answer; `control` sends
-// each of its texts on the sink's "control" data channel and collects the
-// replies. Resolves with {ended, state, replies}.
-async function pageConsumer(page, wsUrl, { rewrite = (sdp) => sdp, control = null } = {}) {
-  return page.evaluate(async ({ wsUrl, rewriteSrc, control }) => {
-    const rewrite = eval(rewriteSrc);
-    const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle' });
-    const sock = new WebSocket(wsUrl);
-    const send = (m) => sock.send(JSON.stringify(m));
-    let sid = null;
-    const early = [];
-    const replies = [];
-    pc.onicecandidate = (e) => {
-      if (!e.candidate || !e.candidate.candidate) return;
-      const m = { type: 'peer', ice: { candidate: e.candidate.candidate, sdpMLineIndex: e.candidate.sdpMLineIndex } };
-      if (sid) send({ ...m, sessionId: sid }); else early.push(m);
-    };
-    return await new Promise((resolve) => {
-      const done = (ended) => resolve({ ended, state: pc.connectionState, replies });
-      if (control) {
-        pc.ondatachannel = (ev) => {
-          if (ev.channel.label !== 'control') return;
-          ev.channel.onmessage = (m) => {
-            replies.push(m.data);
-            if (replies.length === control.length) done(null);
-          };
-          ev.channel.onopen = () => { for (const text of control) ev.channel.send(text); };
-        };
-      }
-      let chain = Promise.resolve();
-      sock.onmessage = (ev) => { chain = chain.then(async () => {
-        const m = JSON.parse(ev.data);
-        if (m.type === 'welcome') {
-          send({ type: 'setProtocolVersion', version: 'v1_1' });
-          send({ type: 'setPeerStatus', roles: ['listener'], meta: null });
-          send({ type: 'list' });
-        } else if (m.type === 'list' && m.producers.length) {
-          send({ type: 'startSession', peerId: m.producers[0].id });
-        } else if (m.type === 'sessionStarted') {
-          sid = m.sessionId;
-          for (const e of early.splice(0)) send({ ...e, sessionId: sid });
-        } else if (m.type === 'peer' && m.sdp) {
-          await pc.setRemoteDescription(m.sdp);
-          const answer = await pc.createAnswer();
-          await pc.setLocalDescription(answer);
-          send({ type: 'peer', sessionId: sid, sdp: { type: 'answer', sdp: rewrite(answer.sdp) } });
-        } else if (m.type === 'peer' && m.ice) {
-          await pc.addIceCandidate(m.ice).catch(() => {});
-        } else if (m.type === 'endSessionV1_1' || m.type === 'endSession') {
-          done(m);
-        }
-      }); };
-      setTimeout(() => done(null), 15000);
-    });
-  }, { wsUrl, rewriteSrc: rewrite.toString(), control });
-}
-
-// An answer that announces another DTLS certificate than the one presented
-// (what a man in the middle looks like).
-const FORGE_FINGERPRINT = (sdp) => sdp.replace(/(a=fingerprint:sha-256 )([0-9A-F:]+)/g,
-  (all, k, fp) => k + fp.split(':').map((b) => (b === '00' ? '01' : '00')).join(':'));
 
 // Captures what arrives at the far end of the namespace's default route
 // (tests/scripts/in-wan-netns.sh): every packet this host sends off itself.
