@@ -250,7 +250,7 @@ static gboolean embedded_start(GstWebRTCLiveSignallable *s, const gchar *meta_js
     g_set_error(error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS, "%s", why.c_str());
     return FALSE;
   }
-  o.meta = protocol::Meta{meta_json ? meta_json : "null"};
+  o.meta = protocol::Meta::parse(meta_json ? meta_json : "null").value_or(protocol::Meta{});
   return self->cpp->start(G_OBJECT(self), std::make_shared<EmbeddedSignaller>(o), error);
 }
 
@@ -393,7 +393,7 @@ static gboolean ws_start(GstWebRTCLiveSignallable *s, const gchar *meta_json, GE
       if (G_VALUE_HOLDS_STRING(v)) o.client.headers.emplace_back(k, g_value_get_string(v));
     }
   GST_OBJECT_UNLOCK(self);
-  o.meta = protocol::Meta{meta_json ? meta_json : "null"};
+  o.meta = protocol::Meta::parse(meta_json ? meta_json : "null").value_or(protocol::Meta{});
   return self->cpp->start(G_OBJECT(self), std::make_shared<WsProducerSignaller>(o), error);
 }
 

@@ -547,7 +547,7 @@ static bool start_signalling(GstWebRTCLiveSink *self) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("No signaller is set."), (nullptr));
     return false;
   }
-  auto adapter = std::make_unique<SignallableAdapter>(sig, protocol::Meta::from_name(name).json);
+  auto adapter = std::make_unique<SignallableAdapter>(sig, protocol::Meta::from_name(name).to_json());
   g_object_unref(sig);
   std::string error;
   if (!p->core->start(std::move(adapter), &error)) {

@@ -8,6 +8,29 @@
 #include <memory>
 
 namespace webrtclive::protocol {
+
+struct MetaAccess {
+  // Takes a copy of `node` (or JSON null).
+  static Meta of(JsonNode *node) {
+    Meta m;
+    if (!node || JSON_NODE_HOLDS_NULL(node)) return m;
+    m.node_ = std::shared_ptr<const JsonNode>(json_node_copy(node), [](const JsonNode *n) {
+      json_node_unref(const_cast<JsonNode *>(n));
+    });
+    if (JSON_NODE_HOLDS_OBJECT(node)) {
+      JsonObject *o = json_node_get_object(node);
+      JsonNode *n = json_object_has_member(o, "name") ? json_object_get_member(o, "name") : nullptr;
+      if (n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING)
+        m.name_ = json_node_get_string(n);
+    }
+    return m;
+  }
+  // A new node for a builder (it takes it).
+  static JsonNode *node(const Meta &m) {
+    return m.node_ ? json_node_copy(const_cast<JsonNode *>(m.node_.get())) : json_node_new(JSON_NODE_NULL);
+  }
+  static const JsonNode *peek(const Meta &m) { return m.node_.get(); }
+};
 namespace {
 
 struct NodeDeleter {
@@ -88,7 +111,7 @@ class Reader {
 
   Meta meta(const char *key) const {
     if (!json_object_has_member(obj_, key)) return Meta{};
-    return Meta{node_to_string(json_object_get_member(obj_, key))};
+    return MetaAccess::of(json_object_get_member(obj_, key));
   }
 
   bool has(const char *key) const { return json_object_has_member(obj_, key); }
@@ -347,13 +370,7 @@ class Writer {
   }
   Writer &meta(const char *key, const Meta &m) {
     json_builder_set_member_name(b_.get(), key);
-    NodePtr n;
-    try {
-      n = parse_node(m.json);
-    } catch (const BadMessage &) {
-      n = NodePtr(json_node_new(JSON_NODE_NULL));
-    }
-    json_builder_add_value(b_.get(), n.release());
+    json_builder_add_value(b_.get(), MetaAccess::node(m));
     return *this;
   }
   Writer &roles(const std::vector<Role> &roles) {
@@ -418,20 +435,26 @@ Meta Meta::from_name(const std::string &name) {
   json_builder_add_string_value(b.get(), name.c_str());
   json_builder_end_object(b.get());
   NodePtr root(json_builder_get_root(b.get()));
-  return Meta{node_to_string(root.get())};
+  return MetaAccess::of(root.get());
 }
 
-std::string Meta::name() const {
-  std::string out;
-  if (JsonNode *node = json_from_string(json.c_str(), nullptr)) {
-    if (JSON_NODE_HOLDS_OBJECT(node)) {
-      JsonObject *o = json_node_get_object(node);
-      JsonNode *n = json_object_has_member(o, "name") ? json_object_get_member(o, "name") : nullptr;
-      if (n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING) out = json_node_get_string(n);
-    }
-    json_node_unref(node);
+std::optional<Meta> Meta::parse(const std::string &json) {
+  try {
+    NodePtr node = parse_node(json);
+    return MetaAccess::of(node.get());
+  } catch (const BadMessage &) {
+    return std::nullopt;
   }
-  return out;
+}
+
+std::string Meta::to_json() const {
+  NodePtr n(MetaAccess::node(*this));
+  return node_to_string(n.get());
+}
+
+bool Meta::operator==(const Meta &other) const {
+  if (!node_ || !other.node_) return !node_ && !other.node_;
+  return json_node_equal(const_cast<JsonNode *>(node_.get()), const_cast<JsonNode *>(other.node_.get()));
 }
 
 const char *role_name(Role role) {

@@ -5,11 +5,14 @@
 // Nothing here knows about transports or SDP contents.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
+
+struct _JsonNode;  // json-glib's JsonNode; only the protocol library sees inside
 
 namespace webrtclive::protocol {
 
@@ -17,14 +20,27 @@ enum class Role { Producer, Consumer, Listener };
 
 enum class Version { V1_0, V1_1 };
 
-// A peer's `meta`: any JSON value, kept as its canonical JSON text
-// ("null" when absent) so that it is relayed exactly as received.
-struct Meta {
-  std::string json = "null";
-  static Meta from_name(const std::string &name);
+// A peer's `meta`: any JSON value, held as a parsed, immutable tree (never
+// as text), relayed exactly as received (a JSON value in, the same value
+// out). The name, the one member this project reads, is read once.
+class Meta {
+ public:
+  Meta() = default;  // JSON null
+  [[nodiscard]] static Meta from_name(const std::string &name);
+  // JSON text from outside the protocol (the GObject signaller interface
+  // hands meta as text); nothing when it is not JSON.
+  [[nodiscard]] static std::optional<Meta> parse(const std::string &json);
   // meta.name when meta is an object with a string "name", else "".
-  std::string name() const;
-  bool operator==(const Meta &) const = default;
+  const std::string &name() const { return name_; }
+  bool is_null() const { return !node_; }
+  // Canonical JSON text ("null" for none).
+  std::string to_json() const;
+  bool operator==(const Meta &other) const;
+
+ private:
+  friend struct MetaAccess;  // protocol.cpp: to and from the wire
+  std::shared_ptr<const ::_JsonNode> node_;  // json-glib's, private to this library; null = JSON null
+  std::string name_;
 };
 
 struct Sdp {

@@ -44,7 +44,7 @@ void test_listener_hears_own_status() {
   PeerStatusChanged echo = TAKE(browser, PeerStatusChanged);
   UNIT_ASSERT_STR_EQ(echo.peer_id, browser.id);
   g_assert_true(echo.roles == std::vector<Role>{Role::Listener});
-  UNIT_ASSERT_STR_EQ(echo.meta.json, "null");
+  UNIT_ASSERT_STR_EQ(echo.meta.to_json(), "null");
   EXPECT_NOTHING(browser);
 
   // A listener+producer hears itself with its meta.
@@ -53,7 +53,7 @@ void test_listener_hears_own_status() {
   PeerStatusChanged e2 = TAKE(b2, PeerStatusChanged);
   UNIT_ASSERT_STR_EQ(e2.peer_id, b2.id);
   g_assert_true(e2.roles == (std::vector<Role>{Role::Listener, Role::Producer}));
-  UNIT_ASSERT_JSON_SAME(e2.meta.json, R"({"name":"webcam"})");
+  UNIT_ASSERT_JSON_SAME(e2.meta.to_json(), R"({"name":"webcam"})");
   // ... and so does the first listener.
   PeerStatusChanged seen = TAKE(browser, PeerStatusChanged);
   UNIT_ASSERT_STR_EQ(seen.peer_id, b2.id);
@@ -76,7 +76,7 @@ void test_listeners_hear_producer() {
     PeerStatusChanged m = TAKE(*l, PeerStatusChanged);
     UNIT_ASSERT_STR_EQ(m.peer_id, p.id);
     g_assert_true(m.roles == std::vector<Role>{Role::Producer});
-    UNIT_ASSERT_JSON_SAME(m.meta.json, R"({"name":"cam","fps":30})");
+    UNIT_ASSERT_JSON_SAME(m.meta.to_json(), R"({"name":"cam","fps":30})");
     EXPECT_NOTHING(*l);
   }
   EXPECT_NOTHING(quiet);
@@ -106,8 +106,8 @@ void test_list() {
   };
   g_assert_nonnull(find(p1.id));
   g_assert_nonnull(find(p2.id));
-  UNIT_ASSERT_JSON_SAME(find(p1.id)->meta.json, R"({"name":"one"})");
-  UNIT_ASSERT_STR_EQ(find(p2.id)->meta.json, "null");
+  UNIT_ASSERT_JSON_SAME(find(p1.id)->meta.to_json(), R"({"name":"one"})");
+  UNIT_ASSERT_STR_EQ(find(p2.id)->meta.to_json(), "null");
 
   // Empty when nobody produces; a peer that never set its status may ask.
   World empty;
@@ -130,7 +130,7 @@ void test_list_consumers() {
   ListConsumersReply reply = TAKE(p, ListConsumersReply);
   g_assert_cmpuint(reply.consumers.size(), ==, 1);
   UNIT_ASSERT_STR_EQ(reply.consumers[0].id, c1.id);
-  UNIT_ASSERT_JSON_SAME(reply.consumers[0].meta.json, R"({"name":"recorder"})");
+  UNIT_ASSERT_JSON_SAME(reply.consumers[0].meta.to_json(), R"({"name":"recorder"})");
   EXPECT_NOTHING(p);
 }
 
@@ -537,7 +537,7 @@ void test_remove_peer() {
       PeerStatusChanged psc = TAKE(c, PeerStatusChanged);
       UNIT_ASSERT_STR_EQ(psc.peer_id, p.id);
       g_assert_true(psc.roles.empty());
-      UNIT_ASSERT_JSON_SAME(psc.meta.json, R"({"name":"cam","id":7})");
+      UNIT_ASSERT_JSON_SAME(psc.meta.to_json(), R"({"name":"cam","id":7})");
       gone = true;
     }
   }
@@ -548,7 +548,7 @@ void test_remove_peer() {
   PeerStatusChanged psc = TAKE(l, PeerStatusChanged);
   UNIT_ASSERT_STR_EQ(psc.peer_id, p.id);
   g_assert_true(psc.roles.empty());
-  UNIT_ASSERT_JSON_SAME(psc.meta.json, R"({"name":"cam","id":7})");
+  UNIT_ASSERT_JSON_SAME(psc.meta.to_json(), R"({"name":"cam","id":7})");
   EXPECT_NOTHING(l);
 
   // The departed peer can no longer be reached.

@@ -20,7 +20,7 @@ const char *const kAnswer = "v=0\r\no=- 2 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=
 const char *const kCandidate = "candidate:1 1 UDP 2122252543 192.168.1.2 51234 typ host";
 
 // Same canonical form the parser keeps meta in, so typed structs compare.
-Meta M(const std::string &json) { return Meta{unit::canonical_json(json)}; }
+Meta M(const std::string &json) { return *Meta::parse(json); }
 
 using unit::js;
 
@@ -38,10 +38,10 @@ std::vector<ClientGolden> client_goldens() {
        R"({"type":"setPeerStatus","roles":["producer","listener"],"meta":{"name":"cam 1","room":{"floor":2,"tags":["a","b"]}}})",
        SetPeerStatus{{Role::Producer, Role::Listener}, M(R"({"name":"cam 1","room":{"floor":2,"tags":["a","b"]}})")}},
       {"setPeerStatus meta null", R"({"type":"setPeerStatus","roles":["listener"],"meta":null})",
-       SetPeerStatus{{Role::Listener}, Meta{"null"}}},
+       SetPeerStatus{{Role::Listener}, Meta{}}},
       {"setPeerStatus consumer", R"({"type":"setPeerStatus","roles":["consumer"],"meta":null})",
-       SetPeerStatus{{Role::Consumer}, Meta{"null"}}},
-      {"setPeerStatus roles []", R"({"type":"setPeerStatus","roles":[],"meta":null})", SetPeerStatus{{}, Meta{"null"}}},
+       SetPeerStatus{{Role::Consumer}, Meta{}}},
+      {"setPeerStatus roles []", R"({"type":"setPeerStatus","roles":[],"meta":null})", SetPeerStatus{{}, Meta{}}},
       {"startSession without offer", R"({"type":"startSession","peerId":"7f6b1c2e-producer"})",
        StartSessionRequest{"7f6b1c2e-producer", std::nullopt}},
       {"startSession with offer", std::string(R"({"type":"startSession","peerId":"P","offer":)") + js(kOffer) + "}",
@@ -80,12 +80,12 @@ std::vector<ServerGolden> server_goldens() {
        PeerStatusChanged{"P", {Role::Producer}, M(R"({"name":"cam"})")}},
       {"peerStatusChanged listener+producer meta null",
        R"({"type":"peerStatusChanged","peerId":"B","roles":["listener","producer"],"meta":null})",
-       PeerStatusChanged{"B", {Role::Listener, Role::Producer}, Meta{"null"}}},
+       PeerStatusChanged{"B", {Role::Listener, Role::Producer}, Meta{}}},
       {"peerStatusChanged gone", R"({"type":"peerStatusChanged","peerId":"P","roles":[],"meta":{"name":"cam"}})",
        PeerStatusChanged{"P", {}, M(R"({"name":"cam"})")}},
       {"list with producers",
        R"({"type":"list","producers":[{"id":"P1","meta":{"name":"cam","n":1}},{"id":"P2","meta":null}]})",
-       ListReply{{PeerInfo{"P1", M(R"({"name":"cam","n":1})")}, PeerInfo{"P2", Meta{"null"}}}}},
+       ListReply{{PeerInfo{"P1", M(R"({"name":"cam","n":1})")}, PeerInfo{"P2", Meta{}}}}},
       {"list empty", R"({"type":"list","producers":[]})", ListReply{}},
       {"listConsumers", R"({"type":"listConsumers","consumers":[{"id":"C1","meta":{"name":"viewer"}}]})",
        ListConsumersReply{{PeerInfo{"C1", M(R"({"name":"viewer"})")}}}},
@@ -148,12 +148,12 @@ void test_client_meta_relayed_exactly() {
                             "meta":{"name":"ünïcode \"q\"","nested":{"x":[1,2.5,true,null]}}})");
   g_assert_true(p);
   const auto &s = std::get<SetPeerStatus>(*p.message);
-  UNIT_ASSERT_JSON_SAME(s.meta.json, R"({"nested":{"x":[1,2.5,true,null]},"name":"ünïcode \"q\""})");
+  UNIT_ASSERT_JSON_SAME(s.meta.to_json(), R"({"nested":{"x":[1,2.5,true,null]},"name":"ünïcode \"q\""})");
 }
 
 void test_client_optional_fields() {
   // meta may be left out (same as null).
-  check_client_parse(R"({"type":"setPeerStatus","roles":["listener"]})", SetPeerStatus{{Role::Listener}, Meta{"null"}},
+  check_client_parse(R"({"type":"setPeerStatus","roles":["listener"]})", SetPeerStatus{{Role::Listener}, Meta{}},
                      "setPeerStatus without meta");
   // offer: null is the same as no offer.
   check_client_parse(R"({"type":"startSession","peerId":"P","offer":null})", StartSessionRequest{"P", std::nullopt},
@@ -163,7 +163,7 @@ void test_client_optional_fields() {
                      "endSessionV1_1 without error");
   // A client-chosen peerId in setPeerStatus is accepted (and ignored).
   check_client_parse(R"({"type":"setPeerStatus","roles":["producer"],"meta":null,"peerId":"mine"})",
-                     SetPeerStatus{{Role::Producer}, Meta{"null"}}, "setPeerStatus with peerId");
+                     SetPeerStatus{{Role::Producer}, Meta{}}, "setPeerStatus with peerId");
   // Unknown members anywhere are ignored.
   check_client_parse(R"({"type":"list","extra":42})", List{}, "list with extra member");
 }
@@ -355,7 +355,23 @@ void test_role_helpers() {
   g_assert_true(p);
   g_assert_cmpuint(std::get<SetPeerStatus>(*p.message).roles.size(), ==, 1);
   // Meta::from_name makes {"name": ...}.
-  UNIT_ASSERT_JSON_SAME(Meta::from_name("my \"cam\"").json, R"({"name":"my \"cam\""})");
+  UNIT_ASSERT_JSON_SAME(Meta::from_name("my \"cam\"").to_json(), R"({"name":"my \"cam\""})");
+}
+
+void test_meta_is_a_value() {
+  // A typed value, not text: the name is read when it arrives, equality is
+  // JSON equality (member order aside), and text from outside is checked.
+  Meta m = *Meta::parse(R"({"fps":30,"name":"cam"})");
+  UNIT_ASSERT_STR_EQ(m.name(), "cam");
+  g_assert_true(m == *Meta::parse(R"({"name":"cam","fps":30})"));
+  g_assert_false(m == Meta::from_name("cam"));
+  g_assert_true(Meta{}.is_null());
+  g_assert_true(*Meta::parse("null") == Meta{});
+  UNIT_ASSERT_STR_EQ(Meta{}.to_json(), "null");
+  UNIT_ASSERT_STR_EQ(Meta::parse(R"({"name":7})")->name(), "");
+  UNIT_ASSERT_STR_EQ(Meta::parse(R"(["name"])")->name(), "");
+  g_assert_false(Meta::parse("{\"name\":"));
+  g_assert_false(Meta::parse(std::string(40, '[') + std::string(40, ']')));  // deeper than the protocol allows
 }
 
 }  // namespace
@@ -380,5 +396,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/protocol/server/wire-details", test_server_wire_details);
   g_test_add_func("/protocol/server/parse-malformed", test_server_parse_malformed);
   g_test_add_func("/protocol/role-helpers", test_role_helpers);
+  g_test_add_func("/protocol/meta-is-a-value", test_meta_is_a_value);
   return g_test_run();
 }
