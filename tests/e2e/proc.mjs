@@ -58,6 +58,7 @@ export function spawnWatched(name, cmd, args, {
     async stop() {
       if (!w.alive) return w.exited;
       w.stopping = true;
+      const began = Date.now();
       if (stopWith === 'stdin') proc.stdin.end();
       else proc.kill(stopWith);
       const t = setTimeout(() => {
@@ -66,6 +67,7 @@ export function spawnWatched(name, cmd, args, {
       }, stopMs);
       await w.exited;
       clearTimeout(t);
+      console.log(`${name} stopped in ${Date.now() - began} ms`);
       return w.result;
     },
   };
