@@ -73,8 +73,9 @@ class EmbeddedTransport : public SignallingTransport {
 
  private:
   SignallingServer::Options options_;
-  // mutex_: a leaf; guards server_, peer_ and alive_; never held while
-  // calling into the server's thread synchronously or a callback.
+  // mutex_: guards server_, peer_ and alive_. Order: EmbeddedTransport::mutex_
+  // -> SignallingServer::mutex_ (start, urls, port); never held while waiting
+  // for the server thread (stop) or calling a callback.
   mutable std::mutex mutex_;
   std::unique_ptr<SignallingServer> server_;
   std::shared_ptr<SignallingServer::LocalPeer> peer_;
