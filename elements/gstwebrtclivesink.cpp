@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "gstwebrtclivesignallable.h"
+#include "signaller-factory.h"
 #include "sink-core.h"
 #include "util.h"
 #include "webrtc-util.h"
@@ -79,125 +80,6 @@ struct Private {
   guint next_video = 0;
   guint next_audio = 0;
   std::shared_ptr<SinkCore> core;
-};
-
-// A ProducerSignaller over any GstWebRTCLiveSignallable (built-in or the
-// application's): methods call the interface, its signals call back.
-// Signals may be emitted from any thread, also while stop() runs (an
-// application signaller has no thread for us to join), so handlers go
-// through a shared state whose `alive` flag stop() clears under its mutex.
-class SignallableAdapter : public ProducerSignaller {
- public:
-  SignallableAdapter(GstWebRTCLiveSignallable *signaller, std::string meta)
-      : obj_(GRef<GObject>::ref(G_OBJECT(signaller))), meta_(std::move(meta)), state_(std::make_shared<State>()) {}
-  ~SignallableAdapter() override { stop(); }
-
-  bool start(Callbacks callbacks, std::string *error) override {
-    {
-      std::lock_guard lock(state_->mutex);
-      state_->cb = std::move(callbacks);
-      state_->alive = true;
-    }
-    connect("session-requested", G_CALLBACK(+[](GObject *, const gchar *sid, const gchar *peer, const gchar *offer,
-                                                Handle *h) {
-              h->with([&](Callbacks &cb) {
-                if (cb.session_requested)
-                  cb.session_requested(sid ? sid : "", peer ? peer : "",
-                                       offer ? std::optional<std::string>(offer) : std::nullopt);
-              });
-            }));
-    connect("session-description",
-            G_CALLBACK(+[](GObject *, const gchar *sid, const gchar *type, const gchar *sdp, Handle *h) {
-              h->with([&](Callbacks &cb) {
-                if (cb.remote_sdp && sid && type && sdp) cb.remote_sdp(sid, protocol::Sdp{type, sdp});
-              });
-            }));
-    connect("handle-ice", G_CALLBACK(+[](GObject *, const gchar *sid, guint mline, const gchar *cand, Handle *h) {
-              h->with([&](Callbacks &cb) {
-                if (cb.remote_ice && sid && cand) cb.remote_ice(sid, protocol::Ice{cand, mline});
-              });
-            }));
-    connect("session-ended", G_CALLBACK(+[](GObject *, const gchar *sid, const gchar *reason, Handle *h) {
-              h->with([&](Callbacks &cb) {
-                if (cb.session_ended && sid)
-                  cb.session_ended(sid, reason ? std::optional<std::string>(reason) : std::nullopt);
-              });
-            }));
-    connect("error", G_CALLBACK(+[](GObject *, const gchar *message, gboolean fatal, Handle *h) {
-              h->with([&](Callbacks &cb) {
-                if (cb.error) cb.error(message ? message : "signalling error", fatal);
-              });
-            }));
-    GError *err = nullptr;
-    if (!gst_webrtc_live_signallable_start(GST_WEBRTC_LIVE_SIGNALLABLE(obj_.get()), meta_.c_str(), &err)) {
-      *error = err ? err->message : "the signaller did not start";
-      if (err) g_error_free(err);
-      disconnect();
-      return false;
-    }
-    started_ = true;
-    return true;
-  }
-  void stop() override {
-    if (started_) gst_webrtc_live_signallable_stop(GST_WEBRTC_LIVE_SIGNALLABLE(obj_.get()));
-    started_ = false;
-    disconnect();
-  }
-  void send_sdp(const std::string &sid, const protocol::Sdp &sdp) override {
-    gst_webrtc_live_signallable_send_sdp(GST_WEBRTC_LIVE_SIGNALLABLE(obj_.get()), sid.c_str(), sdp.type.c_str(),
-                                         sdp.sdp.c_str());
-  }
-  void send_ice(const std::string &sid, const protocol::Ice &ice) override {
-    gst_webrtc_live_signallable_send_ice(GST_WEBRTC_LIVE_SIGNALLABLE(obj_.get()), sid.c_str(), ice.sdp_mline_index,
-                                         ice.candidate.c_str());
-  }
-  void end_session(const std::string &sid, const std::optional<std::string> &reason) override {
-    gst_webrtc_live_signallable_end_session(GST_WEBRTC_LIVE_SIGNALLABLE(obj_.get()), sid.c_str(),
-                                            reason ? reason->c_str() : nullptr);
-  }
-  std::vector<std::string> urls() const override {
-    std::vector<std::string> out;
-    gchar **v = gst_webrtc_live_signallable_get_urls(GST_WEBRTC_LIVE_SIGNALLABLE(obj_.get()));
-    for (gchar **u = v; u && *u; u++) out.emplace_back(*u);
-    g_strfreev(v);
-    return out;
-  }
-
- private:
-  struct State {
-    std::mutex mutex;
-    Callbacks cb;
-    bool alive = false;
-  };
-  // What each signal handler holds: the state, never the adapter.
-  struct Handle {
-    std::shared_ptr<State> state;
-    template <typename Fn>
-    void with(Fn &&fn) {
-      std::lock_guard lock(state->mutex);
-      if (state->alive) fn(state->cb);
-    }
-  };
-
-  void connect(const char *signal, GCallback cb) {
-    handlers_.push_back(g_signal_connect_data(
-        obj_.get(), signal, cb, new Handle{state_},
-        [](gpointer d, GClosure *) { delete static_cast<Handle *>(d); }, GConnectFlags(0)));
-  }
-  void disconnect() {
-    {
-      std::lock_guard lock(state_->mutex);
-      state_->alive = false;
-    }
-    for (gulong h : handlers_) g_signal_handler_disconnect(obj_.get(), h);
-    handlers_.clear();
-  }
-
-  GRef<GObject> obj_;
-  std::string meta_;
-  std::shared_ptr<State> state_;
-  std::vector<gulong> handlers_;
-  bool started_ = false;
 };
 
 }  // namespace
@@ -547,10 +429,10 @@ static bool start_signalling(GstWebRTCLiveSink *self) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("No signaller is set."), (nullptr));
     return false;
   }
-  auto adapter = std::make_unique<SignallableAdapter>(sig, protocol::Meta::from_name(name).to_json());
+  auto signaller = make_producer_signaller(sig, protocol::Meta::from_name(name));
   g_object_unref(sig);
   std::string error;
-  if (!p->core->start(std::move(adapter), &error)) {
+  if (!p->core->start(std::move(signaller), &error)) {
     GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ_WRITE, ("%s", error.c_str()),
                       ("with the embedded server, set 'port' to another port, or 0 to pick a free one"));
     return false;

@@ -103,12 +103,12 @@ struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
     g_signal_connect(c, "message", G_CALLBACK(on_message), this);
     g_signal_connect(c, "closed", G_CALLBACK(on_closed), this);
     GST_INFO("connected to %s", shown(options.url).c_str());
-    if (callbacks.connected) callbacks.connected();
+    if (callbacks.connected && !stopping) callbacks.connected();
   }
 
   static void on_message(SoupWebsocketConnection *, gint type, GBytes *message, gpointer data) {
     auto *self = static_cast<Impl *>(data);
-    if (type != SOUP_WEBSOCKET_DATA_TEXT) return;
+    if (type != SOUP_WEBSOCKET_DATA_TEXT || self->stopping) return;
     gsize size = 0;
     const char *p = static_cast<const char *>(g_bytes_get_data(message, &size));
     std::string text(p, size);
@@ -118,7 +118,7 @@ struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
       if (self->callbacks.bad_message) self->callbacks.bad_message(parsed.error);
       return;
     }
-    if (self->callbacks.message) self->callbacks.message(*parsed.message);
+    if (self->callbacks.message && !self->stopping) self->callbacks.message(*parsed.message);
   }
 
   static void on_closed(SoupWebsocketConnection *c, gpointer data) {
@@ -259,7 +259,36 @@ void WsClient::stop() {
   }
   if (!impl) return;
   post_to(impl->context.get(), [loop = impl->loop.get()] { g_main_loop_quit(loop); });
+  if (t.joinable() && t.get_id() == std::this_thread::get_id()) {
+    // From inside a callback: the thread cannot join itself. Nothing more is
+    // delivered; the loop ends after this callback and the thread (which
+    // holds `impl`) shuts the connection down and exits.
+    impl->stopping = true;
+    t.detach();
+    return;
+  }
   if (t.joinable()) t.join();
+}
+
+void WsClient::call_later(unsigned ms, std::function<void()> fn) {
+  std::lock_guard lock(mutex_);
+  if (!impl_) return;
+  struct Job {
+    std::weak_ptr<Impl> impl;
+    std::function<void()> fn;
+  };
+  GSource *source = g_timeout_source_new(ms);
+  g_source_set_callback(
+      source,
+      [](gpointer d) -> gboolean {
+        auto *job = static_cast<Job *>(d);
+        auto impl = job->impl.lock();
+        if (impl && !impl->stopping && job->fn) job->fn();
+        return G_SOURCE_REMOVE;
+      },
+      new Job{impl_, std::move(fn)}, [](gpointer d) { delete static_cast<Job *>(d); });
+  g_source_attach(source, impl_->context.get());
+  g_source_unref(source);
 }
 
 void WsClient::send(protocol::ClientMessage msg) {

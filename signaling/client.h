@@ -6,7 +6,10 @@
 //
 // Threading: the client owns a thread with its own GMainContext where every
 // libsoup object lives. start()/stop()/send() may be called from any thread
-// and never block on the network. Callbacks run on the client thread.
+// and never block on the network. Callbacks run on the client thread, with
+// no lock of ours held. stop() joins that thread, so no callback runs after
+// it returned; called from inside a callback it only ends the loop (the
+// callback under way finishes, none follows) and the thread exits by itself.
 #pragma once
 
 #include <functional>
@@ -51,6 +54,9 @@ class WsClient {
   void stop();
   // Queued to the client thread; dropped (with a debug log) when not connected.
   void send(protocol::ClientMessage msg);
+  // Runs `fn` on the client thread after `ms` (never at once); dropped when
+  // the client stops first.
+  void call_later(unsigned ms, std::function<void()> fn);
 
   // Pure: the delay before retry number `attempt` (0-based), given a random
   // value in [0,1): min(max, min * 2^attempt) scaled into [50%, 100%].
@@ -60,7 +66,7 @@ class WsClient {
   struct Impl;
   std::shared_ptr<Impl> impl_;
   std::thread thread_;
-  std::mutex mutex_;
+  std::mutex mutex_;  // a leaf: guards impl_ and thread_
 };
 
 }  // namespace webrtclive

@@ -7,11 +7,13 @@
 #include <net/if.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 
 #include <map>
 #include <optional>
+#include <thread>
 
 #include "http-route.h"
 #include "hub.h"
@@ -85,10 +87,39 @@ ConnectionLimits guard_limits(const SignallingServer::Options &options) {
 }
 
 // State shared between a LocalPeer handle (any thread) and the server thread.
+// The hub delivers a message by copying `on_message` under `mutex` and calling
+// the copy without it, so a callback may drop its own handle (stop its
+// signaller) without deadlocking. The handle's destructor clears
+// `on_message`, then waits until no delivery is under way, unless it runs
+// inside that delivery (the server thread destroying its own handle from the
+// callback): after it returns, no callback starts, none still runs elsewhere.
 struct LocalPeerState {
-  std::mutex mutex;
+  std::mutex mutex;                        // a leaf: never held while calling out
+  std::condition_variable idle;            // `in_call` went back to false
   SignallingServer::OnMessage on_message;  // cleared when the handle goes away
+  bool in_call = false;                    // a delivery runs on the server thread
   std::string id;                          // server thread only
+
+  void deliver(const protocol::ServerMessage &m) {
+    SignallingServer::OnMessage fn;
+    {
+      std::lock_guard lock(mutex);
+      if (!on_message) return;
+      fn = on_message;
+      in_call = true;
+    }
+    fn(m);
+    fn = nullptr;  // captures die before the handle can be told it is idle
+    std::lock_guard lock(mutex);
+    in_call = false;
+    idle.notify_all();
+  }
+  // Any thread but a delivering one: no callback after this returns.
+  void detach(bool on_server_thread) {
+    std::unique_lock lock(mutex);
+    on_message = nullptr;
+    if (!on_server_thread) idle.wait(lock, [this] { return !in_call; });
+  }
 };
 
 }  // namespace
@@ -581,6 +612,7 @@ bool SignallingServer::start(const Options &options, std::string *error) {
   impl->tls = tls_;
   impl_ = std::move(impl);
   thread_ = std::thread([this] { run(); });
+  thread_id_ = thread_.get_id();
   GST_INFO("listening on port %u", port_);
   return true;
 }
@@ -591,9 +623,19 @@ void SignallingServer::run() {
   g_main_context_pop_thread_default(context_.get());
 }
 
+bool SignallingServer::on_server_thread() const {
+  std::lock_guard lock(mutex_);
+  return impl_ && std::this_thread::get_id() == thread_id_;
+}
+
 void SignallingServer::stop() {
   std::unique_lock lock(mutex_);
   if (!impl_) return;
+  if (std::this_thread::get_id() == thread_id_) {
+    // It cannot join itself (EmbeddedTransport hands such a stop to a reaper).
+    GST_ERROR("SignallingServer::stop() called on the server thread; ignored");
+    return;
+  }
   Impl *impl = impl_.get();
   GMainLoop *loop = loop_.get();
   unsigned timeout_ms = close_timeout_ms_;
@@ -641,27 +683,25 @@ namespace {
 
 class LocalPeerHandle : public SignallingServer::LocalPeer {
  public:
-  LocalPeerHandle(GMainContext *context, Hub *hub, SignallingServer::OnMessage on_message)
-      : context_(g_main_context_ref(context)), hub_(hub), state_(std::make_shared<LocalPeerState>()) {
+  LocalPeerHandle(GMainContext *context, Hub *hub, std::thread::id server_thread,
+                  SignallingServer::OnMessage on_message)
+      : context_(g_main_context_ref(context)),
+        hub_(hub),
+        server_thread_(server_thread),
+        state_(std::make_shared<LocalPeerState>()) {
     state_->on_message = std::move(on_message);
     std::weak_ptr<LocalPeerState> weak = state_;
     post_to(context_.get(), [hub, weak] {
       auto state = weak.lock();
       if (!state) return;
       state->id = hub->add_peer([weak](const protocol::ServerMessage &m) {
-        auto s = weak.lock();
-        if (!s) return;
-        std::lock_guard lock(s->mutex);
-        if (s->on_message) s->on_message(m);
+        if (auto s = weak.lock()) s->deliver(m);
       });
     });
   }
 
   ~LocalPeerHandle() override {
-    {
-      std::lock_guard lock(state_->mutex);
-      state_->on_message = nullptr;
-    }
+    state_->detach(std::this_thread::get_id() == server_thread_);
     Hub *hub = hub_;
     auto state = state_;
     post_to(context_.get(), [hub, state] {
@@ -680,6 +720,7 @@ class LocalPeerHandle : public SignallingServer::LocalPeer {
  private:
   MainContextPtr context_;
   Hub *hub_;  // only dereferenced on the server thread, while it runs
+  std::thread::id server_thread_;
   std::shared_ptr<LocalPeerState> state_;
 };
 
@@ -688,7 +729,7 @@ class LocalPeerHandle : public SignallingServer::LocalPeer {
 std::shared_ptr<SignallingServer::LocalPeer> SignallingServer::add_local_peer(OnMessage on_message) {
   std::lock_guard lock(mutex_);
   if (!impl_) return nullptr;
-  return std::make_shared<LocalPeerHandle>(context_.get(), &impl_->hub, std::move(on_message));
+  return std::make_shared<LocalPeerHandle>(context_.get(), &impl_->hub, thread_.get_id(), std::move(on_message));
 }
 
 }  // namespace webrtclive

@@ -112,11 +112,15 @@ class SignallingServer {
   bool tls() const;
 
   // Joins the hub as a peer living in this process. `on_message` (server
-  // thread) first receives `welcome`. The peer leaves when the returned
-  // object is destroyed.
+  // thread) first receives `welcome`; it is called without any lock held.
+  // The peer leaves when the returned object is destroyed; the destructor
+  // waits for a delivery under way (unless it runs inside that delivery),
+  // so no callback runs after it returned.
   [[nodiscard]] std::shared_ptr<LocalPeer> add_local_peer(OnMessage on_message);
 
   GMainContext *context() const { return context_.get(); }
+  // Whether the caller is the server thread (then stop() must not be called).
+  bool on_server_thread() const;
 
  private:
   struct Impl;
@@ -126,7 +130,10 @@ class SignallingServer {
   MainLoopPtr loop_;
   std::thread thread_;
   std::unique_ptr<Impl> impl_;  // server-thread state
+  // mutex_: a leaf; guards the fields below and impl_/thread_ (not Impl's
+  // contents, which belong to the server thread).
   mutable std::mutex mutex_;
+  std::thread::id thread_id_;
   unsigned port_ = 0;
   std::string address_;
   bool tls_ = false;

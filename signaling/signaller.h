@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
 // The producer side of signalling as webrtclivesink sees it: sessions come in,
-// SDP and ICE go out. Implementations: EmbeddedSignaller (the in-process
-// server). Every method is non-blocking and callable from any thread;
-// callbacks may come from any thread (the element marshals them).
+// SDP and ICE go out. Implementations: ProtocolProducer (the protocol over
+// a SignallingTransport: protocol-producer.h) and, for application
+// signallers, the adapter of signallers/signaller-factory.h. Every method is
+// non-blocking and callable from any thread, except stop() (see the
+// implementation); callbacks may come from any thread, never with a lock of
+// the signaller held (the element marshals them).
 #pragma once
 
 #include <functional>

@@ -1,9 +1,19 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
-// GstWebRTCLiveSignallable: the signalling a producer element
-// (webrtclivesink) needs, as a GObject interface, so applications can bring
-// their own. The element calls the methods; the signaller emits the signals,
-// from any thread (the element marshals them).
+// GstWebRTCLiveSignallable: signalling as a GObject interface, so
+// applications can bring their own. The element calls the methods; the
+// signaller emits the signals, from any thread (the element marshals them).
+//
+// Producer role (webrtclivesink): start() registers a producer with the
+// element's meta; a consumer asking for a session arrives as
+// `session-requested`, its answer as `session-description`.
+// Consumer role (webrtclivesrc, webrtclivesignaller role=consumer): start()
+// gets the consumer's meta; the signaller finds a producer by its own means
+// (its properties say which), and emits `session-started (session_id,
+// peer_id)` once a session exists; the producer's offer follows as
+// `session-description`, its candidates as `handle-ice`; the element sends
+// its answer with send_sdp() and its candidates with send_ice(). One session
+// at a time; `session-ended` when the producer ends it.
 //
 // Built-in implementations (all registered by the plugin):
 //  - GstWebRTCLiveEmbeddedSignaller: the embedded server (page + WebSocket).
@@ -12,6 +22,9 @@
 //  - GstWebRTCLiveAppSignaller: every method becomes a signal of the same
 //    name that the application handles, so a signaller can be written in any
 //    language through GObject signals alone (see examples/custom-signaller.py).
+// The elements do not go through the interface for the first two: the
+// factories of signaller-factory.h build the C++ protocol driver straight
+// from their properties.
 #pragma once
 
 #include <gst/gst.h>
@@ -24,9 +37,10 @@ G_DECLARE_INTERFACE(GstWebRTCLiveSignallable, gst_webrtc_live_signallable, GST, 
 struct _GstWebRTCLiveSignallableInterface {
   GTypeInterface parent_iface;
 
-  // Register as a producer with `meta_json` (a JSON object, e.g.
-  // {"name":"cam"}) and start delivering sessions. FALSE + error on failure
-  // (the element's state change then fails with that message).
+  // Register (as a producer, or as a consumer: see above) with `meta_json`
+  // (a JSON object, e.g. {"name":"cam"}) and start delivering sessions.
+  // FALSE + error on failure (the element's state change then fails with
+  // that message).
   gboolean (*start)(GstWebRTCLiveSignallable *self, const gchar *meta_json, GError **error);
   void (*stop)(GstWebRTCLiveSignallable *self);
   // `type` is "offer" or "answer".

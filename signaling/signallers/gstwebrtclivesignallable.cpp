@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "gstwebrtclivesignallable.h"
-#include "server-access.h"
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 
-#include "embedded-signaller.h"
-#include "ws-signaller.h"
+#include "protocol-producer.h"
+#include "server-access.h"
+#include "signallable-builtins.h"
+#include "transport.h"
 
 GST_DEBUG_CATEGORY_STATIC(webrtclive_signaller_debug);
 #define GST_CAT_DEFAULT webrtclive_signaller_debug
@@ -28,6 +30,17 @@ static void gst_webrtc_live_signallable_default_init(GstWebRTCLiveSignallableInt
    */
   g_signal_new("session-requested", G_TYPE_FROM_INTERFACE(iface), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
                G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+  /**
+   * GstWebRTCLiveSignallable::session-started:
+   * @session_id: the session's id
+   * @peer_id: the producer's peer id
+   *
+   * Consumer role only: a session with a producer exists (the signaller
+   * chose the producer and asked for it). Its offer follows as
+   * `session-description`; the element answers with send_sdp().
+   */
+  g_signal_new("session-started", G_TYPE_FROM_INTERFACE(iface), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
+               G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
   /**
    * GstWebRTCLiveSignallable::session-description:
    * @session_id, @type ("offer"/"answer"), @sdp: SDP from the remote peer
@@ -119,10 +132,26 @@ gchar **to_strv(const std::vector<std::string> &v) {
   return out;
 }
 
-// Forwards the interface methods to a C++ ProducerSignaller held in `impl`.
+// Forwards the interface methods to a C++ ProducerSignaller held in `impl`
+// (when an application calls the interface of a built-in itself). The
+// elements use a driver the factory built (signaller-factory.h); `attached`
+// then gives that driver's URLs to the `urls` property.
 struct CppSignaller {
-  std::mutex mutex;
+  std::mutex mutex;  // a leaf: guards impl and attached; never held while calling them
   std::shared_ptr<ProducerSignaller> impl;
+  std::function<std::vector<std::string>()> attached;
+
+  std::vector<std::string> urls() {
+    std::shared_ptr<ProducerSignaller> s;
+    std::function<std::vector<std::string>()> a;
+    {
+      std::lock_guard lock(mutex);
+      s = impl;
+      a = attached;
+    }
+    if (s) return s->urls();
+    return a ? a() : std::vector<std::string>{};
+  }
 
   std::shared_ptr<ProducerSignaller> get() {
     std::lock_guard lock(mutex);
@@ -216,9 +245,7 @@ static void embedded_set_property(GObject *object, guint id, const GValue *value
 }
 
 static gchar **embedded_get_urls(GstWebRTCLiveSignallable *s) {
-  auto *self = GST_WEBRTC_LIVE_EMBEDDED_SIGNALLER(s);
-  auto impl = self->cpp->get();
-  return to_strv(impl ? impl->urls() : std::vector<std::string>{});
+  return to_strv(GST_WEBRTC_LIVE_EMBEDDED_SIGNALLER(s)->cpp->urls());
 }
 
 static void embedded_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
@@ -239,19 +266,15 @@ static void embedded_get_property(GObject *object, guint id, GValue *value, GPar
 
 static gboolean embedded_start(GstWebRTCLiveSignallable *s, const gchar *meta_json, GError **error) {
   auto *self = GST_WEBRTC_LIVE_EMBEDDED_SIGNALLER(s);
-  EmbeddedSignaller::Options o;
-  GST_OBJECT_LOCK(self);
-  o.server.port = self->port;
-  o.server.address = self->address ? self->address : "";
+  SignallingServer::Options o;
   std::string why;
-  bool ok = apply_access(*self->access, o.server, &why);
-  GST_OBJECT_UNLOCK(self);
-  if (!ok) {
+  if (!builtin::embedded_options(self, &o, &why)) {
     g_set_error(error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS, "%s", why.c_str());
     return FALSE;
   }
-  o.meta = protocol::Meta::parse(meta_json ? meta_json : "null").value_or(protocol::Meta{});
-  return self->cpp->start(G_OBJECT(self), std::make_shared<EmbeddedSignaller>(o), error);
+  auto producer = std::make_shared<ProtocolProducer>(std::make_unique<EmbeddedTransport>(std::move(o)),
+                                                     protocol::Meta::parse(meta_json ? meta_json : "null").value_or(protocol::Meta{}));
+  return self->cpp->start(G_OBJECT(self), std::move(producer), error);
 }
 
 static void embedded_iface_init(GstWebRTCLiveSignallableInterface *iface) {
@@ -380,21 +403,9 @@ static void ws_get_property(GObject *object, guint id, GValue *value, GParamSpec
 
 static gboolean ws_start(GstWebRTCLiveSignallable *s, const gchar *meta_json, GError **error) {
   auto *self = GST_WEBRTC_LIVE_WS_SIGNALLER(s);
-  WsProducerSignaller::Options o;
-  GST_OBJECT_LOCK(self);
-  o.client.url = self->uri ? self->uri : "";
-  o.client.ca_file = self->ca_file ? self->ca_file : "";
-  o.client.insecure = self->insecure;
-  o.client.connect_timeout_ms = self->connect_timeout;
-  if (self->headers)
-    for (gint i = 0; i < gst_structure_n_fields(self->headers); i++) {
-      const char *k = gst_structure_nth_field_name(self->headers, i);
-      const GValue *v = gst_structure_get_value(self->headers, k);
-      if (G_VALUE_HOLDS_STRING(v)) o.client.headers.emplace_back(k, g_value_get_string(v));
-    }
-  GST_OBJECT_UNLOCK(self);
-  o.meta = protocol::Meta::parse(meta_json ? meta_json : "null").value_or(protocol::Meta{});
-  return self->cpp->start(G_OBJECT(self), std::make_shared<WsProducerSignaller>(o), error);
+  auto producer = std::make_shared<ProtocolProducer>(std::make_unique<WsTransport>(builtin::ws_options(self)),
+                                                     protocol::Meta::parse(meta_json ? meta_json : "null").value_or(protocol::Meta{}));
+  return self->cpp->start(G_OBJECT(self), std::move(producer), error);
 }
 
 static void ws_iface_init(GstWebRTCLiveSignallableInterface *iface) {
@@ -481,3 +492,49 @@ static void gst_webrtc_live_app_signaller_class_init(GstWebRTCLiveAppSignallerCl
   g_signal_new("end-session", t, G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING,
                G_TYPE_STRING);
 }
+
+// ---- for the factories (signallable-builtins.h) --------------------------------------
+
+namespace webrtclive::builtin {
+
+bool embedded_options(GstWebRTCLiveEmbeddedSignaller *self, SignallingServer::Options *options, std::string *error) {
+  GST_OBJECT_LOCK(self);
+  options->port = self->port;
+  options->address = self->address ? self->address : "";
+  bool ok = apply_access(*self->access, *options, error);
+  GST_OBJECT_UNLOCK(self);
+  return ok;
+}
+
+WsClient::Options ws_options(GstWebRTCLiveWsSignaller *self) {
+  WsClient::Options o;
+  GST_OBJECT_LOCK(self);
+  o.url = self->uri ? self->uri : "";
+  o.ca_file = self->ca_file ? self->ca_file : "";
+  o.insecure = self->insecure;
+  o.connect_timeout_ms = self->connect_timeout;
+  if (self->headers)
+    for (gint i = 0; i < gst_structure_n_fields(self->headers); i++) {
+      const char *k = gst_structure_nth_field_name(self->headers, i);
+      const GValue *v = gst_structure_get_value(self->headers, k);
+      if (G_VALUE_HOLDS_STRING(v)) o.headers.emplace_back(k, g_value_get_string(v));
+    }
+  GST_OBJECT_UNLOCK(self);
+  return o;
+}
+
+void attach_urls(GstWebRTCLiveSignallable *signaller, std::function<std::vector<std::string>()> urls) {
+  CppSignaller *cpp = nullptr;
+  if (GST_IS_WEBRTC_LIVE_EMBEDDED_SIGNALLER(signaller))
+    cpp = GST_WEBRTC_LIVE_EMBEDDED_SIGNALLER(signaller)->cpp;
+  else if (GST_IS_WEBRTC_LIVE_WS_SIGNALLER(signaller))
+    cpp = GST_WEBRTC_LIVE_WS_SIGNALLER(signaller)->cpp;
+  if (!cpp) return;
+  std::function<std::vector<std::string>()> old;
+  {
+    std::lock_guard lock(cpp->mutex);
+    old = std::exchange(cpp->attached, std::move(urls));
+  }
+}
+
+}  // namespace webrtclive::builtin
