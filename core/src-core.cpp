@@ -54,13 +54,9 @@ void SrcCore::post(Fn &&fn) {
   });
 }
 
-void SrcCore::send(ClientMessage msg) {
-  std::shared_ptr<SignallingTransport> t;
-  {
-    std::lock_guard lock(mutex_);
-    t = transport_;
-  }
-  if (t) t->send(std::move(msg));
+std::shared_ptr<ConsumerSignaller> SrcCore::signaller() const {
+  std::lock_guard lock(mutex_);
+  return signaller_;
 }
 
 SrcSettings SrcCore::settings() const {
@@ -74,32 +70,53 @@ void SrcCore::update_settings(const std::function<void(SrcSettings &)> &fn) {
 }
 
 std::vector<std::string> SrcCore::urls() const {
-  std::lock_guard lock(mutex_);
-  return transport_ ? transport_->urls() : std::vector<std::string>{};
+  auto sig = signaller();
+  return sig ? sig->urls() : std::vector<std::string>{};
 }
 
-bool SrcCore::start(std::unique_ptr<SignallingTransport> transport, std::string *error) {
+bool SrcCore::start(std::unique_ptr<ConsumerSignaller> signaller, std::string *error) {
   if (running_) return true;
   running_ = true;
   finished_ = false;
   control_.start();
+  // Signalling callbacks come from the signaller's thread: only post.
   std::weak_ptr<SrcCore> weak = weak_from_this();
-  SignallingTransport::Callbacks cb;
-  cb.connected = [this, weak] {
-    if (weak.lock()) post([this] { on_connected(); });
+  ConsumerSignaller::Callbacks cb;
+  cb.producer_found = [this, weak](const std::string &peer, const std::string &name) {
+    if (!weak.lock()) return;
+    GST_INFO_OBJECT(element_, "consuming producer %s (%s)", peer.c_str(), name.c_str());
+    auto *st = gst_structure_new("webrtclive-producer-found", "peer-id", G_TYPE_STRING, peer.c_str(), "name",
+                                 G_TYPE_STRING, name.c_str(), nullptr);
+    gst_element_post_message(element_, gst_message_new_element(GST_OBJECT(element_), st));
   };
-  cb.message = [this, weak](const ServerMessage &m) {
-    if (weak.lock()) post([this, m] { on_message(m); });
+  cb.session_started = [this, weak](const std::string &sid, const std::string &peer, const std::string &) {
+    if (weak.lock()) post([this, sid, peer] { on_session_started(sid, peer); });
   };
-  cb.disconnected = [this, weak](const std::string &why, unsigned retry_ms) {
-    if (weak.lock()) post([this, why, retry_ms] { on_disconnected(why, retry_ms); });
+  cb.remote_sdp = [this, weak](const std::string &sid, const Sdp &sdp) {
+    if (weak.lock()) post([this, sid, sdp] { on_remote_sdp(sid, sdp); });
   };
-  std::shared_ptr<SignallingTransport> t(std::move(transport));
+  cb.remote_ice = [this, weak](const std::string &sid, const Ice &ice) {
+    if (weak.lock()) post([this, sid, ice] { on_remote_ice(sid, ice); });
+  };
+  cb.session_ended = [this, weak](const std::string &sid, const std::string &reason) {
+    if (weak.lock())
+      post([this, sid, reason] {
+        if (auto l = current(sid)) lose_link(l, reason, false);
+      });
+  };
+  cb.error = [this, weak](const std::string &message, bool fatal) {
+    if (!weak.lock()) return;
+    if (fatal)
+      GST_ELEMENT_ERROR(element_, RESOURCE, READ, ("Signalling: %s", message.c_str()), (nullptr));
+    else
+      GST_ELEMENT_WARNING(element_, RESOURCE, READ, ("Signalling: %s", message.c_str()), (nullptr));
+  };
+  std::shared_ptr<ConsumerSignaller> sig(std::move(signaller));
   {
     std::lock_guard lock(mutex_);
-    transport_ = t;
+    signaller_ = sig;
   }
-  if (!t->start(std::move(cb), error)) {
+  if (!sig->start(std::move(cb), error)) {
     stop();
     return false;
   }
@@ -108,12 +125,13 @@ bool SrcCore::start(std::unique_ptr<SignallingTransport> transport, std::string 
 
 void SrcCore::stop() {
   if (!running_) return;
-  std::shared_ptr<SignallingTransport> t;
+  std::shared_ptr<ConsumerSignaller> sig;
   {
     std::lock_guard lock(mutex_);
-    t = std::move(transport_);
+    sig = std::move(signaller_);
   }
-  if (t) t->stop();
+  // No signalling callback after this returns.
+  if (sig) sig->stop();
   control_.stop([this] {
     std::shared_ptr<Link> s;
     {
@@ -124,138 +142,25 @@ void SrcCore::stop() {
       s->session->close();
       teardown(s);
     }
-    if (rediscover_) g_source_destroy(rediscover_);
-    rediscover_ = nullptr;
     running_ = false;
   });
   std::unique_lock lock(mutex_);
   teardown_done_.wait(lock, [this] { return teardowns_in_flight_ == 0; });
 }
 
-// ---- control thread: signalling ------------------------------------------------
-
-void SrcCore::on_connected() { GST_INFO_OBJECT(element_, "signalling connected"); }
-
-void SrcCore::on_disconnected(const std::string &why, unsigned retry_ms) {
-  GST_ELEMENT_WARNING(element_, RESOURCE, READ,
-                      ("Signalling: %s; reconnecting in %.1f s.", why.c_str(), retry_ms / 1000.0), (nullptr));
-  my_id_.clear();
-  pending_producer_.clear();
-  bool had_session;
-  {
-    std::lock_guard lock(mutex_);
-    had_session = link_ != nullptr;
-  }
-  // The media path does not depend on the signalling socket, but a session
-  // whose server went away cannot be renegotiated or ended cleanly; and the
-  // producer may be gone with it (an embedded server). Start again.
-  if (had_session) lose_producer("signalling connection lost", false);
-}
-
-void SrcCore::on_message(const ServerMessage &msg) {
-  std::visit(Overloaded{
-                 [&](const Welcome &m) {
-                   my_id_ = m.peer_id;
-                   send(SetPeerStatus{{Role::Listener}, Meta::from_name(GST_OBJECT_NAME(element_))});
-                 },
-                 [&](const PeerStatusChanged &m) {
-                   if (m.peer_id == my_id_) {
-                     send(List{});  // registered: now ask who is there
-                     return;
-                   }
-                   bool producer = has_role(m.roles, Role::Producer);
-                   std::string current;
-                   {
-                     std::lock_guard lock(mutex_);
-                     if (link_) current = link_->producer;
-                   }
-                   if (!producer && (m.peer_id == current || m.peer_id == pending_producer_)) {
-                     pending_producer_.clear();
-                     lose_producer("producer left", false);
-                   } else if (producer) {
-                     consider(m.peer_id, m.meta);
-                   }
-                 },
-                 [&](const ListReply &m) {
-                   for (auto &p : m.producers) consider(p.id, p.meta);
-                 },
-                 [&](const SessionStarted &m) { on_session_started(m.session_id, m.peer_id); },
-                 [&](const Peer &m) {
-                   if (auto *sdp = std::get_if<Sdp>(&m.payload))
-                     on_remote_sdp(m.session_id, *sdp);
-                   else
-                     on_remote_ice(m.session_id, std::get<Ice>(m.payload));
-                 },
-                 [&](const EndSession &m) {
-                   std::string sid;
-                   {
-                     std::lock_guard lock(mutex_);
-                     if (link_) sid = link_->sid;
-                   }
-                   if (m.session_id != sid) return;
-                   lose_producer(m.error ? "producer ended the session: " + *m.error : "producer ended the session",
-                                 false);
-                 },
-                 [&](const StartSession &m) {
-                   // We only consume; a producer offering to us as a passive
-                   // consumer is refused.
-                   send(EndSession{m.session_id, false, std::nullopt});
-                 },
-                 [&](const Error &m) {
-                   GST_ELEMENT_WARNING(element_, RESOURCE, READ, ("Signalling server: %s", m.details.c_str()),
-                                       (nullptr));
-                   if (!pending_producer_.empty()) {
-                     pending_producer_.clear();
-                     rediscover_later(1000);
-                   }
-                 },
-                 [&](const auto &) {},
-             },
-             msg);
-}
-
-void SrcCore::consider(const std::string &peer_id, const Meta &meta) {
-  if (finished_ || !pending_producer_.empty()) return;
-  {
-    std::lock_guard lock(mutex_);
-    if (link_) return;
-  }
-  SrcSettings s = settings();
-  std::string name = meta.name();
-  if (!s.peer_id.empty() && s.peer_id != peer_id) return;
-  if (!s.producer_name.empty() && s.producer_name != name) return;
-  GST_INFO_OBJECT(element_, "consuming producer %s (%s)", peer_id.c_str(), name.c_str());
-  pending_producer_ = peer_id;
-  send(StartSessionRequest{peer_id, std::nullopt});
-  auto *st = gst_structure_new("webrtclive-producer-found", "peer-id", G_TYPE_STRING, peer_id.c_str(), "name",
-                               G_TYPE_STRING, name.c_str(), nullptr);
-  gst_element_post_message(element_, gst_message_new_element(GST_OBJECT(element_), st));
-}
-
-void SrcCore::rediscover_later(unsigned ms) {
-  if (rediscover_) g_source_destroy(rediscover_);
-  rediscover_ = g_timeout_source_new(ms);
-  auto *weak = new std::weak_ptr<SrcCore>(weak_from_this());
-  g_source_set_callback(
-      rediscover_,
-      [](gpointer d) -> gboolean {
-        if (auto self = static_cast<std::weak_ptr<SrcCore> *>(d)->lock()) {
-          self->rediscover_ = nullptr;
-          if (!self->my_id_.empty()) self->send(List{});
-        }
-        return G_SOURCE_REMOVE;
-      },
-      weak, destroy_heap<std::weak_ptr<SrcCore>>);
-  g_source_attach(rediscover_, control_.context());
-  g_source_unref(rediscover_);
-}
+// ---- control thread: the session with the producer --------------------------------
 
 void SrcCore::on_session_started(const std::string &sid, const std::string &peer) {
-  if (peer != pending_producer_) {
-    send(EndSession{sid, false, std::nullopt});
+  if (current(sid)) return;
+  if (finished_) {
+    if (auto sig = signaller()) sig->end_session(sid, "the stream has ended");
     return;
   }
-  pending_producer_.clear();
+  if (auto old = [this] {
+        std::lock_guard lock(mutex_);
+        return link_;
+      }())
+    lose_link(old, "the signaller started another session", true);
   SrcSettings s = settings();
   auto link = std::make_shared<Link>();
   link->sid = sid;
@@ -272,10 +177,12 @@ void SrcCore::on_session_started(const std::string &sid, const std::string &peer
   std::weak_ptr<Link> weak_link = link;
   Session::Events events;
   events.local_description = [this, weak, sid](const Sdp &sdp) {
-    if (weak.lock()) send(Peer{sid, sdp});
+    if (!weak.lock()) return;
+    if (auto sig = signaller()) sig->send_sdp(sid, sdp);
   };
   events.local_candidate = [this, weak, sid](const Ice &ice) {
-    if (weak.lock()) send(Peer{sid, ice});
+    if (!weak.lock()) return;
+    if (auto sig = signaller()) sig->send_ice(sid, ice);
   };
   events.failed = [this, weak, weak_link](const std::string &why) {
     auto self = weak.lock();
@@ -346,11 +253,14 @@ void SrcCore::lose_link(const std::shared_ptr<Link> &l, const std::string &reaso
     link_.reset();
   }
   l->session->close();
-  if (tell_server) send(EndSession{l->sid, false, std::nullopt});
+  if (tell_server)
+    if (auto sig = signaller()) sig->end_session(l->sid, reason);
   SrcSettings set = settings();
   auto *st = gst_structure_new("webrtclive-producer-lost", "peer-id", G_TYPE_STRING, l->producer.c_str(), "reason",
                                G_TYPE_STRING, reason.c_str(), nullptr);
   gst_element_post_message(element_, gst_message_new_element(GST_OBJECT(element_), st));
+  // The signaller looks for the producer again by itself, unless this was
+  // the last session (eos mode: it was made with `once`).
   if (set.eos_on_loss) {
     GST_ELEMENT_WARNING(element_, RESOURCE, READ, ("Producer went away (%s); ending the stream.", reason.c_str()),
                         (nullptr));
@@ -358,7 +268,6 @@ void SrcCore::lose_link(const std::shared_ptr<Link> &l, const std::string &reaso
   } else {
     GST_ELEMENT_WARNING(element_, RESOURCE, READ,
                         ("Producer went away (%s); waiting for it to come back.", reason.c_str()), (nullptr));
-    rediscover_later(1000);
   }
   teardown(l);
 }

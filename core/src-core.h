@@ -31,7 +31,7 @@
 #include "control-loop.h"
 #include "gobj.h"
 #include "session.h"
-#include "transport.h"
+#include "consumer-signaller.h"
 
 namespace webrtclive {
 
@@ -51,7 +51,9 @@ class SrcCore : public std::enable_shared_from_this<SrcCore> {
   explicit SrcCore(GstElement *element);
   ~SrcCore();
 
-  [[nodiscard]] bool start(std::unique_ptr<SignallingTransport> transport, std::string *error);
+  // Application thread (change_state). The signaller finds the producer
+  // (ProtocolConsumer, or an application's through the factory).
+  [[nodiscard]] bool start(std::unique_ptr<ConsumerSignaller> signaller, std::string *error);
   void stop();
 
   SrcSettings settings() const;
@@ -63,17 +65,12 @@ class SrcCore : public std::enable_shared_from_this<SrcCore> {
 
  private:
   // control thread
-  void on_message(const protocol::ServerMessage &msg);
-  void on_connected();
-  void on_disconnected(const std::string &why, unsigned retry_ms);
-  void consider(const std::string &peer_id, const protocol::Meta &meta);
   void on_session_started(const std::string &sid, const std::string &peer);
   void on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp);
   void on_remote_ice(const std::string &sid, const protocol::Ice &ice);
   void lose_producer(const std::string &reason, bool tell_server);
   void lose_link(const std::shared_ptr<Link> &link, const std::string &reason, bool tell_server);
   std::shared_ptr<Link> current(const std::string &sid);
-  void rediscover_later(unsigned ms);
 
   // streaming thread (webrtcbin pad-added)
   void on_pad_added(const std::shared_ptr<Link> &link, GstPad *pad);
@@ -82,24 +79,21 @@ class SrcCore : public std::enable_shared_from_this<SrcCore> {
 
   template <typename Fn>
   void post(Fn &&fn);
-  void send(protocol::ClientMessage msg);
+  std::shared_ptr<ConsumerSignaller> signaller() const;
 
   GstElement *element_;
   GstBin *bin_;
 
   mutable std::mutex mutex_;
   SrcSettings settings_;
-  std::shared_ptr<SignallingTransport> transport_;
+  std::shared_ptr<ConsumerSignaller> signaller_;
   std::map<std::string, GstPad *> pads_;  // "video_0" -> ghost pad (owned by the element)
   std::shared_ptr<Link> link_;            // control thread writes, others read under mutex_
   unsigned teardowns_in_flight_ = 0;
   std::condition_variable teardown_done_;
 
   // control thread
-  std::string my_id_;
-  std::string pending_producer_;  // startSession sent
-  bool finished_ = false;         // EOS sent (eos_on_loss)
-  GSource *rediscover_ = nullptr;
+  bool finished_ = false;  // EOS sent (eos_on_loss)
 
   ControlLoop control_;
   std::atomic<bool> running_{false};

@@ -29,14 +29,14 @@
 #include <vector>
 
 #include "control-loop.h"
-#include "embedded-signaller.h"
+#include "protocol-consumer.h"
+#include "protocol-producer.h"
 #include "session.h"
 #include "gobj.h"
 #include "transport.h"
 #include "util.h"
 #include "server-access.h"
 #include "webrtc-util.h"
-#include "ws-signaller.h"
 
 GST_DEBUG_CATEGORY_STATIC(webrtclivesignaller_debug);
 #define GST_CAT_DEFAULT webrtclivesignaller_debug
@@ -75,8 +75,8 @@ struct Core : std::enable_shared_from_this<Core> {
   GRef<GstElement> webrtc;
   // Set on the app thread (start/stop), used from the loop: callers take
   // copies under `mutex`, so stop() may drop them while a callback runs.
-  std::shared_ptr<ProducerSignaller> producer;      // producer role
-  std::shared_ptr<SignallingTransport> transport;  // consumer role
+  std::shared_ptr<ProducerSignaller> producer;  // producer role
+  std::shared_ptr<ConsumerSignaller> consumer;  // consumer role
   ControlLoop loop;
   // settings, copied at start
   RoleMode role = RoleMode::Producer;
@@ -85,17 +85,15 @@ struct Core : std::enable_shared_from_this<Core> {
   // loop thread only
   std::shared_ptr<Session> session;  // the one session this webrtcbin serves
   std::string sid;
-  bool used = false;     // a session happened: webrtcbin cannot start over
-  std::string pending;   // consumer: startSession sent to this producer
-  std::string my_id;
+  bool used = false;  // a session happened: webrtcbin cannot start over
 
   std::shared_ptr<ProducerSignaller> get_producer() {
     std::lock_guard lock(mutex);
     return producer;
   }
-  std::shared_ptr<SignallingTransport> get_transport() {
+  std::shared_ptr<ConsumerSignaller> get_consumer() {
     std::lock_guard lock(mutex);
-    return transport;
+    return consumer;
   }
 
   // Runs `fn` on the loop while this core lives.
@@ -111,20 +109,20 @@ struct Core : std::enable_shared_from_this<Core> {
   void send_sdp(const std::string &id, const Sdp &sdp) {
     if (auto p = get_producer())
       p->send_sdp(id, sdp);
-    else if (auto t = get_transport())
-      t->send(Peer{id, sdp});
+    else if (auto c = get_consumer())
+      c->send_sdp(id, sdp);
   }
   void send_ice(const std::string &id, const Ice &ice) {
     if (auto p = get_producer())
       p->send_ice(id, ice);
-    else if (auto t = get_transport())
-      t->send(Peer{id, ice});
+    else if (auto c = get_consumer())
+      c->send_ice(id, ice);
   }
   void end(const std::string &id, const std::string &reason) {
     if (auto p = get_producer())
       p->end_session(id, reason);
-    else if (auto t = get_transport())
-      t->send(EndSession{id, false, std::nullopt});
+    else if (auto c = get_consumer())
+      c->end_session(id, reason);
   }
 
   void warn(const std::string &what) {
@@ -189,71 +187,22 @@ struct Core : std::enable_shared_from_this<Core> {
          "another peer.");
   }
 
-  // Consumer role: the protocol itself.
-  void consumer_message(const ServerMessage &msg) {
-    std::visit(Overloaded{
-                   [&](const Welcome &m) {
-                     my_id = m.peer_id;
-                     if (auto t = get_transport())
-                       t->send(SetPeerStatus{{Role::Listener}, Meta::from_name(GST_OBJECT_NAME(element))});
-                   },
-                   [&](const PeerStatusChanged &m) {
-                     if (m.peer_id == my_id) {
-                       if (auto t = get_transport()) t->send(List{});
-                     }
-                     else if (has_role(m.roles, Role::Producer))
-                       consider(m.peer_id, m.meta);
-                   },
-                   [&](const ListReply &m) {
-                     for (auto &p : m.producers) consider(p.id, p.meta);
-                   },
-                   [&](const SessionStarted &m) {
-                     if (m.peer_id != pending) {
-                       end(m.session_id, "not requested");
-                       return;
-                     }
-                     pending.clear();
-                     begin(m.session_id, SessionRole::Answerer);
-                   },
-                   [&](const Peer &m) {
-                     if (auto *sdp = std::get_if<Sdp>(&m.payload))
-                       remote_sdp(m.session_id, *sdp);
-                     else
-                       remote_ice(m.session_id, std::get<Ice>(m.payload));
-                   },
-                   [&](const EndSession &m) { ended(m.session_id, m.error.value_or("producer ended it")); },
-                   [&](const Error &m) { warn("Signalling server: " + m.details); },
-                   [&](const auto &) {},
-               },
-               msg);
-  }
-
-  void consider(const std::string &id, const Meta &meta) {
-    if (used || !pending.empty()) return;
-    if (!peer_id.empty() && id != peer_id) return;
-    if (!producer_name.empty() && meta.name() != producer_name) return;
-    pending = id;
-    if (auto t = get_transport()) t->send(StartSessionRequest{id, std::nullopt});
-  }
-
   void stop() {
     std::shared_ptr<ProducerSignaller> p;
-    std::shared_ptr<SignallingTransport> t;
+    std::shared_ptr<ConsumerSignaller> c;
     {
       std::lock_guard lock(mutex);
       p = std::move(producer);
-      t = std::move(transport);
+      c = std::move(consumer);
     }
     // No signalling callback after these return; then the loop finishes
     // what was posted and the session goes with it.
     if (p) p->stop();
-    if (t) t->stop();
+    if (c) c->stop();
     loop.stop([this] {
       if (session) session->close();
       session.reset();
       sid.clear();
-      pending.clear();
-      my_id.clear();
       used = false;
     });
     std::lock_guard lock(mutex);
@@ -380,6 +329,25 @@ static GstElement *find_webrtcbin(GstElement *self, const std::string &name) {
   return found;
 }
 
+// The embedded server on port/address, or a WebSocket client to `server`.
+static std::unique_ptr<SignallingTransport> make_transport(const _GstWebRTCLiveSignaller::Settings &s,
+                                                           const std::vector<std::pair<std::string, std::string>> &headers,
+                                                           std::string *error) {
+  if (s.server.empty()) {
+    SignallingServer::Options o;
+    o.port = s.port;
+    o.address = s.address;
+    if (!apply_access(s.access, o, error)) return nullptr;
+    return std::make_unique<EmbeddedTransport>(o);
+  }
+  WsClient::Options o;
+  o.url = s.server;
+  o.ca_file = s.ca_file;
+  o.insecure = s.insecure;
+  o.headers = headers;
+  return std::make_unique<WsTransport>(o);
+}
+
 static bool start(GstWebRTCLiveSignaller *self) {
   _GstWebRTCLiveSignaller::Settings s;
   GST_OBJECT_LOCK(self);
@@ -420,31 +388,15 @@ static bool start(GstWebRTCLiveSignaller *self) {
   std::weak_ptr<Core> weak = core;
   if (s.role == RoleMode::Producer) {
     Meta meta = Meta::from_name(s.producer_name.empty() ? GST_OBJECT_NAME(self) : s.producer_name);
-    if (s.server.empty()) {
-      EmbeddedSignaller::Options o;
-      o.server.port = s.port;
-      o.server.address = s.address;
-      if (!apply_access(s.access, o.server, &error)) {
-        core->stop();
-        GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", error.c_str()), (nullptr));
-        return false;
-      }
-      o.meta = meta;
-      {
-        std::lock_guard lock(core->mutex);
-        core->producer = std::make_shared<EmbeddedSignaller>(o);
-      }
-    } else {
-      WsProducerSignaller::Options o;
-      o.client.url = s.server;
-      o.client.ca_file = s.ca_file;
-      o.client.insecure = s.insecure;
-      o.client.headers = headers;
-      o.meta = meta;
-      {
-        std::lock_guard lock(core->mutex);
-        core->producer = std::make_shared<WsProducerSignaller>(o);
-      }
+    auto transport = make_transport(s, headers, &error);
+    if (!transport) {
+      core->stop();
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", error.c_str()), (nullptr));
+      return false;
+    }
+    {
+      std::lock_guard lock(core->mutex);
+      core->producer = std::make_shared<ProtocolProducer>(std::move(transport), meta);
     }
     ProducerSignaller::Callbacks cb;
     cb.session_requested = [weak](const std::string &sid, const std::string &, const std::optional<std::string> &offer) {
@@ -481,38 +433,38 @@ static bool start(GstWebRTCLiveSignaller *self) {
       GST_ELEMENT_INFO(self, RESOURCE, OPEN_READ_WRITE, ("serving on %s", list.c_str()), ("serving on %s", list.c_str()));
     }
   } else {
-    if (s.server.empty()) {
-      SignallingServer::Options o;
-      o.port = s.port;
-      o.address = s.address;
-      if (!apply_access(s.access, o, &error)) {
-        core->stop();
-        GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", error.c_str()), (nullptr));
-        return false;
-      }
-      {
-        std::lock_guard lock(core->mutex);
-        core->transport = std::make_shared<EmbeddedTransport>(o);
-      }
-    } else {
-      WsClient::Options o;
-      o.url = s.server;
-      o.ca_file = s.ca_file;
-      o.insecure = s.insecure;
-      o.headers = headers;
-      {
-        std::lock_guard lock(core->mutex);
-        core->transport = std::make_shared<WsTransport>(o);
-      }
+    auto transport = make_transport(s, headers, &error);
+    if (!transport) {
+      core->stop();
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", error.c_str()), (nullptr));
+      return false;
     }
-    SignallingTransport::Callbacks cb;
-    cb.message = [weak](const ServerMessage &m) {
-      if (auto c = weak.lock()) c->post([m](Core &core) { core.consumer_message(m); });
+    ProtocolConsumer::Options o;
+    o.meta = Meta::from_name(GST_OBJECT_NAME(self));
+    o.peer_id = s.peer_id;
+    o.producer_name = s.producer_name;
+    o.once = true;  // a plain webrtcbin serves one session
+    {
+      std::lock_guard lock(core->mutex);
+      core->consumer = std::make_shared<ProtocolConsumer>(std::move(transport), o);
+    }
+    ConsumerSignaller::Callbacks cb;
+    cb.session_started = [weak](const std::string &sid, const std::string &, const std::string &) {
+      if (auto c = weak.lock()) c->post([sid](Core &core) { core.begin(sid, SessionRole::Answerer); });
     };
-    cb.disconnected = [weak](const std::string &why, unsigned retry_ms) {
-      if (auto c = weak.lock()) c->warn("Signalling: " + why + "; reconnecting in " + std::to_string(retry_ms) + " ms");
+    cb.remote_sdp = [weak](const std::string &sid, const Sdp &sdp) {
+      if (auto c = weak.lock()) c->post([sid, sdp](Core &core) { core.remote_sdp(sid, sdp); });
     };
-    if (!core->get_transport()->start(std::move(cb), &error)) {
+    cb.remote_ice = [weak](const std::string &sid, const Ice &ice) {
+      if (auto c = weak.lock()) c->post([sid, ice](Core &core) { core.remote_ice(sid, ice); });
+    };
+    cb.session_ended = [weak](const std::string &sid, const std::string &reason) {
+      if (auto c = weak.lock()) c->post([sid, reason](Core &core) { core.ended(sid, reason); });
+    };
+    cb.error = [weak](const std::string &message, bool) {
+      if (auto c = weak.lock()) c->warn("Signalling: " + message);
+    };
+    if (!core->get_consumer()->start(std::move(cb), &error)) {
       core->stop();
       GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ_WRITE, ("%s", error.c_str()), (nullptr));
       return false;
@@ -526,7 +478,7 @@ static GstStateChangeReturn change_state(GstElement *element, GstStateChange tra
   // Signalling starts once the pipeline is PLAYING: by then the webrtcbin's
   // pads are linked and their caps known, which the offer needs.
   if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING && !(*self->core)->get_producer() &&
-      !(*self->core)->get_transport() &&
+      !(*self->core)->get_consumer() &&
       !start(self))
     return GST_STATE_CHANGE_FAILURE;
   GstStateChangeReturn ret =

@@ -7,8 +7,9 @@
 
 #include <memory>
 
+#include "gstwebrtclivesignallable.h"
+#include "signaller-factory.h"
 #include "src-core.h"
-#include "transport.h"
 #include "util.h"
 #include "webrtc-util.h"
 
@@ -55,6 +56,7 @@ enum {
   PROP_EXTRA_HEADERS,
   PROP_CONNECT_TIMEOUT,
   PROP_PEER_TIMEOUT,
+  PROP_SIGNALLER,
   PROP_ACCESS,  // and the kAccessProperties after it (server-access.h)
 };
 
@@ -63,7 +65,12 @@ GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE(
 GstStaticPadTemplate audio_template =
     GST_STATIC_PAD_TEMPLATE("audio_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS("audio/x-raw; audio/x-opus"));
 
+// The signalling settings (port, address, access, TLS, headers, timeout)
+// are kept here as set on the element and handed to the built-in signaller
+// object too, which the element's `server` replaces by the other kind; an
+// application's own signaller (`signaller`) is configured by the application.
 struct Private {
+  GstWebRTCLiveSignallable *signaller = nullptr;  // owned (a ref)
   std::string server;
   guint port = kDefaultPort;
   std::string address = kDefaultAddress;
@@ -86,8 +93,107 @@ struct _GstWebRTCLiveSrc {
 
 static void gst_webrtc_live_src_uri_handler_init(gpointer iface, gpointer data);
 
+static void gst_webrtc_live_src_child_proxy_init(GstChildProxyInterface *iface);
+
 G_DEFINE_TYPE_WITH_CODE(GstWebRTCLiveSrc, gst_webrtc_live_src, GST_TYPE_BIN,
-                        G_IMPLEMENT_INTERFACE(GST_TYPE_URI_HANDLER, gst_webrtc_live_src_uri_handler_init))
+                        G_IMPLEMENT_INTERFACE(GST_TYPE_URI_HANDLER, gst_webrtc_live_src_uri_handler_init)
+                            G_IMPLEMENT_INTERFACE(GST_TYPE_CHILD_PROXY, gst_webrtc_live_src_child_proxy_init))
+
+// `webrtclivesrc signaller::uri=...` in gst-launch: the signaller is a child
+// named "signaller", next to the bin's own children.
+static GstChildProxyInterface *parent_child_proxy_iface = nullptr;
+
+static GObject *child_proxy_get_child_by_name(GstChildProxy *proxy, const gchar *name) {
+  auto *self = GST_WEBRTC_LIVE_SRC(proxy);
+  if (g_strcmp0(name, "signaller") == 0) {
+    GST_OBJECT_LOCK(self);
+    GObject *s = self->priv->signaller ? G_OBJECT(g_object_ref(self->priv->signaller)) : nullptr;
+    GST_OBJECT_UNLOCK(self);
+    return s;
+  }
+  return parent_child_proxy_iface->get_child_by_name(proxy, name);
+}
+
+static guint child_proxy_get_children_count(GstChildProxy *proxy) {
+  return parent_child_proxy_iface->get_children_count(proxy) + 1;
+}
+
+static GObject *child_proxy_get_child_by_index(GstChildProxy *proxy, guint index) {
+  if (index == 0) return child_proxy_get_child_by_name(proxy, "signaller");
+  return parent_child_proxy_iface->get_child_by_index(proxy, index - 1);
+}
+
+static void gst_webrtc_live_src_child_proxy_init(GstChildProxyInterface *iface) {
+  parent_child_proxy_iface = static_cast<GstChildProxyInterface *>(g_type_interface_peek_parent(iface));
+  iface->get_child_by_name = child_proxy_get_child_by_name;
+  iface->get_child_by_index = child_proxy_get_child_by_index;
+  iface->get_children_count = child_proxy_get_children_count;
+}
+
+// The element's signalling settings onto a built-in signaller object, each
+// where the object has it (the embedded server: port, address, access; the
+// WebSocket client: uri, TLS, headers, timeout). Object lock held.
+static void apply_settings(GstWebRTCLiveSrc *self, GObject *sig) {
+  Private *p = self->priv;
+  auto set = [sig](const char *name, const GValue *v) {
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(sig), name)) g_object_set_property(sig, name, v);
+  };
+  GValue v = G_VALUE_INIT;
+  auto str = [&](const char *name, const std::string &value) {
+    g_value_init(&v, G_TYPE_STRING);
+    g_value_set_string(&v, value.empty() ? nullptr : value.c_str());
+    set(name, &v);
+    g_value_unset(&v);
+  };
+  auto uint = [&](const char *name, guint value) {
+    g_value_init(&v, G_TYPE_UINT);
+    g_value_set_uint(&v, value);
+    set(name, &v);
+    g_value_unset(&v);
+  };
+  if (!p->server.empty()) str("uri", p->server);
+  uint("port", p->port);
+  str("address", p->address);
+  str("ca-file", p->ca_file);
+  g_value_init(&v, G_TYPE_BOOLEAN);
+  g_value_set_boolean(&v, p->insecure_tls);
+  set("insecure-tls", &v);
+  g_value_unset(&v);
+  g_value_init(&v, GST_TYPE_STRUCTURE);
+  g_value_set_boxed(&v, p->extra_headers);
+  set("extra-headers", &v);
+  g_value_unset(&v);
+  uint("connect-timeout", p->connect_timeout);
+  GObjectClass *klass = G_OBJECT_GET_CLASS(self);
+  for (guint id = PROP_ACCESS; id < PROP_ACCESS + kAccessProperties; id++) {
+    GParamSpec *pspec = nullptr;
+    guint n = 0;
+    GParamSpec **all = g_object_class_list_properties(klass, &n);
+    for (guint i = 0; i < n; i++)
+      if (all[i]->param_id == id && all[i]->owner_type == G_OBJECT_TYPE(self)) pspec = all[i];
+    g_free(all);
+    if (!pspec) continue;
+    g_value_init(&v, pspec->value_type);
+    if (get_access_property(p->access, PROP_ACCESS, id, &v)) set(pspec->name, &v);
+    g_value_unset(&v);
+  }
+}
+
+// Replaces the signaller (NULL/READY only). Object lock held.
+static void set_signaller(GstWebRTCLiveSrc *self, GstWebRTCLiveSignallable *signaller, bool builtin) {
+  Private *p = self->priv;
+  GstWebRTCLiveSignallable *old = p->signaller;
+  p->signaller = signaller ? GST_WEBRTC_LIVE_SIGNALLABLE(g_object_ref_sink(signaller)) : nullptr;
+  if (p->signaller && builtin) apply_settings(self, G_OBJECT(p->signaller));
+  if (old) g_object_unref(old);
+}
+
+// Hands one element setting on to the signaller when it has that property.
+static void forward(GstWebRTCLiveSrc *self, GParamSpec *pspec, const GValue *value) {
+  GObject *sig = self->priv->signaller ? G_OBJECT(self->priv->signaller) : nullptr;
+  if (sig && g_object_class_find_property(G_OBJECT_GET_CLASS(sig), pspec->name))
+    g_object_set_property(sig, pspec->name, value);
+}
 
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE(webrtclivesrc, "webrtclivesrc", GST_RANK_NONE, GST_TYPE_WEBRTC_LIVE_SRC,
                                       GST_DEBUG_CATEGORY_INIT(webrtclivesrc_debug, "webrtclivesrc", 0,
@@ -96,12 +202,14 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE(webrtclivesrc, "webrtclivesrc", GST_RANK_N
 static void gst_webrtc_live_src_init(GstWebRTCLiveSrc *self) {
   self->priv = new Private();
   self->priv->core = std::make_shared<SrcCore>(GST_ELEMENT(self));
+  set_signaller(self, GST_WEBRTC_LIVE_SIGNALLABLE(g_object_new(GST_TYPE_WEBRTC_LIVE_EMBEDDED_SIGNALLER, nullptr)), true);
   GST_OBJECT_FLAG_SET(self, GST_ELEMENT_FLAG_SOURCE);
 }
 
 static void gst_webrtc_live_src_finalize(GObject *object) {
   auto *self = GST_WEBRTC_LIVE_SRC(object);
   self->priv->core->stop();
+  set_signaller(self, nullptr, false);
   if (self->priv->extra_headers) gst_structure_free(self->priv->extra_headers);
   delete self->priv;
   G_OBJECT_CLASS(gst_webrtc_live_src_parent_class)->finalize(object);
@@ -115,6 +223,14 @@ static void gst_webrtc_live_src_set_property(GObject *object, guint prop_id, con
   switch (prop_id) {
     case PROP_SERVER:
       p->server = str();
+      set_signaller(self,
+                    GST_WEBRTC_LIVE_SIGNALLABLE(g_object_new(
+                        p->server.empty() ? GST_TYPE_WEBRTC_LIVE_EMBEDDED_SIGNALLER : GST_TYPE_WEBRTC_LIVE_WS_SIGNALLER,
+                        nullptr)),
+                    true);
+      break;
+    case PROP_SIGNALLER:
+      if (auto *sig = static_cast<GstWebRTCLiveSignallable *>(g_value_get_object(value))) set_signaller(self, sig, false);
       break;
     case PROP_PEER_ID: {
       std::string v = str();
@@ -138,9 +254,11 @@ static void gst_webrtc_live_src_set_property(GObject *object, guint prop_id, con
     }
     case PROP_PORT:
       p->port = g_value_get_uint(value);
+      forward(self, pspec, value);
       break;
     case PROP_ADDRESS:
       p->address = str();
+      forward(self, pspec, value);
       break;
     case PROP_STUN_SERVER: {
       std::string v = str();
@@ -161,16 +279,20 @@ static void gst_webrtc_live_src_set_property(GObject *object, guint prop_id, con
     }
     case PROP_CA_FILE:
       p->ca_file = str();
+      forward(self, pspec, value);
       break;
     case PROP_INSECURE_TLS:
       p->insecure_tls = g_value_get_boolean(value);
+      forward(self, pspec, value);
       break;
     case PROP_EXTRA_HEADERS:
       if (p->extra_headers) gst_structure_free(p->extra_headers);
       p->extra_headers = g_value_get_boxed(value) ? gst_structure_copy(GST_STRUCTURE(g_value_get_boxed(value))) : nullptr;
+      forward(self, pspec, value);
       break;
     case PROP_CONNECT_TIMEOUT:
       p->connect_timeout = g_value_get_uint(value);
+      forward(self, pspec, value);
       break;
     case PROP_PEER_TIMEOUT: {
       guint v = g_value_get_uint(value);
@@ -178,7 +300,9 @@ static void gst_webrtc_live_src_set_property(GObject *object, guint prop_id, con
       break;
     }
     default:
-      if (!set_access_property(p->access, PROP_ACCESS, prop_id, value))
+      if (set_access_property(p->access, PROP_ACCESS, prop_id, value))
+        forward(self, pspec, value);
+      else
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       break;
   }
@@ -245,6 +369,9 @@ static void gst_webrtc_live_src_get_property(GObject *object, guint prop_id, GVa
     case PROP_PEER_TIMEOUT:
       g_value_set_uint(value, s.peer_timeout_s);
       break;
+    case PROP_SIGNALLER:
+      g_value_set_object(value, p->signaller);
+      break;
     default:
       if (!get_access_property(p->access, PROP_ACCESS, prop_id, value))
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -304,9 +431,7 @@ static gboolean uri_set_uri(GstURIHandler *handler, const gchar *uri, GError **e
     }
   }
   g_uri_unref(parsed);
-  GST_OBJECT_LOCK(self);
-  self->priv->server = server;
-  GST_OBJECT_UNLOCK(self);
+  g_object_set(self, "server", server.c_str(), nullptr);  // and the WebSocket signaller with it
   self->priv->core->update_settings([&](SrcSettings &s) {
     s.producer_name = name;
     s.peer_id = peer;
@@ -324,38 +449,24 @@ static void gst_webrtc_live_src_uri_handler_init(gpointer g_iface, gpointer) {
 
 static bool start_signalling(GstWebRTCLiveSrc *self) {
   Private *p = self->priv;
-  std::unique_ptr<SignallingTransport> transport;
+  SrcSettings settings = p->core->settings();
+  ProtocolConsumer::Options o;
+  o.meta = protocol::Meta::from_name(GST_OBJECT_NAME(self));
+  o.peer_id = settings.peer_id;
+  o.producer_name = settings.producer_name;
+  o.once = settings.eos_on_loss;  // after the producer is lost, the stream ends: do not look again
   GST_OBJECT_LOCK(self);
-  bool embedded = p->server.empty();
-  if (embedded) {
-    SignallingServer::Options o;
-    o.port = p->port;
-    o.address = p->address;
-    std::string why;
-    if (!apply_access(p->access, o, &why)) {
-      GST_OBJECT_UNLOCK(self);
-      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", why.c_str()), (nullptr));
-      return false;
-    }
-    transport = std::make_unique<EmbeddedTransport>(o);
-  } else {
-    WsClient::Options o;
-    o.url = p->server;
-    o.ca_file = p->ca_file;
-    o.insecure = p->insecure_tls;
-    o.connect_timeout_ms = p->connect_timeout;
-    if (p->extra_headers) {
-      for (gint i = 0; i < gst_structure_n_fields(p->extra_headers); i++) {
-        const char *k = gst_structure_nth_field_name(p->extra_headers, i);
-        const GValue *v = gst_structure_get_value(p->extra_headers, k);
-        if (G_VALUE_HOLDS_STRING(v)) o.headers.emplace_back(k, g_value_get_string(v));
-      }
-    }
-    transport = std::make_unique<WsTransport>(o);
-  }
+  GstWebRTCLiveSignallable *sig = p->signaller ? GST_WEBRTC_LIVE_SIGNALLABLE(g_object_ref(p->signaller)) : nullptr;
   GST_OBJECT_UNLOCK(self);
+  if (!sig) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("No signaller is set."), (nullptr));
+    return false;
+  }
+  const bool embedded = GST_IS_WEBRTC_LIVE_EMBEDDED_SIGNALLER(sig);
+  auto signaller = make_consumer_signaller(sig, o);
+  g_object_unref(sig);
   std::string error;
-  if (!p->core->start(std::move(transport), &error)) {
+  if (!p->core->start(std::move(signaller), &error)) {
     GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ_WRITE, ("%s", error.c_str()), ("%s", error.c_str()));
     return false;
   }
@@ -414,13 +525,13 @@ static void gst_webrtc_live_src_class_init(GstWebRTCLiveSrcClass *klass) {
       gobject_class, PROP_PEER_ID,
       g_param_spec_string("peer-id", "Peer ID",
                           "Consume the producer with this signalling peer id; NULL = any (see producer-name)", nullptr,
-                          playing));
+                          ready));
   g_object_class_install_property(
       gobject_class, PROP_PRODUCER_NAME,
       g_param_spec_string("producer-name", "Producer Name",
                           "Consume the first producer whose meta.name is this (survives producer restarts, unlike "
                           "peer-id); NULL = the first producer that appears",
-                          nullptr, playing));
+                          nullptr, ready));
   g_object_class_install_property(
       gobject_class, PROP_LATENCY,
       g_param_spec_uint("latency", "Latency",
@@ -490,6 +601,15 @@ static void gst_webrtc_live_src_class_init(GstWebRTCLiveSrcClass *klass) {
                         "Seconds without RTCP from the producer before it counts as lost (webrtcbin 1.22 has no ICE "
                         "consent freshness); 0 = never",
                         0, 3600, kDefaultPeerTimeout, playing));
+
+  g_object_class_install_property(
+      gobject_class, PROP_SIGNALLER,
+      g_param_spec_object("signaller", "Signaller",
+                          "The signalling implementation (a GstWebRTCLiveSignallable) that finds the producer and "
+                          "carries SDP and ICE: the embedded server by default, a WebSocket client once 'server' is "
+                          "set (its settings as signaller::...), or an application's own (e.g. "
+                          "GstWebRTCLiveAppSignaller, which emits session-started for a new session)",
+                          G_TYPE_OBJECT, ready));
 
   gst_element_class_add_static_pad_template(element_class, &video_template);
   gst_element_class_add_static_pad_template(element_class, &audio_template);

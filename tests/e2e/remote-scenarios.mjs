@@ -309,6 +309,23 @@ const scenarios = {
     assert(s.stats.frameWidth === W, `Chromium decodes the plain webrtcbin (${s.stats.frameWidth}x${s.stats.frameHeight})`);
   },
 
+  async 'signaller-consumer'(defer) {
+    // webrtclivesignaller role=consumer: an application's receiving
+    // webrtcbin answers a webrtclivesink found by name, through the same
+    // consumer-side driver as webrtclivesrc, and decodes what it sends.
+    const p = await startPipeline(
+      `${VSRC} ! webrtclivesink name=sink port=0 address=127.0.0.1 ${ICE} producer-name=cam video-codecs=vp8`);
+    defer(() => p.stop());
+    const ws = p.url.replace('http', 'ws') + 'ws';
+    const r = await startPipeline(
+      'webrtcbin name=w bundle-policy=max-bundle w. ! queue ! rtpvp8depay ! vp8dec ! ' +
+      'fakesink name=countvideo async=false ' +
+      `webrtclivesignaller webrtcbin=w role=consumer server=${ws} producer-name=cam ${ICE}`);
+    defer(() => r.stop());
+    const v = await waitCount(r, 'countvideo', 30, 20000);
+    assert(v.caps.startsWith('video/x-raw') && v.caps.includes(`width=(int)${W}`), `decoded frames: ${v.caps}`);
+  },
+
   async 'signaller-forged-fingerprint'(defer) {
     // webrtclivesignaller negotiates the application's webrtcbin through the
     // same Session as the sink: a consumer whose DTLS certificate is not the

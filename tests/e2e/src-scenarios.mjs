@@ -4,6 +4,7 @@
 // browser camera): decoded and encoded output, audio, producer restarts, two
 // receivers on one producer. One scenario per process.
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import {
   assert, launchBrowser, log, run, sleep, startPipeline, until,
   counts, waitCount,
@@ -177,6 +178,28 @@ const scenarios = {
     // The src's embedded server takes a token too: the publish page passes
     // ?token= on; without it the WebSocket is refused and nothing arrives.
     const { r, url, browser } = await srcWithBrowser(defer, 'token=pub-s3cret');
+    // A WebSocket upgrade without the token is answered 401, with it 101.
+    const { hostname, port } = new URL(url);
+    const upgrade = (auth) => new Promise((resolve, reject) => {
+      // A raw socket: the status line is all we want, whatever the server
+      // does with the connection after it.
+      const sock = connect(Number(port), hostname, () => sock.write(
+        `GET /ws HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+        `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${auth}\r\n`));
+      let got = '';
+      sock.on('data', (d) => {
+        got += d;
+        const m = /^HTTP\/1\.1 (\d+)/.exec(got);
+        if (m) { sock.destroy(); resolve(Number(m[1])); }
+      });
+      sock.on('error', reject);
+    });
+    const without = await upgrade('');
+    const wrong = await upgrade('Authorization: Bearer nope\r\n');
+    const right = await upgrade('Authorization: Bearer pub-s3cret\r\n');
+    log(`upgrade without token: ${without}, wrong token: ${wrong}, right token: ${right}`);
+    assert(without === 401 && wrong === 401, `refused without the token (${without}, ${wrong})`);
+    assert(right === 101, `upgraded with it (${right})`);
     const denied = await browser.newPage();
     await denied.goto(`${url}publish.html?autostart=1&audio=0&width=${W}&height=${H}&name=nope`);
     await sleep(3000);
