@@ -34,7 +34,7 @@
 #include "codecs.h"
 #include "control-loop.h"
 #include "gobj.h"
-#include "keyframe-throttle.h"
+#include "keyframes.h"
 #include "signaller.h"
 
 namespace webrtclive {
