@@ -323,6 +323,37 @@ const char *parser_for(CodecId id) {
   return nullptr;
 }
 
+// ---- what the sink can deliver ---------------------------------------------------
+
+bool delivered_as_is(const InputFormat &fmt, CodecId codec) {
+  return !fmt.raw && fmt.codec == codec && passthrough_is_browser_safe(fmt);
+}
+
+std::vector<OfferedCodec> deliverable_codecs(const InputFormat &fmt, const std::vector<CodecId> &order,
+                                             bool transcode) {
+  std::vector<OfferedCodec> out;
+  bool pass = !fmt.raw && delivered_as_is(fmt, *fmt.codec);
+  if (pass) {
+    OfferedCodec c{*fmt.codec, codec_info(*fmt.codec).default_pt, true, {}};
+    if (c.codec == CodecId::H264) c.profile_level_id = h264_profile_level_id(fmt.h264_profile, fmt.h264_level);
+    out.push_back(c);
+  }
+  if (!fmt.raw && !transcode) return out;
+  if (!fmt.raw) {
+    GstElementFactory *dec = gst_element_factory_find(codec_info(*fmt.codec).decoder);
+    if (!dec) return out;
+    gst_object_unref(dec);
+  }
+  for (CodecId id : order) {
+    if (pass && id == *fmt.codec) continue;
+    GstElementFactory *f = gst_element_factory_find(codec_info(id).encoder);
+    if (!f) continue;
+    gst_object_unref(f);
+    out.push_back(OfferedCodec{id, codec_info(id).default_pt, false, id == CodecId::H264 ? "42e01f" : ""});
+  }
+  return out;
+}
+
 // ---- presets ----------------------------------------------------------------------
 
 void configure_encoder(CodecId id, GstElement *enc, const EncoderSettings &s) {

@@ -93,6 +93,14 @@ std::string check_answer_structure(const GstSDPMessage *offer, const GstSDPMessa
 // depayload (and RTX for them), so the answer only lists what we take.
 void keep_receivable_codecs(GstSDPMessage *offer);
 
+// Whether a consumer that chose `codec` gets the input as it is (no encoder).
+bool delivered_as_is(const InputFormat &fmt, CodecId codec);
+// What the sink can deliver for an input, in offer order: the input as it
+// is when browsers take it, then the encoders of `order` that exist (after a
+// decoder, for pre-encoded input, when `transcode`).
+std::vector<OfferedCodec> deliverable_codecs(const InputFormat &fmt, const std::vector<CodecId> &order,
+                                             bool transcode);
+
 // ---- presets: how the sink configures what it creates per codec ----
 
 struct EncoderSettings {

@@ -319,9 +319,8 @@ std::shared_ptr<FanOut::Branch> FanOut::get_branch(const BranchKey &key, std::st
     *error = "no input " + key.input + " with known caps";
     return nullptr;
   }
-  // The input as it is, when it already is that codec and a browser takes
-  // it (what codecs are offered follows the same rule).
-  bool passthrough = key.layer == 0 && !fmt.raw && fmt.codec == key.codec && passthrough_is_browser_safe(fmt);
+  // The same rule as the offer's (deliverable_codecs).
+  bool passthrough = key.layer == 0 && delivered_as_is(fmt, key.codec);
   if (passthrough) {
     if (!input->passthrough) {
       auto b = std::make_shared<Branch>();

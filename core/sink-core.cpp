@@ -209,29 +209,8 @@ void SinkCore::remove_input(GstPad *pad) { fanout_->remove_input(pad); }
 // ---- control thread: sessions ---------------------------------------------------
 
 std::vector<OfferedCodec> SinkCore::codecs_to_offer(const FanOut::InputInfo &input, const SinkSettings &s) const {
-  std::vector<OfferedCodec> out;
-  const InputFormat &fmt = *input.format;
-  bool pass = !fmt.raw && passthrough_is_browser_safe(fmt);
-  if (pass) {
-    OfferedCodec c{*fmt.codec, codec_info(*fmt.codec).default_pt, true, {}};
-    if (c.codec == CodecId::H264) c.profile_level_id = h264_profile_level_id(fmt.h264_profile, fmt.h264_level);
-    out.push_back(c);
-  }
-  if (!fmt.raw && !s.transcode) return out;
-  if (!fmt.raw) {
-    GstElementFactory *dec = gst_element_factory_find(codec_info(*fmt.codec).decoder);
-    if (!dec) return out;
-    gst_object_unref(dec);
-  }
-  const auto &order = input.kind == MediaKind::Video ? s.video_codecs : s.audio_codecs;
-  for (CodecId id : order) {
-    if (pass && id == *fmt.codec) continue;
-    GstElementFactory *f = gst_element_factory_find(codec_info(id).encoder);
-    if (!f) continue;
-    gst_object_unref(f);
-    out.push_back(OfferedCodec{id, codec_info(id).default_pt, false, id == CodecId::H264 ? "42e01f" : ""});
-  }
-  return out;
+  return deliverable_codecs(*input.format, input.kind == MediaKind::Video ? s.video_codecs : s.audio_codecs,
+                            s.transcode);
 }
 
 void SinkCore::on_session_requested(const std::string &sid, const std::string &peer,
