@@ -323,4 +323,78 @@ const char *parser_for(CodecId id) {
   return nullptr;
 }
 
+// ---- what the sink can deliver ---------------------------------------------------
+
+bool delivered_as_is(const InputFormat &fmt, CodecId codec) {
+  return !fmt.raw && fmt.codec == codec && passthrough_is_browser_safe(fmt);
+}
+
+std::vector<OfferedCodec> deliverable_codecs(const InputFormat &fmt, const std::vector<CodecId> &order,
+                                             bool transcode) {
+  std::vector<OfferedCodec> out;
+  bool pass = !fmt.raw && delivered_as_is(fmt, *fmt.codec);
+  if (pass) {
+    OfferedCodec c{*fmt.codec, codec_info(*fmt.codec).default_pt, true, {}};
+    if (c.codec == CodecId::H264) c.profile_level_id = h264_profile_level_id(fmt.h264_profile, fmt.h264_level);
+    out.push_back(c);
+  }
+  if (!fmt.raw && !transcode) return out;
+  if (!fmt.raw) {
+    GstElementFactory *dec = gst_element_factory_find(codec_info(*fmt.codec).decoder);
+    if (!dec) return out;
+    gst_object_unref(dec);
+  }
+  for (CodecId id : order) {
+    if (pass && id == *fmt.codec) continue;
+    GstElementFactory *f = gst_element_factory_find(codec_info(id).encoder);
+    if (!f) continue;
+    gst_object_unref(f);
+    out.push_back(OfferedCodec{id, codec_info(id).default_pt, false, id == CodecId::H264 ? "42e01f" : ""});
+  }
+  return out;
+}
+
+// ---- presets ----------------------------------------------------------------------
+
+void configure_encoder(CodecId id, GstElement *enc, const EncoderSettings &s) {
+  switch (id) {
+    case CodecId::H264:
+      gst_util_set_object_arg(G_OBJECT(enc), "tune", "zerolatency");
+      gst_util_set_object_arg(G_OBJECT(enc), "speed-preset", "ultrafast");
+      g_object_set(enc, "bitrate", s.video_bitrate_kbps, "key-int-max", s.keyframe_interval_frames, nullptr);
+      break;
+    case CodecId::VP8:
+    case CodecId::VP9:
+      gst_util_set_object_arg(G_OBJECT(enc), "end-usage", "cbr");
+      g_object_set(enc, "deadline", G_GINT64_CONSTANT(1), "target-bitrate", s.video_bitrate_kbps * 1000,
+                   "keyframe-max-dist", s.keyframe_interval_frames, "lag-in-frames", 0, "cpu-used",
+                   id == CodecId::VP8 ? 4 : 8, nullptr);
+      if (id == CodecId::VP9) g_object_set(enc, "row-mt", TRUE, nullptr);
+      break;
+    case CodecId::Opus:
+      g_object_set(enc, "bitrate", s.audio_bitrate_kbps * 1000, nullptr);
+      break;
+  }
+}
+
+CapsPtr encoder_output_caps(CodecId id) {
+  // Constrained baseline: what Safari/iOS and every browser decode.
+  if (id == CodecId::H264)
+    return CapsPtr(gst_caps_from_string("video/x-h264,profile=constrained-baseline,stream-format=byte-stream"));
+  return CapsPtr(gst_caps_from_string(codec_info(id).encoded_caps));
+}
+
+void configure_payloader(const OfferedCodec &c, GstElement *pay, guint ssrc) {
+  g_object_set(pay, "pt", c.pt, "mtu", 1200, "ssrc", ssrc, nullptr);
+  if (c.codec == CodecId::H264) g_object_set(pay, "config-interval", -1, "aggregate-mode", 1 /* zero-latency */, nullptr);
+  if (c.codec == CodecId::VP8 || c.codec == CodecId::VP9)
+    gst_util_set_object_arg(G_OBJECT(pay), "picture-id-mode", "15-bit");
+}
+
+CapsPtr payloader_caps_override(const OfferedCodec &c) {
+  if (c.codec != CodecId::H264) return nullptr;
+  std::string pli = c.profile_level_id.empty() ? "42e01f" : c.profile_level_id;
+  return CapsPtr(gst_caps_new_simple("application/x-rtp", "profile-level-id", G_TYPE_STRING, pli.c_str(), nullptr));
+}
+
 }  // namespace webrtclive

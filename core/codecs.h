@@ -93,6 +93,33 @@ std::string check_answer_structure(const GstSDPMessage *offer, const GstSDPMessa
 // depayload (and RTX for them), so the answer only lists what we take.
 void keep_receivable_codecs(GstSDPMessage *offer);
 
+// Whether a consumer that chose `codec` gets the input as it is (no encoder).
+bool delivered_as_is(const InputFormat &fmt, CodecId codec);
+// What the sink can deliver for an input, in offer order: the input as it
+// is when browsers take it, then the encoders of `order` that exist (after a
+// decoder, for pre-encoded input, when `transcode`).
+std::vector<OfferedCodec> deliverable_codecs(const InputFormat &fmt, const std::vector<CodecId> &order,
+                                             bool transcode);
+
+// ---- presets: how the sink configures what it creates per codec ----
+
+struct EncoderSettings {
+  unsigned video_bitrate_kbps = 2000;
+  unsigned audio_bitrate_kbps = 64;
+  unsigned keyframe_interval_frames = 60;
+};
+
+// Tunes a freshly made `codec_info(id).encoder` for live, low-latency use.
+void configure_encoder(CodecId id, GstElement *encoder, const EncoderSettings &s);
+// What the capsfilter after a shared encoder lets through.
+CapsPtr encoder_output_caps(CodecId id);
+
+// Sets a freshly made `codec_info(c.codec).payloader` for one consumer's m-line.
+void configure_payloader(const OfferedCodec &c, GstElement *payloader, guint ssrc);
+// Caps a capssetter after the payloader restates (H.264: the offered
+// profile-level-id, see docs/webrtcbin-notes.md); null when none is needed.
+CapsPtr payloader_caps_override(const OfferedCodec &c);
+
 // Depayloader and parser (parser may be null) for a received codec.
 const char *depayloader_for(CodecId id);
 const char *parser_for(CodecId id);

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "sink-core.h"
 
+#include "consumer-chain.h"
 #include "util.h"
 #include "webrtc-util.h"
 
 #include <gst/sdp/sdp.h>
-#include <gst/video/video.h>
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
 
@@ -18,23 +18,10 @@ GST_DEBUG_CATEGORY_EXTERN(webrtclivesink_debug);
 namespace webrtclive {
 
 namespace {
-constexpr GstClockTime kConsumerQueueTime = 500 * GST_MSECOND;
 constexpr guint kConnectTimeoutS = 30;
 
 GstElement *make(const char *factory, const std::string &name = {}) {
   return gst_element_factory_make(factory, name.empty() ? nullptr : name.c_str());
-}
-
-bool add_and_link(GstBin *bin, const std::vector<GstElement *> &chain) {
-  for (auto *e : chain) gst_bin_add(bin, e);
-  for (size_t i = 1; i < chain.size(); i++)
-    if (!gst_element_link(chain[i - 1], chain[i])) return false;
-  return true;
-}
-
-void sync_all(const std::vector<GstElement *> &chain) {
-  // Downstream first, so no element pushes into one that is not running.
-  for (auto it = chain.rbegin(); it != chain.rend(); ++it) gst_element_sync_state_with_parent(*it);
 }
 
 std::string short_id(const std::string &id) { return id.substr(0, 8); }
@@ -43,50 +30,15 @@ std::string short_id(const std::string &id) { return id.substr(0, 8); }
 
 // ---- the objects ------------------------------------------------------------
 
-struct SinkCore::Input {
-  std::string name;
-  MediaKind kind = MediaKind::Video;
-  GstPad *ghost = nullptr;                 // owned by the element
-  std::optional<InputFormat> format;       // mutex_
-  bool failed = false;                     // mutex_: caps it cannot send
-  std::atomic<bool> eos{false};
-  GstElement *head_tee = nullptr;          // mutex_, written once
-  GstElement *raw_tee = nullptr;           // control thread
-  std::shared_ptr<Branch> passthrough;     // control thread
-  std::map<CodecId, std::shared_ptr<Branch>> encoders;  // control thread
-  // The SSRC every consumer's stream of this input gets. Each consumer is
-  // an RTP session of its own, so one SSRC for all is fine, and it keeps
-  // webrtcbin 1.22 from making a GQuark of a new SSRC per session (its RTX
-  // ssrc-map names fields after SSRCs; quarks are never freed).
-  const guint ssrc = g_random_int_range(1, G_MAXINT32);
-};
-
-struct SinkCore::Branch {
-  std::string input_name;
-  CodecId codec = CodecId::H264;
-  bool passthrough = false;
-  GstElement *tee = nullptr;     // fan-out to consumers
-  GRef<GstPad> tee_sink;         // force-key-unit events are pushed upstream from here
-  GstElement *encoder = nullptr;
-  std::atomic<int> consumers{0};
-  KeyframeThrottle throttle{500 * 1000};
-  GSource *timer = nullptr;      // control thread
-};
-
 struct ConsumerStream {
-  std::shared_ptr<SinkCore::Input> input;
+  std::shared_ptr<const FanOut::InputInfo> input;
   std::vector<OfferedCodec> offered;
   unsigned mline = 0;
   guint ssrc = 0;  // announced in the offer, used by the payloader
   GRef<GstPad> webrtc_pad;
-  std::shared_ptr<SinkCore::Branch> branch;
-  GRef<GstPad> tee_pad;
-  GstPad *ghost = nullptr;  // the consumer bin's sink pad for this stream
-  GRef<GstPad> queue_src;   // held (gate) until the DTLS check passed
-  gulong gate = 0;
-  GstElement *queue = nullptr;
-  GstElement *pay = nullptr;
-  GstElement *setter = nullptr;  // capssetter, H.264 only
+  std::unique_ptr<ConsumerChain> chain;            // once answered
+  std::shared_ptr<FanOut::Attachment> attachment;  // fed from a shared branch
+  ProbeHandle keyframe_capture;                    // its PLI/FIR go to the branch's throttle
 };
 
 struct SinkCore::Consumer {
@@ -120,7 +72,20 @@ struct CallbackCtx {
 // ---- lifetime ----------------------------------------------------------------
 
 SinkCore::SinkCore(GstElement *element, Hooks hooks)
-    : element_(element), bin_(GST_BIN(element)), hooks_(std::move(hooks)) {}
+    : element_(element), bin_(GST_BIN(element)), hooks_(std::move(hooks)) {
+  FanOut::Hooks fh;
+  fh.settings = [this] {
+    SinkSettings s = settings();
+    return FanOut::Settings{
+        EncoderSettings{s.video_bitrate_kbps, s.audio_bitrate_kbps, s.keyframe_interval_frames},
+        s.min_keyframe_interval_ms};
+  };
+  fh.encoder_setup = [this](const std::string &input, const char *codec, GstElement *encoder) {
+    if (hooks_.encoder_setup) hooks_.encoder_setup(input, codec, encoder);
+  };
+  fh.input_ready = [this] { post([this] { on_input_ready(); }); };
+  fanout_ = FanOut::create(element, keyframes_, std::move(fh));
+}
 
 SinkCore::~SinkCore() { stop(); }
 
@@ -137,6 +102,7 @@ bool SinkCore::start(std::unique_ptr<ProducerSignaller> signaller, std::string *
   if (running_) return true;
   running_ = true;
   control_.start();
+  keyframes_->set_context(control_.context());
 
   std::weak_ptr<SinkCore> weak = weak_from_this();
   ProducerSignaller::Callbacks cb;
@@ -199,20 +165,12 @@ void SinkCore::stop() {
 
   std::unique_lock lock(mutex_);
   teardown_done_.wait(lock, [this] { return teardowns_in_flight_ == 0; });
+  lock.unlock();
   // Branches outlive a stop/start cycle: forget timers (their context is
   // gone) and any coalesced request, or the throttle would wait forever for
   // a timer that never fires.
-  for (auto &input : inputs_) {
-    input->eos = false;
-    std::vector<Branch *> branches;
-    for (auto &[codec, b] : input->encoders) branches.push_back(b.get());
-    if (input->passthrough) branches.push_back(input->passthrough.get());
-    for (Branch *b : branches) {
-      if (b->timer) g_source_destroy(b->timer);  // borrowed: the context held the reference
-      b->timer = nullptr;
-      b->throttle.reset();
-    }
-  }
+  fanout_->restart();
+  keyframes_->reset();
 }
 
 std::vector<std::string> SinkCore::urls() const {
@@ -234,201 +192,25 @@ SinkStats SinkCore::stats() const {
   std::lock_guard lock(mutex_);
   SinkStats s = stats_;
   s.consumers = consumers_.size();
+  s.encoders = fanout_->encoders();
+  s.keyframe_requests = keyframes_->requests();
+  s.keyframes_forced = keyframes_->forced();
   return s;
 }
 
-// ---- inputs (application and streaming threads) --------------------------------
+// ---- inputs (application thread) ------------------------------------------------
 
 GstPad *SinkCore::add_input(GstPadTemplate *templ, MediaKind kind, const char *name) {
-  auto input = std::make_shared<Input>();
-  input->name = name;
-  input->kind = kind;
-  GstPad *ghost = gst_ghost_pad_new_no_target_from_template(name, templ);
-  input->ghost = ghost;
-  struct ProbeCtx {
-    std::weak_ptr<SinkCore> core;
-    std::weak_ptr<Input> input;
-  };
-  auto *ctx = new ProbeCtx{weak_from_this(), input};
-  gst_pad_add_probe(
-      ghost,
-      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM | GST_PAD_PROBE_TYPE_BUFFER |
-                                   GST_PAD_PROBE_TYPE_BUFFER_LIST),
-      [](GstPad *pad, GstPadProbeInfo *info, gpointer data) {
-        auto *c = static_cast<ProbeCtx *>(data);
-        auto core = c->core.lock();
-        auto in = c->input.lock();
-        if (!core || !in) return GST_PAD_PROBE_OK;
-        return core->on_input_probe(*in, pad, info);
-      },
-      ctx, destroy_heap<ProbeCtx>);
-  // Caps this element cannot send are refused at the caps event, with a
-  // sentence that names them (on_input_probe). For that, upstream must get
-  // that far: when what it proposes matches nothing in the template, the caps
-  // query answers with its own proposal instead of "nothing" (after which
-  // upstream would fail alone with a bare not-negotiated).
-  gst_pad_add_probe(
-      ghost, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
-      [](GstPad *pad, GstPadProbeInfo *info, gpointer) {
-        GstQuery *q = GST_PAD_PROBE_INFO_QUERY(info);
-        if (GST_QUERY_TYPE(q) == GST_QUERY_ACCEPT_CAPS) {
-          gst_query_set_accept_caps_result(q, TRUE);
-          return GST_PAD_PROBE_HANDLED;
-        }
-        if (GST_QUERY_TYPE(q) != GST_QUERY_CAPS) return GST_PAD_PROBE_OK;
-        GstCaps *filter = nullptr;
-        gst_query_parse_caps(q, &filter);
-        if (!filter) return GST_PAD_PROBE_OK;
-        GstCaps *templ = gst_pad_get_pad_template_caps(pad);
-        bool matches = gst_caps_can_intersect(templ, filter);
-        gst_caps_unref(templ);
-        if (matches) return GST_PAD_PROBE_OK;
-        gst_query_set_caps_result(q, filter);
-        return GST_PAD_PROBE_HANDLED;
-      },
-      nullptr, nullptr);
-  std::lock_guard lock(mutex_);
-  inputs_.push_back(input);
-  return ghost;
+  return fanout_->add_input(templ, kind, name);
 }
 
-void SinkCore::remove_input(GstPad *pad) {
-  std::lock_guard lock(mutex_);
-  for (auto it = inputs_.begin(); it != inputs_.end(); ++it) {
-    if ((*it)->ghost == pad) {
-      // Its elements stay until the element stops: consumers already
-      // negotiated a transceiver for it and simply receive nothing more.
-      inputs_.erase(it);
-      return;
-    }
-  }
-}
-
-GstPadProbeReturn SinkCore::on_input_probe(Input &input, GstPad *pad, GstPadProbeInfo *info) {
-  if (info->type & (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST)) {
-    std::lock_guard lock(mutex_);
-    if (!input.failed) return GST_PAD_PROBE_OK;
-    // Caps were refused: tell upstream, like any sink would.
-    gst_mini_object_unref(GST_MINI_OBJECT(info->data));
-    info->data = nullptr;
-    GST_PAD_PROBE_INFO_FLOW_RETURN(info) = GST_FLOW_NOT_NEGOTIATED;
-    return GST_PAD_PROBE_HANDLED;
-  }
-  GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
-  if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP) input.eos = false;
-  if (GST_EVENT_TYPE(event) == GST_EVENT_EOS) {
-    input.eos = true;
-    post_input_eos();
-    return GST_PAD_PROBE_OK;
-  }
-  if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
-
-  GstCaps *caps = nullptr;
-  gst_event_parse_caps(event, &caps);
-  std::string why;
-  auto fmt = classify_input(caps, input.kind, &why);
-  {
-    std::lock_guard lock(mutex_);
-    if (input.format && fmt) {
-      bool same_kind = input.format->raw == fmt->raw && input.format->codec == fmt->codec;
-      if (same_kind) {
-        input.format = fmt;  // e.g. a new resolution: the encoders adapt
-        return GST_PAD_PROBE_OK;
-      }
-      why = "cannot switch from one input format to another while running (" +
-            std::string(input.format->raw ? "raw" : codec_info(*input.format->codec).name) + " before)";
-      fmt.reset();
-    }
-    if (!fmt) input.failed = true;
-  }
-  if (!fmt) {
-    GST_ELEMENT_ERROR(element_, STREAM, WRONG_TYPE,
-                      ("Input %s of %s %s.", input.name.c_str(), GST_ELEMENT_NAME(element_), why.c_str()),
-                      ("refused caps on %s:%s", GST_DEBUG_PAD_NAME(pad)));
-    GST_PAD_PROBE_INFO_FLOW_RETURN(info) = GST_FLOW_NOT_NEGOTIATED;
-    gst_event_unref(event);
-    info->data = nullptr;
-    return GST_PAD_PROBE_HANDLED;
-  }
-  std::string error;
-  if (!build_input_head(input, *fmt, &error)) {
-    GST_ELEMENT_ERROR(element_, CORE, MISSING_PLUGIN, ("Input %s: %s", input.name.c_str(), error.c_str()),
-                      (nullptr));
-    std::lock_guard lock(mutex_);
-    input.failed = true;
-    return GST_PAD_PROBE_OK;
-  }
-  {
-    std::lock_guard lock(mutex_);
-    input.format = fmt;
-  }
-  GST_INFO_OBJECT(element_, "input %s: %" GST_PTR_FORMAT, input.name.c_str(), caps);
-  post([this] { on_input_ready(); });
-  return GST_PAD_PROBE_OK;
-}
-
-bool SinkCore::build_input_head(Input &input, const InputFormat &fmt, std::string *error) {
-  std::vector<GstElement *> chain;
-  if (fmt.codec == CodecId::H264) {
-    GstElement *parse = make("h264parse");
-    if (!parse) {
-      *error = "element 'h264parse' is missing (gstreamer1.0-plugins-bad)";
-      return false;
-    }
-    // SPS/PPS before every IDR, so any consumer can start at any keyframe.
-    g_object_set(parse, "config-interval", -1, nullptr);
-    chain.push_back(parse);
-  }
-  GstElement *tee = make("tee", input.name + "-tee");
-  g_object_set(tee, "allow-not-linked", TRUE, nullptr);
-  chain.push_back(tee);
-  add_and_link(bin_, chain);
-  sync_all(chain);
-  GstPad *target = gst_element_get_static_pad(chain.front(), "sink");
-  gst_ghost_pad_set_target(GST_GHOST_PAD(input.ghost), target);
-  gst_object_unref(target);
-  std::lock_guard lock(mutex_);
-  input.head_tee = tee;
-  return true;
-}
-
-void SinkCore::post_input_eos() {
-  {
-    std::lock_guard lock(mutex_);
-    for (auto &in : inputs_)
-      if (!in->eos) return;
-  }
-  // Every input ended: this bin is a sink, so it announces EOS itself (EOS
-  // messages of its children are filtered out, see the element).
-  gst_element_post_message(element_, gst_message_new_eos(GST_OBJECT(element_)));
-}
+void SinkCore::remove_input(GstPad *pad) { fanout_->remove_input(pad); }
 
 // ---- control thread: sessions ---------------------------------------------------
 
-std::vector<OfferedCodec> SinkCore::codecs_to_offer(const Input &input, const SinkSettings &s) const {
-  std::vector<OfferedCodec> out;
-  const InputFormat &fmt = *input.format;
-  bool pass = !fmt.raw && passthrough_is_browser_safe(fmt);
-  if (pass) {
-    OfferedCodec c{*fmt.codec, codec_info(*fmt.codec).default_pt, true, {}};
-    if (c.codec == CodecId::H264) c.profile_level_id = h264_profile_level_id(fmt.h264_profile, fmt.h264_level);
-    out.push_back(c);
-  }
-  if (!fmt.raw && !s.transcode) return out;
-  if (!fmt.raw) {
-    GstElementFactory *dec = gst_element_factory_find(codec_info(*fmt.codec).decoder);
-    if (!dec) return out;
-    gst_object_unref(dec);
-  }
-  const auto &order = input.kind == MediaKind::Video ? s.video_codecs : s.audio_codecs;
-  for (CodecId id : order) {
-    if (pass && id == *fmt.codec) continue;
-    GstElementFactory *f = gst_element_factory_find(codec_info(id).encoder);
-    if (!f) continue;
-    gst_object_unref(f);
-    out.push_back(OfferedCodec{id, codec_info(id).default_pt, false, id == CodecId::H264 ? "42e01f" : ""});
-  }
-  return out;
+std::vector<OfferedCodec> SinkCore::codecs_to_offer(const FanOut::InputInfo &input, const SinkSettings &s) const {
+  return deliverable_codecs(*input.format, input.kind == MediaKind::Video ? s.video_codecs : s.audio_codecs,
+                            s.transcode);
 }
 
 void SinkCore::on_session_requested(const std::string &sid, const std::string &peer,
@@ -461,12 +243,13 @@ void SinkCore::on_session_requested(const std::string &sid, const std::string &p
     return;
   }
   {
+    auto inputs = fanout_->inputs();
     std::lock_guard lock(mutex_);
-    if (inputs_.empty()) {
+    if (inputs.empty()) {
       wait = true;
     } else {
-      for (auto &in : inputs_)
-        if (!in->format && !in->failed) wait = true;
+      for (auto &in : inputs)
+        if (!in.format && !in.failed) wait = true;
     }
     if (wait) {
       pending_sessions_.push_back(sid + "\n" + peer);
@@ -480,9 +263,10 @@ void SinkCore::on_session_requested(const std::string &sid, const std::string &p
 void SinkCore::on_input_ready() {
   std::vector<std::string> ready;
   {
+    auto inputs = fanout_->inputs();
     std::lock_guard lock(mutex_);
-    for (auto &in : inputs_)
-      if (!in->format && !in->failed) return;
+    for (auto &in : inputs)
+      if (!in.format && !in.failed) return;
     ready.swap(pending_sessions_);
   }
   for (auto &entry : ready) {
@@ -497,9 +281,9 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
   consumer->sid = sid;
   consumer->peer = peer;
   {
-    std::lock_guard lock(mutex_);
     unsigned mline = 0;
-    for (auto &in : inputs_) {
+    for (auto &info : fanout_->inputs()) {
+      auto in = std::make_shared<const FanOut::InputInfo>(std::move(info));
       if (!in->format) continue;  // failed input
       ConsumerStream cs;
       cs.input = in;
@@ -706,72 +490,6 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
   gst_promise_unref(promise);
 }
 
-// The one door from the shared stream into a consumer's bin. Whatever goes
-// wrong behind it (a refused caps event, a payloader error, a flushing
-// webrtcbin) is reported once, ends that consumer, and is answered with OK:
-// a tee returns a branch's fatal flow to the shared encoder and would stop
-// every other consumer with it.
-GstPad *SinkCore::make_isolating_pad(GstElement *consumer_bin, GstPad *target, const std::string &sid,
-                                     unsigned mline) {
-  struct IsoCtx {
-    std::weak_ptr<SinkCore> core;
-    std::string sid;
-    std::atomic<bool> reported{false};
-    void report(const std::string &what) {
-      if (reported.exchange(true)) return;
-      auto c = core.lock();
-      if (!c) return;
-      SinkCore *self = c.get();
-      std::string id = sid;
-      c->post([self, id, what] { self->fail_consumer(id, what); });
-    }
-  };
-  std::string name = "sink_" + std::to_string(mline);
-  GstPad *ghost = gst_ghost_pad_new(name.c_str(), target);
-  auto *ctx = new IsoCtx{weak_from_this(), sid};
-  // Owned by the pad (object data); element_private is the fast path.
-  g_object_set_data_full(G_OBJECT(ghost), "webrtclive-isolation", ctx, destroy_heap<IsoCtx>);
-  gst_pad_set_element_private(ghost, ctx);
-  gst_pad_set_chain_function(
-      ghost,
-      [](GstPad *pad, GstObject *parent, GstBuffer *buf) -> GstFlowReturn {
-        GstFlowReturn ret = gst_proxy_pad_chain_default(pad, parent, buf);
-        if (ret < GST_FLOW_OK && ret != GST_FLOW_FLUSHING)
-          static_cast<IsoCtx *>(gst_pad_get_element_private(pad))
-              ->report(std::string("its stream failed: ") + gst_flow_get_name(ret));
-        return GST_FLOW_OK;
-      });
-  gst_pad_set_chain_list_function(ghost, [](GstPad *pad, GstObject *parent, GstBufferList *list) -> GstFlowReturn {
-    GstFlowReturn ret = gst_proxy_pad_chain_list_default(pad, parent, list);
-    if (ret < GST_FLOW_OK && ret != GST_FLOW_FLUSHING)
-      static_cast<IsoCtx *>(gst_pad_get_element_private(pad))
-          ->report(std::string("its stream failed: ") + gst_flow_get_name(ret));
-    return GST_FLOW_OK;
-  });
-  gst_pad_set_event_function(ghost, [](GstPad *pad, GstObject *parent, GstEvent *event) -> gboolean {
-    bool sticky = GST_EVENT_IS_STICKY(event);
-    const char *type = GST_EVENT_TYPE_NAME(event);
-    gboolean ok = gst_pad_event_default(pad, parent, event);
-    if (!ok && sticky && GST_PAD_IS_ACTIVE(pad)) {
-      static_cast<IsoCtx *>(gst_pad_get_element_private(pad))->report(std::string("it refused the ") + type + " event");
-      return TRUE;
-    }
-    return ok || sticky;
-  });
-  // Serialized queries wait in the queue until everything before them left
-  // it; a consumer whose webrtcbin holds its data (no DTLS yet) would hold
-  // the query, and the tee, which asks every branch, and the shared encoder
-  // with it. Each new consumer makes the encoder re-negotiate and ask for
-  // allocation, so answer those here: a payloader needs no pool from us.
-  gst_pad_set_query_function(ghost, [](GstPad *pad, GstObject *parent, GstQuery *query) -> gboolean {
-    if (GST_QUERY_IS_SERIALIZED(query)) return GST_QUERY_TYPE(query) == GST_QUERY_ALLOCATION;
-    return gst_pad_query_default(pad, parent, query);
-  });
-  gst_pad_set_active(ghost, TRUE);
-  gst_element_add_pad(consumer_bin, ghost);
-  return ghost;
-}
-
 void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
   std::shared_ptr<Consumer> c;
   {
@@ -834,143 +552,43 @@ void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
   gst_webrtc_session_description_free(answer);
 
   // Feed each m-line from the shared stream of the codec the consumer chose.
+  std::weak_ptr<SinkCore> weak = weak_from_this();
   for (size_t i = 0; i < c->streams.size(); i++) {
     ConsumerStream &cs = c->streams[i];
+    ConsumerChain::Config cfg;
+    cfg.bin = c->bin.get();
+    cfg.mline = cs.mline;
+    cfg.codec = chosen[i];
+    cfg.ssrc = cs.ssrc;
+    cfg.webrtc_pad = cs.webrtc_pad.get();
+    cfg.on_failure = [weak, sid](const std::string &what) {
+      if (auto core = weak.lock()) core->post([self = core.get(), sid, what] { self->fail_consumer(sid, what); });
+    };
     std::string error;
-    auto branch = get_branch(*cs.input, chosen[i], &error);
-    if (!branch) {
+    cs.chain = ConsumerChain::build(cfg, &error);
+    if (!cs.chain) {
       fail_consumer(sid, error);
       return;
     }
-    const CodecInfo &info = codec_info(chosen[i].codec);
-    GstElement *queue = make("queue");
-    g_object_set(queue, "leaky", 2 /* downstream */, "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
-                 kConsumerQueueTime, nullptr);
-    GstElement *pay = make(info.payloader);
-    if (!pay) {
-      gst_object_unref(queue);
-      fail_consumer(sid, std::string("element '") + info.payloader + "' is missing");
-      return;
-    }
-    g_object_set(pay, "pt", chosen[i].pt, "mtu", 1200, "ssrc", cs.ssrc, nullptr);
-    if (chosen[i].codec == CodecId::H264)
-      g_object_set(pay, "config-interval", -1, "aggregate-mode", 1 /* zero-latency */, nullptr);
-    if (chosen[i].codec == CodecId::VP8 || chosen[i].codec == CodecId::VP9)
-      gst_util_set_object_arg(G_OBJECT(pay), "picture-id-mode", "15-bit");
-    GstBin *cbin = GST_BIN(c->bin.get());
-    gst_bin_add_many(cbin, queue, pay, nullptr);
-    gst_element_link(queue, pay);
-    GstPad *pay_src = gst_element_get_static_pad(pay, "src");
-    // webrtcbin 1.22 checks the caps it receives against the transceiver's
-    // codec preferences, comparing fmtp strings literally: a stream whose SPS
-    // says 42c015 is refused against an offered 42e01f, although both are
-    // constrained baseline. The m-line is negotiated by now, so the payloader
-    // may produce what it likes and a capssetter restates the offered
-    // profile-level-id (see docs/webrtcbin-notes.md).
-    gst_pad_add_probe(
-        pay_src, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
-        [](GstPad *, GstPadProbeInfo *info, gpointer) {
-          GstQuery *q = GST_PAD_PROBE_INFO_QUERY(info);
-          if (GST_QUERY_TYPE(q) == GST_QUERY_ACCEPT_CAPS) {
-            gst_query_set_accept_caps_result(q, TRUE);
-            return GST_PAD_PROBE_HANDLED;
-          }
-          if (GST_QUERY_TYPE(q) == GST_QUERY_CAPS) {
-            GstCaps *filter = nullptr;
-            gst_query_parse_caps(q, &filter);
-            GstCaps *any = gst_caps_from_string("application/x-rtp");
-            GstCaps *result = filter ? gst_caps_intersect(any, filter) : gst_caps_ref(any);
-            gst_query_set_caps_result(q, result);
-            gst_caps_unref(result);
-            gst_caps_unref(any);
-            return GST_PAD_PROBE_HANDLED;
-          }
-          return GST_PAD_PROBE_OK;
-        },
-        nullptr, nullptr);
-    gst_object_unref(pay_src);
-    GstElement *last = pay;
-    GstElement *setter = nullptr;
-    if (chosen[i].codec == CodecId::H264 && (setter = make("capssetter"))) {
-      std::string pli = chosen[i].profile_level_id.empty() ? "42e01f" : chosen[i].profile_level_id;
-      GstCaps *set = gst_caps_new_simple("application/x-rtp", "profile-level-id", G_TYPE_STRING, pli.c_str(), nullptr);
-      g_object_set(setter, "caps", set, "join", TRUE, "replace", FALSE, nullptr);
-      gst_caps_unref(set);
-      gst_bin_add(cbin, setter);
-      gst_element_link(pay, setter);
-      last = setter;
-    }
-    GstPad *last_src = gst_element_get_static_pad(last, "src");
-    GstPadLinkReturn lr = gst_pad_link(last_src, cs.webrtc_pad.get());
-    gst_object_unref(last_src);
-    cs.queue = queue;
-    cs.pay = pay;
-    cs.setter = setter;
-    cs.branch = branch;
-    if (lr != GST_PAD_LINK_OK) {
-      fail_consumer(sid, "could not link the payloader to webrtcbin");
-      return;
-    }
-
-    GstPad *qsink = gst_element_get_static_pad(queue, "sink");
     // A consumer's keyframe requests (PLI/FIR) go to the shared coalescer,
     // never straight to the shared encoder.
-    struct KfCtx {
-      std::weak_ptr<SinkCore> core;
-      std::weak_ptr<Branch> branch;
-    };
-    gst_pad_add_probe(
-        qsink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
-        [](GstPad *, GstPadProbeInfo *info, gpointer data) {
-          GstEvent *ev = GST_PAD_PROBE_INFO_EVENT(info);
-          if (!gst_video_event_is_force_key_unit(ev)) return GST_PAD_PROBE_OK;
-          auto *k = static_cast<KfCtx *>(data);
-          if (auto core = k->core.lock()) {
-            SinkCore *self = core.get();
-            std::weak_ptr<Branch> wb = k->branch;
-            core->post([self, wb] {
-              if (auto b = wb.lock()) self->request_keyframe(b);
-            });
-          }
-          return GST_PAD_PROBE_DROP;
-        },
-        new KfCtx{weak_from_this(), branch}, destroy_heap<KfCtx>);
-    // No media leaves for a peer whose DTLS identity was not checked: the
-    // queue's output is held until then. The leaky queue meanwhile keeps the
-    // last 500 ms, recent keyframe included, which the consumer gets the
-    // moment the check passes (a join does not wait for a forced keyframe
-    // that the coalescer may delay).
-    cs.queue_src = GRef<GstPad>::adopt(gst_element_get_static_pad(queue, "src"));
-    cs.gate = gst_pad_add_probe(
-        cs.queue_src.get(),
-        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER |
-                                     GST_PAD_PROBE_TYPE_BUFFER_LIST),
-        [](GstPad *, GstPadProbeInfo *, gpointer) { return GST_PAD_PROBE_OK; }, nullptr, nullptr);
-    if (cs.input->kind == MediaKind::Video) {
-      // Start each consumer on a keyframe: what it would decode before one
-      // is garbage.
-      GstPad *qsrc = gst_element_get_static_pad(queue, "src");
-      gst_pad_add_probe(
-          qsrc, GST_PAD_PROBE_TYPE_BUFFER,
-          [](GstPad *, GstPadProbeInfo *info, gpointer) {
-            GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
-            if (GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT)) return GST_PAD_PROBE_DROP;
-            return GST_PAD_PROBE_REMOVE;
-          },
-          nullptr, nullptr);
-      gst_object_unref(qsrc);
+    std::weak_ptr<Consumer> weak_c = c;
+    cs.keyframe_capture = keyframes_->capture_requests(cs.chain->queue_sink(), [weak, weak_c, i] {
+      auto core = weak.lock();
+      auto consumer = weak_c.lock();
+      if (!core || !core->running_ || !consumer || i >= consumer->streams.size()) return;
+      if (auto &a = consumer->streams[i].attachment) core->fanout_->request_keyframe(*a);
+    });
+    // Start each consumer on a keyframe: what it would decode before one
+    // is garbage.
+    if (cs.input->kind == MediaKind::Video) KeyframeControl::drop_deltas_until_keyframe(cs.chain->queue_src());
+    cs.attachment = fanout_->attach(BranchKey{cs.input->name, chosen[i].codec, 0}, cs.chain->sink_pad(), &error);
+    if (!cs.attachment) {
+      fail_consumer(sid, error);
+      return;
     }
-    if (setter) gst_element_sync_state_with_parent(setter);
-    gst_element_sync_state_with_parent(pay);
-    gst_element_sync_state_with_parent(queue);
-    cs.ghost = make_isolating_pad(c->bin.get(), qsink, sid, cs.mline);
-    gst_object_unref(qsink);
-    GstPad *tee_pad = gst_element_request_pad_simple(branch->tee, "src_%u");
-    cs.tee_pad = GRef<GstPad>::adopt(tee_pad);
-    gst_pad_link(tee_pad, cs.ghost);
-    branch->consumers++;
-    GST_INFO_OBJECT(element_, "consumer %s: m-line %u gets %s%s", c->peer.c_str(), cs.mline, info.name,
-                    chosen[i].passthrough ? " (as it is)" : "");
+    GST_INFO_OBJECT(element_, "consumer %s: m-line %u gets %s%s", c->peer.c_str(), cs.mline,
+                    codec_info(chosen[i].codec).name, chosen[i].passthrough ? " (as it is)" : "");
   }
 }
 
@@ -1011,17 +629,14 @@ void SinkCore::on_connection_state(const std::string &sid, int state) {
     }
     GST_INFO_OBJECT(element_, "consumer %s: DTLS certificate matches the fingerprint of its answer", c->peer.c_str());
     for (auto &cs : c->streams)
-      if (cs.gate) {
-        gst_pad_remove_probe(cs.queue_src.get(), cs.gate);
-        cs.gate = 0;
-      }
+      if (cs.chain) cs.chain->open_gate();
     c->state = Consumer::State::Connected;
     c->verified->store(true);
     watch_liveness(c);
     // The transport is up: one keyframe (with headers) for this consumer's
     // video, through the coalescer shared with everyone else.
     for (auto &cs : c->streams)
-      if (cs.branch && cs.input->kind == MediaKind::Video) request_keyframe(cs.branch);
+      if (cs.attachment && cs.input->kind == MediaKind::Video) fanout_->request_keyframe(*cs.attachment);
   } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
     fail_consumer(sid, "the connection failed (ICE or DTLS)");
   }
@@ -1085,8 +700,9 @@ void SinkCore::remove_consumer(const std::string &sid, const std::string &reason
   teardown(c, reason);
 }
 
-// Unlinks the consumer from the shared tees (waiting for each tee pad to be
-// idle, so no buffer is cut in half), then finishes on the call_async pool.
+// Detaches the consumer from the shared branches (each waits for its tee pad
+// to be idle, so no buffer is cut in half), then finishes on the call_async
+// pool once every stream is off.
 void SinkCore::teardown(std::shared_ptr<Consumer> consumer, const std::string &reason) {
   struct Pending {
     std::weak_ptr<SinkCore> core;
@@ -1098,58 +714,38 @@ void SinkCore::teardown(std::shared_ptr<Consumer> consumer, const std::string &r
   pending->core = weak_from_this();
   pending->consumer = consumer;
   pending->reason = reason;
-  int linked = 0;
+  int attached = 0;
   for (auto &cs : consumer->streams)
-    if (cs.tee_pad) linked++;
-  pending->left = linked + 1;
+    if (cs.attachment) attached++;
+  pending->left = attached + 1;
 
-  auto finish_one = [](const std::shared_ptr<Pending> &p) {
-    if (--p->left != 0) return;
-    auto core = p->core.lock();
+  // finish_teardown runs once every stream is off, on the call_async pool:
+  // a detach's `done` is called there; the last call from here moves there.
+  auto finish_one = [pending](bool on_pool) {
+    if (--pending->left != 0) return;
+    auto core = pending->core.lock();
     if (!core) return;
-    auto *heap = new std::shared_ptr<Pending>(p);
+    if (on_pool) {
+      core->finish_teardown(pending->consumer, pending->reason);
+      return;
+    }
     gst_element_call_async(
         core->element_,
         [](GstElement *, gpointer data) {
           auto &pp = *static_cast<std::shared_ptr<Pending> *>(data);
           if (auto c = pp->core.lock()) c->finish_teardown(pp->consumer, pp->reason);
         },
-        heap, [](gpointer d) { delete static_cast<std::shared_ptr<Pending> *>(d); });
+        new std::shared_ptr<Pending>(pending), [](gpointer d) { delete static_cast<std::shared_ptr<Pending> *>(d); });
   };
 
   for (auto &cs : consumer->streams) {
-    if (!cs.tee_pad) continue;
-    if (cs.branch) cs.branch->consumers--;
-    struct Idle {
-      std::shared_ptr<Pending> pending;
-      GstPad *queue_sink;
-      void (*finish)(const std::shared_ptr<Pending> &);
-      std::atomic<bool> done{false};
-    };
-    auto *idle = new Idle{pending, GST_PAD(gst_object_ref(cs.ghost)), finish_one};
-    gst_pad_add_probe(
-        cs.tee_pad.get(), GST_PAD_PROBE_TYPE_IDLE,
-        [](GstPad *pad, GstPadProbeInfo *, gpointer data) {
-          auto *i = static_cast<Idle *>(data);
-          if (i->done.exchange(true)) return GST_PAD_PROBE_REMOVE;
-          gst_pad_unlink(pad, i->queue_sink);
-          i->finish(i->pending);
-          return GST_PAD_PROBE_REMOVE;
-        },
-        idle,
-        [](gpointer d) {
-          auto *i = static_cast<Idle *>(d);
-          gst_object_unref(i->queue_sink);
-          delete i;
-        });
+    cs.keyframe_capture.reset();
+    if (cs.attachment) fanout_->detach(cs.attachment, [finish_one] { finish_one(true); });
   }
-  finish_one(pending);
+  finish_one(false);
 }
 
 void SinkCore::finish_teardown(const std::shared_ptr<Consumer> &c, const std::string &reason) {
-  for (auto &cs : c->streams) {
-    if (cs.tee_pad && cs.branch) gst_element_release_request_pad(cs.branch->tee, cs.tee_pad.get());
-  }
   GstElement *w = c->webrtcbin.get();
   retire_child(bin_, c->bin.get());
   // GstBin drops the SINK flag with its last sink child; this bin is a sink
@@ -1227,227 +823,11 @@ std::string SinkCore::handle_control_message(const std::string &text) {
                         ev.delta_y, nullptr);
     // Upstream, into the user's pipeline, from every video input (the
     // protocol's optional `mid` would pick one; we have one per kind).
-    std::vector<GstPad *> pads;
-    {
-      std::lock_guard lock(mutex_);
-      for (auto &in : inputs_)
-        if (in->kind == MediaKind::Video) pads.push_back(GST_PAD(gst_object_ref(in->ghost)));
-    }
-    for (auto *pad : pads) {
-      gst_pad_push_event(pad, gst_event_new_navigation(gst_structure_copy(s)));
-      gst_object_unref(pad);
-    }
+    for (auto &pad : fanout_->input_pads(MediaKind::Video))
+      gst_pad_push_event(pad.get(), gst_event_new_navigation(gst_structure_copy(s)));
     gst_structure_free(s);
   }
   return protocol::control_response(req.id, error);
-}
-
-// ---- control thread: shared branches --------------------------------------------
-
-GstElement *SinkCore::raw_tee_for(Input &input, std::string *error) {
-  if (input.raw_tee) return input.raw_tee;
-  GstElement *head;
-  InputFormat fmt;
-  {
-    std::lock_guard lock(mutex_);
-    head = input.head_tee;
-    fmt = *input.format;
-  }
-  if (fmt.raw) return input.raw_tee = head;
-  // Pre-encoded input that some consumer cannot take: decode it once, for
-  // all such consumers.
-  const CodecInfo &info = codec_info(*fmt.codec);
-  GstElement *queue = make("queue");
-  GstElement *dec = make(info.decoder);
-  if (!dec) {
-    gst_object_unref(queue);
-    *error = std::string("element '") + info.decoder + "' is missing; cannot transcode";
-    return nullptr;
-  }
-  g_object_set(queue, "leaky", 2, "max-size-buffers", 5, "max-size-bytes", 0, "max-size-time", 0, nullptr);
-  GstElement *tee = make("tee", input.name + "-decoded-tee");
-  g_object_set(tee, "allow-not-linked", TRUE, nullptr);
-  std::vector<GstElement *> chain{queue, dec, tee};
-  add_and_link(bin_, chain);
-  sync_all(chain);
-  GstPad *src = gst_element_request_pad_simple(head, "src_%u");
-  GstPad *sink = gst_element_get_static_pad(queue, "sink");
-  gst_pad_link(src, sink);
-  gst_object_unref(sink);
-  gst_object_unref(src);
-  // The decoder can only start on a keyframe.
-  GstPad *head_sink = gst_element_get_static_pad(head, "sink");
-  gst_pad_push_event(head_sink, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
-  gst_object_unref(head_sink);
-  GST_INFO_OBJECT(element_, "input %s: transcoding %s", input.name.c_str(), info.name);
-  return input.raw_tee = tee;
-}
-
-std::shared_ptr<SinkCore::Branch> SinkCore::get_branch(Input &input, const OfferedCodec &codec, std::string *error) {
-  if (codec.passthrough) {
-    if (!input.passthrough) {
-      auto b = std::make_shared<Branch>();
-      b->input_name = input.name;
-      b->codec = codec.codec;
-      b->passthrough = true;
-      {
-        std::lock_guard lock(mutex_);
-        b->tee = input.head_tee;
-      }
-      b->tee_sink = GRef<GstPad>::adopt(gst_element_get_static_pad(b->tee, "sink"));
-      b->throttle.set_interval(int64_t(settings().min_keyframe_interval_ms) * 1000);
-      input.passthrough = b;
-    }
-    return input.passthrough;
-  }
-  auto it = input.encoders.find(codec.codec);
-  if (it != input.encoders.end()) return it->second;
-  auto b = make_encoder_branch(input, codec.codec, error);
-  if (b) input.encoders[codec.codec] = b;
-  return b;
-}
-
-std::shared_ptr<SinkCore::Branch> SinkCore::make_encoder_branch(Input &input, CodecId codec, std::string *error) {
-  GstElement *src_tee = raw_tee_for(input, error);
-  if (!src_tee) return nullptr;
-  SinkSettings s = settings();
-  const CodecInfo &info = codec_info(codec);
-  std::string prefix = input.name + "-" + info.name + "-";
-  GstElement *enc = make(info.encoder, prefix + "encoder");
-  if (!enc) {
-    *error = std::string("element '") + info.encoder + "' is missing";
-    return nullptr;
-  }
-  std::vector<GstElement *> chain;
-  GstElement *queue = make("queue", prefix + "queue");
-  // Leaky: an encoder that cannot keep up drops raw frames; it never
-  // blocks the input or the other codecs' encoders.
-  g_object_set(queue, "leaky", 2, "max-size-buffers", 3, "max-size-bytes", 0, "max-size-time", 0, nullptr);
-  chain.push_back(queue);
-  GstCaps *caps = nullptr;
-  if (info.kind == MediaKind::Video) {
-    chain.push_back(make("videoconvert"));
-    chain.push_back(enc);
-    switch (codec) {
-      case CodecId::H264:
-        gst_util_set_object_arg(G_OBJECT(enc), "tune", "zerolatency");
-        gst_util_set_object_arg(G_OBJECT(enc), "speed-preset", "ultrafast");
-        g_object_set(enc, "bitrate", s.video_bitrate_kbps, "key-int-max", s.keyframe_interval_frames, nullptr);
-        // Constrained baseline: what Safari/iOS and every browser decode.
-        caps = gst_caps_from_string("video/x-h264,profile=constrained-baseline,stream-format=byte-stream");
-        break;
-      case CodecId::VP8:
-      case CodecId::VP9:
-        gst_util_set_object_arg(G_OBJECT(enc), "end-usage", "cbr");
-        g_object_set(enc, "deadline", G_GINT64_CONSTANT(1), "target-bitrate", s.video_bitrate_kbps * 1000,
-                     "keyframe-max-dist", s.keyframe_interval_frames, "lag-in-frames", 0, "cpu-used",
-                     codec == CodecId::VP8 ? 4 : 8, nullptr);
-        if (codec == CodecId::VP9) g_object_set(enc, "row-mt", TRUE, nullptr);
-        caps = gst_caps_from_string(info.encoded_caps);
-        break;
-      default:
-        break;
-    }
-  } else {
-    chain.push_back(make("audioconvert"));
-    chain.push_back(make("audioresample"));
-    GstElement *cf = make("capsfilter");
-    GstCaps *rate = gst_caps_from_string("audio/x-raw,rate=48000");
-    g_object_set(cf, "caps", rate, nullptr);
-    gst_caps_unref(rate);
-    chain.push_back(cf);
-    chain.push_back(enc);
-    g_object_set(enc, "bitrate", s.audio_bitrate_kbps * 1000, nullptr);
-    caps = gst_caps_from_string(info.encoded_caps);
-  }
-  GstElement *cf = make("capsfilter", prefix + "caps");
-  g_object_set(cf, "caps", caps, nullptr);
-  gst_caps_unref(caps);
-  chain.push_back(cf);
-  GstElement *tee = make("tee", prefix + "tee");
-  g_object_set(tee, "allow-not-linked", TRUE, nullptr);
-  chain.push_back(tee);
-
-  if (hooks_.encoder_setup) hooks_.encoder_setup(input.name, info.name, enc);
-  if (!add_and_link(bin_, chain)) {
-    *error = std::string("could not link the ") + info.name + " encoder";
-    return nullptr;
-  }
-
-  auto b = std::make_shared<Branch>();
-  b->input_name = input.name;
-  b->codec = codec;
-  b->tee = tee;
-  b->encoder = enc;
-  b->tee_sink = GRef<GstPad>::adopt(gst_element_get_static_pad(tee, "sink"));
-  b->throttle.set_interval(int64_t(s.min_keyframe_interval_ms) * 1000);
-
-  // With no consumer left the branch idles: frames are dropped before the
-  // encoder, which then costs nothing. The next consumer gets a keyframe.
-  GstPad *qsrc = gst_element_get_static_pad(queue, "src");
-  gst_pad_add_probe(
-      qsrc, GST_PAD_PROBE_TYPE_BUFFER,
-      [](GstPad *, GstPadProbeInfo *, gpointer data) {
-        auto *wb = static_cast<std::weak_ptr<Branch> *>(data);
-        auto b = wb->lock();
-        return (b && b->consumers > 0) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
-      },
-      new std::weak_ptr<Branch>(b), destroy_heap<std::weak_ptr<Branch>>);
-  gst_object_unref(qsrc);
-
-  sync_all(chain);
-  GstPad *src = gst_element_request_pad_simple(src_tee, "src_%u");
-  GstPad *sink = gst_element_get_static_pad(queue, "sink");
-  gst_pad_link(src, sink);
-  gst_object_unref(sink);
-  gst_object_unref(src);
-  {
-    std::lock_guard lock(mutex_);
-    stats_.encoders++;
-  }
-  GST_INFO_OBJECT(element_, "input %s: shared %s encoder created", input.name.c_str(), info.name);
-  return b;
-}
-
-void SinkCore::request_keyframe(const std::shared_ptr<Branch> &branch) {
-  auto send = [this](Branch &b) {
-    GST_DEBUG_OBJECT(element_, "forcing a keyframe on %s/%s", b.input_name.c_str(), codec_info(b.codec).name);
-    gst_pad_push_event(b.tee_sink.get(), gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
-    std::lock_guard lock(mutex_);
-    stats_.keyframes_forced++;
-  };
-  {
-    std::lock_guard lock(mutex_);
-    stats_.keyframe_requests++;
-  }
-  if (codec_info(branch->codec).kind != MediaKind::Video) return;
-  auto d = branch->throttle.request(g_get_monotonic_time());
-  if (d.send_now) {
-    send(*branch);
-    return;
-  }
-  if (!d.schedule_in_us) return;  // coalesced into the one already scheduled
-  std::weak_ptr<Branch> weak = branch;
-  GSource *t = g_timeout_source_new(std::max<int64_t>(1, *d.schedule_in_us / 1000));
-  struct TimerCtx {
-    std::weak_ptr<Branch> branch;
-    std::function<void(Branch &)> send;
-  };
-  g_source_set_callback(
-      t,
-      [](gpointer data) -> gboolean {
-        auto *tc = static_cast<TimerCtx *>(data);
-        if (auto b = tc->branch.lock()) {
-          b->timer = nullptr;
-          b->throttle.fire(g_get_monotonic_time());
-          tc->send(*b);
-        }
-        return G_SOURCE_REMOVE;
-      },
-      new TimerCtx{weak, send}, destroy_heap<TimerCtx>);
-  g_source_attach(t, control_.context());
-  branch->timer = t;
-  g_source_unref(t);
 }
 
 }  // namespace webrtclive

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
-// SinkCore: everything webrtclivesink does, behind the GObject shell.
+// SinkCore: what webrtclivesink does, behind the GObject shell: sessions
+// and their negotiation, orchestrating the media side, which lives in
+// FanOut (inputs, shared branches), KeyframeControl and ConsumerChain.
 //
-//  input pad ─ghost─▶ [parse] ─▶ head tee ──▶ passthrough branch (pre-encoded)
-//                                    └──▶ (decode) raw tee ─▶ encoder branch per codec
-//  branch = [queue ▶ convert ▶ encoder ▶ caps] ▶ out tee ─▶ per consumer:
-//           queue(leaky) ▶ payloader ▶ webrtcbin (one per consumer)
+//  input pad ─▶ FanOut ─▶ shared branch per (input, codec, layer) ─▶ per consumer:
+//           ConsumerChain: isolating pad ▶ queue(leaky) ▶ payloader ▶ webrtcbin (one per consumer)
 //
 // Threads (see docs/architecture.md):
 //  - the control thread (own GMainContext) runs every decision: sessions,
@@ -33,8 +33,9 @@
 
 #include "codecs.h"
 #include "control-loop.h"
+#include "fanout.h"
 #include "gobj.h"
-#include "keyframe-throttle.h"
+#include "keyframes.h"
 #include "signaller.h"
 
 namespace webrtclive {
@@ -99,8 +100,6 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   // the JSON reply (gstwebrtc-api's ControlResponseMessage).
   std::string handle_control_message(const std::string &text);
 
-  struct Input;
-  struct Branch;
   struct Consumer;
 
  private:
@@ -114,12 +113,7 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   void fail_consumer(const std::string &sid, const std::string &reason);
   void watch_liveness(const std::shared_ptr<Consumer> &c);
   void remove_consumer(const std::string &sid, const std::string &reason);
-  std::shared_ptr<Branch> get_branch(Input &input, const OfferedCodec &codec, std::string *error);
-  std::shared_ptr<Branch> make_encoder_branch(Input &input, CodecId codec, std::string *error);
-  GstElement *raw_tee_for(Input &input, std::string *error);
-  void request_keyframe(const std::shared_ptr<Branch> &branch);
-  GstPad *make_isolating_pad(GstElement *consumer_bin, GstPad *target, const std::string &sid, unsigned mline);
-  std::vector<OfferedCodec> codecs_to_offer(const Input &input, const SinkSettings &s) const;
+  std::vector<OfferedCodec> codecs_to_offer(const FanOut::InputInfo &input, const SinkSettings &s) const;
 
   // any thread
   template <typename Fn>
@@ -127,18 +121,12 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   void teardown(std::shared_ptr<Consumer> consumer, const std::string &reason);
   void finish_teardown(const std::shared_ptr<Consumer> &consumer, const std::string &reason);
 
-  // streaming thread
-  GstPadProbeReturn on_input_probe(Input &input, GstPad *pad, GstPadProbeInfo *info);
-  bool build_input_head(Input &input, const InputFormat &fmt, std::string *error);
-  void post_input_eos();
-
   GstElement *element_;
   GstBin *bin_;
   Hooks hooks_;
 
   mutable std::mutex mutex_;
   SinkSettings settings_;
-  std::vector<std::shared_ptr<Input>> inputs_;
   std::map<std::string, std::shared_ptr<Consumer>> consumers_;  // by session id
   std::vector<std::string> pending_sessions_;                   // waiting for input caps
   std::shared_ptr<ProducerSignaller> signaller_;
@@ -146,6 +134,8 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   unsigned teardowns_in_flight_ = 0;
   std::condition_variable teardown_done_;
 
+  std::shared_ptr<KeyframeControl> keyframes_ = std::make_shared<KeyframeControl>();
+  std::shared_ptr<FanOut> fanout_;  // inputs and shared branches
   ControlLoop control_;
   std::atomic<bool> running_{false};
   unsigned next_consumer_ = 0;

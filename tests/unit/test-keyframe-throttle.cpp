@@ -9,7 +9,7 @@
 #include <optional>
 #include <vector>
 
-#include "keyframe-throttle.h"
+#include "keyframes.h"
 
 using webrtclive::KeyframeThrottle;
 
