@@ -131,15 +131,6 @@ std::unique_ptr<ConsumerChain> ConsumerChain::build(const Config &cfg, std::stri
   }
   chain->queue_sink_ = GRef<GstPad>::adopt(gst_element_get_static_pad(queue, "sink"));
   chain->queue_src_ = GRef<GstPad>::adopt(gst_element_get_static_pad(queue, "src"));
-  // No media leaves for a peer whose DTLS identity was not checked: the
-  // queue's output is held until then. The leaky queue meanwhile keeps the
-  // last 500 ms, recent keyframe included, which the consumer gets the
-  // moment the check passes (a join does not wait for a forced keyframe
-  // that the coalescer may delay).
-  chain->gate_ = add_probe(
-      chain->queue_src_.get(),
-      probe_types({GST_PAD_PROBE_TYPE_BLOCK, GST_PAD_PROBE_TYPE_BUFFER, GST_PAD_PROBE_TYPE_BUFFER_LIST}),
-      [](GstPad *, GstPadProbeInfo *) { return GST_PAD_PROBE_OK; });
   if (setter) gst_element_sync_state_with_parent(setter);
   gst_element_sync_state_with_parent(pay);
   gst_element_sync_state_with_parent(queue);

@@ -7,8 +7,8 @@
 // Isolation: whatever goes wrong behind the ghost pad is reported once and
 // answered with OK, and serialized queries are answered at the ghost pad, so
 // one consumer never stops or holds the shared tee (see docs/architecture.md).
-// Gate: until open_gate(), the queue's output is held (DTLS identity not
-// checked yet) while the leaky queue keeps the last 500 ms.
+// Until the peer's DTLS identity is checked, its Session holds buffers at
+// the webrtcbin's sink pad; the leaky queue meanwhile keeps the last 500 ms.
 //
 // Threads: built on the control thread; on_failure is called on a
 // streaming thread, at most once, and must only post.
@@ -50,10 +50,6 @@ class ConsumerChain {
   GstElement *queue() const { return queue_.get(); }
   GstElement *payloader() const { return pay_.get(); }
 
-  // Lets media through to the peer (control thread, once its DTLS identity was checked).
-  void open_gate() { gate_.reset(); }
-  bool gate_open() const { return !gate_; }
-
  private:
   ConsumerChain() = default;
 
@@ -63,7 +59,6 @@ class ConsumerChain {
   GRef<GstPad> queue_sink_;
   GRef<GstPad> queue_src_;
   GRef<GstPad> ghost_;
-  ProbeHandle gate_;
 };
 
 // The one door from the shared stream into a consumer's bin: a ghost pad on

@@ -2,6 +2,7 @@
 #include "sink-core.h"
 
 #include "consumer-chain.h"
+#include "session.h"
 #include "util.h"
 #include "webrtc-util.h"
 
@@ -19,10 +20,6 @@ namespace webrtclive {
 
 namespace {
 constexpr guint kConnectTimeoutS = 30;
-
-GstElement *make(const char *factory, const std::string &name = {}) {
-  return gst_element_factory_make(factory, name.empty() ? nullptr : name.c_str());
-}
 
 std::string short_id(const std::string &id) { return id.substr(0, 8); }
 
@@ -42,31 +39,14 @@ struct ConsumerStream {
 };
 
 struct SinkCore::Consumer {
-  enum class State { Offering, Answered, Connected };
   std::string sid;
   std::string peer;
   GRef<GstElement> bin;        // everything of this consumer lives in here
-  GRef<GstElement> webrtcbin;
+  GRef<GstElement> webrtcbin;  // its Session's
+  std::shared_ptr<Session> session;       // control thread
   std::vector<ConsumerStream> streams;
-  State state = State::Offering;
-  GSource *connect_timer = nullptr;
-  GSource *liveness_timer = nullptr;  // control thread, while connected
-  // Monotonic time of the consumer's last RTCP packet (rtpbin's thread writes).
-  std::shared_ptr<std::atomic<gint64>> last_rtcp = std::make_shared<std::atomic<gint64>>(0);
-  // Set once the DTLS identity check passed: until then nothing the peer
-  // sends on a data channel is acted on (webrtcbin's threads read it).
-  std::shared_ptr<std::atomic<bool>> verified = std::make_shared<std::atomic<bool>>(false);
-  std::string offer;   // control thread: what the answer must match
-  unsigned remote_candidates = 0;  // control thread
-  std::string answer;  // control thread: for the DTLS fingerprint check
-
-};
-
-// Passed to webrtcbin callbacks: they run on webrtcbin's threads and only
-// post to the control thread by session id.
-struct CallbackCtx {
-  std::weak_ptr<SinkCore> core;
-  std::string sid;
+  std::vector<OfferedCodec> chosen;       // per stream, from the answer
+  GRef<GObject> control_channel;          // gstwebrtc-api's "control", when offered
 };
 
 // ---- lifetime ----------------------------------------------------------------
@@ -173,6 +153,11 @@ void SinkCore::stop() {
   keyframes_->reset();
 }
 
+std::shared_ptr<ProducerSignaller> SinkCore::signaller() const {
+  std::lock_guard lock(mutex_);
+  return signaller_;
+}
+
 std::vector<std::string> SinkCore::urls() const {
   std::lock_guard lock(mutex_);
   return signaller_ ? signaller_->urls() : std::vector<std::string>{};
@@ -215,10 +200,7 @@ std::vector<OfferedCodec> SinkCore::codecs_to_offer(const FanOut::InputInfo &inp
 
 void SinkCore::on_session_requested(const std::string &sid, const std::string &peer,
                                     const std::optional<std::string> &offer) {
-  auto sig = [this] {
-    std::lock_guard lock(mutex_);
-    return signaller_;
-  }();
+  auto sig = signaller();
   if (offer) {
     if (sig) sig->end_session(sid, std::string("webrtclivesink makes the offer; offers from consumers are not supported"));
     return;
@@ -293,10 +275,7 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
       consumer->streams.push_back(std::move(cs));
     }
   }
-  auto sig = [this] {
-    std::lock_guard lock(mutex_);
-    return signaller_;
-  }();
+  auto sig = signaller();
   if (consumer->streams.empty()) {
     std::string reason = "this producer has nothing a browser can take (pre-encoded input that is not browser-safe "
                          "and transcoding is off)";
@@ -308,16 +287,38 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
   // Renumber m-lines: they follow the order transceivers are made in.
   for (unsigned i = 0; i < consumer->streams.size(); i++) consumer->streams[i].mline = i;
 
-  GstElement *webrtc = make("webrtcbin", "consumer-" + short_id(sid) + "-" + std::to_string(next_consumer_++));
-  if (!webrtc) {
+  SessionConfig config;
+  config.role = SessionRole::Offerer;
+  config.name = "consumer-" + short_id(sid) + "-" + std::to_string(next_consumer_++);
+  config.owner = element_;
+  config.ice = IceSettings{s.stun_server, s.turn_servers, s.ice_addresses};
+  config.connect_timeout_s = kConnectTimeoutS;
+  config.peer_timeout_s = s.peer_timeout_s;
+  std::weak_ptr<SinkCore> weak = weak_from_this();
+  Session::Events ev;
+  ev.local_description = [weak, sid](const protocol::Sdp &sdp) {
+    if (auto core = weak.lock())
+      if (auto sig = core->signaller()) sig->send_sdp(sid, sdp);
+  };
+  ev.local_candidate = [weak, sid](const protocol::Ice &ice) {
+    if (auto core = weak.lock())
+      if (auto sig = core->signaller()) sig->send_ice(sid, ice);
+  };
+  ev.connected = [weak, sid] {
+    if (auto core = weak.lock()) core->on_connected(sid);
+  };
+  ev.failed = [weak, sid](const std::string &why) {
+    if (auto core = weak.lock(); core && core->running_) core->fail_consumer(sid, why);
+  };
+  consumer->session = Session::create(control_.context(), config, std::move(ev));
+  if (!consumer->session) {
     GST_ELEMENT_ERROR(element_, CORE, MISSING_PLUGIN, ("element 'webrtcbin' is missing (gstreamer1.0-plugins-bad)"),
                       (nullptr));
     if (sig) sig->end_session(sid, std::string("producer is missing webrtcbin"));
     return;
   }
+  GstElement *webrtc = consumer->session->webrtcbin();
   consumer->webrtcbin = GRef<GstElement>::ref(webrtc);
-  g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
-  configure_ice(element_, webrtc, IceSettings{s.stun_server, s.turn_servers, s.ice_addresses});
 
   for (auto &cs : consumer->streams) {
     GstPad *pad = gst_element_request_pad_simple(webrtc, "sink_%u");
@@ -340,35 +341,20 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
     gst_caps_unref(prefs);
     gst_object_unref(trans);
   }
-
-  auto make_ctx = [&] { return new CallbackCtx{weak_from_this(), sid}; };
-  g_signal_connect_data(
-      webrtc, "on-ice-candidate",
-      G_CALLBACK(+[](GstElement *, guint mline, gchar *candidate, gpointer data) {
-        auto *ctx = static_cast<CallbackCtx *>(data);
-        auto core = ctx->core.lock();
-        if (!core) return;
-        std::shared_ptr<ProducerSignaller> sig;
-        {
-          std::lock_guard lock(core->mutex_);
-          sig = core->signaller_;
-        }
-        if (sig) sig->send_ice(ctx->sid, protocol::Ice{candidate, mline});
-      }),
-      make_ctx(), [](gpointer d, GClosure *) { delete static_cast<CallbackCtx *>(d); }, GConnectFlags(0));
-  g_signal_connect_data(
-      webrtc, "notify::connection-state",
-      G_CALLBACK(+[](GstElement *w, GParamSpec *, gpointer data) {
-        auto *ctx = static_cast<CallbackCtx *>(data);
-        auto core = ctx->core.lock();
-        if (!core) return;
-        GstWebRTCPeerConnectionState state;
-        g_object_get(w, "connection-state", &state, nullptr);
-        std::string sid = ctx->sid;
-        SinkCore *self = core.get();
-        core->post([self, sid, state] { self->on_connection_state(sid, state); });
-      }),
-      make_ctx(), [](gpointer d, GClosure *) { delete static_cast<CallbackCtx *>(d); }, GConnectFlags(0));
+  // Which codec each m-line got, read before webrtcbin sees the answer
+  // (webrtcbin 1.22 aborts the process on a rejected bundled m-line).
+  std::weak_ptr<Consumer> weak_c = consumer;
+  consumer->session->set_answer_check([weak_c](const GstSDPMessage *answer, const GstSDPMessage *) -> std::string {
+    auto c = weak_c.lock();
+    if (!c) return "the consumer is gone";
+    c->chosen.clear();
+    for (auto &cs : c->streams) {
+      AnswerChoice choice = choose_from_answer(answer, cs.mline, cs.offered);
+      if (!choice.accepted) return choice.why;
+      c->chosen.push_back(*choice.codec);
+    }
+    return {};
+  });
 
   GstElement *cbin = gst_bin_new(("consumer-" + short_id(sid)).c_str());
   consumer->bin = GRef<GstElement>::ref(cbin);
@@ -377,20 +363,17 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
     consumers_[sid] = consumer;
   }
   gst_bin_add(GST_BIN(cbin), webrtc);
-  // A consumer that vanishes without a word is noticed by its RTCP stopping.
-  track_rtcp(webrtc, consumer->last_rtcp);
   gst_bin_add(bin_, cbin);
   gst_element_sync_state_with_parent(cbin);
   if (s.control) {
     // gstwebrtc-api turns a producer channel labelled "control" into its
     // remote controller: mouse and keyboard on the <video> come back here
     // as navigation events for the pipeline.
-    GObject *channel = nullptr;
-    g_signal_emit_by_name(webrtc, "create-data-channel", "control", nullptr, &channel);
-    if (channel) {
+    consumer->control_channel = consumer->session->create_data_channel("control");
+    if (GObject *channel = consumer->control_channel.get()) {
       struct ControlCtx {
         std::weak_ptr<SinkCore> core;
-        std::shared_ptr<std::atomic<bool>> verified;
+        std::shared_ptr<const std::atomic<bool>> verified;
       };
       g_signal_connect_data(
           channel, "on-message-string",
@@ -405,89 +388,15 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
                                     : protocol::control_response(-1, "the connection is not verified yet");
             g_signal_emit_by_name(ch, "send-string", reply.c_str());
           }),
-          new ControlCtx{weak_from_this(), consumer->verified},
+          new ControlCtx{weak_from_this(), consumer->session->verified()},
           [](gpointer d, GClosure *) { delete static_cast<ControlCtx *>(d); }, GConnectFlags(0));
-      g_object_unref(channel);
     }
   }
 
   GST_INFO_OBJECT(element_, "consumer %s (session %s): offering %zu stream(s)", peer.c_str(), sid.c_str(),
                   consumer->streams.size());
   if (hooks_.consumer_added) hooks_.consumer_added(peer, sid, webrtc);
-
-  // A consumer that never connects must not hold resources forever
-  // (webrtcbin 1.22 has no ICE consent freshness).
-  std::weak_ptr<SinkCore> weak = weak_from_this();
-  GSource *timer = g_timeout_source_new_seconds(kConnectTimeoutS);
-  auto *tctx = new CallbackCtx{weak, sid};
-  g_source_set_callback(
-      timer,
-      [](gpointer data) -> gboolean {
-        auto *ctx = static_cast<CallbackCtx *>(data);
-        if (auto core = ctx->core.lock()) {
-          std::shared_ptr<Consumer> c;
-          {
-            std::lock_guard lock(core->mutex_);
-            auto it = core->consumers_.find(ctx->sid);
-            if (it != core->consumers_.end()) c = it->second;
-          }
-          if (c) {
-            c->connect_timer = nullptr;
-            if (c->state != Consumer::State::Connected)
-              core->fail_consumer(ctx->sid, "did not connect within " + std::to_string(kConnectTimeoutS) + " s");
-          }
-        }
-        return G_SOURCE_REMOVE;
-      },
-      tctx, destroy_heap<CallbackCtx>);
-  g_source_attach(timer, control_.context());
-  consumer->connect_timer = timer;  // borrowed: the source holds itself until it fires or is destroyed
-  g_source_unref(timer);
-
-  GstPromise *promise = gst_promise_new_with_change_func(
-      [](GstPromise *p, gpointer data) {
-        auto *ctx = static_cast<CallbackCtx *>(data);
-        auto core = ctx->core.lock();
-        if (!core) return;
-        const GstStructure *reply = gst_promise_get_reply(p);
-        GstWebRTCSessionDescription *offer = nullptr;
-        if (reply) gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, nullptr);
-        std::string sid = ctx->sid;
-        SinkCore *self = core.get();
-        if (!offer) {
-          core->post([self, sid] { self->fail_consumer(sid, "webrtcbin could not create an offer"); });
-          return;
-        }
-        GstElement *w = nullptr;
-        std::shared_ptr<ProducerSignaller> sig;
-        {
-          std::lock_guard lock(core->mutex_);
-          auto it = core->consumers_.find(sid);
-          if (it != core->consumers_.end()) w = GST_ELEMENT(gst_object_ref(it->second->webrtcbin.get()));
-          sig = core->signaller_;
-        }
-        if (w) {
-          // Queued on webrtcbin's task queue first, so that a fast answer's
-          // set-remote-description (queued later) finds the local offer
-          // applied; candidates only come once this callback returned, so
-          // the offer still leaves before any of them.
-          g_signal_emit_by_name(w, "set-local-description", offer, nullptr);
-          gchar *text = gst_sdp_message_as_text(offer->sdp);
-          // Kept before it leaves, so the answer finds it (same thread).
-          std::string kept = text;
-          core->post([self, sid, kept] {
-            std::lock_guard lock(self->mutex_);
-            if (auto it = self->consumers_.find(sid); it != self->consumers_.end()) it->second->offer = kept;
-          });
-          if (sig) sig->send_sdp(sid, protocol::Sdp{"offer", text});
-          g_free(text);
-          gst_object_unref(w);
-        }
-        gst_webrtc_session_description_free(offer);
-      },
-      make_ctx(), destroy_heap<CallbackCtx>);
-  g_signal_emit_by_name(webrtc, "create-offer", nullptr, promise);
-  gst_promise_unref(promise);
+  consumer->session->start();
 }
 
 void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
@@ -498,58 +407,8 @@ void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
     if (it != consumers_.end()) c = it->second;
   }
   if (!c) return;
-  if (sdp.type != "answer" || c->state != Consumer::State::Offering) {
-    fail_consumer(sid, "expected an SDP answer, got " + sdp.type);
-    return;
-  }
-  GstSDPMessage *msg = parse_remote_sdp(sdp.sdp);
-  if (!msg) {
-    fail_consumer(sid, "the answer is not valid SDP");
-    return;
-  }
-  // Check every m-line before webrtcbin sees the answer: webrtcbin 1.22
-  // aborts the process on a rejected bundled m-line.
-  std::vector<OfferedCodec> chosen;
-  for (auto &cs : c->streams) {
-    AnswerChoice choice = choose_from_answer(msg, cs.mline, cs.offered);
-    if (!choice.accepted) {
-      gst_sdp_message_free(msg);
-      fail_consumer(sid, choice.why);
-      return;
-    }
-    chosen.push_back(*choice.codec);
-  }
-  // And the answer's shape: m-line count, kinds, mids, BUNDLE order.
-  GstSDPMessage *offer = parse_remote_sdp(c->offer);
-  std::string bad = offer ? check_answer_structure(offer, msg) : "no offer was sent yet";
-  if (offer) gst_sdp_message_free(offer);
-  if (!bad.empty()) {
-    gst_sdp_message_free(msg);
-    fail_consumer(sid, "unacceptable answer: " + bad);
-    return;
-  }
-  c->state = Consumer::State::Answered;
-  c->answer = sdp.sdp;
-  GstWebRTCSessionDescription *answer = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
-  GstPromise *promise = gst_promise_new_with_change_func(
-      [](GstPromise *p, gpointer data) {
-        auto *ctx = static_cast<CallbackCtx *>(data);
-        const GstStructure *reply = gst_promise_get_reply(p);
-        GError *err = nullptr;
-        if (reply && gst_structure_has_field(reply, "error")) gst_structure_get(reply, "error", G_TYPE_ERROR, &err, nullptr);
-        if (!err) return;
-        std::string why = std::string("webrtcbin refused the answer: ") + err->message;
-        g_error_free(err);
-        if (auto core = ctx->core.lock()) {
-          SinkCore *self = core.get();
-          std::string sid = ctx->sid;
-          core->post([self, sid, why] { self->fail_consumer(sid, why); });
-        }
-      },
-      new CallbackCtx{weak_from_this(), sid}, destroy_heap<CallbackCtx>);
-  g_signal_emit_by_name(c->webrtcbin.get(), "set-remote-description", answer, promise);
-  gst_promise_unref(promise);
-  gst_webrtc_session_description_free(answer);
+  if (!c->session->set_remote_description(sdp)) return;  // refused: `failed` follows
+  const std::vector<OfferedCodec> chosen = c->chosen;
 
   // Feed each m-line from the shared stream of the codec the consumer chose.
   std::weak_ptr<SinkCore> weak = weak_from_this();
@@ -600,20 +459,12 @@ void SinkCore::on_remote_ice(const std::string &sid, const protocol::Ice &ice) {
     if (it != consumers_.end()) c = it->second;
   }
   if (!c) return;
-  CandidateVerdict v =
-      check_remote_candidate(ice.candidate, ice.sdp_mline_index, count_mlines(c->offer), c->remote_candidates++);
-  if (v.kind == CandidateVerdict::EndSession) {
-    fail_consumer(sid, "refused: " + v.why);
-    return;
-  }
-  if (v.kind == CandidateVerdict::Ignore) {
-    GST_DEBUG_OBJECT(element_, "consumer %s: ignoring %s", c->peer.c_str(), v.why.c_str());
-    return;
-  }
-  g_signal_emit_by_name(c->webrtcbin.get(), "add-ice-candidate", ice.sdp_mline_index, ice.candidate.c_str());
+  c->session->add_remote_candidate(ice);
 }
 
-void SinkCore::on_connection_state(const std::string &sid, int state) {
+// Control thread: its Session connected and checked its DTLS identity (media
+// flows from now on).
+void SinkCore::on_connected(const std::string &sid) {
   std::shared_ptr<Consumer> c;
   {
     std::lock_guard lock(mutex_);
@@ -621,51 +472,21 @@ void SinkCore::on_connection_state(const std::string &sid, int state) {
     if (it != consumers_.end()) c = it->second;
   }
   if (!c) return;
-  GST_INFO_OBJECT(element_, "consumer %s: connection state %d", c->peer.c_str(), state);
-  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && c->state != Consumer::State::Connected) {
-    if (auto mismatch = check_dtls_fingerprint(c->webrtcbin.get(), c->answer)) {
-      fail_consumer(sid, "DTLS check failed: " + *mismatch);
-      return;
-    }
-    GST_INFO_OBJECT(element_, "consumer %s: DTLS certificate matches the fingerprint of its answer", c->peer.c_str());
-    for (auto &cs : c->streams)
-      if (cs.chain) cs.chain->open_gate();
-    c->state = Consumer::State::Connected;
-    c->verified->store(true);
-    watch_liveness(c);
-    // The transport is up: one keyframe (with headers) for this consumer's
-    // video, through the coalescer shared with everyone else.
-    for (auto &cs : c->streams)
-      if (cs.attachment && cs.input->kind == MediaKind::Video) fanout_->request_keyframe(*cs.attachment);
-  } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
-    fail_consumer(sid, "the connection failed (ICE or DTLS)");
-  }
-}
-
-// Control thread: drops the consumer once it has sent no RTCP for
-// peer-timeout seconds.
-void SinkCore::watch_liveness(const std::shared_ptr<Consumer> &c) {
-  unsigned timeout_s = settings().peer_timeout_s;
-  if (timeout_s == 0) return;
-  std::weak_ptr<SinkCore> weak_core = weak_from_this();
-  std::weak_ptr<Consumer> weak_c = c;
-  c->liveness_timer = watch_rtcp_silence(control_.context(), c->last_rtcp, timeout_s, [weak_core, weak_c, timeout_s] {
-    auto core = weak_core.lock();
-    auto consumer = weak_c.lock();
-    if (!core || !consumer) return;
-    consumer->liveness_timer = nullptr;
-    core->fail_consumer(consumer->sid, "no RTCP from it for " + std::to_string(timeout_s) + " s: gone without a word");
-  });
+  GST_INFO_OBJECT(element_, "consumer %s: connected; DTLS certificate matches the fingerprint of its answer",
+                  c->peer.c_str());
+  // One keyframe (with headers) for this consumer's video, through the
+  // coalescer shared with everyone else.
+  for (auto &cs : c->streams)
+    if (cs.attachment && cs.input->kind == MediaKind::Video) fanout_->request_keyframe(*cs.attachment);
 }
 
 void SinkCore::fail_consumer(const std::string &sid, const std::string &reason) {
-  std::shared_ptr<ProducerSignaller> sig;
+  std::shared_ptr<ProducerSignaller> sig = signaller();
   std::string peer;
   {
     std::lock_guard lock(mutex_);
     auto it = consumers_.find(sid);
     if (it != consumers_.end()) peer = it->second->peer;
-    sig = signaller_;
   }
   GST_ELEMENT_WARNING(element_, STREAM, FAILED,
                       ("Consumer %s dropped: %s", peer.empty() ? sid.c_str() : peer.c_str(), reason.c_str()),
@@ -692,10 +513,7 @@ void SinkCore::remove_consumer(const std::string &sid, const std::string &reason
     consumers_.erase(it);
     teardowns_in_flight_++;
   }
-  for (GSource **t : {&c->connect_timer, &c->liveness_timer}) {
-    if (*t) g_source_destroy(*t);
-    *t = nullptr;
-  }
+  c->session->close();
   GST_INFO_OBJECT(element_, "removing consumer %s: %s", c->peer.c_str(), reason.c_str());
   teardown(c, reason);
 }

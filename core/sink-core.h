@@ -108,16 +108,16 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   void create_consumer(const std::string &sid, const std::string &peer);
   void on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp);
   void on_remote_ice(const std::string &sid, const protocol::Ice &ice);
-  void on_connection_state(const std::string &sid, int state);
+  void on_connected(const std::string &sid);
   void on_input_ready();
   void fail_consumer(const std::string &sid, const std::string &reason);
-  void watch_liveness(const std::shared_ptr<Consumer> &c);
   void remove_consumer(const std::string &sid, const std::string &reason);
   std::vector<OfferedCodec> codecs_to_offer(const FanOut::InputInfo &input, const SinkSettings &s) const;
 
   // any thread
   template <typename Fn>
   void post(Fn &&fn);
+  std::shared_ptr<ProducerSignaller> signaller() const;
   void teardown(std::shared_ptr<Consumer> consumer, const std::string &reason);
   void finish_teardown(const std::shared_ptr<Consumer> &consumer, const std::string &reason);
 
