@@ -342,6 +342,19 @@ void Session::add_remote_candidate(const protocol::Ice &ice) {
   g_signal_emit_by_name(webrtcbin_.get(), "add-ice-candidate", ice.sdp_mline_index, ice.candidate.c_str());
 }
 
+void Session::request_stats(std::function<void(const GstStructure *)> done) {
+  if (state_ == State::Closed) return;
+  GstPromise *promise = promise_for(shared_from_this(), [done](const std::shared_ptr<Session> &s,
+                                                               const GstStructure *reply) {
+    // The reply belongs to the promise: copied for the control thread.
+    std::shared_ptr<GstStructure> copy(reply ? gst_structure_copy(reply) : gst_structure_new_empty("stats"),
+                                       gst_structure_free);
+    s->post([done, copy](Session &) { done(copy.get()); });
+  });
+  g_signal_emit_by_name(webrtcbin_.get(), "get-stats", nullptr, promise);
+  gst_promise_unref(promise);
+}
+
 void Session::on_connection_state(int state) {
   GST_DEBUG_OBJECT(config_.owner, "%s: connection state %d", GST_OBJECT_NAME(webrtcbin_.get()), state);
   if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {

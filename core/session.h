@@ -103,6 +103,11 @@ class Session : public std::enable_shared_from_this<Session> {
   [[nodiscard]] bool set_remote_description(const protocol::Sdp &sdp);
   void add_remote_candidate(const protocol::Ice &ice);
 
+  // webrtcbin's statistics (the get-stats structure, one field per RTC stats
+  // entry), delivered to `done` on the control context; nothing once the
+  // session is closed or gone.
+  void request_stats(std::function<void(const GstStructure *stats)> done);
+
   // Stops watching: timers off, no more events. The owner stops and removes
   // the webrtcbin (and whatever it linked to it). Idempotent.
   void close();

@@ -296,6 +296,13 @@ GstPad *SrcCore::ghost_for(MediaKind kind, unsigned index) {
 }
 
 void SrcCore::on_pad_added(const std::shared_ptr<Link> &session, GstPad *pad) {
+  // webrtcbin exposes audio and video on two streaming threads, often in the
+  // same millisecond (both are released together when the producer's DTLS
+  // gate opens). Built one at a time: the decode-or-not decision below asks
+  // the ghost pad's peer, which gst-launch links from its pad-added handler;
+  // with two pads added at once that link could still be missing (measured:
+  // 1 run in 7 decoded H.264 that downstream wanted encoded).
+  std::lock_guard serial(pad_added_mutex_);
   GstCaps *caps = gst_pad_get_current_caps(pad);
   if (!caps) caps = gst_pad_query_caps(pad, nullptr);
   const GstStructure *st = caps && !gst_caps_is_empty(caps) ? gst_caps_get_structure(caps, 0) : nullptr;
@@ -310,7 +317,8 @@ void SrcCore::on_pad_added(const std::shared_ptr<Link> &session, GstPad *pad) {
     return;
   }
   g_free(caps_str);
-  const CodecInfo &info = codec_info(*codec);
+  const CodecId id = *codec;
+  const CodecInfo &info = codec_info(id);
   unsigned index;
   {
     std::lock_guard lock(mutex_);
@@ -332,9 +340,9 @@ void SrcCore::on_pad_added(const std::shared_ptr<Link> &session, GstPad *pad) {
   }
 
   std::vector<GstElement *> chain;
-  GstElement *depay = gst_element_factory_make(depayloader_for(*codec), nullptr);
+  GstElement *depay = gst_element_factory_make(depayloader_for(id), nullptr);
   if (!depay) {
-    GST_ELEMENT_ERROR(element_, CORE, MISSING_PLUGIN, ("Element '%s' is missing.", depayloader_for(*codec)), (nullptr));
+    GST_ELEMENT_ERROR(element_, CORE, MISSING_PLUGIN, ("Element '%s' is missing.", depayloader_for(id)), (nullptr));
     return;
   }
   // Ask the producer for a keyframe (PLI) when packets are lost, and do not
@@ -342,11 +350,11 @@ void SrcCore::on_pad_added(const std::shared_ptr<Link> &session, GstPad *pad) {
   set_if_exists(depay, "request-keyframe", TRUE);
   set_if_exists(depay, "wait-for-keyframe", TRUE);
   chain.push_back(depay);
-  if (const char *p = parser_for(*codec))
+  if (const char *p = parser_for(id))
     if (GstElement *parse = gst_element_factory_make(p, nullptr)) chain.push_back(parse);
   if (decode) {
     GstElement *dec = gst_element_factory_make(info.decoder, nullptr);
-    if (!dec && *codec == CodecId::H264) dec = gst_element_factory_make("openh264dec", nullptr);
+    if (!dec && id == CodecId::H264) dec = gst_element_factory_make("openh264dec", nullptr);
     if (!dec) {
       for (auto *e : chain) gst_object_unref(gst_object_ref_sink(e));  // floating, never added
       GST_ELEMENT_ERROR(element_, CORE, MISSING_PLUGIN, ("No decoder for %s (element '%s').", info.name, info.decoder),

@@ -84,6 +84,9 @@ class SrcCore : public std::enable_shared_from_this<SrcCore> {
   GstElement *element_;
   GstBin *bin_;
 
+  // Lock order: pad_added_mutex_ (held while one pad's chain is built, on a
+  // streaming thread) → mutex_ (a leaf).
+  std::mutex pad_added_mutex_;
   mutable std::mutex mutex_;
   SrcSettings settings_;
   std::shared_ptr<ConsumerSignaller> signaller_;

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "gstwebrtclivesignallable.h"
+#include "signaller-child-proxy.h"
 #include "signaller-factory.h"
 #include "sink-core.h"
 #include "util.h"
@@ -89,47 +90,26 @@ struct _GstWebRTCLiveSink {
   Private *priv;
 };
 
-static void gst_webrtc_live_sink_child_proxy_init(GstChildProxyInterface *iface);
+// The signaller as a child named "signaller" (GstChildProxy).
+static GObject *get_signaller(GstChildProxy *proxy) {
+  auto *self = GST_WEBRTC_LIVE_SINK(proxy);
+  GST_OBJECT_LOCK(self);
+  GObject *s = self->priv->signaller ? G_OBJECT(g_object_ref(self->priv->signaller)) : nullptr;
+  GST_OBJECT_UNLOCK(self);
+  return s;
+}
 
 G_DEFINE_TYPE_WITH_CODE(GstWebRTCLiveSink, gst_webrtc_live_sink, GST_TYPE_BIN,
-                        G_IMPLEMENT_INTERFACE(GST_TYPE_CHILD_PROXY, gst_webrtc_live_sink_child_proxy_init))
+                        G_IMPLEMENT_INTERFACE(GST_TYPE_CHILD_PROXY, SignallerChildProxy<get_signaller>::init))
 
-// `webrtclivesink signaller::port=0` in gst-launch: the signaller is a child
-// named "signaller", next to the bin's own children.
-static GstChildProxyInterface *parent_child_proxy_iface = nullptr;
 
-static GObject *child_proxy_get_child_by_name(GstChildProxy *proxy, const gchar *name) {
-  auto *self = GST_WEBRTC_LIVE_SINK(proxy);
-  if (g_strcmp0(name, "signaller") == 0) {
-    GST_OBJECT_LOCK(self);
-    GObject *s = self->priv->signaller ? G_OBJECT(g_object_ref(self->priv->signaller)) : nullptr;
-    GST_OBJECT_UNLOCK(self);
-    return s;
-  }
-  return parent_child_proxy_iface->get_child_by_name(proxy, name);
-}
-
-static guint child_proxy_get_children_count(GstChildProxy *proxy) {
-  return parent_child_proxy_iface->get_children_count(proxy) + 1;
-}
-
-static GObject *child_proxy_get_child_by_index(GstChildProxy *proxy, guint index) {
-  if (index == 0) return child_proxy_get_child_by_name(proxy, "signaller");
-  return parent_child_proxy_iface->get_child_by_index(proxy, index - 1);
-}
-
-static void gst_webrtc_live_sink_child_proxy_init(GstChildProxyInterface *iface) {
-  parent_child_proxy_iface = static_cast<GstChildProxyInterface *>(g_type_interface_peek_parent(iface));
-  iface->get_child_by_name = child_proxy_get_child_by_name;
-  iface->get_child_by_index = child_proxy_get_child_by_index;
-  iface->get_children_count = child_proxy_get_children_count;
-}
-
-// Replaces the signaller (NULL/READY only).
+// Replaces the signaller (NULL/READY only): swapped under the object lock,
+// the old one released after it (its finalize may stop a server thread).
 static void set_signaller(GstWebRTCLiveSink *self, GstWebRTCLiveSignallable *signaller) {
-  Private *p = self->priv;
-  GstWebRTCLiveSignallable *old = p->signaller;
-  p->signaller = signaller ? GST_WEBRTC_LIVE_SIGNALLABLE(g_object_ref_sink(signaller)) : nullptr;
+  if (signaller) g_object_ref_sink(signaller);
+  GST_OBJECT_LOCK(self);
+  GstWebRTCLiveSignallable *old = std::exchange(self->priv->signaller, signaller);
+  GST_OBJECT_UNLOCK(self);
   if (old) g_object_unref(old);
 }
 
@@ -147,9 +127,12 @@ static void post_consumer_message(GstWebRTCLiveSink *self, const char *name, con
 
 static void apply_codec_lists(GstWebRTCLiveSink *self) {
   Private *p = self->priv;
+  GST_OBJECT_LOCK(self);
+  std::string video_list = p->video_codecs, audio_list = p->audio_codecs;
+  GST_OBJECT_UNLOCK(self);
   std::vector<std::string> unknown;
-  auto video = parse_codec_list(p->video_codecs, MediaKind::Video, &unknown);
-  auto audio = parse_codec_list(p->audio_codecs, MediaKind::Audio, &unknown);
+  auto video = parse_codec_list(video_list, MediaKind::Video, &unknown);
+  auto audio = parse_codec_list(audio_list, MediaKind::Audio, &unknown);
   for (auto &u : unknown)
     GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
                         ("Unknown codec '%s' ignored (video: h264, vp8, vp9; audio: opus).", u.c_str()), (nullptr));
@@ -192,13 +175,19 @@ static void gst_webrtc_live_sink_set_property(GObject *object, guint prop_id, co
   auto *self = GST_WEBRTC_LIVE_SINK(object);
   Private *p = self->priv;
   auto str = [&] { return std::string(g_value_get_string(value) ? g_value_get_string(value) : ""); };
-  GST_OBJECT_LOCK(self);
+  // The object lock guards Private's plain fields only: it is never held
+  // while calling into the core or the signaller (their locks come after).
+  auto locked = [self](auto &&fn) {
+    GST_OBJECT_LOCK(self);
+    fn();
+    GST_OBJECT_UNLOCK(self);
+  };
   switch (prop_id) {
     case PROP_PORT:
     case PROP_ADDRESS: {
       const char *name = prop_id == PROP_PORT ? "port" : "address";
-      GObject *sig = p->signaller ? G_OBJECT(g_object_ref(p->signaller)) : nullptr;
-      GST_OBJECT_UNLOCK(self);
+      GObject *sig = nullptr;
+      locked([&] { sig = p->signaller ? G_OBJECT(g_object_ref(p->signaller)) : nullptr; });
       if (sig && g_object_class_find_property(G_OBJECT_GET_CLASS(sig), name))
         g_object_set_property(sig, name, value);
       else
@@ -207,9 +196,10 @@ static void gst_webrtc_live_sink_set_property(GObject *object, guint prop_id, co
       return;
     }
     case PROP_SERVER: {
-      p->server = str();
-      if (!p->server.empty()) {
-        GObject *ws = G_OBJECT(g_object_new(GST_TYPE_WEBRTC_LIVE_WS_SIGNALLER, "uri", p->server.c_str(), nullptr));
+      std::string server = str();
+      locked([&] { p->server = server; });
+      if (!server.empty()) {
+        GObject *ws = G_OBJECT(g_object_new(GST_TYPE_WEBRTC_LIVE_WS_SIGNALLER, "uri", server.c_str(), nullptr));
         set_signaller(self, GST_WEBRTC_LIVE_SIGNALLABLE(ws));
       } else {
         set_signaller(self,
@@ -223,18 +213,16 @@ static void gst_webrtc_live_sink_set_property(GObject *object, guint prop_id, co
       break;
     }
     case PROP_PRODUCER_NAME:
-      p->producer_name = str();
+      locked([&] { p->producer_name = str(); });
       break;
     case PROP_VIDEO_CODECS:
-      p->video_codecs = str();
-      GST_OBJECT_UNLOCK(self);
+      locked([&] { p->video_codecs = str(); });
       apply_codec_lists(self);
-      return;
+      break;
     case PROP_AUDIO_CODECS:
-      p->audio_codecs = str();
-      GST_OBJECT_UNLOCK(self);
+      locked([&] { p->audio_codecs = str(); });
       apply_codec_lists(self);
-      return;
+      break;
     case PROP_VIDEO_BITRATE: {
       guint v = g_value_get_uint(value);
       p->core->update_settings([v](SinkSettings &s) { s.video_bitrate_kbps = v; });
@@ -281,14 +269,14 @@ static void gst_webrtc_live_sink_set_property(GObject *object, guint prop_id, co
       break;
     }
     case PROP_TURN_SERVERS: {
-      p->turn_servers = str();
-      auto v = split_list(p->turn_servers);
+      locked([&] { p->turn_servers = str(); });
+      auto v = split_list(str());
       p->core->update_settings([&](SinkSettings &s) { s.turn_servers = v; });
       break;
     }
     case PROP_ICE_ADDRESSES: {
-      p->ice_addresses = str();
-      auto v = split_list(p->ice_addresses);
+      locked([&] { p->ice_addresses = str(); });
+      auto v = split_list(str());
       p->core->update_settings([&](SinkSettings &s) { s.ice_addresses = v; });
       break;
     }
@@ -296,7 +284,6 @@ static void gst_webrtc_live_sink_set_property(GObject *object, guint prop_id, co
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK(self);
 }
 
 static void gst_webrtc_live_sink_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec) {

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "gstwebrtclivesignallable.h"
+#include "signaller-child-proxy.h"
 #include "signaller-factory.h"
 #include "src-core.h"
 #include "util.h"
@@ -93,106 +94,86 @@ struct _GstWebRTCLiveSrc {
 
 static void gst_webrtc_live_src_uri_handler_init(gpointer iface, gpointer data);
 
-static void gst_webrtc_live_src_child_proxy_init(GstChildProxyInterface *iface);
+// The signaller as a child named "signaller" (GstChildProxy).
+static GObject *get_signaller(GstChildProxy *proxy) {
+  auto *self = GST_WEBRTC_LIVE_SRC(proxy);
+  GST_OBJECT_LOCK(self);
+  GObject *s = self->priv->signaller ? G_OBJECT(g_object_ref(self->priv->signaller)) : nullptr;
+  GST_OBJECT_UNLOCK(self);
+  return s;
+}
 
 G_DEFINE_TYPE_WITH_CODE(GstWebRTCLiveSrc, gst_webrtc_live_src, GST_TYPE_BIN,
                         G_IMPLEMENT_INTERFACE(GST_TYPE_URI_HANDLER, gst_webrtc_live_src_uri_handler_init)
-                            G_IMPLEMENT_INTERFACE(GST_TYPE_CHILD_PROXY, gst_webrtc_live_src_child_proxy_init))
+                            G_IMPLEMENT_INTERFACE(GST_TYPE_CHILD_PROXY, SignallerChildProxy<get_signaller>::init))
 
-// `webrtclivesrc signaller::uri=...` in gst-launch: the signaller is a child
-// named "signaller", next to the bin's own children.
-static GstChildProxyInterface *parent_child_proxy_iface = nullptr;
-
-static GObject *child_proxy_get_child_by_name(GstChildProxy *proxy, const gchar *name) {
-  auto *self = GST_WEBRTC_LIVE_SRC(proxy);
-  if (g_strcmp0(name, "signaller") == 0) {
-    GST_OBJECT_LOCK(self);
-    GObject *s = self->priv->signaller ? G_OBJECT(g_object_ref(self->priv->signaller)) : nullptr;
-    GST_OBJECT_UNLOCK(self);
-    return s;
-  }
-  return parent_child_proxy_iface->get_child_by_name(proxy, name);
-}
-
-static guint child_proxy_get_children_count(GstChildProxy *proxy) {
-  return parent_child_proxy_iface->get_children_count(proxy) + 1;
-}
-
-static GObject *child_proxy_get_child_by_index(GstChildProxy *proxy, guint index) {
-  if (index == 0) return child_proxy_get_child_by_name(proxy, "signaller");
-  return parent_child_proxy_iface->get_child_by_index(proxy, index - 1);
-}
-
-static void gst_webrtc_live_src_child_proxy_init(GstChildProxyInterface *iface) {
-  parent_child_proxy_iface = static_cast<GstChildProxyInterface *>(g_type_interface_peek_parent(iface));
-  iface->get_child_by_name = child_proxy_get_child_by_name;
-  iface->get_child_by_index = child_proxy_get_child_by_index;
-  iface->get_children_count = child_proxy_get_children_count;
-}
 
 // The element's signalling settings onto a built-in signaller object, each
 // where the object has it (the embedded server: port, address, access; the
-// WebSocket client: uri, TLS, headers, timeout). Object lock held.
+// WebSocket client: uri, TLS, headers, timeout). Read under the object
+// lock, set after it.
 static void apply_settings(GstWebRTCLiveSrc *self, GObject *sig) {
   Private *p = self->priv;
-  auto set = [sig](const char *name, const GValue *v) {
-    if (g_object_class_find_property(G_OBJECT_GET_CLASS(sig), name)) g_object_set_property(sig, name, v);
+  std::vector<std::pair<std::string, GValue>> values;
+  auto add = [&](const char *name, GType type, auto &&fill) {
+    GValue v = G_VALUE_INIT;
+    g_value_init(&v, type);
+    fill(&v);
+    values.emplace_back(name, v);
   };
-  GValue v = G_VALUE_INIT;
-  auto str = [&](const char *name, const std::string &value) {
-    g_value_init(&v, G_TYPE_STRING);
-    g_value_set_string(&v, value.empty() ? nullptr : value.c_str());
-    set(name, &v);
-    g_value_unset(&v);
-  };
-  auto uint = [&](const char *name, guint value) {
-    g_value_init(&v, G_TYPE_UINT);
-    g_value_set_uint(&v, value);
-    set(name, &v);
-    g_value_unset(&v);
-  };
-  if (!p->server.empty()) str("uri", p->server);
-  uint("port", p->port);
-  str("address", p->address);
-  str("ca-file", p->ca_file);
-  g_value_init(&v, G_TYPE_BOOLEAN);
-  g_value_set_boolean(&v, p->insecure_tls);
-  set("insecure-tls", &v);
-  g_value_unset(&v);
-  g_value_init(&v, GST_TYPE_STRUCTURE);
-  g_value_set_boxed(&v, p->extra_headers);
-  set("extra-headers", &v);
-  g_value_unset(&v);
-  uint("connect-timeout", p->connect_timeout);
   GObjectClass *klass = G_OBJECT_GET_CLASS(self);
-  for (guint id = PROP_ACCESS; id < PROP_ACCESS + kAccessProperties; id++) {
-    GParamSpec *pspec = nullptr;
-    guint n = 0;
-    GParamSpec **all = g_object_class_list_properties(klass, &n);
-    for (guint i = 0; i < n; i++)
-      if (all[i]->param_id == id && all[i]->owner_type == G_OBJECT_TYPE(self)) pspec = all[i];
-    g_free(all);
-    if (!pspec) continue;
+  guint n = 0;
+  GParamSpec **all = g_object_class_list_properties(klass, &n);
+  GST_OBJECT_LOCK(self);
+  if (!p->server.empty()) add("uri", G_TYPE_STRING, [&](GValue *v) { g_value_set_string(v, p->server.c_str()); });
+  add("port", G_TYPE_UINT, [&](GValue *v) { g_value_set_uint(v, p->port); });
+  add("address", G_TYPE_STRING, [&](GValue *v) { g_value_set_string(v, p->address.c_str()); });
+  add("ca-file", G_TYPE_STRING, [&](GValue *v) { g_value_set_string(v, p->ca_file.empty() ? nullptr : p->ca_file.c_str()); });
+  add("insecure-tls", G_TYPE_BOOLEAN, [&](GValue *v) { g_value_set_boolean(v, p->insecure_tls); });
+  add("extra-headers", GST_TYPE_STRUCTURE, [&](GValue *v) { g_value_set_boxed(v, p->extra_headers); });
+  add("connect-timeout", G_TYPE_UINT, [&](GValue *v) { g_value_set_uint(v, p->connect_timeout); });
+  for (guint i = 0; i < n; i++) {
+    GParamSpec *pspec = all[i];
+    if (pspec->owner_type != G_OBJECT_TYPE(self) || pspec->param_id < PROP_ACCESS ||
+        pspec->param_id >= PROP_ACCESS + kAccessProperties)
+      continue;
+    GValue v = G_VALUE_INIT;
     g_value_init(&v, pspec->value_type);
-    if (get_access_property(p->access, PROP_ACCESS, id, &v)) set(pspec->name, &v);
+    if (get_access_property(p->access, PROP_ACCESS, pspec->param_id, &v))
+      values.emplace_back(pspec->name, v);
+    else
+      g_value_unset(&v);
+  }
+  GST_OBJECT_UNLOCK(self);
+  g_free(all);
+  for (auto &[name, v] : values) {
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(sig), name.c_str())) g_object_set_property(sig, name.c_str(), &v);
     g_value_unset(&v);
   }
 }
 
-// Replaces the signaller (NULL/READY only). Object lock held.
+// Replaces the signaller (NULL/READY only): swapped under the object lock,
+// the old one released after it (its finalize may stop a server thread).
+// A built-in gets the element's signalling settings.
 static void set_signaller(GstWebRTCLiveSrc *self, GstWebRTCLiveSignallable *signaller, bool builtin) {
-  Private *p = self->priv;
-  GstWebRTCLiveSignallable *old = p->signaller;
-  p->signaller = signaller ? GST_WEBRTC_LIVE_SIGNALLABLE(g_object_ref_sink(signaller)) : nullptr;
-  if (p->signaller && builtin) apply_settings(self, G_OBJECT(p->signaller));
+  if (signaller) {
+    g_object_ref_sink(signaller);
+    if (builtin) apply_settings(self, G_OBJECT(signaller));
+  }
+  GST_OBJECT_LOCK(self);
+  GstWebRTCLiveSignallable *old = std::exchange(self->priv->signaller, signaller);
+  GST_OBJECT_UNLOCK(self);
   if (old) g_object_unref(old);
 }
 
 // Hands one element setting on to the signaller when it has that property.
 static void forward(GstWebRTCLiveSrc *self, GParamSpec *pspec, const GValue *value) {
-  GObject *sig = self->priv->signaller ? G_OBJECT(self->priv->signaller) : nullptr;
-  if (sig && g_object_class_find_property(G_OBJECT_GET_CLASS(sig), pspec->name))
-    g_object_set_property(sig, pspec->name, value);
+  GST_OBJECT_LOCK(self);
+  GObject *sig = self->priv->signaller ? G_OBJECT(g_object_ref(self->priv->signaller)) : nullptr;
+  GST_OBJECT_UNLOCK(self);
+  if (!sig) return;
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(sig), pspec->name)) g_object_set_property(sig, pspec->name, value);
+  g_object_unref(sig);
 }
 
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE(webrtclivesrc, "webrtclivesrc", GST_RANK_NONE, GST_TYPE_WEBRTC_LIVE_SRC,
@@ -219,16 +200,24 @@ static void gst_webrtc_live_src_set_property(GObject *object, guint prop_id, con
   auto *self = GST_WEBRTC_LIVE_SRC(object);
   Private *p = self->priv;
   auto str = [&] { return std::string(g_value_get_string(value) ? g_value_get_string(value) : ""); };
-  GST_OBJECT_LOCK(self);
+  // The object lock guards Private's plain fields only: it is never held
+  // while calling into the core or the signaller (their locks come after).
+  auto locked = [self](auto &&fn) {
+    GST_OBJECT_LOCK(self);
+    fn();
+    GST_OBJECT_UNLOCK(self);
+  };
   switch (prop_id) {
-    case PROP_SERVER:
-      p->server = str();
+    case PROP_SERVER: {
+      std::string server = str();
+      locked([&] { p->server = server; });
       set_signaller(self,
                     GST_WEBRTC_LIVE_SIGNALLABLE(g_object_new(
-                        p->server.empty() ? GST_TYPE_WEBRTC_LIVE_EMBEDDED_SIGNALLER : GST_TYPE_WEBRTC_LIVE_WS_SIGNALLER,
+                        server.empty() ? GST_TYPE_WEBRTC_LIVE_EMBEDDED_SIGNALLER : GST_TYPE_WEBRTC_LIVE_WS_SIGNALLER,
                         nullptr)),
                     true);
       break;
+    }
     case PROP_SIGNALLER:
       if (auto *sig = static_cast<GstWebRTCLiveSignallable *>(g_value_get_object(value))) set_signaller(self, sig, false);
       break;
@@ -252,61 +241,67 @@ static void gst_webrtc_live_src_set_property(GObject *object, guint prop_id, con
       p->core->update_settings([&](SrcSettings &s) { s.eos_on_loss = eos; });
       break;
     }
-    case PROP_PORT:
-      p->port = g_value_get_uint(value);
-      forward(self, pspec, value);
-      break;
-    case PROP_ADDRESS:
-      p->address = str();
-      forward(self, pspec, value);
-      break;
     case PROP_STUN_SERVER: {
       std::string v = str();
       p->core->update_settings([&](SrcSettings &s) { s.stun_server = v; });
       break;
     }
     case PROP_TURN_SERVERS: {
-      p->turn_servers = str();
-      auto v = split_list(p->turn_servers);
+      locked([&] { p->turn_servers = str(); });
+      auto v = split_list(str());
       p->core->update_settings([&](SrcSettings &s) { s.turn_servers = v; });
       break;
     }
     case PROP_ICE_ADDRESSES: {
-      p->ice_addresses = str();
-      auto v = split_list(p->ice_addresses);
+      locked([&] { p->ice_addresses = str(); });
+      auto v = split_list(str());
       p->core->update_settings([&](SrcSettings &s) { s.ice_addresses = v; });
       break;
     }
-    case PROP_CA_FILE:
-      p->ca_file = str();
-      forward(self, pspec, value);
-      break;
-    case PROP_INSECURE_TLS:
-      p->insecure_tls = g_value_get_boolean(value);
-      forward(self, pspec, value);
-      break;
-    case PROP_EXTRA_HEADERS:
-      if (p->extra_headers) gst_structure_free(p->extra_headers);
-      p->extra_headers = g_value_get_boxed(value) ? gst_structure_copy(GST_STRUCTURE(g_value_get_boxed(value))) : nullptr;
-      forward(self, pspec, value);
-      break;
-    case PROP_CONNECT_TIMEOUT:
-      p->connect_timeout = g_value_get_uint(value);
-      forward(self, pspec, value);
-      break;
     case PROP_PEER_TIMEOUT: {
       guint v = g_value_get_uint(value);
       p->core->update_settings([&](SrcSettings &s) { s.peer_timeout_s = v; });
       break;
     }
-    default:
-      if (set_access_property(p->access, PROP_ACCESS, prop_id, value))
+    // Signalling settings: kept, and handed to the signaller.
+    case PROP_PORT:
+      locked([&] { p->port = g_value_get_uint(value); });
+      forward(self, pspec, value);
+      break;
+    case PROP_ADDRESS:
+      locked([&] { p->address = str(); });
+      forward(self, pspec, value);
+      break;
+    case PROP_CA_FILE:
+      locked([&] { p->ca_file = str(); });
+      forward(self, pspec, value);
+      break;
+    case PROP_INSECURE_TLS:
+      locked([&] { p->insecure_tls = g_value_get_boolean(value); });
+      forward(self, pspec, value);
+      break;
+    case PROP_EXTRA_HEADERS:
+      locked([&] {
+        if (p->extra_headers) gst_structure_free(p->extra_headers);
+        p->extra_headers =
+            g_value_get_boxed(value) ? gst_structure_copy(GST_STRUCTURE(g_value_get_boxed(value))) : nullptr;
+      });
+      forward(self, pspec, value);
+      break;
+    case PROP_CONNECT_TIMEOUT:
+      locked([&] { p->connect_timeout = g_value_get_uint(value); });
+      forward(self, pspec, value);
+      break;
+    default: {
+      bool ours = false;
+      locked([&] { ours = set_access_property(p->access, PROP_ACCESS, prop_id, value); });
+      if (ours)
         forward(self, pspec, value);
       else
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       break;
+    }
   }
-  GST_OBJECT_UNLOCK(self);
 }
 
 static void gst_webrtc_live_src_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec) {

@@ -67,7 +67,7 @@ export async function startPipeline(pipeline, { expectStart = true, name, exits 
       try {
         const ev = JSON.parse(line);
         events.push(ev);
-        if (ev.event !== 'state') log(`${name}:`, line.slice(0, 300));
+        if (ev.event !== 'state') log(`${name}:`, line.slice(0, ev.event === 'error' || ev.event === 'warning' ? 2000 : 300));
       } catch {
         log(`${name} (raw):`, line);
       }

@@ -47,6 +47,13 @@ async function startServer(defer, { port = 0, cert, key, token, tokenFile, allow
   return s;
 }
 
+// A plain webrtcbin sending VP8, signalled by webrtclivesignaller as
+// producer "plain" through the server at `ws`.
+const plainProducer = (ws) =>
+  `${VSRC} ! vp8enc deadline=1 keyframe-max-dist=30 ! rtpvp8pay picture-id-mode=15-bit ! ` +
+  'application/x-rtp,media=video,encoding-name=VP8,payload=96 ! webrtcbin name=w bundle-policy=max-bundle ' +
+  `webrtclivesignaller webrtcbin=w server=${ws} producer-name=plain ${ICE}`;
+
 // Serves the gstwebrtc-api bundle and the test page on loopback.
 async function servePages(defer) {
   const bundle = readFileSync(join(HERE, 'node_modules', 'gstwebrtc-api', 'dist', 'gstwebrtc-api-3.0.0.min.js'));
@@ -297,10 +304,7 @@ const scenarios = {
 
   async 'plain-webrtcbin'(defer) {
     const server = await startServer(defer);
-    const p = await startPipeline(
-      `${VSRC} ! vp8enc deadline=1 keyframe-max-dist=30 ! rtpvp8pay picture-id-mode=15-bit ! ` +
-      'application/x-rtp,media=video,encoding-name=VP8,payload=96 ! webrtcbin name=w bundle-policy=max-bundle ' +
-      `webrtclivesignaller webrtcbin=w server=${server.ws} producer-name=plain ${ICE}`);
+    const p = await startPipeline(plainProducer(server.ws));
     defer(() => p.stop());
     const browser = await launchBrowser();
     defer(() => browser.close());
@@ -332,10 +336,7 @@ const scenarios = {
     // one its answer announces (a man in the middle; GStreamer 1.22 does not
     // check, CVE-2026-14935) gets no media and is told why.
     const server = await startServer(defer);
-    const p = await startPipeline(
-      `${VSRC} ! vp8enc deadline=1 keyframe-max-dist=30 ! rtpvp8pay picture-id-mode=15-bit ! ` +
-      'application/x-rtp,media=video,encoding-name=VP8,payload=96 ! webrtcbin name=w bundle-policy=max-bundle ' +
-      `webrtclivesignaller webrtcbin=w server=${server.ws} producer-name=plain ${ICE}`);
+    const p = await startPipeline(plainProducer(server.ws));
     defer(() => p.stop());
     const browser = await launchBrowser();
     defer(() => browser.close());

@@ -5,6 +5,8 @@
 // signalling server in between. Each case checks what a user would see: the
 // media arriving, or the session ending with a sentence that says why.
 #include <gst/gst.h>
+#define GST_USE_UNSTABLE_API
+#include <gst/webrtc/webrtc.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -171,6 +173,32 @@ void test_connects_and_media_flows() {
   g_assert_true(pair.answer_seen_.wait([](Seen &s) { return s.connected; }, 15000));
   g_assert_true(pair.answer_seen_.wait([](Seen &s) { return s.rtp >= 30; }, 15000));
   g_assert_true(pair.offerer_->verified()->load());
+  // Statistics come back on the control thread: the offerer has sent RTP.
+  std::promise<guint64> sent;
+  pair.on_loop([&] {
+    pair.offerer_->request_stats([&](const GstStructure *stats) {
+      guint64 packets = 0;
+      gst_structure_foreach(
+          stats,
+          [](GQuark, const GValue *v, gpointer data) -> gboolean {
+            if (!GST_VALUE_HOLDS_STRUCTURE(v)) return TRUE;
+            const GstStructure *entry = gst_value_get_structure(v);
+            GstWebRTCStatsType type;
+            guint64 n = 0;
+            if (gst_structure_get(entry, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr) &&
+                type == GST_WEBRTC_STATS_OUTBOUND_RTP && gst_structure_get_uint64(entry, "packets-sent", &n))
+              *static_cast<guint64 *>(data) += n;
+            return TRUE;
+          },
+          &packets);
+      sent.set_value(packets);
+    });
+  });
+  auto f = sent.get_future();
+  g_assert_true(f.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  const guint64 packets = f.get();
+  g_test_message("the offerer reports %" G_GUINT64_FORMAT " RTP packets sent", packets);
+  g_assert_cmpuint(packets, >, 0);
   g_assert_cmpstr(failures(pair.offer_seen_).c_str(), ==, "");
   g_assert_cmpstr(failures(pair.answer_seen_).c_str(), ==, "");
 }
