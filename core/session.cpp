@@ -75,6 +75,20 @@ std::shared_ptr<Session> Session::create(GMainContext *context, SessionConfig co
     if (s->config_.latency_ms) g_object_set(w, "latency", s->config_.latency_ms, nullptr);
   }
   if (s->config_.configure_ice) configure_ice(s->config_.owner, s->webrtcbin_.get(), s->config_.ice);
+  DataChannels::Events dev;
+  Weak weak = s;
+  dev.state = [weak](const DataChannelSpec &channel, bool open, bool announced) {
+    if (auto self = weak.lock(); self && self->state_ != State::Closed && self->events_.channel_state)
+      self->events_.channel_state(channel, open, announced);
+  };
+  dev.message = [weak](const DataChannelSpec &channel, GBytes *data, bool text) {
+    if (auto self = weak.lock(); self && self->events_.data) self->events_.data(channel, data, text);
+  };
+  dev.dropped = [weak](const std::string &label, const std::string &why) {
+    if (auto self = weak.lock(); self && self->state_ != State::Closed && self->events_.data_dropped)
+      self->events_.data_dropped(label, why);
+  };
+  s->channels_ = DataChannels::create(context, s->webrtcbin_.get(), s->config_.data_limits, s->verified_, std::move(dev));
   return s;
 }
 
@@ -112,6 +126,7 @@ void Session::fail(const std::string &reason) {
 void Session::close() {
   if (state_ == State::Closed) return;
   state_ = State::Closed;
+  channels_->close();
   for (GSource **t : {&connect_timer_, &liveness_timer_}) {
     if (*t) g_source_destroy(*t);
     *t = nullptr;
@@ -208,8 +223,16 @@ void Session::start() {
     connect_timer_ = t;
     g_source_unref(t);
   }
-  if (config_.role == SessionRole::Offerer) make_offer();
+  channels_->watch();
+  if (config_.role == SessionRole::Offerer) {
+    channels_->announce(config_.channels);
+    make_offer();
+  }
 }
+
+bool Session::send_data(const std::string &label, GBytes *data, bool text) { return channels_->send(label, data, text); }
+
+std::vector<std::string> Session::open_channels() const { return channels_->open_labels(); }
 
 void Session::on_local_description(const protocol::Sdp &sdp) {
   local_sdp_ = sdp.sdp;

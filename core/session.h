@@ -35,6 +35,7 @@
 #include <optional>
 #include <string>
 
+#include "data-channels.h"
 #include "gobj.h"
 #include "protocol.h"
 #include "webrtc-util.h"
@@ -54,6 +55,8 @@ struct SessionConfig {
   unsigned peer_timeout_s = 20;    // no RTCP this long once connected: failed; 0 = never
   unsigned max_remote_mlines = 8;  // a remote offer with more is refused (each costs a decoder chain)
   bool gate_media = true;          // hold outgoing media until the DTLS identity check passed
+  std::vector<DataChannelSpec> channels;  // offerer: negotiated in the offer
+  DataLimits data_limits;                 // for every message the peer sends on any channel
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -69,6 +72,12 @@ class Session : public std::enable_shared_from_this<Session> {
     std::function<void(const std::string &reason)> failed;
     // A receiving pad appeared: called on webrtcbin's streaming thread.
     std::function<void(GstPad *pad)> pad_added;
+    // Data channels (core/data-channels.h): state and drops on the control
+    // thread; messages on webrtcbin's thread, in order per channel, only
+    // from a verified peer and within config.data_limits.
+    std::function<void(const DataChannelSpec &channel, bool open, bool announced)> channel_state;
+    std::function<void(const DataChannelSpec &channel, GBytes *data, bool text)> data;
+    std::function<void(const std::string &label, const std::string &why)> data_dropped;
   };
   // Owner-specific checks, on the control thread, before webrtcbin sees the
   // description: return why it is refused ("" = fine). The answer check sees
@@ -102,6 +111,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // answerer. False when it was refused (then `failed` follows).
   [[nodiscard]] bool set_remote_description(const protocol::Sdp &sdp);
   void add_remote_candidate(const protocol::Ice &ice);
+
+  // Any thread: a message on our open channel `label` (false: none open).
+  bool send_data(const std::string &label, GBytes *data, bool text);
+  std::vector<std::string> open_channels() const;
 
   // webrtcbin's statistics (the get-stats structure, one field per RTC stats
   // entry), delivered to `done` on the control context; nothing once the
@@ -157,6 +170,7 @@ class Session : public std::enable_shared_from_this<Session> {
   GSource *liveness_timer_ = nullptr;  // borrowed: owned by context_
   std::shared_ptr<std::atomic<gint64>> last_rtcp_ = std::make_shared<std::atomic<gint64>>(0);
   std::shared_ptr<std::atomic<bool>> verified_ = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<DataChannels> channels_;
 };
 
 }  // namespace webrtclive

@@ -2,6 +2,7 @@
 #include "sink-core.h"
 
 #include "consumer-chain.h"
+#include "sink-consumer.h"
 #include "session.h"
 #include "util.h"
 #include "webrtc-util.h"
@@ -26,28 +27,6 @@ std::string short_id(const std::string &id) { return id.substr(0, 8); }
 }  // namespace
 
 // ---- the objects ------------------------------------------------------------
-
-struct ConsumerStream {
-  std::shared_ptr<const FanOut::InputInfo> input;
-  std::vector<OfferedCodec> offered;
-  unsigned mline = 0;
-  guint ssrc = 0;  // announced in the offer, used by the payloader
-  GRef<GstPad> webrtc_pad;
-  std::unique_ptr<ConsumerChain> chain;            // once answered
-  std::shared_ptr<FanOut::Attachment> attachment;  // fed from a shared branch
-  ProbeHandle keyframe_capture;                    // its PLI/FIR go to the branch's throttle
-};
-
-struct SinkCore::Consumer {
-  std::string sid;
-  std::string peer;
-  GRef<GstElement> bin;        // everything of this consumer lives in here
-  GRef<GstElement> webrtcbin;  // its Session's
-  std::shared_ptr<Session> session;       // control thread
-  std::vector<ConsumerStream> streams;
-  std::vector<OfferedCodec> chosen;       // per stream, from the answer
-  GRef<GObject> control_channel;          // gstwebrtc-api's "control", when offered
-};
 
 // ---- lifetime ----------------------------------------------------------------
 
@@ -228,7 +207,7 @@ void SinkCore::on_session_requested(const std::string &sid, const std::string &p
     auto inputs = fanout_->inputs();
     std::lock_guard lock(mutex_);
     if (inputs.empty()) {
-      wait = true;
+      wait = data_inputs_.empty();  // data only: nothing to wait for
     } else {
       for (auto &in : inputs)
         if (!in.format && !in.failed) wait = true;
@@ -276,7 +255,8 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
     }
   }
   auto sig = signaller();
-  if (consumer->streams.empty()) {
+  const std::vector<DataChannelSpec> channels = data_channels();
+  if (consumer->streams.empty() && channels.empty()) {
     std::string reason = "this producer has nothing a browser can take (pre-encoded input that is not browser-safe "
                          "and transcoding is off)";
     GST_ELEMENT_WARNING(element_, STREAM, CODEC_NOT_FOUND, ("Consumer %s refused: %s", peer.c_str(), reason.c_str()),
@@ -293,7 +273,11 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
   config.owner = element_;
   config.ice = IceSettings{s.stun_server, s.turn_servers, s.ice_addresses};
   config.connect_timeout_s = kConnectTimeoutS;
-  config.peer_timeout_s = s.peer_timeout_s;
+  // Without media there is no RTCP to watch: a data-only consumer is kept
+  // until it leaves (SCTP has its own heartbeats).
+  config.peer_timeout_s = consumer->streams.empty() ? 0 : s.peer_timeout_s;
+  config.channels = channels;
+  config.data_limits = s.data_limits;
   std::weak_ptr<SinkCore> weak = weak_from_this();
   Session::Events ev;
   ev.local_description = [weak, sid](const protocol::Sdp &sdp) {
@@ -310,6 +294,7 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
   ev.failed = [weak, sid](const std::string &why) {
     if (auto core = weak.lock(); core && core->running_) core->fail_consumer(sid, why);
   };
+  data_events(ev, sid, peer);
   consumer->session = Session::create(control_.context(), config, std::move(ev));
   if (!consumer->session) {
     GST_ELEMENT_ERROR(element_, CORE, MISSING_PLUGIN, ("element 'webrtcbin' is missing (gstreamer1.0-plugins-bad)"),

@@ -36,6 +36,7 @@
 #include "fanout.h"
 #include "gobj.h"
 #include "keyframes.h"
+#include "session.h"
 #include "signaller.h"
 
 namespace webrtclive {
@@ -54,6 +55,7 @@ struct SinkSettings {
   std::string stun_server;
   std::vector<std::string> turn_servers;
   std::vector<std::string> ice_addresses;
+  DataLimits data_limits;  // every message a consumer sends on a data channel
 };
 
 struct SinkStats {
@@ -73,6 +75,13 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
                        const std::string &reason)>
         consumer_removed;
     std::function<void(const std::string &input, const char *codec, GstElement *encoder)> encoder_setup;
+    // A message from a consumer on a data channel (webrtcbin's thread).
+    std::function<void(const std::string &peer_id, const std::string &label, GBytes *data, bool text)> data_received;
+    // A consumer's data channel opened or closed (control thread);
+    // `announced`: one of ours (a data_%u pad), else the consumer's own.
+    std::function<void(const std::string &peer_id, const std::string &session_id, const DataChannelSpec &channel,
+                       bool open, bool announced)>
+        channel_state;
   };
 
   SinkCore(GstElement *element, Hooks hooks);
@@ -91,6 +100,16 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   SinkSettings settings() const;
   void update_settings(const std::function<void(SinkSettings &)> &fn);
   SinkStats stats() const;
+
+  // Data channels (core/sink-data.cpp). A data input is one channel offered
+  // to every consumer that joins after it was added; `spec` is read when a
+  // consumer joins (pad properties may change until then).
+  void add_data_input(GstPad *pad, std::function<DataChannelSpec()> spec);
+  void remove_data_input(GstPad *pad);
+  // Any thread (a data pad's streaming thread, an action signal): `data` on
+  // channel `label` to the consumer with that peer id, or to every consumer
+  // ("" ). Returns how many consumers it was handed to.
+  unsigned send_data(const std::string &peer_id, const std::string &label, GBytes *data, bool text);
 
   // Messages from children that concern one consumer: turn its errors into
   // a warning and its removal. Returns true if the message was consumed.
@@ -113,6 +132,8 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   void fail_consumer(const std::string &sid, const std::string &reason);
   void remove_consumer(const std::string &sid, const std::string &reason);
   std::vector<OfferedCodec> codecs_to_offer(const FanOut::InputInfo &input, const SinkSettings &s) const;
+  std::vector<DataChannelSpec> data_channels() const;
+  void data_events(Session::Events &ev, const std::string &sid, const std::string &peer);
 
   // any thread
   template <typename Fn>
@@ -129,6 +150,11 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   SinkSettings settings_;
   std::map<std::string, std::shared_ptr<Consumer>> consumers_;  // by session id
   std::vector<std::string> pending_sessions_;                   // waiting for input caps
+  struct DataInput {
+    GstPad *pad;  // owned by the element
+    std::function<DataChannelSpec()> spec;
+  };
+  std::vector<DataInput> data_inputs_;
   std::shared_ptr<ProducerSignaller> signaller_;
   SinkStats stats_;
   unsigned teardowns_in_flight_ = 0;

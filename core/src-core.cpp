@@ -4,6 +4,8 @@
 #include "util.h"
 #include "webrtc-util.h"
 
+#include <gst/app/gstappsrc.h>
+
 #include <gst/sdp/sdp.h>
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
@@ -190,6 +192,17 @@ void SrcCore::on_session_started(const std::string &sid, const std::string &peer
     if (!self || !l) return;
     lose_link(l, why, true);  // on the control thread (Session's context)
   };
+  events.data = [this, weak, peer](const DataChannelSpec &channel, GBytes *data, bool text) {
+    if (!weak.lock()) return;
+    push_data(channel, data, text);
+    if (data_hook_) data_hook_(peer, channel.label, data, text);
+  };
+  events.data_dropped = [this, weak](const std::string &label, const std::string &why) {
+    if (weak.lock())
+      GST_ELEMENT_WARNING(element_, STREAM, FAILED,
+                          ("Dropped a message from the producer on data channel '%s': %s.", label.c_str(), why.c_str()),
+                          (nullptr));
+  };
   events.pad_added = [this, weak, weak_link](GstPad *pad) {
     auto self = weak.lock();
     auto l = weak_link.lock();
@@ -270,6 +283,91 @@ void SrcCore::lose_link(const std::shared_ptr<Link> &l, const std::string &reaso
                         ("Producer went away (%s); waiting for it to come back.", reason.c_str()), (nullptr));
   }
   teardown(l);
+}
+
+// ---- data channels: one sometimes pad per label, kept across sessions ------------
+
+// An appsrc inside the bin behind a ghost pad data_N. Messages are pushed
+// from webrtcbin's data-channel thread and must never block it: the appsrc
+// queues up to 4 MiB and then drops the oldest (a downstream that stalls
+// loses messages, the session does not).
+struct SrcCore::DataSource {
+  GRef<GstElement> appsrc;
+  CapsPtr text_caps, binary_caps;
+};
+
+namespace {
+constexpr guint64 kDataQueueBytes = 4 * 1024 * 1024;
+
+CapsPtr data_caps(const DataChannelSpec &ch, bool text) {
+  GstCaps *caps = text ? gst_caps_new_simple("text/x-raw", "format", G_TYPE_STRING, "utf8", nullptr)
+                       : gst_caps_new_empty_simple("application/octet-stream");
+  gst_caps_set_simple(caps, "label", G_TYPE_STRING, ch.label.c_str(), "ordered", G_TYPE_BOOLEAN, ch.ordered,
+                      "max-retransmits", G_TYPE_INT, ch.max_retransmits, "max-packet-lifetime", G_TYPE_INT,
+                      ch.max_packet_lifetime, nullptr);
+  return CapsPtr(caps);
+}
+}  // namespace
+
+// webrtcbin's thread (the first message may come before the channel's open
+// event reached the control thread, so the pad is made here).
+void SrcCore::push_data(const DataChannelSpec &ch, GBytes *data, bool text) {
+  std::shared_ptr<DataSource> src;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = data_sources_.find(ch.label); it != data_sources_.end()) src = it->second;
+  }
+  if (!src) {
+    std::lock_guard serial(pad_added_mutex_);  // one pad at a time, as for media
+    {
+      std::lock_guard lock(mutex_);
+      if (auto it = data_sources_.find(ch.label); it != data_sources_.end()) src = it->second;
+    }
+    if (!src) {
+      src = std::make_shared<DataSource>();
+      GstElement *appsrc = gst_element_factory_make("appsrc", nullptr);
+      g_object_set(appsrc, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", TRUE, "block", FALSE,
+                   "max-bytes", kDataQueueBytes, nullptr);
+      gst_util_set_object_arg(G_OBJECT(appsrc), "leaky-type", "downstream");
+      src->appsrc = GRef<GstElement>::ref(appsrc);
+      src->text_caps = data_caps(ch, true);
+      src->binary_caps = data_caps(ch, false);
+      unsigned index;
+      {
+        std::lock_guard lock(mutex_);
+        index = data_sources_.size();
+        data_sources_[ch.label] = src;
+      }
+      std::string name = "data_" + std::to_string(index);
+      gst_bin_add(bin_, appsrc);
+      GstPad *target = gst_element_get_static_pad(appsrc, "src");
+      GstPad *ghost = gst_ghost_pad_new_from_template(
+          name.c_str(), target, gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(element_), "data_%u"));
+      gst_object_unref(target);
+      {
+        std::lock_guard lock(mutex_);
+        pads_[name] = ghost;
+      }
+      gst_element_sync_state_with_parent(appsrc);
+      gst_pad_set_active(ghost, TRUE);
+      gst_element_add_pad(element_, ghost);
+      GST_INFO_OBJECT(element_, "%s: data channel '%s' from the producer", name.c_str(), ch.label.c_str());
+    }
+  }
+  GstBuffer *buf = gst_buffer_new_wrapped_bytes(data);
+  GstSample *sample = gst_sample_new(buf, text ? src->text_caps.get() : src->binary_caps.get(), nullptr, nullptr);
+  gst_app_src_push_sample(GST_APP_SRC(src->appsrc.get()), sample);
+  gst_sample_unref(sample);
+  gst_buffer_unref(buf);
+}
+
+bool SrcCore::send_data(const std::string &label, GBytes *data, bool text) {
+  std::shared_ptr<Link> l;
+  {
+    std::lock_guard lock(mutex_);
+    l = link_;
+  }
+  return l && l->session->send_data(label, data, text);
 }
 
 // ---- streaming thread: pads ------------------------------------------------------

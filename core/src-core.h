@@ -32,6 +32,7 @@
 #include "gobj.h"
 #include "session.h"
 #include "consumer-signaller.h"
+#include "data-channels.h"
 
 namespace webrtclive {
 
@@ -56,6 +57,12 @@ class SrcCore : public std::enable_shared_from_this<SrcCore> {
   [[nodiscard]] bool start(std::unique_ptr<ConsumerSignaller> signaller, std::string *error);
   void stop();
 
+  // A message from the producer on a data channel (webrtcbin's thread).
+  using DataHook = std::function<void(const std::string &producer, const std::string &label, GBytes *data, bool text)>;
+  void set_data_hook(DataHook hook) { data_hook_ = std::move(hook); }  // before start()
+  // Any thread: a message to the producer on its open channel `label`.
+  bool send_data(const std::string &label, GBytes *data, bool text);
+
   SrcSettings settings() const;
   void update_settings(const std::function<void(SrcSettings &)> &fn);
   std::vector<std::string> urls() const;
@@ -75,6 +82,7 @@ class SrcCore : public std::enable_shared_from_this<SrcCore> {
   // streaming thread (webrtcbin pad-added)
   void on_pad_added(const std::shared_ptr<Link> &link, GstPad *pad);
   GstPad *ghost_for(MediaKind kind, unsigned index);
+  void push_data(const DataChannelSpec &channel, GBytes *data, bool text);
   void teardown(std::shared_ptr<Link> link);
 
   template <typename Fn>
@@ -90,7 +98,10 @@ class SrcCore : public std::enable_shared_from_this<SrcCore> {
   mutable std::mutex mutex_;
   SrcSettings settings_;
   std::shared_ptr<ConsumerSignaller> signaller_;
-  std::map<std::string, GstPad *> pads_;  // "video_0" -> ghost pad (owned by the element)
+  std::map<std::string, GstPad *> pads_;  // "video_0", "data_0" -> ghost pad (owned by the element)
+  struct DataSource;
+  std::map<std::string, std::shared_ptr<DataSource>> data_sources_;  // by channel label (mutex_)
+  DataHook data_hook_;
   std::shared_ptr<Link> link_;            // control thread writes, others read under mutex_
   unsigned teardowns_in_flight_ = 0;
   std::condition_variable teardown_done_;

@@ -8,6 +8,8 @@
 #include <mutex>
 
 #include "gstwebrtclivesignallable.h"
+#include "data-pad.h"
+#include "data-signals.h"
 #include "signaller-child-proxy.h"
 #include "signaller-factory.h"
 #include "sink-core.h"
@@ -54,9 +56,11 @@ enum {
   PROP_PEER_TIMEOUT,
   PROP_MAX_CONSUMERS,
   PROP_CONTROL,
+  PROP_MAX_DATA_MESSAGE_SIZE,
+  PROP_MAX_DATA_RATE,
 };
 
-enum { SIGNAL_CONSUMER_ADDED, SIGNAL_CONSUMER_REMOVED, SIGNAL_ENCODER_SETUP, N_SIGNALS };
+enum { SIGNAL_CONSUMER_ADDED, SIGNAL_CONSUMER_REMOVED, SIGNAL_ENCODER_SETUP, SIGNAL_DATA_RECEIVED, N_SIGNALS };
 guint signals[N_SIGNALS];
 
 GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE(
@@ -80,6 +84,7 @@ struct Private {
   std::string ice_addresses;
   guint next_video = 0;
   guint next_audio = 0;
+  guint next_data = 0;
   std::shared_ptr<SinkCore> core;
 };
 
@@ -157,6 +162,19 @@ static void gst_webrtc_live_sink_init(GstWebRTCLiveSink *self) {
   };
   hooks.encoder_setup = [self](const std::string &input, const char *codec, GstElement *encoder) {
     g_signal_emit(self, signals[SIGNAL_ENCODER_SETUP], 0, input.c_str(), codec, encoder);
+  };
+  hooks.data_received = [self](const std::string &peer, const std::string &label, GBytes *data, bool text) {
+    g_signal_emit(self, signals[SIGNAL_DATA_RECEIVED], 0, peer.c_str(), label.c_str(), data, gboolean(text));
+  };
+  hooks.channel_state = [self](const std::string &peer, const std::string &sid, const DataChannelSpec &channel,
+                               bool open, bool announced) {
+    auto *st = gst_structure_new("webrtclive-data-channel", "consumer-id", G_TYPE_STRING, peer.c_str(), "session-id",
+                                 G_TYPE_STRING, sid.c_str(), "label", G_TYPE_STRING, channel.label.c_str(), "state",
+                                 G_TYPE_STRING, open ? "open" : "closed", "announced", G_TYPE_BOOLEAN, announced,
+                                 "ordered", G_TYPE_BOOLEAN, channel.ordered, "max-retransmits", G_TYPE_INT,
+                                 channel.max_retransmits, "max-packet-lifetime", G_TYPE_INT,
+                                 channel.max_packet_lifetime, nullptr);
+    gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), st));
   };
   self->priv->core = std::make_shared<SinkCore>(element, std::move(hooks));
   set_signaller(self, GST_WEBRTC_LIVE_SIGNALLABLE(g_object_new(GST_TYPE_WEBRTC_LIVE_EMBEDDED_SIGNALLER, nullptr)));
@@ -258,6 +276,16 @@ static void gst_webrtc_live_sink_set_property(GObject *object, guint prop_id, co
       p->core->update_settings([v](SinkSettings &s) { s.control = v; });
       break;
     }
+    case PROP_MAX_DATA_MESSAGE_SIZE: {
+      guint v = g_value_get_uint(value);
+      p->core->update_settings([v](SinkSettings &s) { s.data_limits.max_message_bytes = v; });
+      break;
+    }
+    case PROP_MAX_DATA_RATE: {
+      guint v = g_value_get_uint(value);
+      p->core->update_settings([v](SinkSettings &s) { s.data_limits.max_messages_per_second = v; });
+      break;
+    }
     case PROP_TRANSCODE: {
       bool v = g_value_get_boolean(value);
       p->core->update_settings([v](SinkSettings &s) { s.transcode = v; });
@@ -352,6 +380,12 @@ static void gst_webrtc_live_sink_get_property(GObject *object, guint prop_id, GV
     case PROP_CONTROL:
       g_value_set_boolean(value, s.control);
       break;
+    case PROP_MAX_DATA_MESSAGE_SIZE:
+      g_value_set_uint(value, s.data_limits.max_message_bytes);
+      break;
+    case PROP_MAX_DATA_RATE:
+      g_value_set_uint(value, s.data_limits.max_messages_per_second);
+      break;
     case PROP_STUN_SERVER:
       g_value_set_string(value, s.stun_server.empty() ? nullptr : s.stun_server.c_str());
       break;
@@ -378,10 +412,56 @@ static void gst_webrtc_live_sink_get_property(GObject *object, guint prop_id, GV
   GST_OBJECT_UNLOCK(self);
 }
 
+// A data pad's buffer: one message to every consumer, on its channel.
+static GstFlowReturn data_chain(GstPad *pad, GstObject *parent, GstBuffer *buf) {
+  auto *self = GST_WEBRTC_LIVE_SINK(parent);
+  auto *dpad = GST_WEBRTC_LIVE_DATA_PAD(pad);
+  GBytes *bytes = nullptr;
+  GstMapInfo map;
+  if (gst_buffer_map(buf, &map, GST_MAP_READ)) {
+    bytes = g_bytes_new(map.data, map.size);
+    gst_buffer_unmap(buf, &map);
+  }
+  gst_buffer_unref(buf);
+  if (!bytes) return GST_FLOW_ERROR;
+  self->priv->core->send_data("", gst_webrtc_live_data_pad_spec(dpad).label, bytes,
+                              gst_webrtc_live_data_pad_is_text(dpad));
+  g_bytes_unref(bytes);
+  return GST_FLOW_OK;
+}
+
+static GstPad *request_data_pad(GstWebRTCLiveSink *self, GstPadTemplate *templ, const gchar *name) {
+  Private *p = self->priv;
+  GST_OBJECT_LOCK(self);
+  std::string pad_name = name ? name : "data_" + std::to_string(p->next_data);
+  guint n = 0;
+  if (name && sscanf(name + 5, "%u", &n) == 1 && n >= p->next_data) p->next_data = n + 1;
+  else if (!name) p->next_data++;
+  GST_OBJECT_UNLOCK(self);
+  GstPad *pad = GST_PAD(g_object_new(GST_TYPE_WEBRTC_LIVE_DATA_PAD, "name", pad_name.c_str(), "direction",
+                                     GST_PAD_SINK, "template", templ, nullptr));
+  gst_pad_set_chain_function(pad, data_chain);
+  // Caps say text or binary; EOS ends nothing (the element ends with its media).
+  gst_pad_set_event_function(pad, [](GstPad *, GstObject *, GstEvent *event) -> gboolean {
+    gst_event_unref(event);
+    return TRUE;
+  });
+  GRef<GstPad> ref = GRef<GstPad>::ref(pad);
+  p->core->add_data_input(pad, [ref] { return gst_webrtc_live_data_pad_spec(GST_WEBRTC_LIVE_DATA_PAD(ref.get())); });
+  gst_pad_set_active(pad, TRUE);
+  gst_element_add_pad(GST_ELEMENT(self), pad);
+  return pad;
+}
+
+static bool send_data(GstElement *element, const char *consumer, const char *label, GBytes *data, bool text) {
+  return GST_WEBRTC_LIVE_SINK(element)->priv->core->send_data(consumer ? consumer : "", label, data, text) > 0;
+}
+
 static GstPad *gst_webrtc_live_sink_request_new_pad(GstElement *element, GstPadTemplate *templ, const gchar *name,
                                                     const GstCaps *) {
   auto *self = GST_WEBRTC_LIVE_SINK(element);
   Private *p = self->priv;
+  if (g_str_has_prefix(GST_PAD_TEMPLATE_NAME_TEMPLATE(templ), "data")) return request_data_pad(self, templ, name);
   bool video = g_str_has_prefix(GST_PAD_TEMPLATE_NAME_TEMPLATE(templ), "video");
   GST_OBJECT_LOCK(self);
   guint &counter = video ? p->next_video : p->next_audio;
@@ -402,7 +482,10 @@ static GstPad *gst_webrtc_live_sink_request_new_pad(GstElement *element, GstPadT
 
 static void gst_webrtc_live_sink_release_pad(GstElement *element, GstPad *pad) {
   auto *self = GST_WEBRTC_LIVE_SINK(element);
-  self->priv->core->remove_input(pad);
+  if (GST_IS_WEBRTC_LIVE_DATA_PAD(pad))
+    self->priv->core->remove_data_input(pad);
+  else
+    self->priv->core->remove_input(pad);
   gst_element_remove_pad(element, pad);
 }
 
@@ -625,8 +708,33 @@ static void gst_webrtc_live_sink_class_init(GstWebRTCLiveSinkClass *klass) {
                                                nullptr, nullptr, nullptr, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING,
                                                GST_TYPE_ELEMENT);
 
+  /**
+   * GstWebRTCLiveSink::send-data / send-string / data-received:
+   * See elements/data-signals.h: messages on a data channel to one consumer
+   * (by peer id) or all (NULL), and every message a consumer sends.
+   * data-received is emitted on webrtcbin's thread, in order per channel.
+   */
+  signals[SIGNAL_DATA_RECEIVED] = install_data_signals(gobject_class, send_data);
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_DATA_MESSAGE_SIZE,
+      g_param_spec_uint("max-data-message-size", "Max Data Message Size",
+                        "Bytes a consumer's data-channel message may have; a larger one is dropped with a warning "
+                        "naming the consumer",
+                        1, 16 * 1024 * 1024, DataLimits{}.max_message_bytes, playing));
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_DATA_RATE,
+      g_param_spec_uint("max-data-rate", "Max Data Rate",
+                        "Messages per second a consumer may send on one data channel (averaged over a second); more "
+                        "are dropped with a warning naming the consumer. 0 = no limit",
+                        0, G_MAXUINT, DataLimits{}.max_messages_per_second, playing));
+
   gst_element_class_add_static_pad_template(element_class, &video_template);
   gst_element_class_add_static_pad_template(element_class, &audio_template);
+  // data_%u: one data channel each (pad properties: elements/data-pad.h).
+  gst_element_class_add_pad_template(element_class,
+                                     gst_pad_template_new_with_gtype("data_%u", GST_PAD_SINK, GST_PAD_REQUEST,
+                                                                     GST_CAPS_ANY, GST_TYPE_WEBRTC_LIVE_DATA_PAD));
+  gst_type_mark_as_plugin_api(GST_TYPE_WEBRTC_LIVE_DATA_PAD, static_cast<GstPluginAPIFlags>(0));
   gst_element_class_set_static_metadata(
       element_class, "WebRTC Live Sink", "Sink/Network/WebRTC",
       "Streams to any number of browsers over WebRTC, encoding once per codec, with an embedded signalling server "

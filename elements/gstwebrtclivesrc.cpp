@@ -7,6 +7,7 @@
 
 #include <memory>
 
+#include "data-signals.h"
 #include "gstwebrtclivesignallable.h"
 #include "signaller-child-proxy.h"
 #include "signaller-factory.h"
@@ -65,6 +66,11 @@ GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE(
     "video_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS("video/x-raw; video/x-h264; video/x-vp8; video/x-vp9"));
 GstStaticPadTemplate audio_template =
     GST_STATIC_PAD_TEMPLATE("audio_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS("audio/x-raw; audio/x-opus"));
+// One per data channel the producer opens; each buffer is one message.
+GstStaticPadTemplate data_template = GST_STATIC_PAD_TEMPLATE(
+    "data_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS("text/x-raw, format=(string)utf8; application/octet-stream"));
+
+guint data_received_signal;
 
 // The signalling settings (port, address, access, TLS, headers, timeout)
 // are kept here as set on the element and handed to the built-in signaller
@@ -183,6 +189,10 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE(webrtclivesrc, "webrtclivesrc", GST_RANK_N
 static void gst_webrtc_live_src_init(GstWebRTCLiveSrc *self) {
   self->priv = new Private();
   self->priv->core = std::make_shared<SrcCore>(GST_ELEMENT(self));
+  self->priv->core->set_data_hook([self](const std::string &producer, const std::string &label, GBytes *data,
+                                         bool text) {
+    g_signal_emit(self, data_received_signal, 0, producer.c_str(), label.c_str(), data, gboolean(text));
+  });
   set_signaller(self, GST_WEBRTC_LIVE_SIGNALLABLE(g_object_new(GST_TYPE_WEBRTC_LIVE_EMBEDDED_SIGNALLER, nullptr)), true);
   GST_OBJECT_FLAG_SET(self, GST_ELEMENT_FLAG_SOURCE);
 }
@@ -474,6 +484,10 @@ static bool start_signalling(GstWebRTCLiveSrc *self) {
   return true;
 }
 
+static bool send_data(GstElement *element, const char *, const char *label, GBytes *data, bool text) {
+  return GST_WEBRTC_LIVE_SRC(element)->priv->core->send_data(label, data, text);
+}
+
 static GstStateChangeReturn gst_webrtc_live_src_change_state(GstElement *element, GstStateChange transition) {
   auto *self = GST_WEBRTC_LIVE_SRC(element);
   if (transition == GST_STATE_CHANGE_NULL_TO_READY && !start_signalling(self)) return GST_STATE_CHANGE_FAILURE;
@@ -606,8 +620,17 @@ static void gst_webrtc_live_src_class_init(GstWebRTCLiveSrcClass *klass) {
                           "GstWebRTCLiveAppSignaller, which emits session-started for a new session)",
                           G_TYPE_OBJECT, ready));
 
+  /**
+   * GstWebRTCLiveSrc::send-data / send-string / data-received:
+   * See elements/data-signals.h: messages to the producer on one of its data
+   * channels (the consumer id is ignored), and every message it sends (also
+   * pushed on the channel's data_%u pad).
+   */
+  data_received_signal = install_data_signals(gobject_class, send_data);
+
   gst_element_class_add_static_pad_template(element_class, &video_template);
   gst_element_class_add_static_pad_template(element_class, &audio_template);
+  gst_element_class_add_static_pad_template(element_class, &data_template);
   gst_element_class_set_static_metadata(
       element_class, "WebRTC Live Source", "Source/Network/WebRTC",
       "Receives audio and video from a WebRTC producer (webrtclivesink, a browser, gstwebrtc-api) through "
