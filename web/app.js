@@ -3,7 +3,8 @@
 // gst-webrtc-live browser viewer: a consumer for the gst-webrtc-signalling-server
 // JSON protocol (the project's signalling-protocol doc). The producer (webrtclivesink)
 // makes the offer; this page answers. No dependencies, no build step; the
-// signalling plumbing it shares with publish.js is in signalling.js (loaded first).
+// signalling plumbing it shares with publish.js is in signalling.js (loaded first);
+// the producer's data channels and push-to-talk are in channels.js (loaded next).
 //
 // Test hooks: everything the page knows is mirrored in `window.webrtclive`.
 //
@@ -60,6 +61,8 @@
   const addError = errors.add;
 
   const ICE_SERVERS = S.iceServers(params, addError);
+  // Adds api.channels, api.sendOnChannel and api.talk; follows each session below.
+  const channels = window.WebRTCLiveChannels.create({ api, params, addError });
 
   // ---------------------------------------------------------------- signalling
 
@@ -223,6 +226,7 @@
     current = null;
     clearTimeout(sess.timer);
     const pc = sess.pc;
+    channels.detach(sess);
     pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = pc.oniceconnectionstatechange = null;
     pc.close();
     video.srcObject = null;
@@ -254,6 +258,7 @@
     pc.ontrack = (ev) => onTrack(sess, ev);
     pc.onconnectionstatechange = () => onPcState(sess);
     pc.oniceconnectionstatechange = () => onPcState(sess);
+    channels.attach(sess);  // pc.ondatachannel
   }
 
   async function onPeer(msg) {
@@ -274,6 +279,7 @@
     }
     if (api.times.remoteOffer === null) api.times.remoteOffer = performance.now();
     await sess.pc.setRemoteDescription({ type: 'offer', sdp: sdp.sdp });
+    channels.remoteOffer(sess, sdp.sdp);  // before createAnswer: a talkback m-line is answered sendrecv
     await sess.ice.remoteDescriptionSet();
     await sess.pc.setLocalDescription(await sess.pc.createAnswer());
     if (sess !== current) return;

@@ -308,6 +308,8 @@ cases.http = async () => {
   assert(publish.status === 200 && /text\/html/.test(publish.type) && /<script/i.test(publish.body), '/publish.html serves the publishing page');
   const js = await request(`${s.http}/app.js`);
   assert(js.status === 200 && /javascript/.test(js.type), '/app.js is JavaScript');
+  const channelsJs = await request(`${s.http}/channels.js`);
+  assert(channelsJs.status === 200 && /javascript/.test(channelsJs.type), '/channels.js (the viewer\'s data channels) is JavaScript');
   // Security headers on every page and file: no inline script, no framing,
   // no sniffing (the pages themselves have no inline script or style).
   for (const r of [index, publish, js]) {
