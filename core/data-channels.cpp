@@ -32,6 +32,8 @@ struct DataChannels::Channel {
   gint64 refilled_us = 0;
   guint64 dropped_unreported = 0;
   gint64 reported_us = 0;
+  bool flush_pending = false;  // a report of the suppressed drops is scheduled
+  std::string last_why;
   std::vector<gulong> handlers;
 };
 
@@ -198,13 +200,40 @@ void DataChannels::on_message(Channel &c, GBytes *data, bool text) {
       else
         c.tokens -= 1;
     }
+    bool schedule = false;
+    gint64 wait_us = 0;
     if (!why.empty()) {
       c.dropped_unreported++;
+      c.last_why = why;
       if (now - c.reported_us >= kReportIntervalUs) {
         report = true;
         dropped = std::exchange(c.dropped_unreported, 0);
         c.reported_us = now;
+      } else if (!c.flush_pending) {
+        // Suppressed: said at the end of this interval, with the count.
+        c.flush_pending = schedule = true;
+        wait_us = c.reported_us + kReportIntervalUs - now;
       }
+    }
+    if (schedule) {
+      std::weak_ptr<DataChannels> weak = weak_from_this();
+      std::weak_ptr<Channel> weak_c;
+      for (auto &ch : channels_)
+        if (ch.get() == &c) weak_c = ch;
+      GSource *t = g_timeout_source_new(std::max<gint64>(1, wait_us / 1000));
+      auto *ctx = new std::pair<std::weak_ptr<DataChannels>, std::weak_ptr<Channel>>(weak, weak_c);
+      g_source_set_callback(
+          t,
+          [](gpointer d) -> gboolean {
+            auto *p = static_cast<std::pair<std::weak_ptr<DataChannels>, std::weak_ptr<Channel>> *>(d);
+            auto self = p->first.lock();
+            auto ch = p->second.lock();
+            if (self && ch) self->flush_drops(*ch);
+            return G_SOURCE_REMOVE;
+          },
+          ctx, [](gpointer d) { delete static_cast<std::pair<std::weak_ptr<DataChannels>, std::weak_ptr<Channel>> *>(d); });
+      g_source_attach(t, context_);
+      g_source_unref(t);
     }
   }
   if (why.empty()) {
@@ -217,6 +246,21 @@ void DataChannels::on_message(Channel &c, GBytes *data, bool text) {
   post([label, why](DataChannels &s) {
     if (s.events_.dropped) s.events_.dropped(label, why);
   });
+}
+
+// Control context: the drops suppressed since the last report, if any.
+void DataChannels::flush_drops(Channel &c) {
+  guint64 dropped;
+  std::string why;
+  {
+    std::lock_guard lock(mutex_);
+    c.flush_pending = false;
+    dropped = std::exchange(c.dropped_unreported, 0);
+    why = c.last_why;
+    c.reported_us = g_get_monotonic_time();
+  }
+  if (!dropped || closed_ || !events_.dropped) return;
+  events_.dropped(c.label, why + " (" + std::to_string(dropped) + " messages dropped since the last report)");
 }
 
 bool DataChannels::send(const std::string &label, GBytes *data, bool text) {

@@ -81,6 +81,7 @@ class DataChannels : public std::enable_shared_from_this<DataChannels> {
   void wire(GObject *channel, bool announced);
   void on_message(Channel &channel, GBytes *data, bool text);
   void on_state(Channel &channel, bool open);
+  void flush_drops(Channel &channel);
   template <typename Fn>
   void post(Fn &&fn);
 

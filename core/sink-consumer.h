@@ -32,6 +32,7 @@ struct SinkCore::Consumer {
   std::vector<ConsumerStream> streams;
   std::vector<OfferedCodec> chosen;       // per stream, from the answer
   GRef<GObject> control_channel;          // gstwebrtc-api's "control", when offered
+  std::shared_ptr<Talkback::Input> talk;  // mutex_: its audio in the talkback mixer
 };
 
 }  // namespace webrtclive

@@ -3,6 +3,8 @@
 
 #include "consumer-chain.h"
 #include "sink-consumer.h"
+
+#include <algorithm>
 #include "session.h"
 #include "util.h"
 #include "webrtc-util.h"
@@ -59,6 +61,16 @@ void SinkCore::post(Fn &&fn) {
 
 bool SinkCore::start(std::unique_ptr<ProducerSignaller> signaller, std::string *error) {
   if (running_) return true;
+  SinkSettings settings_now = settings();
+  if (settings_now.talkback && !talkback_) {
+    GstPadTemplate *templ = gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(element_), "talkback");
+    talkback_ = templ ? Talkback::create(element_, templ, error) : nullptr;
+    if (!talkback_) {
+      if (!templ) *error = "this element has no talkback pad template";
+      return false;
+    }
+  }
+  if (talkback_) talkback_->set_threshold_db(settings_now.talkback_threshold_db);
   running_ = true;
   control_.start();
   keyframes_->set_context(control_.context());
@@ -295,6 +307,11 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
     if (auto core = weak.lock(); core && core->running_) core->fail_consumer(sid, why);
   };
   data_events(ev, sid, peer);
+  const bool talkback = talkback_ != nullptr;
+  if (talkback)
+    ev.pad_added = [weak, sid](GstPad *pad) {
+      if (auto core = weak.lock()) core->on_talkback_pad(sid, pad);
+    };
   consumer->session = Session::create(control_.context(), config, std::move(ev));
   if (!consumer->session) {
     GST_ELEMENT_ERROR(element_, CORE, MISSING_PLUGIN, ("element 'webrtcbin' is missing (gstreamer1.0-plugins-bad)"),
@@ -320,11 +337,25 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
       gst_caps_set_simple(one.get(), "ssrc", G_TYPE_UINT, cs.ssrc, nullptr);
       gst_caps_append(prefs, one.release());
     }
-    g_object_set(trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", prefs,
-                 nullptr);
+    // With talkback the audio m-line is sendrecv: the consumer may answer
+    // with its microphone on it.
+    const bool talk = talkback && cs.input->kind == MediaKind::Audio;
+    g_object_set(trans, "direction",
+                 talk ? GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV : GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
+                 "codec-preferences", prefs, nullptr);
     if (cs.input->kind == MediaKind::Video) g_object_set(trans, "do-nack", TRUE, nullptr);
     gst_caps_unref(prefs);
     gst_object_unref(trans);
+  }
+  if (talkback && std::none_of(consumer->streams.begin(), consumer->streams.end(),
+                               [](const ConsumerStream &cs) { return cs.input->kind == MediaKind::Audio; })) {
+    // No audio input to share an m-line with: one of its own, after the media.
+    GstCaps *opus = gst_caps_from_string(
+        "application/x-rtp, media=(string)audio, encoding-name=(string)OPUS, clock-rate=(int)48000, payload=(int)111");
+    GstWebRTCRTPTransceiver *trans = nullptr;
+    g_signal_emit_by_name(webrtc, "add-transceiver", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV, opus, &trans);
+    gst_caps_unref(opus);
+    if (trans) gst_object_unref(trans);
   }
   // Which codec each m-line got, read before webrtcbin sees the answer
   // (webrtcbin 1.22 aborts the process on a rejected bundled m-line).
@@ -447,6 +478,26 @@ void SinkCore::on_remote_ice(const std::string &sid, const protocol::Ice &ice) {
   c->session->add_remote_candidate(ice);
 }
 
+// webrtcbin's streaming thread: a consumer's microphone (talkback).
+void SinkCore::on_talkback_pad(const std::string &sid, GstPad *pad) {
+  std::shared_ptr<Consumer> c;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = consumers_.find(sid);
+    if (it != consumers_.end()) c = it->second;
+  }
+  if (!c || !talkback_) return;
+  std::string error;
+  auto input = talkback_->attach(c->bin.get(), pad, c->peer, &error);
+  if (!input) {
+    GST_ELEMENT_WARNING(element_, STREAM, FAILED, ("Talkback from consumer %s: %s.", c->peer.c_str(), error.c_str()),
+                        (nullptr));
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  c->talk = std::move(input);
+}
+
 // Control thread: its Session connected and checked its DTLS identity (media
 // flows from now on).
 void SinkCore::on_connected(const std::string &sid) {
@@ -551,6 +602,12 @@ void SinkCore::teardown(std::shared_ptr<Consumer> consumer, const std::string &r
 void SinkCore::finish_teardown(const std::shared_ptr<Consumer> &c, const std::string &reason) {
   GstElement *w = c->webrtcbin.get();
   retire_child(bin_, c->bin.get());
+  std::shared_ptr<Talkback::Input> talk;
+  {
+    std::lock_guard lock(mutex_);
+    talk = std::move(c->talk);
+  }
+  if (talk) talkback_->detach(talk);
   // GstBin drops the SINK flag with its last sink child; this bin is a sink
   // whether or not consumers exist.
   GST_OBJECT_LOCK(element_);

@@ -37,6 +37,7 @@
 #include "gobj.h"
 #include "keyframes.h"
 #include "session.h"
+#include "talkback.h"
 #include "signaller.h"
 
 namespace webrtclive {
@@ -56,6 +57,8 @@ struct SinkSettings {
   std::vector<std::string> turn_servers;
   std::vector<std::string> ice_addresses;
   DataLimits data_limits;  // every message a consumer sends on a data channel
+  bool talkback = false;   // consumers may send audio, mixed into the "talkback" pad
+  double talkback_threshold_db = -45;  // level above which a consumer counts as talking
 };
 
 struct SinkStats {
@@ -134,6 +137,7 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   std::vector<OfferedCodec> codecs_to_offer(const FanOut::InputInfo &input, const SinkSettings &s) const;
   std::vector<DataChannelSpec> data_channels() const;
   void data_events(Session::Events &ev, const std::string &sid, const std::string &peer);
+  void on_talkback_pad(const std::string &sid, GstPad *pad);
 
   // any thread
   template <typename Fn>
@@ -162,6 +166,7 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
 
   std::shared_ptr<KeyframeControl> keyframes_ = std::make_shared<KeyframeControl>();
   std::shared_ptr<FanOut> fanout_;  // inputs and shared branches
+  std::unique_ptr<Talkback> talkback_;  // application thread creates it (start), kept until the element goes
   ControlLoop control_;
   std::atomic<bool> running_{false};
   unsigned next_consumer_ = 0;

@@ -58,6 +58,8 @@ enum {
   PROP_CONTROL,
   PROP_MAX_DATA_MESSAGE_SIZE,
   PROP_MAX_DATA_RATE,
+  PROP_TALKBACK,
+  PROP_TALKBACK_THRESHOLD,
 };
 
 enum { SIGNAL_CONSUMER_ADDED, SIGNAL_CONSUMER_REMOVED, SIGNAL_ENCODER_SETUP, SIGNAL_DATA_RECEIVED, N_SIGNALS };
@@ -68,6 +70,10 @@ GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE(
     // Raw formats the encoders take without conversion come first, so that
     // upstream picks one of them rather than its own first choice.
     GST_STATIC_CAPS("video/x-raw, format=(string){ I420, NV12 }; video/x-raw; video/x-h264; video/x-vp8; video/x-vp9"));
+// With talkback=true: what the consumers say, mixed (core/talkback.h).
+GstStaticPadTemplate talkback_template = GST_STATIC_PAD_TEMPLATE(
+    "talkback", GST_PAD_SRC, GST_PAD_SOMETIMES,
+    GST_STATIC_CAPS("audio/x-raw, format=(string)S16LE, layout=(string)interleaved, rate=(int)48000, channels=(int)1"));
 GstStaticPadTemplate audio_template =
     GST_STATIC_PAD_TEMPLATE("audio_%u", GST_PAD_SINK, GST_PAD_REQUEST,
                             GST_STATIC_CAPS("audio/x-raw, format=(string)S16LE, rate=(int)48000; audio/x-raw; audio/x-opus"));
@@ -286,6 +292,16 @@ static void gst_webrtc_live_sink_set_property(GObject *object, guint prop_id, co
       p->core->update_settings([v](SinkSettings &s) { s.data_limits.max_messages_per_second = v; });
       break;
     }
+    case PROP_TALKBACK: {
+      bool v = g_value_get_boolean(value);
+      p->core->update_settings([v](SinkSettings &s) { s.talkback = v; });
+      break;
+    }
+    case PROP_TALKBACK_THRESHOLD: {
+      double v = g_value_get_double(value);
+      p->core->update_settings([v](SinkSettings &s) { s.talkback_threshold_db = v; });
+      break;
+    }
     case PROP_TRANSCODE: {
       bool v = g_value_get_boolean(value);
       p->core->update_settings([v](SinkSettings &s) { s.transcode = v; });
@@ -386,6 +402,12 @@ static void gst_webrtc_live_sink_get_property(GObject *object, guint prop_id, GV
     case PROP_MAX_DATA_RATE:
       g_value_set_uint(value, s.data_limits.max_messages_per_second);
       break;
+    case PROP_TALKBACK:
+      g_value_set_boolean(value, s.talkback);
+      break;
+    case PROP_TALKBACK_THRESHOLD:
+      g_value_set_double(value, s.talkback_threshold_db);
+      break;
     case PROP_STUN_SERVER:
       g_value_set_string(value, s.stun_server.empty() ? nullptr : s.stun_server.c_str());
       break;
@@ -450,6 +472,7 @@ static GstPad *request_data_pad(GstWebRTCLiveSink *self, GstPadTemplate *templ, 
   p->core->add_data_input(pad, [ref] { return gst_webrtc_live_data_pad_spec(GST_WEBRTC_LIVE_DATA_PAD(ref.get())); });
   gst_pad_set_active(pad, TRUE);
   gst_element_add_pad(GST_ELEMENT(self), pad);
+  gst_child_proxy_child_added(GST_CHILD_PROXY(self), G_OBJECT(pad), GST_OBJECT_NAME(pad));
   return pad;
 }
 
@@ -728,8 +751,22 @@ static void gst_webrtc_live_sink_class_init(GstWebRTCLiveSinkClass *klass) {
                         "are dropped with a warning naming the consumer. 0 = no limit",
                         0, G_MAXUINT, DataLimits{}.max_messages_per_second, playing));
 
+  g_object_class_install_property(
+      gobject_class, PROP_TALKBACK,
+      g_param_spec_boolean("talkback", "Talkback",
+                           "Let consumers send their microphone (the audio m-line is offered sendrecv); what they say "
+                           "is decoded, mixed and comes out of the \"talkback\" src pad (S16LE 48 kHz mono, silence "
+                           "while nobody talks); webrtclive-talking bus messages say who talks",
+                           FALSE, ready));
+  g_object_class_install_property(
+      gobject_class, PROP_TALKBACK_THRESHOLD,
+      g_param_spec_double("talkback-threshold", "Talkback Threshold",
+                          "Level (dBFS, RMS of each decoded buffer) above which a consumer counts as talking", -120.0,
+                          0.0, -45.0, ready));
+
   gst_element_class_add_static_pad_template(element_class, &video_template);
   gst_element_class_add_static_pad_template(element_class, &audio_template);
+  gst_element_class_add_static_pad_template(element_class, &talkback_template);
   // data_%u: one data channel each (pad properties: elements/data-pad.h).
   gst_element_class_add_pad_template(element_class,
                                      gst_pad_template_new_with_gtype("data_%u", GST_PAD_SINK, GST_PAD_REQUEST,

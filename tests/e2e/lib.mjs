@@ -87,6 +87,7 @@ export async function startPipeline(pipeline, { expectStart = true, name, exits 
     },
     kill: (signal) => w.kill(signal),
     find: (pred) => events.find(pred),
+    filter: (pred) => events.filter(pred),
     waitFor: (what, pred, ms = 20000) => until(what, () => events.find(pred), ms),
     async command(cmd, reply) {
       const n = events.length;
@@ -113,12 +114,13 @@ export const CHROMIUM_FLAGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-export async function launchBrowser() {
+// `args`: more Chromium flags (e.g. --use-file-for-fake-audio-capture=F.wav).
+export async function launchBrowser({ args = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'webrtclive-chromium-'));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: CHROMIUM_FLAGS,
+    args: [...CHROMIUM_FLAGS, ...args],
   });
   return {
     context,

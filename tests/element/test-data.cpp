@@ -102,7 +102,7 @@ void test_data_both_ways() {
   GError *err = nullptr;
   GstElement *sending = gst_parse_launch(
       "videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=30/1 ! "
-      "webrtclivesink name=sink ice-addresses=127.0.0.1 video-codecs=vp8 max-data-message-size=2048",
+      "webrtclivesink name=sink ice-addresses=127.0.0.1 video-codecs=vp8 max-data-message-size=2048 max-data-rate=20",
       &err);
   g_assert_no_error(err);
   GstElement *sink = gst_bin_get_by_name(GST_BIN(sending), "sink");
@@ -227,13 +227,35 @@ void test_data_both_ways() {
   g_assert_true(seen.wait([&] { return seen.at_sink.size() >= 3 && !seen.warnings.empty(); }, 5000));
   {
     std::lock_guard lock(seen.mutex);
-    g_assert_cmpstr(seen.at_sink[0].c_str(), ==, "consumer|chat|text|hello sink");
+    // In order per channel (two channels are two SCTP streams: no order between them).
+    std::vector<std::string> chat, fast;
+    for (auto &e : seen.at_sink) (e.rfind("consumer|chat|", 0) == 0 ? chat : fast).push_back(e);
+    g_assert_cmpuint(chat.size(), ==, 2);
+    g_assert_cmpuint(fast.size(), ==, 1);
+    g_assert_cmpstr(chat[0].c_str(), ==, "consumer|chat|text|hello sink");
+    g_assert_cmpstr(chat[1].c_str(), ==, "consumer|chat|text|still here");
     const std::string want_binary = "consumer|fast|binary|\x01\x02\x03";
-    g_assert_true(seen.at_sink[1] == want_binary);
-    g_assert_cmpstr(seen.at_sink[2].c_str(), ==, "consumer|chat|text|still here");
+    g_assert_true(fast[0] == want_binary);
     g_assert_cmpuint(seen.warnings.size(), ==, 1);
     g_assert_nonnull(strstr(seen.warnings[0].c_str(), "a message of 4000 bytes; at most 2048"));
     g_assert_cmpuint(seen.errors.size(), ==, 0);
+  }
+  // Over max-data-rate (20 messages/s here): the excess is dropped, said
+  // once (with a count), and what is within the rate still arrives.
+  const size_t before = [&] {
+    std::lock_guard lock(seen.mutex);
+    return seen.at_sink.size();
+  }();
+  for (int i = 0; i < 200; i++) g_signal_emit_by_name(src, "send-string", nullptr, "chat", "burst", &ok);
+  g_assert_true(seen.wait([&] { return seen.warnings.size() >= 2; }, 5000));
+  g_usleep(300 * 1000);
+  {
+    std::lock_guard lock(seen.mutex);
+    const size_t got = seen.at_sink.size() - before;
+    g_test_message("a burst of 200: %zu handed on; %s", got, seen.warnings[1].c_str());
+    g_assert_cmpuint(got, >=, 10);
+    g_assert_cmpuint(got, <=, 30);
+    g_assert_nonnull(strstr(seen.warnings[1].c_str(), "more than 20 messages per second"));
   }
   // And the producer reaches that one consumer by its id (NULL = all).
   g_signal_emit_by_name(sink, "send-string", nullptr, "chat", "to everyone", &ok);

@@ -13,6 +13,8 @@
 // GStreamer calls recoverable (an unknown property), is refused with exit 1.
 #include <gio/gio.h>
 #include <gst/gst.h>
+
+#include <algorithm>
 #include <gst/video/video.h>
 #include <json-glib/json-glib.h>
 
@@ -169,11 +171,123 @@ GstPadProbeReturn count_force_key_unit(GstPad *, GstPadProbeInfo *info, gpointer
   return GST_PAD_PROBE_OK;
 }
 
+// data-received of the elements that have it (webrtclivesink, webrtclivesrc):
+// one line per message, written from the main loop.
+struct DataMsg {
+  std::string src, consumer, label, payload;
+  gsize size;
+  bool text;
+};
+
+gboolean report_data(gpointer d) {
+  auto *msg = static_cast<DataMsg *>(d);
+  JsonBuilder *b = begin("data-received");
+  member(b, "src", msg->src.c_str());
+  member(b, "consumer", msg->consumer.c_str());
+  member(b, "label", msg->label.c_str());
+  member(b, msg->text ? "text" : "hex", msg->payload.c_str());
+  json_builder_set_member_name(b, "size");
+  json_builder_add_int_value(b, msg->size);
+  finish(b);
+  return G_SOURCE_REMOVE;
+}
+
+void on_data_received(GstElement *el, const gchar *consumer, const gchar *label, GBytes *data, gboolean text,
+                      gpointer) {
+  gsize n = 0;
+  auto *p = static_cast<const guint8 *>(g_bytes_get_data(data, &n));
+  std::string payload;
+  if (text) {
+    payload.assign(reinterpret_cast<const char *>(p), std::min<gsize>(n, 200));
+  } else {
+    static const char hexdigits[] = "0123456789abcdef";
+    for (gsize i = 0; i < std::min<gsize>(n, 16); i++) {
+      payload += hexdigits[p[i] >> 4];
+      payload += hexdigits[p[i] & 15];
+    }
+  }
+  auto *m = new DataMsg{GST_OBJECT_NAME(el), consumer ? consumer : "", label ? label : "", payload, n, text != 0};
+  g_idle_add_full(G_PRIORITY_DEFAULT, report_data, m, [](gpointer d) { delete static_cast<DataMsg *>(d); });
+}
+
+void watch_data(GstElement *e) {
+  if (g_signal_lookup("data-received", G_OBJECT_TYPE(e)))
+    g_signal_connect(e, "data-received", G_CALLBACK(on_data_received), nullptr);
+}
+
+// "pushseq NAME PREFIX N MS": PREFIX-0 ... PREFIX-(N-1) into appsrc NAME,
+// one every MS milliseconds (from the main loop), then a "pushed" event.
+struct PushSeq {
+  GstElement *appsrc;
+  std::string prefix;
+  unsigned next = 0, count = 0;
+};
+
+gboolean push_next(gpointer data) {
+  auto *seq = static_cast<PushSeq *>(data);
+  std::string text = seq->prefix + "-" + std::to_string(seq->next++);
+  GstBuffer *buf = gst_buffer_new_memdup(text.data(), text.size());
+  GstFlowReturn ret;
+  g_signal_emit_by_name(seq->appsrc, "push-buffer", buf, &ret);
+  gst_buffer_unref(buf);
+  if (seq->next < seq->count) return G_SOURCE_CONTINUE;
+  JsonBuilder *b = begin("pushed");
+  member(b, "last", text.c_str());
+  finish(b);
+  gst_object_unref(seq->appsrc);
+  delete seq;
+  return G_SOURCE_REMOVE;
+}
+
+// "push NAME TEXT": one text buffer into appsrc NAME; "pushbin NAME SIZE":
+// SIZE bytes 0, 1, 2, ...; "send ELEMENT CONSUMER LABEL TEXT": ELEMENT's
+// send-string action (CONSUMER "*" = all).
+void data_command(const char *line) {
+  gchar **w = g_strsplit(line, " ", 5);
+  const guint n = g_strv_length(w);
+  bool ok = false;
+  GstElement *e = n > 1 ? gst_bin_get_by_name(GST_BIN(pipeline), w[1]) : nullptr;
+  if (e && g_str_equal(w[0], "push") && n >= 3) {
+    const char *text = line + strlen("push ") + strlen(w[1]) + 1;
+    GstBuffer *buf = gst_buffer_new_memdup(text, strlen(text));
+    GstFlowReturn ret;
+    g_signal_emit_by_name(e, "push-buffer", buf, &ret);
+    gst_buffer_unref(buf);
+    ok = ret == GST_FLOW_OK;
+  } else if (e && g_str_equal(w[0], "pushbin") && n >= 3) {
+    const gsize size = g_ascii_strtoull(w[2], nullptr, 10);
+    GstBuffer *buf = gst_buffer_new_allocate(nullptr, size, nullptr);
+    GstMapInfo map;
+    gst_buffer_map(buf, &map, GST_MAP_WRITE);
+    for (gsize i = 0; i < size; i++) map.data[i] = guint8(i);
+    gst_buffer_unmap(buf, &map);
+    GstFlowReturn ret;
+    g_signal_emit_by_name(e, "push-buffer", buf, &ret);
+    gst_buffer_unref(buf);
+    ok = ret == GST_FLOW_OK;
+  } else if (e && g_str_equal(w[0], "pushseq") && n >= 5) {
+    auto *seq = new PushSeq{GST_ELEMENT(gst_object_ref(e)), w[2], 0, unsigned(g_ascii_strtoull(w[3], nullptr, 10))};
+    g_timeout_add(std::max<guint>(1, g_ascii_strtoull(w[4], nullptr, 10)), push_next, seq);
+    ok = seq->count > 0;
+  } else if (e && g_str_equal(w[0], "send") && n >= 5) {
+    gboolean sent = FALSE;
+    g_signal_emit_by_name(e, "send-string", g_str_equal(w[2], "*") ? nullptr : w[2], w[3], w[4], &sent);
+    ok = sent;
+  }
+  if (e) gst_object_unref(e);
+  JsonBuilder *b = begin(w[0]);
+  json_builder_set_member_name(b, "ok");
+  json_builder_add_boolean_value(b, ok);
+  finish(b);
+  g_strfreev(w);
+}
+
 void attach_counters() {
   GstIterator *it = gst_bin_iterate_recurse(GST_BIN(pipeline));
   GValue v = G_VALUE_INIT;
   while (gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
     GstElement *e = GST_ELEMENT(g_value_get_object(&v));
+    watch_data(e);
     // Upstream events of one kind, counted at the src pad.
     const bool nav = g_str_has_prefix(GST_OBJECT_NAME(e), "nav");
     if (nav || g_str_has_prefix(GST_OBJECT_NAME(e), "fku")) {
@@ -251,6 +365,24 @@ gboolean on_bus(GstBus *, GstMessage *msg, gpointer) {
     }
     case GST_MESSAGE_ELEMENT: {
       const GstStructure *s = gst_message_get_structure(msg);
+      if (s && gst_structure_has_name(s, "level")) {
+        // level's RMS of the first channel, in dB (an audio test measures
+        // how long a pad carried sound).
+        const GValue *rms = gst_structure_get_value(s, "rms");
+        G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+        if (rms && G_VALUE_HOLDS_BOXED(rms) && g_value_get_boxed(rms)) {
+          auto *arr = static_cast<GValueArray *>(g_value_get_boxed(rms));
+          if (arr->n_values > 0) {
+            JsonBuilder *b = begin("level");
+            member(b, "src", src);
+            json_builder_set_member_name(b, "rms");
+            json_builder_add_double_value(b, g_value_get_double(g_value_array_get_nth(arr, 0)));
+            finish(b);
+          }
+        }
+        G_GNUC_END_IGNORE_DEPRECATIONS
+        break;
+      }
       if (!s || !g_str_has_prefix(gst_structure_get_name(s), "webrtclive")) break;
       gchar *str = gst_structure_to_string(s);
       JsonBuilder *b = begin(gst_structure_get_name(s));
@@ -295,6 +427,9 @@ gboolean on_stdin(GIOChannel *ch, GIOCondition cond, gpointer) {
   else if (g_str_equal(line, "urls")) report_urls();
   else if (g_str_equal(line, "counts")) report_counts();
   else if (g_str_has_prefix(line, "klass ")) count_klass(line + 6);
+  else if (g_str_has_prefix(line, "push ") || g_str_has_prefix(line, "pushbin ") || g_str_has_prefix(line, "pushseq ") ||
+           g_str_has_prefix(line, "send "))
+    data_command(line);
   else if (g_str_equal(line, "quit")) g_main_loop_quit(loop);
   else if (g_str_equal(line, "trim")) {
     // Hands free heap pages back to the system, so that RSS shows what is
