@@ -33,9 +33,17 @@ std::vector<DataChannelSpec> SinkCore::data_channels() const {
     for (auto &d : data_inputs_) specs.push_back(d.spec);
   }
   std::vector<DataChannelSpec> out;
+  const bool control = settings().control;
   for (auto &spec : specs) {
     DataChannelSpec s = spec();  // reads pad properties: outside mutex_
     std::string why;
+    if (control && s.label == "control") {
+      GST_ELEMENT_WARNING(element_, RESOURCE, SETTINGS,
+                          ("A data pad is labelled \"control\", the label of gstwebrtc-api's remote control channel "
+                           "(control=true); the pad's channel is not offered."),
+                          (nullptr));
+      continue;
+    }
     if (!DataChannels::check(s, &why)) {
       GST_ELEMENT_WARNING(element_, RESOURCE, SETTINGS, ("%s; the channel is not offered.", why.c_str()), (nullptr));
       continue;
