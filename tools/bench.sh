@@ -16,12 +16,16 @@
 #                                 (bench/server-capacity.mjs)
 #   tools/bench.sh viewers        sink CPU, threads and RSS with N consumers
 #                                 on one shared encoder (bench/viewers.mjs)
+#   tools/bench.sh data-throughput
+#                                 data channels sink → src against two plain
+#                                 webrtcbins: MB/s, messages/s, loss
+#                                 (bench/data-throughput.mjs, build/bench/data-bench)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD_DIR:-$ROOT/build}
 
 usage() {
-  echo "usage: tools/bench.sh join-latency|glass-to-glass|server-capacity|viewers" >&2
+  echo "usage: tools/bench.sh join-latency|glass-to-glass|server-capacity|viewers|data-throughput" >&2
   exit 2
 }
 
@@ -40,6 +44,7 @@ case "$1" in
   glass-to-glass) SCRIPT="$ROOT/bench/glass-to-glass.mjs" ;;
   server-capacity) SCRIPT="$ROOT/bench/server-capacity.mjs" ;;
   viewers) SCRIPT="$ROOT/bench/viewers.mjs" ;;
+  data-throughput) SCRIPT="$ROOT/bench/data-throughput.mjs" ;;
   -h|--help) usage ;;
   *) echo "unknown benchmark: $1" >&2; usage ;;
 esac
