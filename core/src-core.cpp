@@ -175,6 +175,7 @@ void SrcCore::on_session_started(const std::string &sid, const std::string &peer
   config.peer_timeout_s = s.peer_timeout_s;
   config.connect_timeout_s = 0;  // the producer's side times out; we wait for it to come back
   config.max_remote_mlines = kMaxOfferMlines;
+  config.data_limits = s.data_limits;
   std::weak_ptr<SrcCore> weak = weak_from_this();
   std::weak_ptr<Link> weak_link = link;
   Session::Events events;
@@ -343,6 +344,15 @@ void SrcCore::push_data(const DataChannelSpec &ch, GBytes *data, bool text) {
       GstPad *target = gst_element_get_static_pad(appsrc, "src");
       GstPad *ghost = gst_ghost_pad_new_from_template(
           name.c_str(), target, gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(element_), "data_%u"));
+      // An application may use data-received alone and leave the pad
+      // unlinked: its messages are then dropped here, not a not-linked
+      // error for the whole pipeline.
+      gst_pad_add_probe(
+          target, GST_PAD_PROBE_TYPE_BUFFER,
+          [](GstPad *, GstPadProbeInfo *, gpointer ghost) {
+            return gst_pad_is_linked(GST_PAD(ghost)) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+          },
+          ghost, nullptr);
       gst_object_unref(target);
       {
         std::lock_guard lock(mutex_);

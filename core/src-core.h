@@ -45,6 +45,10 @@ struct SrcSettings {
   std::string stun_server;
   std::vector<std::string> turn_servers;
   std::vector<std::string> ice_addresses;
+  // The producer this src chose to consume: no rate limit by default (a
+  // flood only costs it messages from its own 4 MiB queue); the size bound
+  // is webrtcbin's own SCTP message limit.
+  DataLimits data_limits{.max_message_bytes = 256 * 1024, .max_messages_per_second = 0};
 };
 
 class SrcCore : public std::enable_shared_from_this<SrcCore> {

@@ -226,16 +226,29 @@ std::optional<std::string> pem_fingerprint(const std::string &pem, const std::st
 std::optional<std::string> check_dtls_fingerprint(GstElement *webrtcbin, const std::string &remote_sdp) {
   auto announced = sdp_fingerprint(remote_sdp);
   if (!announced) return std::string("the peer's SDP has no a=fingerprint");
-  GstWebRTCRTPTransceiver *trans = nullptr;
-  g_signal_emit_by_name(webrtcbin, "get-transceiver", 0, &trans);
-  if (!trans) return std::string("no transceiver to check");
-  GstWebRTCRTPReceiver *receiver = nullptr;
-  g_object_get(trans, "receiver", &receiver, nullptr);
-  gst_object_unref(trans);
+  // The DTLS transport of the first transceiver (everything is bundled on
+  // it), or of the SCTP association when the session carries only data.
   GstWebRTCDTLSTransport *dtls = nullptr;
-  if (receiver) {
-    g_object_get(receiver, "transport", &dtls, nullptr);
-    gst_object_unref(receiver);
+  GstWebRTCRTPTransceiver *trans = nullptr;
+  GArray *all = nullptr;  // asked first: get-transceiver logs an ERROR for a missing index
+  g_signal_emit_by_name(webrtcbin, "get-transceivers", &all);
+  if (all && all->len > 0) g_signal_emit_by_name(webrtcbin, "get-transceiver", 0, &trans);
+  if (all) g_array_unref(all);
+  if (trans) {
+    GstWebRTCRTPReceiver *receiver = nullptr;
+    g_object_get(trans, "receiver", &receiver, nullptr);
+    gst_object_unref(trans);
+    if (receiver) {
+      g_object_get(receiver, "transport", &dtls, nullptr);
+      gst_object_unref(receiver);
+    }
+  } else {
+    GObject *sctp = nullptr;
+    g_object_get(webrtcbin, "sctp-transport", &sctp, nullptr);
+    if (sctp) {
+      g_object_get(sctp, "transport", &dtls, nullptr);
+      g_object_unref(sctp);
+    }
   }
   if (!dtls) return std::string("no DTLS transport to check");
   gchar *pem = nullptr;

@@ -59,6 +59,8 @@ enum {
   PROP_CONNECT_TIMEOUT,
   PROP_PEER_TIMEOUT,
   PROP_SIGNALLER,
+  PROP_MAX_DATA_MESSAGE_SIZE,
+  PROP_MAX_DATA_RATE,
   PROP_ACCESS,  // and the kAccessProperties after it (server-access.h)
 };
 
@@ -273,6 +275,16 @@ static void gst_webrtc_live_src_set_property(GObject *object, guint prop_id, con
       p->core->update_settings([&](SrcSettings &s) { s.peer_timeout_s = v; });
       break;
     }
+    case PROP_MAX_DATA_MESSAGE_SIZE: {
+      guint v = g_value_get_uint(value);
+      p->core->update_settings([&](SrcSettings &s) { s.data_limits.max_message_bytes = v; });
+      break;
+    }
+    case PROP_MAX_DATA_RATE: {
+      guint v = g_value_get_uint(value);
+      p->core->update_settings([&](SrcSettings &s) { s.data_limits.max_messages_per_second = v; });
+      break;
+    }
     // Signalling settings: kept, and handed to the signaller.
     case PROP_PORT:
       locked([&] { p->port = g_value_get_uint(value); });
@@ -373,6 +385,12 @@ static void gst_webrtc_live_src_get_property(GObject *object, guint prop_id, GVa
       break;
     case PROP_PEER_TIMEOUT:
       g_value_set_uint(value, s.peer_timeout_s);
+      break;
+    case PROP_MAX_DATA_MESSAGE_SIZE:
+      g_value_set_uint(value, s.data_limits.max_message_bytes);
+      break;
+    case PROP_MAX_DATA_RATE:
+      g_value_set_uint(value, s.data_limits.max_messages_per_second);
       break;
     case PROP_SIGNALLER:
       g_value_set_object(value, p->signaller);
@@ -627,6 +645,18 @@ static void gst_webrtc_live_src_class_init(GstWebRTCLiveSrcClass *klass) {
    * pushed on the channel's data_%u pad).
    */
   data_received_signal = install_data_signals(gobject_class, send_data);
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_DATA_MESSAGE_SIZE,
+      g_param_spec_uint("max-data-message-size", "Max Data Message Size",
+                        "Bytes a message from the producer on a data channel may have; a larger one is dropped with a "
+                        "warning",
+                        1, 16 * 1024 * 1024, 256 * 1024, ready));
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_DATA_RATE,
+      g_param_spec_uint("max-data-rate", "Max Data Rate",
+                        "Messages per second the producer may send on one data channel (averaged over a second); more "
+                        "are dropped with a warning. 0 = no limit (the producer is the one this element chose)",
+                        0, G_MAXUINT, 0, ready));
 
   gst_element_class_add_static_pad_template(element_class, &video_template);
   gst_element_class_add_static_pad_template(element_class, &audio_template);

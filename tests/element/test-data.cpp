@@ -58,7 +58,7 @@ void watch(GstElement *pipeline, Seen *seen) {
         if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR) gst_message_parse_error(m, &err, nullptr);
         if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_WARNING) gst_message_parse_warning(m, &err, nullptr);
         if (err) {
-          std::string text = err->message;
+          std::string text = std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(m))) + ": " + err->message;
           bool error = GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR;
           s->note([&] { (error ? s->errors : s->warnings).push_back(text); });
           g_error_free(err);
@@ -237,7 +237,7 @@ void test_data_both_ways() {
     const std::string want_binary = "consumer|fast|binary|\x01\x02\x03";
     g_assert_true(fast[0] == want_binary);
     g_assert_cmpuint(seen.warnings.size(), ==, 1);
-    g_assert_nonnull(strstr(seen.warnings[0].c_str(), "a message of 4000 bytes; at most 2048"));
+    g_assert_nonnull(strstr(seen.warnings[0].c_str(), "a message of 4000 bytes; at most 2048"));  // "sink: Dropped..."
     g_assert_cmpuint(seen.errors.size(), ==, 0);
   }
   // Over max-data-rate (20 messages/s here): the excess is dropped, said
@@ -277,6 +277,63 @@ void test_data_both_ways() {
   gst_object_unref(sending);
 }
 
+// A sink with data pads only (no media): the session's DTLS identity is
+// checked on the SCTP association's transport, and messages flow.
+void test_data_only() {
+  test::Watchdog dog("data-only", 60);
+  Seen seen;
+  GstElement *sending = gst_pipeline_new("sending");
+  GstElement *sink = gst_element_factory_make("webrtclivesink", "sink");
+  g_object_set(sink, "ice-addresses", "127.0.0.1", nullptr);
+  gst_bin_add(GST_BIN(sending), sink);
+  GstPad *pad = gst_element_request_pad_simple(sink, "data_%u");
+  g_object_set(pad, "label", "chat", nullptr);
+  GstElement *chat_src = appsrc(sending, "text/x-raw,format=utf8");
+  GstPad *p = gst_element_get_static_pad(chat_src, "src");
+  g_assert_cmpint(gst_pad_link(p, pad), ==, GST_PAD_LINK_OK);
+  gst_object_unref(p);
+  GstElement *receiving = gst_pipeline_new("receiving");
+  GstElement *src = gst_element_factory_make("webrtclivesrc", "src");
+  g_object_set(src, "ice-addresses", "127.0.0.1", nullptr);
+  gst_bin_add(GST_BIN(receiving), src);
+  g_signal_connect(src, "data-received",
+                   G_CALLBACK(+[](GstElement *, const gchar *, const gchar *, GBytes *data, gboolean, Seen *s) {
+                     gsize n = 0;
+                     auto *d = static_cast<const char *>(g_bytes_get_data(data, &n));
+                     std::string text(d, n);
+                     s->note([&] { s->chat.push_back(text); });
+                   }),
+                   &seen);
+  test::DirectSignaller direct;
+  g_object_set(sink, "signaller", direct.producer(), nullptr);
+  g_object_set(src, "signaller", direct.consumer(), nullptr);
+  watch(sending, &seen);
+  watch(receiving, &seen);
+  gst_element_set_state(sending, GST_STATE_PLAYING);
+  gst_element_set_state(receiving, GST_STATE_PLAYING);
+  // Until the channel is open, pushes go nowhere: push until one arrives.
+  for (unsigned i = 0; i < 500; i++) {
+    push(chat_src, "msg-" + std::to_string(i));
+    if (seen.wait([&] { return seen.chat.size() >= 20; }, 20)) break;
+  }
+  g_assert_true(seen.wait([&] { return seen.chat.size() >= 20; }, 10000));
+  {
+    std::lock_guard lock(seen.mutex);
+    for (auto &e : seen.errors) g_test_message("error: %s", e.c_str());
+    for (auto &w : seen.warnings) g_test_message("warning: %s", w.c_str());
+    g_assert_cmpuint(seen.errors.size(), ==, 0);
+    g_assert_cmpuint(seen.warnings.size(), ==, 0);
+  }
+  unwatch(sending);
+  unwatch(receiving);
+  gst_element_set_state(receiving, GST_STATE_NULL);
+  gst_element_set_state(sending, GST_STATE_NULL);
+  gst_element_release_request_pad(sink, pad);
+  gst_object_unref(pad);
+  gst_object_unref(receiving);
+  gst_object_unref(sending);
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -286,5 +343,6 @@ int main(int argc, char **argv) {
   if (!probe) g_error("webrtclivesink not found: is GST_PLUGIN_PATH set to the built plugin?");
   gst_object_unref(gst_object_ref_sink(probe));
   g_test_add_func("/data/both-ways", test_data_both_ways);
+  g_test_add_func("/data/data-only", test_data_only);
   return g_test_run();
 }
