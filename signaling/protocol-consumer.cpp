@@ -237,20 +237,7 @@ bool ProtocolConsumer::start(Callbacks callbacks, std::string *error) {
     core_->sid.clear();
     core_->producer.clear();
   }
-  std::weak_ptr<Core> weak = core_;
-  // Each callback holds the core while it runs: the owner may stop and drop
-  // this consumer from inside one of its own callbacks.
-  SignallingTransport::Callbacks cb;
-  cb.message = [weak](const ServerMessage &m) {
-    if (auto c = weak.lock()) c->on_message(m);
-  };
-  cb.disconnected = [weak](const std::string &why, unsigned retry_ms) {
-    if (auto c = weak.lock()) c->on_disconnected(why, retry_ms);
-  };
-  cb.bad_message = [weak](const std::string &details) {
-    if (auto c = weak.lock()) c->on_bad_message(details);
-  };
-  if (!core_->transport->start(std::move(cb), error)) {
+  if (!start_for(*core_->transport, core_, error)) {
     std::lock_guard lock(core_->mutex);
     core_->running = false;
     return false;

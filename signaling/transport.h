@@ -47,6 +47,30 @@ class SignallingTransport {
   virtual std::vector<std::string> urls() const { return {}; }
 };
 
+// Starts `transport` with callbacks that forward to a protocol driver's core
+// (on_message, on_disconnected, on_bad_message, and on_connected when it has
+// one) while the core lives. Each callback holds the core while it runs: the
+// owner may stop and drop the driver from inside one of its own callbacks.
+template <typename Core>
+bool start_for(SignallingTransport &transport, const std::shared_ptr<Core> &core, std::string *error) {
+  std::weak_ptr<Core> weak = core;
+  SignallingTransport::Callbacks cb;
+  if constexpr (requires(Core &c) { c.on_connected(); })
+    cb.connected = [weak] {
+      if (auto c = weak.lock()) c->on_connected();
+    };
+  cb.message = [weak](const protocol::ServerMessage &m) {
+    if (auto c = weak.lock()) c->on_message(m);
+  };
+  cb.disconnected = [weak](const std::string &why, unsigned retry_ms) {
+    if (auto c = weak.lock()) c->on_disconnected(why, retry_ms);
+  };
+  cb.bad_message = [weak](const std::string &details) {
+    if (auto c = weak.lock()) c->on_bad_message(details);
+  };
+  return transport.start(std::move(cb), error);
+}
+
 class WsTransport : public SignallingTransport {
  public:
   explicit WsTransport(WsClient::Options options) : options_(std::move(options)) {}
