@@ -109,6 +109,7 @@ bool SinkCore::start(std::unique_ptr<ProducerSignaller> signaller, std::string *
     stop();
     return false;
   }
+  prepare_dtls_certificate();  // the first consumer must not wait for it
   return true;
 }
 

@@ -122,6 +122,7 @@ bool SrcCore::start(std::unique_ptr<ConsumerSignaller> signaller, std::string *e
     stop();
     return false;
   }
+  prepare_dtls_certificate();  // the first consumer must not wait for it
   return true;
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "webrtc-util.h"
 
+#include <mutex>
+
 #include <sys/resource.h>
 
 #include <cstring>
@@ -103,6 +105,30 @@ unsigned count_mlines(const std::string &sdp) {
   unsigned n = sdp.rfind("m=", 0) == 0 ? 1 : 0;
   for (size_t at = sdp.find("\nm="); at != std::string::npos; at = sdp.find("\nm=", at + 1)) n++;
   return n;
+}
+
+void prepare_dtls_certificate() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    g_thread_unref(g_thread_new(
+        "webrtclive-dtls",
+        [](gpointer) -> gpointer {
+          const gint64 t0 = g_get_monotonic_time();
+          if (GstElement *dec = gst_element_factory_make("dtlsdec", nullptr))
+            gst_object_unref(gst_object_ref_sink(dec));
+          // And what else a first webrtcbin loads once (libnice, SRTP).
+          if (GstElement *w = gst_element_factory_make("webrtcbin", nullptr)) {
+            gst_object_ref_sink(w);
+            gst_element_set_state(w, GST_STATE_READY);
+            gst_element_set_state(w, GST_STATE_NULL);
+            gst_object_unref(w);
+          }
+          GST_INFO("DTLS certificate and webrtcbin ready in %" G_GINT64_FORMAT " ms",
+                   (g_get_monotonic_time() - t0) / 1000);
+          return nullptr;
+        },
+        nullptr));
+  });
 }
 
 void stop_child(GstElement *child) {
