@@ -114,6 +114,7 @@ bool SinkCore::start(std::unique_ptr<ProducerSignaller> signaller, std::string *
 }
 
 void SinkCore::stop() {
+  wait_dtls_prepared();  // see webrtc-util.h
   if (!running_) return;
   std::shared_ptr<ProducerSignaller> sig;
   {

@@ -127,6 +127,7 @@ bool SrcCore::start(std::unique_ptr<ConsumerSignaller> signaller, std::string *e
 }
 
 void SrcCore::stop() {
+  wait_dtls_prepared();  // see webrtc-util.h
   if (!running_) return;
   std::shared_ptr<ConsumerSignaller> sig;
   {

@@ -46,6 +46,11 @@ void retire_child(GstBin *parent, GstElement *child);
 // once per process, when an element starts; a session that comes first
 // waits for the same certificate.
 void prepare_dtls_certificate();
+// Waits until that is done. Every element that started it calls this when it
+// stops: a process that exits with the thread still inside OpenSSL or
+// libnice crashes in their exit handlers (seen: SIGSEGV at the exit of a
+// pipeline that ran for 0.1 s).
+void wait_dtls_prepared();
 
 // Stops `child` (state locked, NULL) without removing it yet.
 void stop_child(GstElement *child);
