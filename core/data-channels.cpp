@@ -50,7 +50,7 @@ std::shared_ptr<DataChannels> DataChannels::create(GMainContext *context, GstEle
 
 DataChannels::DataChannels(GMainContext *context, GstElement *webrtcbin, DataLimits limits,
                            std::shared_ptr<const std::atomic<bool>> verified, Events events)
-    : context_(context),
+    : context_(g_main_context_ref(context)),
       webrtcbin_(GRef<GstElement>::ref(webrtcbin)),
       limits_(limits),
       verified_(std::move(verified)),
@@ -61,7 +61,7 @@ DataChannels::~DataChannels() { close(); }
 template <typename Fn>
 void DataChannels::post(Fn &&fn) {
   std::weak_ptr<DataChannels> weak = weak_from_this();
-  post_to(context_, [weak, fn = std::forward<Fn>(fn)]() mutable {
+  post_to(context_.get(), [weak, fn = std::forward<Fn>(fn)]() mutable {
     if (auto self = weak.lock(); self && !self->closed_) fn(*self);
   });
 }
@@ -232,7 +232,7 @@ void DataChannels::on_message(Channel &c, GBytes *data, bool text) {
             return G_SOURCE_REMOVE;
           },
           ctx, [](gpointer d) { delete static_cast<std::pair<std::weak_ptr<DataChannels>, std::weak_ptr<Channel>> *>(d); });
-      g_source_attach(t, context_);
+      g_source_attach(t, context_.get());
       g_source_unref(t);
     }
   }

@@ -85,7 +85,9 @@ class DataChannels : public std::enable_shared_from_this<DataChannels> {
   template <typename Fn>
   void post(Fn &&fn);
 
-  GMainContext *context_;
+  // A reference: a webrtcbin callback may post after the owner stopped its
+  // loop (and would otherwise find the context freed with the owner).
+  MainContextPtr context_;
   GRef<GstElement> webrtcbin_;
   const DataLimits limits_;
   std::shared_ptr<const std::atomic<bool>> verified_;

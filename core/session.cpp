@@ -93,7 +93,7 @@ std::shared_ptr<Session> Session::create(GMainContext *context, SessionConfig co
 }
 
 Session::Session(GMainContext *context, SessionConfig config, Events events)
-    : context_(context), config_(std::move(config)), events_(std::move(events)) {}
+    : context_(g_main_context_ref(context)), config_(std::move(config)), events_(std::move(events)) {}
 
 Session::~Session() {
   // Handlers hold only weak references; disconnecting spares an adopted
@@ -106,7 +106,7 @@ Session::~Session() {
 template <typename Fn>
 void Session::post(Fn &&fn) {
   Weak weak = weak_from_this();
-  post_to(context_, [weak, fn = std::forward<Fn>(fn)]() mutable {
+  post_to(context_.get(), [weak, fn = std::forward<Fn>(fn)]() mutable {
     auto self = weak.lock();
     if (self && self->state_ != State::Closed) fn(*self);
   });
@@ -118,7 +118,7 @@ void Session::fail(const std::string &reason) {
   close();
   // From the main loop, never from inside a method the owner is running.
   auto cb = events_.failed;
-  post_to(context_, [cb, reason] {
+  post_to(context_.get(), [cb, reason] {
     if (cb) cb(reason);
   });
 }
@@ -219,7 +219,7 @@ void Session::start() {
           return G_SOURCE_REMOVE;
         },
         new std::pair<Weak, unsigned>(weak, secs), destroy_heap<std::pair<Weak, unsigned>>);
-    g_source_attach(t, context_);
+    g_source_attach(t, context_.get());
     connect_timer_ = t;
     g_source_unref(t);
   }
@@ -401,7 +401,7 @@ void Session::on_connection_state(int state) {
   connect_timer_ = nullptr;
   if (unsigned timeout_s = config_.peer_timeout_s) {
     Weak weak = weak_from_this();
-    liveness_timer_ = watch_rtcp_silence(context_, last_rtcp_, timeout_s, [weak, timeout_s] {
+    liveness_timer_ = watch_rtcp_silence(context_.get(), last_rtcp_, timeout_s, [weak, timeout_s] {
       auto s = weak.lock();
       if (!s) return;
       s->liveness_timer_ = nullptr;

@@ -148,7 +148,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_local_description(const protocol::Sdp &sdp);
   std::string check_answer(const GstSDPMessage *answer);
 
-  GMainContext *context_;
+  // A reference: a webrtcbin callback may post after the owner stopped its
+  // loop (and would otherwise find the context freed with the owner).
+  MainContextPtr context_;
   SessionConfig config_;
   Events events_;
   AnswerCheck answer_check_;
