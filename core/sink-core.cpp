@@ -109,12 +109,10 @@ bool SinkCore::start(std::unique_ptr<ProducerSignaller> signaller, std::string *
     stop();
     return false;
   }
-  prepare_dtls_certificate();  // the first consumer must not wait for it
   return true;
 }
 
 void SinkCore::stop() {
-  wait_dtls_prepared();  // see webrtc-util.h
   if (!running_) return;
   std::shared_ptr<ProducerSignaller> sig;
   {

@@ -122,12 +122,10 @@ bool SrcCore::start(std::unique_ptr<ConsumerSignaller> signaller, std::string *e
     stop();
     return false;
   }
-  prepare_dtls_certificate();  // the first consumer must not wait for it
   return true;
 }
 
 void SrcCore::stop() {
-  wait_dtls_prepared();  // see webrtc-util.h
   if (!running_) return;
   std::shared_ptr<ConsumerSignaller> sig;
   {

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "webrtc-util.h"
 
-#include <future>
-#include <mutex>
 
 #include <sys/resource.h>
 
@@ -106,39 +104,6 @@ unsigned count_mlines(const std::string &sdp) {
   unsigned n = sdp.rfind("m=", 0) == 0 ? 1 : 0;
   for (size_t at = sdp.find("\nm="); at != std::string::npos; at = sdp.find("\nm=", at + 1)) n++;
   return n;
-}
-
-namespace {
-std::mutex warm_up_mutex;
-std::shared_future<void> warm_up;  // warm_up_mutex
-}  // namespace
-
-void prepare_dtls_certificate() {
-  std::lock_guard lock(warm_up_mutex);
-  if (warm_up.valid()) return;
-  warm_up = std::async(std::launch::async, [] {
-              const gint64 t0 = g_get_monotonic_time();
-              if (GstElement *dec = gst_element_factory_make("dtlsdec", nullptr))
-                gst_object_unref(gst_object_ref_sink(dec));
-              // And what else a first webrtcbin loads once (libnice, SRTP).
-              if (GstElement *w = gst_element_factory_make("webrtcbin", nullptr)) {
-                gst_object_ref_sink(w);
-                gst_element_set_state(w, GST_STATE_READY);
-                gst_element_set_state(w, GST_STATE_NULL);
-                gst_object_unref(w);
-              }
-              GST_INFO("DTLS certificate and webrtcbin ready in %" G_GINT64_FORMAT " ms",
-                       (g_get_monotonic_time() - t0) / 1000);
-            }).share();
-}
-
-void wait_dtls_prepared() {
-  std::shared_future<void> f;
-  {
-    std::lock_guard lock(warm_up_mutex);
-    f = warm_up;
-  }
-  if (f.valid()) f.wait();
 }
 
 void stop_child(GstElement *child) {

@@ -38,20 +38,6 @@ bool absorb_child_message(GstBin *bin, GstMessage *msg, const std::function<bool
 // (which would dispose a PAUSED webrtcbin: docs/webrtcbin-notes.md).
 void retire_child(GstBin *parent, GstElement *child);
 
-// webrtcbin's DTLS certificate (RSA-2048, one per process) is made when the
-// first DTLS element is: 180-800 ms measured here, paid by the first
-// consumer of a freshly started pipeline before its offer can leave (first
-// create-offer 228 ms cold, 33 ms after this; docs/webrtcbin-notes.md). This
-// makes it, and loads what a first webrtcbin loads, on a thread of its own,
-// once per process, when an element starts; a session that comes first
-// waits for the same certificate.
-void prepare_dtls_certificate();
-// Waits until that is done. Every element that started it calls this when it
-// stops: a process that exits with the thread still inside OpenSSL or
-// libnice crashes in their exit handlers (seen: SIGSEGV at the exit of a
-// pipeline that ran for 0.1 s).
-void wait_dtls_prepared();
-
 // Stops `child` (state locked, NULL) without removing it yet.
 void stop_child(GstElement *child);
 
