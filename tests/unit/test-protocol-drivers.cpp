@@ -42,7 +42,12 @@ struct Producer {
     cb.session_requested = [this, on_request](const std::string &sid, const std::string &peer,
                                               const std::optional<std::string> &) {
       log.add("requested " + sid + " " + peer);
-      if (on_request) on_request(sid);
+      if (on_request) {
+        // Last thing done: on_request may stop the signaller and let the
+        // test thread drop this Producer, so `this` is not touched after it.
+        on_request(sid);
+        return;
+      }
       if (offer) {
         signaller->send_sdp(sid, Sdp{"offer", kOffer});
         signaller->send_ice(sid, Ice{kCandidate, 0});
