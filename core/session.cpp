@@ -112,14 +112,14 @@ void Session::post(Fn &&fn) {
   });
 }
 
-void Session::fail(const std::string &reason) {
+void Session::fail(EndReason kind, const std::string &reason) {
   if (state_ == State::Closed) return;
   GST_INFO_OBJECT(config_.owner, "session %s: %s", GST_OBJECT_NAME(webrtcbin_.get()), reason.c_str());
   close();
   // From the main loop, never from inside a method the owner is running.
   auto cb = events_.failed;
-  post_to(context_.get(), [cb, reason] {
-    if (cb) cb(reason);
+  post_to(context_.get(), [cb, kind, reason] {
+    if (cb) cb(kind, reason);
   });
 }
 
@@ -214,7 +214,7 @@ void Session::start() {
           auto *w = static_cast<std::pair<Weak, unsigned> *>(data);
           if (auto s = w->first.lock()) {
             s->connect_timer_ = nullptr;
-            if (s->state_ == State::Negotiating) s->fail("did not connect within " + std::to_string(w->second) + " s");
+            if (s->state_ == State::Negotiating) s->fail(EndReason::Timeout, "did not connect within " + std::to_string(w->second) + " s");
           }
           return G_SOURCE_REMOVE;
         },
@@ -246,7 +246,7 @@ void Session::make_offer() {
     if (!offer) {
       std::string why = reply_error(reply);
       s->post([why](Session &self) {
-        self.fail("webrtcbin could not create an offer" + (why.empty() ? std::string() : ": " + why));
+        self.fail(EndReason::Error, "webrtcbin could not create an offer" + (why.empty() ? std::string() : ": " + why));
       });
       return;
     }
@@ -281,13 +281,13 @@ bool Session::set_remote_description(const protocol::Sdp &sdp) {
   const bool offerer = config_.role == SessionRole::Offerer;
   const char *expected = offerer ? "answer" : "offer";
   if (state_ != State::Negotiating || remote_set_ || sdp.type != expected) {
-    fail(std::string("expected an SDP ") + expected + ", got " + (sdp.type.empty() ? "nothing" : sdp.type) +
+    fail(EndReason::Rejected, std::string("expected an SDP ") + expected + ", got " + (sdp.type.empty() ? "nothing" : sdp.type) +
          (remote_set_ ? " (renegotiation is not supported)" : ""));
     return false;
   }
   GstSDPMessage *msg = parse_remote_sdp(sdp.sdp);
   if (!msg) {
-    fail(std::string("the ") + expected + " is not valid SDP");
+    fail(EndReason::Rejected, std::string("the ") + expected + " is not valid SDP");
     return false;
   }
   std::string why;
@@ -303,7 +303,7 @@ bool Session::set_remote_description(const protocol::Sdp &sdp) {
   }
   if (!why.empty()) {
     gst_sdp_message_free(msg);
-    fail(why);
+    fail(EndReason::Rejected, why);
     return false;
   }
   remote_set_ = true;
@@ -315,7 +315,7 @@ bool Session::set_remote_description(const protocol::Sdp &sdp) {
     std::string err = reply_error(reply);
     if (!err.empty()) {
       s->post([err, offerer](Session &self) {
-        self.fail(std::string("webrtcbin refused the ") + (offerer ? "answer: " : "offer: ") + err);
+        self.fail(EndReason::Rejected, std::string("webrtcbin refused the ") + (offerer ? "answer: " : "offer: ") + err);
       });
       return;
     }
@@ -335,7 +335,7 @@ void Session::answer() {
     if (!answer) {
       std::string why = reply_error(reply);
       s->post([why](Session &self) {
-        self.fail("webrtcbin could not answer the offer" + (why.empty() ? std::string() : ": " + why));
+        self.fail(EndReason::Rejected, "webrtcbin could not answer the offer" + (why.empty() ? std::string() : ": " + why));
       });
       return;
     }
@@ -355,7 +355,7 @@ void Session::add_remote_candidate(const protocol::Ice &ice) {
   CandidateVerdict v = check_remote_candidate(ice.candidate, ice.sdp_mline_index, count_mlines(sdp),
                                               remote_candidates_++);
   if (v.kind == CandidateVerdict::EndSession) {
-    fail("refused: " + v.why);
+    fail(EndReason::Rejected, "refused: " + v.why);
     return;
   }
   if (v.kind == CandidateVerdict::Ignore) {
@@ -381,7 +381,7 @@ void Session::request_stats(std::function<void(const GstStructure *)> done) {
 void Session::on_connection_state(int state) {
   GST_DEBUG_OBJECT(config_.owner, "%s: connection state %d", GST_OBJECT_NAME(webrtcbin_.get()), state);
   if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
-    fail("the connection failed (ICE or DTLS)");
+    fail(EndReason::IceFailed, "the connection failed (ICE or DTLS)");
     return;
   }
   if (state != GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED || state_ != State::Negotiating) return;
@@ -389,7 +389,7 @@ void Session::on_connection_state(int state) {
   // the fingerprint of its SDP (CVE-2026-14935); until this passes, nothing
   // of ours has left.
   if (auto mismatch = check_dtls_fingerprint(webrtcbin_.get(), remote_sdp_)) {
-    fail("DTLS check failed: " + *mismatch);
+    fail(EndReason::DtlsMismatch, "DTLS check failed: " + *mismatch);
     return;
   }
   GST_INFO_OBJECT(config_.owner, "%s: DTLS certificate matches the fingerprint of the peer's SDP",
@@ -405,7 +405,7 @@ void Session::on_connection_state(int state) {
       auto s = weak.lock();
       if (!s) return;
       s->liveness_timer_ = nullptr;
-      s->fail("no RTCP from the peer for " + std::to_string(timeout_s) + " s: gone without a word");
+      s->fail(EndReason::Timeout, "no RTCP from the peer for " + std::to_string(timeout_s) + " s: gone without a word");
     });
   }
   if (events_.connected) events_.connected();

@@ -38,6 +38,7 @@
 #include "data-channels.h"
 #include "gobj.h"
 #include "protocol.h"
+#include "webrtc-stats.h"
 #include "webrtc-util.h"
 
 namespace webrtclive {
@@ -69,7 +70,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::function<void()> connected;
     // The session is over (a sentence for the user and the peer); once.
     // No event follows; the owner ends the signalling session and tears down.
-    std::function<void(const std::string &reason)> failed;
+    std::function<void(EndReason kind, const std::string &reason)> failed;
     // A receiving pad appeared: called on webrtcbin's streaming thread.
     std::function<void(GstPad *pad)> pad_added;
     // Data channels (core/data-channels.h): state and drops on the control
@@ -138,7 +139,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(GMainContext *context, SessionConfig config, Events events);
   template <typename Fn>
   void post(Fn &&fn);
-  void fail(const std::string &reason);
+  void fail(EndReason kind, const std::string &reason);
   void connect_signals();
   void gate_sink_pads();
   void open_gate();

@@ -33,6 +33,24 @@ struct SinkCore::Consumer {
   std::vector<OfferedCodec> chosen;       // per stream, from the answer
   GRef<GObject> control_channel;          // gstwebrtc-api's "control", when offered
   std::shared_ptr<Talkback::Input> talk;  // mutex_: its audio in the talkback mixer
+
+  // Figures (core/sink-stats.cpp); times on the monotonic clock, in µs.
+  gint64 requested_us = 0;  // the session was requested (set once, control thread)
+  std::shared_ptr<std::atomic<gint64>> first_packet_us = std::make_shared<std::atomic<gint64>>(0);
+  // mutex_: the last get-stats reading and the send rate since the one before
+  PeerStats stats;
+  gint64 stats_us = 0;
+  double bitrate_bps = -1;
 };
+
+// Runs `fn` on the control thread, unless the core is gone or stopped by then.
+template <typename Fn>
+void SinkCore::post(Fn &&fn) {
+  std::weak_ptr<SinkCore> weak = weak_from_this();
+  post_to(control_.context(), [weak, fn = std::forward<Fn>(fn)]() mutable {
+    auto self = weak.lock();
+    if (self && self->running_) fn();
+  });
+}
 
 }  // namespace webrtclive

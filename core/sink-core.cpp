@@ -50,15 +50,6 @@ SinkCore::SinkCore(GstElement *element, Hooks hooks)
 
 SinkCore::~SinkCore() { stop(); }
 
-template <typename Fn>
-void SinkCore::post(Fn &&fn) {
-  std::weak_ptr<SinkCore> weak = weak_from_this();
-  post_to(control_.context(), [weak, fn = std::forward<Fn>(fn)]() mutable {
-    auto self = weak.lock();
-    if (self && self->running_) fn();
-  });
-}
-
 bool SinkCore::start(std::unique_ptr<ProducerSignaller> signaller, std::string *error) {
   if (running_) return true;
   SinkSettings settings_now = settings();
@@ -74,6 +65,7 @@ bool SinkCore::start(std::unique_ptr<ProducerSignaller> signaller, std::string *
   running_ = true;
   control_.start();
   keyframes_->set_context(control_.context());
+  post([this] { start_stats(); });
 
   std::weak_ptr<SinkCore> weak = weak_from_this();
   ProducerSignaller::Callbacks cb;
@@ -89,7 +81,9 @@ bool SinkCore::start(std::unique_ptr<ProducerSignaller> signaller, std::string *
   };
   cb.session_ended = [this, weak](const std::string &sid, const std::optional<std::string> &reason) {
     if (auto self = weak.lock())
-      post([this, sid, reason] { remove_consumer(sid, reason ? "consumer left: " + *reason : "consumer left"); });
+      post([this, sid, reason] {
+        remove_consumer(sid, reason ? "consumer left: " + *reason : "consumer left", EndReason::Normal);
+      });
   };
   cb.error = [this, weak](const std::string &message, bool fatal) {
     if (!weak.lock()) return;
@@ -130,7 +124,12 @@ void SinkCore::stop() {
       for (auto &[sid, c] : consumers_) sids.push_back(sid);
       pending_sessions_.clear();
     }
-    for (auto &sid : sids) remove_consumer(sid, "element stopped");
+    for (auto &sid : sids) remove_consumer(sid, "element stopped", EndReason::Normal);
+    if (stats_timer_) {
+      g_source_destroy(stats_timer_);
+      g_source_unref(stats_timer_);
+      stats_timer_ = nullptr;
+    }
     running_ = false;
   });
 
@@ -253,6 +252,7 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
   auto consumer = std::make_shared<Consumer>();
   consumer->sid = sid;
   consumer->peer = peer;
+  consumer->requested_us = g_get_monotonic_time();
   {
     unsigned mline = 0;
     for (auto &info : fanout_->inputs()) {
@@ -303,8 +303,8 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
   ev.connected = [weak, sid] {
     if (auto core = weak.lock()) core->on_connected(sid);
   };
-  ev.failed = [weak, sid](const std::string &why) {
-    if (auto core = weak.lock(); core && core->running_) core->fail_consumer(sid, why);
+  ev.failed = [weak, sid](EndReason kind, const std::string &why) {
+    if (auto core = weak.lock(); core && core->running_) core->fail_consumer(sid, why, kind);
   };
   data_events(ev, sid, peer);
   const bool talkback = talkback_ != nullptr;
@@ -377,6 +377,7 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
   {
     std::lock_guard lock(mutex_);
     consumers_[sid] = consumer;
+    count_session_start(*consumer);
   }
   gst_bin_add(GST_BIN(cbin), webrtc);
   gst_bin_add(bin_, cbin);
@@ -413,6 +414,7 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
                   consumer->streams.size());
   if (hooks_.consumer_added) hooks_.consumer_added(peer, sid, webrtc);
   consumer->session->start();
+  watch_first_packet(consumer);
 }
 
 void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
@@ -516,7 +518,7 @@ void SinkCore::on_connected(const std::string &sid) {
     if (cs.attachment && cs.input->kind == MediaKind::Video) fanout_->request_keyframe(*cs.attachment);
 }
 
-void SinkCore::fail_consumer(const std::string &sid, const std::string &reason) {
+void SinkCore::fail_consumer(const std::string &sid, const std::string &reason, EndReason kind) {
   std::shared_ptr<ProducerSignaller> sig = signaller();
   std::string peer;
   {
@@ -528,10 +530,10 @@ void SinkCore::fail_consumer(const std::string &sid, const std::string &reason) 
                       ("Consumer %s dropped: %s", peer.empty() ? sid.c_str() : peer.c_str(), reason.c_str()),
                       ("session %s", sid.c_str()));
   if (sig) sig->end_session(sid, reason);
-  remove_consumer(sid, reason);
+  remove_consumer(sid, reason, kind);
 }
 
-void SinkCore::remove_consumer(const std::string &sid, const std::string &reason) {
+void SinkCore::remove_consumer(const std::string &sid, const std::string &reason, EndReason kind) {
   std::shared_ptr<Consumer> c;
   {
     std::lock_guard lock(mutex_);
@@ -547,6 +549,7 @@ void SinkCore::remove_consumer(const std::string &sid, const std::string &reason
     }
     c = it->second;
     consumers_.erase(it);
+    count_session_end(*c, kind);
     teardowns_in_flight_++;
   }
   c->session->close();

@@ -36,6 +36,7 @@
 #include "fanout.h"
 #include "gobj.h"
 #include "keyframes.h"
+#include "metrics.h"
 #include "session.h"
 #include "talkback.h"
 #include "signaller.h"
@@ -59,6 +60,7 @@ struct SinkSettings {
   DataLimits data_limits;  // every message a consumer sends on a data channel
   bool talkback = false;   // consumers may send audio, mixed into the "talkback" pad
   double talkback_threshold_db = -45;  // level above which a consumer counts as talking
+  unsigned stats_interval_ms = 0;  // a webrtclive-stats bus message per consumer this often; 0 = none
 };
 
 struct SinkStats {
@@ -85,6 +87,9 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
     std::function<void(const std::string &peer_id, const std::string &session_id, const DataChannelSpec &channel,
                        bool open, bool announced)>
         channel_state;
+    // One consumer's figures, every stats-interval (control thread; the
+    // structure is the bus message's, see core/sink-stats.cpp).
+    std::function<void(GstStructure *figures)> consumer_stats;
   };
 
   SinkCore(GstElement *element, Hooks hooks);
@@ -122,6 +127,19 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   // the JSON reply (gstwebrtc-api's ControlResponseMessage).
   std::string handle_control_message(const std::string &text);
 
+  // Figures (core/sink-stats.cpp), any thread. The per-consumer ones come
+  // from each webrtcbin's get-stats, polled on the control thread every
+  // stats-interval, and every second while someone reads them (want_stats
+  // keeps that going for 30 s; the first read after a quiet spell returns
+  // what is known and starts the polling).
+  void write_metrics(MetricsText &out);
+  std::string consumers_json(const std::string &producer);
+  void want_stats();
+
+  // Any thread: ends that consumer's session ("removed by the
+  // application"). False when no consumer has this peer id.
+  bool kick_consumer(const std::string &peer_id);
+
   struct Consumer;
 
  private:
@@ -132,12 +150,19 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   void on_remote_ice(const std::string &sid, const protocol::Ice &ice);
   void on_connected(const std::string &sid);
   void on_input_ready();
-  void fail_consumer(const std::string &sid, const std::string &reason);
-  void remove_consumer(const std::string &sid, const std::string &reason);
+  void fail_consumer(const std::string &sid, const std::string &reason, EndReason kind = EndReason::Error);
+  void remove_consumer(const std::string &sid, const std::string &reason, EndReason kind);
   std::vector<OfferedCodec> codecs_to_offer(const FanOut::InputInfo &input, const SinkSettings &s) const;
   std::vector<DataChannelSpec> data_channels() const;
   void data_events(Session::Events &ev, const std::string &sid, const std::string &peer);
   void on_talkback_pad(const std::string &sid, GstPad *pad);
+  // core/sink-stats.cpp (control thread)
+  void start_stats();
+  void stats_tick();
+  void on_consumer_stats(const std::string &sid, const GstStructure *stats);
+  void watch_first_packet(const std::shared_ptr<Consumer> &c);
+  void count_session_start(Consumer &c);  // under mutex_
+  void count_session_end(const Consumer &c, EndReason kind);  // under mutex_
 
   // any thread
   template <typename Fn>
@@ -161,6 +186,17 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   std::vector<DataInput> data_inputs_;
   std::shared_ptr<ProducerSignaller> signaller_;
   SinkStats stats_;
+  // Figures of sessions (mutex_), for /metrics: ended consumers' counts are
+  // folded in here so counters never go down.
+  struct Figures {
+    uint64_t sessions_started = 0;
+    std::map<std::string, uint64_t> sessions_ended;  // by end_reason_label
+    MetricHistogram join_first_packet{{0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5}};
+    std::map<std::string, uint64_t> bytes_by_codec, packets_by_codec;  // of ended consumers
+    uint64_t nacks = 0, plis = 0, firs = 0;                            // of ended consumers
+  } figures_;
+  std::atomic<gint64> stats_wanted_until_{0};  // monotonic µs
+  GSource *stats_timer_ = nullptr;             // control thread
   unsigned teardowns_in_flight_ = 0;
   std::condition_variable teardown_done_;
 

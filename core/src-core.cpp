@@ -187,7 +187,7 @@ void SrcCore::on_session_started(const std::string &sid, const std::string &peer
     if (!weak.lock()) return;
     if (auto sig = signaller()) sig->send_ice(sid, ice);
   };
-  events.failed = [this, weak, weak_link](const std::string &why) {
+  events.failed = [this, weak, weak_link](EndReason, const std::string &why) {
     auto self = weak.lock();
     auto l = weak_link.lock();
     if (!self || !l) return;

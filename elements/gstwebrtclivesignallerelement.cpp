@@ -153,7 +153,7 @@ struct Core : std::enable_shared_from_this<Core> {
     ev.connected = [weak] {
       if (auto c = weak.lock()) GST_INFO_OBJECT(c->element, "session %s connected and verified", c->sid.c_str());
     };
-    ev.failed = [weak, id](const std::string &why) {
+    ev.failed = [weak, id](EndReason, const std::string &why) {
       auto c = weak.lock();
       if (!c || c->sid != id) return;
       c->warn("Session ended: " + why + ". A plain webrtcbin cannot be renegotiated; restart the pipeline to serve "

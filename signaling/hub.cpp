@@ -23,6 +23,7 @@ std::string Hub::add_peer(Send send, std::optional<Grant> grant) {
   auto &peer = peers_[id];
   peer.send = std::move(send);
   peer.grant = std::move(grant);
+  counters_.peers_joined++;
   peer.send(Welcome{id});
   return id;
 }
@@ -49,6 +50,8 @@ void Hub::handle_text(const std::string &peer_id, const std::string &text) {
   if (it == peers_.end()) return;
   auto parsed = parse_client(text, limits_.max_message_bytes, limits_.max_json_depth);
   if (!parsed) {
+    counters_.messages["invalid"]++;
+    current_type_ = "invalid";
     error(it->second, parsed.error);
     return;
   }
@@ -59,6 +62,8 @@ void Hub::handle(const std::string &peer_id, const ClientMessage &msg) {
   auto it = peers_.find(peer_id);
   if (it == peers_.end()) return;
   PeerState &peer = it->second;
+  current_type_ = type_name(msg);
+  counters_.messages[current_type_]++;
   bool first = !peer.spoke;
   peer.spoke = true;
   if (std::holds_alternative<SetProtocolVersion>(msg) && !first) {
@@ -160,6 +165,7 @@ void Hub::on(const std::string &id, PeerState &peer, const StartSessionRequest &
   sessions_[sid] = s;
   peer.sessions.insert(sid);
   peer.started++;
+  counters_.sessions_started++;
   target->second.sessions.insert(sid);
   peer.send(SessionStarted{m.peer_id, sid});
   target->second.send(StartSession{id, sid, m.offer});
@@ -215,7 +221,17 @@ bool Hub::may_see(const PeerState &viewer, const PeerState &producer) {
   return !viewer.grant || viewer.grant->allows_name(producer.meta.name());
 }
 
-void Hub::error(PeerState &peer, std::string details) { peer.send(Error{std::move(details)}); }
+void Hub::error(PeerState &peer, std::string details) {
+  counters_.errors[current_type_]++;
+  peer.send(Error{std::move(details)});
+}
+
+size_t Hub::count_role(Role role) const {
+  size_t n = 0;
+  for (const auto &[id, p] : peers_)
+    if (has_role(p.roles, role)) n++;
+  return n;
+}
 
 void Hub::broadcast_status(const std::string &id, const PeerState &state) {
   PeerStatusChanged msg{id, state.roles, state.meta};
@@ -239,6 +255,7 @@ void Hub::end_session(const std::string &session_id, const std::string &notify,
     if (*party == ended->second.initiator) p->second.started--;
   }
   sessions_.erase(ended);
+  counters_.sessions_ended++;
   auto it = peers_.find(notify);
   if (it == peers_.end()) return;
   bool v1_1 = it->second.version == Version::V1_1;

@@ -52,6 +52,20 @@ class Hub {
 
   size_t peer_count() const { return peers_.size(); }
   size_t session_count() const { return sessions_.size(); }
+  // Peers that currently have the role.
+  size_t count_role(protocol::Role role) const;
+
+  // What the hub has seen since it started (for GET /metrics). Labels are
+  // bounded: message types of the protocol, plus "invalid" for a message
+  // that did not parse.
+  struct Counters {
+    std::map<std::string, uint64_t> messages;  // received, by type
+    std::map<std::string, uint64_t> errors;    // answered with `error`, by the type that caused it
+    uint64_t sessions_started = 0;
+    uint64_t sessions_ended = 0;
+    uint64_t peers_joined = 0;
+  };
+  const Counters &counters() const { return counters_; }
 
  private:
   struct PeerState {
@@ -87,6 +101,8 @@ class Hub {
                    const std::optional<std::string> &reason);
 
   Limits limits_;
+  Counters counters_;
+  const char *current_type_ = "invalid";  // of the message being handled, for counters_.errors
   std::map<std::string, PeerState> peers_;
   std::map<std::string, Session> sessions_;
 };

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "http-route.h"
+#include "server-metrics.h"
 #include "hub.h"
 
 GST_DEBUG_CATEGORY(webrtclive_server_debug);
@@ -155,6 +156,10 @@ struct SignallingServer::Impl {
   std::vector<std::string> allowed_origins;
   bool tls = false;
   Hooks hooks;
+  std::function<void(MetricsText &)> metrics;
+  std::vector<Options::Endpoint> endpoints;
+  uint64_t connections_total = 0;  // WebSocket peers that joined the hub
+  std::map<std::string, uint64_t> refused_upgrades;  // by reason: origin, token
   gint64 started_us = g_get_monotonic_time();
   // Open WebSocket connections and their peers. Holds a reference each.
   std::map<SoupWebsocketConnection *, Conn> connections;
@@ -199,6 +204,7 @@ struct SignallingServer::Impl {
     if (!soup_message_headers_header_contains(h, "Upgrade", "websocket")) return;
     if (const char *origin = soup_message_headers_get_one(h, "Origin"); !self->origin_allowed(msg, origin)) {
       GST_WARNING("refused a WebSocket from origin '%s' (not this server's and not allowed)", origin);
+      self->refused_upgrades["origin"]++;
       const char *body = "this origin may not use the signalling WebSocket (see allowed-origins)\n";
       soup_server_message_set_status(msg, SOUP_STATUS_FORBIDDEN, nullptr);
       soup_server_message_set_response(msg, "text/plain", SOUP_MEMORY_STATIC, body, strlen(body));
@@ -219,6 +225,7 @@ struct SignallingServer::Impl {
     GSocketAddress *remote = soup_server_message_get_remote_address(msg);
     GCharPtr who(remote ? g_socket_connectable_to_string(G_SOCKET_CONNECTABLE(remote)) : nullptr);
     GST_WARNING("refused a WebSocket from %s: %s", who ? who.get() : "?", why.c_str());  // never the token
+    self->refused_upgrades["token"]++;
     std::string body = "a valid token is required (Authorization: Bearer TOKEN, the WebSocket subprotocol "
                        "webrtclive.token.TOKEN, or ?token=TOKEN): " + why + "\n";
     soup_server_message_set_status(msg, SOUP_STATUS_UNAUTHORIZED, nullptr);
@@ -268,6 +275,13 @@ struct SignallingServer::Impl {
   static void on_http(SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *, gpointer data) {
     static_cast<Impl *>(data)->serve_file(msg, path);
   }
+
+  // GET /metrics and the owner's endpoints (server-metrics.cpp); false when
+  // `path` is none of them.
+  bool serve_endpoint(SoupServerMessage *msg, const char *path);
+  // Whether a request may read /metrics and the endpoints: no token and no
+  // JWT configured, or it presents one (as a WebSocket upgrade would).
+  bool authorized(SoupServerMessage *msg, std::string *why);
 
   void health(SoupServerMessage *msg) {
     gint64 uptime = (g_get_monotonic_time() - started_us) / G_USEC_PER_SEC;
@@ -338,6 +352,7 @@ struct SignallingServer::Impl {
       return;
     }
     security_headers(msg);
+    if (serve_endpoint(msg, path)) return;
     const Route route = route_request(method, path ? path : "/");
     switch (route.kind) {
       case Route::MethodNotAllowed:
@@ -399,6 +414,7 @@ struct SignallingServer::Impl {
     std::string id =
         self->hub.add_peer([self, conn](const protocol::ServerMessage &m) { self->send(conn, m); }, grant);
     c.id = id;
+    self->connections_total++;
     GST_INFO("peer %s connected from %s", id.c_str(), c.remote.c_str());
     if (self->hooks.connected) self->hooks.connected(id, c.remote);
   }
@@ -508,6 +524,50 @@ struct SignallingServer::Impl {
   }
 };
 
+bool SignallingServer::Impl::authorized(SoupServerMessage *msg, std::string *why) {
+  if (token.empty() && !jwt.enabled()) return true;
+  const std::string given = presented_token(msg, nullptr);
+  *why = given.empty() ? "no token" : "wrong token";
+  if (!token.empty() && same_secret(given, token)) return true;
+  return jwt.enabled() && !given.empty() && verify_jwt(jwt, given, g_get_real_time() / G_USEC_PER_SEC, why);
+}
+
+bool SignallingServer::Impl::serve_endpoint(SoupServerMessage *msg, const char *path) {
+  const std::string p = path ? path : "";
+  const Options::Endpoint *owner = nullptr;
+  for (const auto &e : endpoints)
+    if (e.path == p) owner = &e;
+  if (p != "/metrics" && !owner) return false;
+  const char *method = soup_server_message_get_method(msg);
+  if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+    soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
+    return true;
+  }
+  SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
+  std::string why;
+  if (!authorized(msg, &why)) {
+    GST_WARNING("refused %s: %s", p.c_str(), why.c_str());  // never the token
+    const std::string body = "a valid token is required (Authorization: Bearer TOKEN or ?token=TOKEN): " + why + "\n";
+    soup_message_headers_replace(h, "WWW-Authenticate", "Bearer");
+    soup_server_message_set_status(msg, SOUP_STATUS_UNAUTHORIZED, nullptr);
+    soup_server_message_set_response(msg, "text/plain", SOUP_MEMORY_COPY, body.data(), body.size());
+    return true;
+  }
+  std::string body, type;
+  if (owner) {
+    body = owner->body();
+    type = owner->content_type;
+  } else {
+    ServerFigures f{hub, connections.size(), connections_total, refused_upgrades, started_us};
+    body = server_metrics(f, metrics);
+    type = kMetricsContentType;
+  }
+  soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+  soup_message_headers_replace(h, "Cache-Control", "no-store");
+  soup_server_message_set_response(msg, type.c_str(), SOUP_MEMORY_COPY, body.data(), body.size());
+  return true;
+}
+
 SignallingServer::SignallingServer() {
   static gsize once = 0;
   if (g_once_init_enter(&once)) {
@@ -531,6 +591,8 @@ bool SignallingServer::start(const Options &options, std::string *error) {
     impl->web_root_real = real ? real.get() : options.web_root;
   }
   impl->hooks = options.hooks;
+  impl->metrics = options.metrics;
+  impl->endpoints = options.endpoints;
   impl->token = options.token;
   impl->allowed_origins = options.allowed_origins;
   impl->jwt = options.jwt;

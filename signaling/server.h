@@ -29,6 +29,7 @@
 #include "connection-guard.h"
 #include "gobj.h"
 #include "hub.h"
+#include "metrics.h"
 #include "protocol.h"
 
 namespace webrtclive {
@@ -82,6 +83,20 @@ class SignallingServer {
     // Per peer: sessions started, message size and depth (hub.h).
     Hub::Limits hub;
     Hooks hooks;
+    // GET /metrics (Prometheus text format 0.0.4) shows the server's own
+    // figures (signalling connections, messages and errors by type, peers,
+    // sessions, the process); an owner adds its own here (server thread;
+    // it must not block).
+    std::function<void(MetricsText &)> metrics;
+    // More GET endpoints answered from the owner's state (server thread;
+    // must not block), e.g. the sink's /consumers.json. Like /metrics they
+    // need the token (or a valid JWT) when one is set.
+    struct Endpoint {
+      std::string path;          // exact
+      std::string content_type;  // e.g. "application/json"
+      std::function<std::string()> body;
+    };
+    std::vector<Endpoint> endpoints;
   };
 
   class LocalPeer {

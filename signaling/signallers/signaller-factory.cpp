@@ -344,10 +344,13 @@ class Refused : public Base {
 };
 
 // The transport a built-in's properties describe; nullptr for other types.
-std::unique_ptr<SignallingTransport> builtin_transport(GstWebRTCLiveSignallable *signaller, std::string *error) {
+std::unique_ptr<SignallingTransport> builtin_transport(GstWebRTCLiveSignallable *signaller,
+                                                      const EmbeddedServerExtras &extras, std::string *error) {
   if (GST_IS_WEBRTC_LIVE_EMBEDDED_SIGNALLER(signaller)) {
     SignallingServer::Options o;
     if (!builtin::embedded_options(GST_WEBRTC_LIVE_EMBEDDED_SIGNALLER(signaller), &o, error)) return nullptr;
+    o.metrics = extras.metrics;
+    o.endpoints = extras.endpoints;
     return std::make_unique<EmbeddedTransport>(std::move(o));
   }
   if (GST_IS_WEBRTC_LIVE_WS_SIGNALLER(signaller))
@@ -362,20 +365,22 @@ bool is_builtin(GstWebRTCLiveSignallable *signaller) {
 }  // namespace
 
 std::unique_ptr<ProducerSignaller> make_producer_signaller(GstWebRTCLiveSignallable *signaller,
-                                                           const protocol::Meta &meta) {
+                                                           const protocol::Meta &meta,
+                                                           const EmbeddedServerExtras &extras) {
   if (!is_builtin(signaller)) return std::make_unique<ProducerAdapter>(signaller, meta.to_json());
   std::string why;
-  auto transport = builtin_transport(signaller, &why);
+  auto transport = builtin_transport(signaller, extras, &why);
   if (!transport) return std::make_unique<Refused<ProducerSignaller>>(why);
   return std::make_unique<Attached<ProducerSignaller, ProtocolProducer>>(
       signaller, std::make_shared<ProtocolProducer>(std::move(transport), meta));
 }
 
 std::unique_ptr<ConsumerSignaller> make_consumer_signaller(GstWebRTCLiveSignallable *signaller,
-                                                           const ProtocolConsumer::Options &options) {
+                                                           const ProtocolConsumer::Options &options,
+                                                           const EmbeddedServerExtras &extras) {
   if (!is_builtin(signaller)) return std::make_unique<ConsumerAdapter>(signaller, options);
   std::string why;
-  auto transport = builtin_transport(signaller, &why);
+  auto transport = builtin_transport(signaller, extras, &why);
   if (!transport) return std::make_unique<Refused<ConsumerSignaller>>(why);
   return std::make_unique<Attached<ConsumerSignaller, ProtocolConsumer>>(
       signaller, std::make_shared<ProtocolConsumer>(std::move(transport), options));

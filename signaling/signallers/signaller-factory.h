@@ -29,13 +29,23 @@
 #include "gstwebrtclivesignallable.h"
 #include "protocol-consumer.h"
 #include "protocol.h"
+#include "server.h"
 #include "signaller.h"
 
 namespace webrtclive {
 
+// What an element adds to its embedded server: its figures on GET /metrics
+// and its own endpoints (SignallingServer::Options). Ignored for every
+// other kind of signaller.
+struct EmbeddedServerExtras {
+  std::function<void(MetricsText &)> metrics;
+  std::vector<SignallingServer::Options::Endpoint> endpoints;
+};
+
 // `meta` is what the producer registers with (e.g. Meta::from_name("cam")).
 [[nodiscard]] std::unique_ptr<ProducerSignaller> make_producer_signaller(GstWebRTCLiveSignallable *signaller,
-                                                                         const protocol::Meta &meta);
+                                                                         const protocol::Meta &meta,
+                                                                         const EmbeddedServerExtras &extras = {});
 
 // `options` as for ProtocolConsumer. For a foreign signaller, `meta` goes to
 // its start(); `peer_id`, `once` and one session at a time are enforced by
@@ -43,6 +53,7 @@ namespace webrtclive {
 // producer by its own means, so `producer_name` and `rediscover_ms` are its
 // business and producer_found is never called.
 [[nodiscard]] std::unique_ptr<ConsumerSignaller> make_consumer_signaller(GstWebRTCLiveSignallable *signaller,
-                                                                         const ProtocolConsumer::Options &options);
+                                                                         const ProtocolConsumer::Options &options,
+                                                                         const EmbeddedServerExtras &extras = {});
 
 }  // namespace webrtclive

@@ -121,7 +121,7 @@ class Pair {
       if (wire_.candidates) (offerer ? answerer_ : offerer_)->add_remote_candidate(ice);
     };
     ev.connected = [&seen] { seen.note([](Seen &s) { s.connected = true; }); };
-    ev.failed = [&seen](const std::string &why) { seen.note([&](Seen &s) { s.failures.push_back(why); }); };
+    ev.failed = [&seen](EndReason, const std::string &why) { seen.note([&](Seen &s) { s.failures.push_back(why); }); };
     // The answerer's receiving pad: a fakesink behind it, buffers counted.
     ev.pad_added = [this, &seen](GstPad *pad) {
       GstElement *sink = gst_element_factory_make("fakesink", nullptr);

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// One session's figures, read from webrtcbin's get-stats structure (pure:
+// unit-tested on a structure captured from GStreamer 1.22), and why a
+// session ended, as the bounded label /metrics counts it by.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace webrtclive {
+
+// Why a session ended (a label of webrtclive_sessions_ended_total).
+enum class EndReason {
+  Normal,        // the peer left or the element stopped
+  Removed,       // the application removed it (remove-consumer)
+  IceFailed,     // ICE or DTLS failed (connection state "failed")
+  DtlsMismatch,  // the peer's certificate is not the one its SDP announced
+  Timeout,       // never connected, or fell silent (no RTCP)
+  Rejected,      // its description was refused (invalid, unsupported, rejected m-lines)
+  Error,         // something broke on our side (a webrtcbin or chain error)
+};
+const char *end_reason_label(EndReason reason);
+inline constexpr EndReason kAllEndReasons[] = {EndReason::Normal,   EndReason::Removed,  EndReason::IceFailed,
+                                               EndReason::DtlsMismatch, EndReason::Timeout, EndReason::Rejected,
+                                               EndReason::Error};
+
+struct RtpStreamStats {
+  std::string kind;   // "video" / "audio"
+  std::string codec;  // mime subtype: "H264", "VP8", "opus"...
+  bool outbound = true;
+  uint64_t bytes = 0;    // sent (outbound) or received (inbound)
+  uint64_t packets = 0;
+  uint64_t nacks = 0;    // outbound: received from the peer; inbound: sent
+  uint64_t plis = 0;
+  uint64_t firs = 0;
+  int64_t packets_lost = 0;   // as the receiver reports it (-1 = unknown)
+  double fraction_lost = -1;  // 0..1 from the last receiver report (-1 = none yet)
+  double jitter_ms = -1;
+  double rtt_ms = -1;
+};
+
+struct PeerStats {
+  std::vector<RtpStreamStats> streams;
+  std::string local_candidate_type;   // of the selected pair: host, srflx, prflx, relay
+  std::string remote_candidate_type;
+  std::string address_family;         // of the remote candidate: "ipv4", "ipv6" ("" = not known)
+  std::string remote_address;         // "address:port"
+  std::string protocol;               // udp / tcp
+
+  uint64_t bytes(bool outbound) const;
+  uint64_t packets(bool outbound) const;
+  // The first video stream's codec, else the first audio stream's ("" = none).
+  std::string main_codec() const;
+  // Worst of the streams (highest RTT / loss / jitter); -1 = unknown.
+  double rtt_ms() const;
+  double fraction_lost() const;
+  double jitter_ms() const;
+  uint64_t nacks() const;
+  uint64_t plis() const;
+  uint64_t firs() const;
+  int64_t packets_lost() const;
+};
+
+// Reads webrtcbin's get-stats reply. Unknown or missing fields stay at
+// their defaults. 1.22 labels local and remote candidate entries with each
+// other's type (see docs/webrtcbin-notes.md): the selected pair's ids are
+// what is followed, not the `type` field.
+PeerStats parse_webrtc_stats(const GstStructure *stats);
+
+}  // namespace webrtclive
