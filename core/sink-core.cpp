@@ -33,7 +33,10 @@ std::string short_id(const std::string &id) { return id.substr(0, 8); }
 // ---- lifetime ----------------------------------------------------------------
 
 SinkCore::SinkCore(GstElement *element, Hooks hooks)
-    : element_(element), bin_(GST_BIN(element)), hooks_(std::move(hooks)) {
+    : element_(element),
+      bin_(GST_BIN(element)),
+      hooks_(std::move(hooks)),
+      stats_poller_([this] { return settings().stats_interval_ms; }, [this](bool post) { stats_tick(post); }) {
   FanOut::Hooks fh;
   fh.settings = [this] {
     SinkSettings s = settings();
@@ -65,7 +68,7 @@ bool SinkCore::start(std::unique_ptr<ProducerSignaller> signaller, std::string *
   running_ = true;
   control_.start();
   keyframes_->set_context(control_.context());
-  post([this] { start_stats(); });
+  post([this] { stats_poller_.start(control_.context()); });
 
   std::weak_ptr<SinkCore> weak = weak_from_this();
   ProducerSignaller::Callbacks cb;
@@ -125,11 +128,7 @@ void SinkCore::stop() {
       pending_sessions_.clear();
     }
     for (auto &sid : sids) remove_consumer(sid, "element stopped", EndReason::Normal);
-    if (stats_timer_) {
-      g_source_destroy(stats_timer_);
-      g_source_unref(stats_timer_);
-      stats_timer_ = nullptr;
-    }
+    stats_poller_.stop();
     running_ = false;
   });
 

@@ -38,6 +38,7 @@
 #include "keyframes.h"
 #include "metrics.h"
 #include "session.h"
+#include "stats-poller.h"
 #include "talkback.h"
 #include "signaller.h"
 
@@ -157,9 +158,8 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   void data_events(Session::Events &ev, const std::string &sid, const std::string &peer);
   void on_talkback_pad(const std::string &sid, GstPad *pad);
   // core/sink-stats.cpp (control thread)
-  void start_stats();
-  void stats_tick();
-  void on_consumer_stats(const std::string &sid, const GstStructure *stats);
+  void stats_tick(bool post);
+  void on_consumer_stats(const std::string &sid, const GstStructure *stats, bool post);
   void watch_first_packet(const std::shared_ptr<Consumer> &c);
   void count_session_start(Consumer &c);  // under mutex_
   void count_session_end(const Consumer &c, EndReason kind);  // under mutex_
@@ -195,8 +195,7 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
     std::map<std::string, uint64_t> bytes_by_codec, packets_by_codec;  // of ended consumers
     uint64_t nacks = 0, plis = 0, firs = 0;                            // of ended consumers
   } figures_;
-  std::atomic<gint64> stats_wanted_until_{0};  // monotonic µs
-  GSource *stats_timer_ = nullptr;             // control thread
+  StatsPoller stats_poller_;  // started and stopped on the control thread
   unsigned teardowns_in_flight_ = 0;
   std::condition_variable teardown_done_;
 

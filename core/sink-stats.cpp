@@ -12,39 +12,9 @@
 
 namespace webrtclive {
 
-namespace {
-constexpr gint64 kWantedForUs = 30 * G_USEC_PER_SEC;  // polling goes on this long after a read
-constexpr unsigned kReadPollMs = 1000;                // while someone reads the figures
-}  // namespace
-
 // ---- control thread ---------------------------------------------------------------
 
-void SinkCore::start_stats() {
-  if (stats_timer_) return;
-  const unsigned interval = settings().stats_interval_ms;
-  const bool wanted = g_get_monotonic_time() < stats_wanted_until_.load();
-  const unsigned delay = interval ? (wanted ? std::min(interval, kReadPollMs) : interval) : kReadPollMs;
-  stats_timer_ = g_timeout_source_new(delay);
-  std::weak_ptr<SinkCore> weak = weak_from_this();
-  g_source_set_callback(
-      stats_timer_,
-      [](gpointer data) -> gboolean {
-        auto &w = *static_cast<std::weak_ptr<SinkCore> *>(data);
-        if (auto self = w.lock(); self && self->running_) {
-          g_source_unref(self->stats_timer_);
-          self->stats_timer_ = nullptr;
-          self->stats_tick();
-          self->start_stats();  // the interval may have changed
-        }
-        return G_SOURCE_REMOVE;
-      },
-      new std::weak_ptr<SinkCore>(weak), destroy_heap<std::weak_ptr<SinkCore>>);
-  g_source_attach(stats_timer_, control_.context());
-}
-
-void SinkCore::stats_tick() {
-  const bool posting = settings().stats_interval_ms > 0;
-  if (!posting && g_get_monotonic_time() >= stats_wanted_until_.load()) return;
+void SinkCore::stats_tick(bool post) {
   std::vector<std::pair<std::string, std::shared_ptr<Session>>> sessions;
   {
     std::lock_guard lock(mutex_);
@@ -53,12 +23,12 @@ void SinkCore::stats_tick() {
   }
   std::weak_ptr<SinkCore> weak = weak_from_this();
   for (auto &[sid, session] : sessions)
-    session->request_stats([weak, sid = sid](const GstStructure *stats) {
-      if (auto self = weak.lock(); self && self->running_) self->on_consumer_stats(sid, stats);
+    session->request_stats([weak, sid = sid, post](const GstStructure *stats) {
+      if (auto self = weak.lock(); self && self->running_) self->on_consumer_stats(sid, stats, post);
     });
 }
 
-void SinkCore::on_consumer_stats(const std::string &sid, const GstStructure *raw) {
+void SinkCore::on_consumer_stats(const std::string &sid, const GstStructure *raw, bool post) {
   PeerStats stats = parse_webrtc_stats(raw);
   const gint64 now = g_get_monotonic_time();
   GstStructure *msg = nullptr;
@@ -72,7 +42,7 @@ void SinkCore::on_consumer_stats(const std::string &sid, const GstStructure *raw
       c.bitrate_bps = static_cast<double>(sent - before) * 8 * G_USEC_PER_SEC / static_cast<double>(now - c.stats_us);
     c.stats = std::move(stats);
     c.stats_us = now;
-    if (settings_.stats_interval_ms) {
+    if (post) {
       const PeerStats &s = c.stats;
       msg = gst_structure_new(
           "webrtclive-stats", "consumer-id", G_TYPE_STRING, c.peer.c_str(), "session-id", G_TYPE_STRING, c.sid.c_str(),
@@ -140,12 +110,7 @@ void SinkCore::count_session_end(const Consumer &c, EndReason kind) {
 
 // ---- any thread -------------------------------------------------------------------
 
-void SinkCore::want_stats() {
-  const gint64 until = g_get_monotonic_time() + kWantedForUs;
-  const gint64 before = stats_wanted_until_.exchange(until);
-  // After a quiet spell: poll now rather than at the next tick.
-  if (before < g_get_monotonic_time() && running_) post([this] { stats_tick(); });
-}
+void SinkCore::want_stats() { stats_poller_.want(); }
 
 bool SinkCore::kick_consumer(const std::string &peer_id) {
   std::string sid;

@@ -133,7 +133,8 @@ PeerStats parse_webrtc_stats(const GstStructure *stats) {
       out.remote_candidate_type = str(remote->second, "candidate-type");
       out.protocol = str(remote->second, "protocol");
       out.address_family = address.empty() ? "" : address.find(':') != std::string::npos ? "ipv6" : "ipv4";
-      out.remote_address = address + ":" + std::to_string(u64(remote->second, "port"));
+      const std::string port = std::to_string(u64(remote->second, "port"));
+      out.remote_address = out.address_family == "ipv6" ? "[" + address + "]:" + port : address + ":" + port;
     }
     break;
   }
