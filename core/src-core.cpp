@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "src-core.h"
+#include "src-link.h"
 
 #include "util.h"
 #include "webrtc-util.h"
@@ -33,17 +34,12 @@ void set_if_exists(GstElement *e, const char *prop, gboolean value) {
 constexpr guint kMaxOfferMlines = 8;
 
 // The producer being consumed: one Session and what it feeds.
-struct SrcCore::Link {
-  std::string sid;
-  std::string producer;
-  std::shared_ptr<Session> session;    // control thread
-  GRef<GstElement> webrtcbin;          // the session's, kept for teardown
-  std::vector<GstElement *> elements;  // depayloaders, parsers, decoders (mutex_)
-  std::vector<GstPad *> ghosts;        // ghost pads this link feeds (mutex_)
-  unsigned video = 0, audio = 0;       // pads seen so far (mutex_)
-};
 
-SrcCore::SrcCore(GstElement *element) : element_(element), bin_(GST_BIN(element)) {}
+
+SrcCore::SrcCore(GstElement *element)
+    : element_(element),
+      bin_(GST_BIN(element)),
+      stats_poller_([this] { return settings().stats_interval_ms; }, [this](bool post) { stats_tick(post); }) {}
 
 SrcCore::~SrcCore() { stop(); }
 
@@ -81,6 +77,7 @@ bool SrcCore::start(std::unique_ptr<ConsumerSignaller> signaller, std::string *e
   running_ = true;
   finished_ = false;
   control_.start();
+  post([this] { stats_poller_.start(control_.context()); });
   // Signalling callbacks come from the signaller's thread: only post.
   std::weak_ptr<SrcCore> weak = weak_from_this();
   ConsumerSignaller::Callbacks cb;
@@ -142,8 +139,11 @@ void SrcCore::stop() {
     }
     if (s) {
       s->session->close();
-      teardown(s);
+      std::lock_guard lock(mutex_);
+      count_link_end(*s, EndReason::Normal);
     }
+    if (s) teardown(s);
+    stats_poller_.stop();
     running_ = false;
   });
   std::unique_lock lock(mutex_);
@@ -187,11 +187,11 @@ void SrcCore::on_session_started(const std::string &sid, const std::string &peer
     if (!weak.lock()) return;
     if (auto sig = signaller()) sig->send_ice(sid, ice);
   };
-  events.failed = [this, weak, weak_link](EndReason, const std::string &why) {
+  events.failed = [this, weak, weak_link](EndReason kind, const std::string &why) {
     auto self = weak.lock();
     auto l = weak_link.lock();
     if (!self || !l) return;
-    lose_link(l, why, true);  // on the control thread (Session's context)
+    lose_link(l, why, true, kind);  // on the control thread (Session's context)
   };
   events.data = [this, weak, peer](const DataChannelSpec &channel, GBytes *data, bool text) {
     if (!weak.lock()) return;
@@ -225,6 +225,7 @@ void SrcCore::on_session_started(const std::string &sid, const std::string &peer
   {
     std::lock_guard lock(mutex_);
     link_ = link;
+    figures_.sessions_started++;
   }
   gst_bin_add(bin_, session->webrtcbin());
   // webrtcbin holds sinks (nicesink), which made this bin a "sink" for its
@@ -251,20 +252,22 @@ void SrcCore::on_remote_ice(const std::string &sid, const Ice &ice) {
   if (auto l = current(sid)) l->session->add_remote_candidate(ice);
 }
 
-void SrcCore::lose_producer(const std::string &reason, bool tell_server) {
+void SrcCore::lose_producer(const std::string &reason, bool tell_server, EndReason kind) {
   std::shared_ptr<Link> l;
   {
     std::lock_guard lock(mutex_);
     l = link_;
   }
-  if (l) lose_link(l, reason, tell_server);
+  if (l) lose_link(l, reason, tell_server, kind);
 }
 
-void SrcCore::lose_link(const std::shared_ptr<Link> &l, const std::string &reason, bool tell_server) {
+void SrcCore::lose_link(const std::shared_ptr<Link> &l, const std::string &reason, bool tell_server,
+                        EndReason kind) {
   {
     std::lock_guard lock(mutex_);
     if (link_ != l) return;  // already lost
     link_.reset();
+    count_link_end(*l, kind);
   }
   l->session->close();
   if (tell_server)
@@ -575,7 +578,7 @@ bool SrcCore::handle_child_error(GstMessage *msg) {
   gst_message_parse_error(msg, &err, nullptr);
   std::string why = std::string("receiving failed: ") + (err ? err->message : "?");
   if (err) g_error_free(err);
-  post([this, why] { lose_producer(why, true); });
+  post([this, why] { lose_producer(why, true, EndReason::Error); });
   return true;
 }
 

@@ -33,6 +33,8 @@
 #include "session.h"
 #include "consumer-signaller.h"
 #include "data-channels.h"
+#include "metrics.h"
+#include "stats-poller.h"
 
 namespace webrtclive {
 
@@ -49,6 +51,7 @@ struct SrcSettings {
   // flood only costs it messages from its own 4 MiB queue); the size bound
   // is webrtcbin's own SCTP message limit.
   DataLimits data_limits{.max_message_bytes = 256 * 1024, .max_messages_per_second = 0};
+  unsigned stats_interval_ms = 0;  // a webrtclive-stats bus message for the session this often; 0 = none
 };
 
 class SrcCore : public std::enable_shared_from_this<SrcCore> {
@@ -72,6 +75,10 @@ class SrcCore : public std::enable_shared_from_this<SrcCore> {
   std::vector<std::string> urls() const;
   bool handle_child_error(GstMessage *msg);
 
+  // Figures (core/src-stats.cpp), any thread: GET /metrics of the embedded
+  // server; reading them keeps get-stats polled for 30 s (StatsPoller).
+  void write_metrics(MetricsText &out);
+
   struct Link;
 
  private:
@@ -79,8 +86,13 @@ class SrcCore : public std::enable_shared_from_this<SrcCore> {
   void on_session_started(const std::string &sid, const std::string &peer);
   void on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp);
   void on_remote_ice(const std::string &sid, const protocol::Ice &ice);
-  void lose_producer(const std::string &reason, bool tell_server);
-  void lose_link(const std::shared_ptr<Link> &link, const std::string &reason, bool tell_server);
+  void lose_producer(const std::string &reason, bool tell_server, EndReason kind = EndReason::Normal);
+  void lose_link(const std::shared_ptr<Link> &link, const std::string &reason, bool tell_server,
+                 EndReason kind = EndReason::Normal);
+  // core/src-stats.cpp (control thread)
+  void stats_tick(bool post);
+  void on_link_stats(const std::shared_ptr<Link> &link, const GstStructure *stats, bool post);
+  void count_link_end(const Link &link, EndReason kind);  // under mutex_
   std::shared_ptr<Link> current(const std::string &sid);
 
   // streaming thread (webrtcbin pad-added)
@@ -112,6 +124,16 @@ class SrcCore : public std::enable_shared_from_this<SrcCore> {
 
   // control thread
   bool finished_ = false;  // EOS sent (eos_on_loss)
+
+  // Figures (mutex_); ended sessions' counts are folded in so counters
+  // never go down.
+  struct Figures {
+    uint64_t sessions_started = 0;
+    std::map<std::string, uint64_t> sessions_ended;
+    std::map<std::string, uint64_t> bytes_by_codec, packets_by_codec;
+    uint64_t packets_lost = 0, nacks = 0, plis = 0;
+  } figures_;
+  StatsPoller stats_poller_;  // control thread
 
   ControlLoop control_;
   std::atomic<bool> running_{false};

@@ -52,8 +52,17 @@ bool number(const GstStructure *s, const char *field, double *out) {
 
 std::string codec_of(const std::map<std::string, const GstStructure *> &by_id, const GstStructure *s) {
   auto it = by_id.find(str(s, "codec-id"));
-  if (it == by_id.end()) return "";
-  std::string mime = str(it->second, "mime-type");
+  const GstStructure *codec = it == by_id.end() ? nullptr : it->second;
+  // A receiving webrtcbin (1.22) may point at a codec entry of no use; the
+  // entry with this stream's SSRC, then the kind, are the fallbacks.
+  if (!codec || !gst_structure_has_field(codec, "mime-type")) {
+    codec = nullptr;
+    const uint64_t ssrc = u64(s, "ssrc");
+    for (auto &[id, e] : by_id)
+      if (gst_structure_has_field(e, "mime-type") && u64(e, "ssrc") == ssrc && ssrc) codec = e;
+  }
+  if (!codec) return str(s, "kind");
+  std::string mime = str(codec, "mime-type");
   auto slash = mime.find('/');
   return slash == std::string::npos ? mime : mime.substr(slash + 1);
 }

@@ -61,6 +61,7 @@ enum {
   PROP_SIGNALLER,
   PROP_MAX_DATA_MESSAGE_SIZE,
   PROP_MAX_DATA_RATE,
+  PROP_STATS_INTERVAL,
   PROP_ACCESS,  // and the kAccessProperties after it (server-access.h)
 };
 
@@ -285,6 +286,11 @@ static void gst_webrtc_live_src_set_property(GObject *object, guint prop_id, con
       p->core->update_settings([&](SrcSettings &s) { s.data_limits.max_messages_per_second = v; });
       break;
     }
+    case PROP_STATS_INTERVAL: {
+      guint v = g_value_get_uint(value);
+      p->core->update_settings([&](SrcSettings &s) { s.stats_interval_ms = v; });
+      break;
+    }
     // Signalling settings: kept, and handed to the signaller.
     case PROP_PORT:
       locked([&] { p->port = g_value_get_uint(value); });
@@ -392,6 +398,9 @@ static void gst_webrtc_live_src_get_property(GObject *object, guint prop_id, GVa
     case PROP_MAX_DATA_RATE:
       g_value_set_uint(value, s.data_limits.max_messages_per_second);
       break;
+    case PROP_STATS_INTERVAL:
+      g_value_set_uint(value, s.stats_interval_ms);
+      break;
     case PROP_SIGNALLER:
       g_value_set_object(value, p->signaller);
       break;
@@ -486,7 +495,14 @@ static bool start_signalling(GstWebRTCLiveSrc *self) {
     return false;
   }
   const bool embedded = GST_IS_WEBRTC_LIVE_EMBEDDED_SIGNALLER(sig);
-  auto signaller = make_consumer_signaller(sig, o);
+  // GET /metrics of the embedded server reads the core (weakly: the core
+  // owns the server).
+  std::weak_ptr<SrcCore> weak = p->core;
+  EmbeddedServerExtras extras;
+  extras.metrics = [weak](MetricsText &m) {
+    if (auto core = weak.lock()) core->write_metrics(m);
+  };
+  auto signaller = make_consumer_signaller(sig, o, extras);
   g_object_unref(sig);
   std::string error;
   if (!p->core->start(std::move(signaller), &error)) {
@@ -657,6 +673,14 @@ static void gst_webrtc_live_src_class_init(GstWebRTCLiveSrcClass *klass) {
                         "Messages per second the producer may send on one data channel (averaged over a second); more "
                         "are dropped with a warning. 0 = no limit (the producer is the one this element chose)",
                         0, G_MAXUINT, 0, ready));
+  g_object_class_install_property(
+      gobject_class, PROP_STATS_INTERVAL,
+      g_param_spec_uint("stats-interval", "Stats Interval",
+                        "Post a 'webrtclive-stats' element message for the session with the producer this often (ms; "
+                        "codec, candidate types, bitrate, bytes and packets received, loss, jitter, RTT, NACK/PLI "
+                        "counts, from its webrtcbin's get-stats); 0 = off",
+                        0, 3600 * 1000, 0,
+                        static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)));
 
   gst_element_class_add_static_pad_template(element_class, &video_template);
   gst_element_class_add_static_pad_template(element_class, &audio_template);

@@ -46,7 +46,7 @@ std::string MetricsText::number(double v) {
     return buf;
   }
   char buf[32];
-  snprintf(buf, sizeof buf, "%.9g", v);
+  snprintf(buf, sizeof buf, "%.15g", v);
   return buf;
 }
 
