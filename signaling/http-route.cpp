@@ -39,6 +39,7 @@ Route route_request(std::string_view method, std::string_view path) {
   }
   std::string p(path);
   if (ends_with(p, "/")) p += "index.html";
+  if (p == "/consumers") p = "/consumers.html";  // the operator page
   return {Route::File, std::move(p)};
 }
 
