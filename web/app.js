@@ -4,7 +4,8 @@
 // JSON protocol (the project's signalling-protocol doc). The producer (webrtclivesink)
 // makes the offer; this page answers. No dependencies, no build step; the
 // signalling plumbing it shares with publish.js is in signalling.js (loaded first);
-// the producer's data channels and push-to-talk are in channels.js (loaded next).
+// the producer's data channels and push-to-talk are in channels.js (loaded next),
+// the live plots and freeze count in plots.js.
 //
 // Test hooks: everything the page knows is mirrored in `window.webrtclive`.
 //
@@ -63,6 +64,8 @@
   const ICE_SERVERS = S.iceServers(params, addError);
   // Adds api.channels, api.sendOnChannel and api.talk; follows each session below.
   const channels = window.WebRTCLiveChannels.create({ api, params, addError });
+  // Adds api.plots; samples every getStats report of the current session.
+  const plots = window.WebRTCLivePlots.create({ api, video, root: $('plots') });
 
   // ---------------------------------------------------------------- signalling
 
@@ -196,6 +199,7 @@
     });
     resetStamp();  // readings belong to one session
     wirePeerConnection(sess);
+    plots.attach(sess);
     api.times.startSession = performance.now();
     if (!send({ type: 'startSession', peerId: id })) {
       teardown();
@@ -227,6 +231,7 @@
     clearTimeout(sess.timer);
     const pc = sess.pc;
     channels.detach(sess);
+    plots.detach(sess);
     pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = pc.oniceconnectionstatechange = null;
     pc.close();
     video.srcObject = null;
@@ -346,6 +351,7 @@
       const report = await sess.pc.getStats();
       if (sess !== current) return;
       readStats(sess, report, t0);
+      plots.sample(sess, report);
       renderStats();
     } catch (e) {
       if (sess === current) addError(`getStats: ${e.message}`);

@@ -3,7 +3,7 @@
 // Shared helpers for the end-to-end tests: run a pipeline through
 // live-runner, drive Debian's headless Chromium (playwright-core, never a
 // downloaded browser), and wait for what a user would see.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -27,6 +27,14 @@ export async function until(what, fn, timeoutMs = 20000, everyMs = 100) {
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+// Where a test keeps what a human may want to look at afterwards
+// (screenshots): BUILD_DIR/tests/artifacts/FILE.
+export function artifactPath(file) {
+  const dir = join(BUILD_DIR, 'tests', 'artifacts');
+  mkdirSync(dir, { recursive: true });
+  return join(dir, file);
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

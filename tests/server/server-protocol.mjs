@@ -310,6 +310,8 @@ cases.http = async () => {
   assert(js.status === 200 && /javascript/.test(js.type), '/app.js is JavaScript');
   const channelsJs = await request(`${s.http}/channels.js`);
   assert(channelsJs.status === 200 && /javascript/.test(channelsJs.type), '/channels.js (the viewer\'s data channels) is JavaScript');
+  const plotsJs = await request(`${s.http}/plots.js`);
+  assert(plotsJs.status === 200 && /javascript/.test(plotsJs.type), '/plots.js (the viewer\'s live plots) is JavaScript');
   // Security headers on every page and file: no inline script, no framing,
   // no sniffing (the pages themselves have no inline script or style).
   for (const r of [index, publish, js]) {

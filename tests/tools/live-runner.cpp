@@ -9,8 +9,11 @@
 // count the navigation events that reach their src pad from downstream;
 // "trim" returns free heap pages to the system (malloc_trim), "quarks"
 // counts GQuarks; elements named "fku..." count the force-key-unit events that reach their
-// src pad from downstream. A description with any parse error, even one
-// GStreamer calls recoverable (an unknown property), is refused with exit 1.
+// src pad from downstream. "set ELEMENT PROPERTY VALUE" sets a property of
+// a named element while the pipeline runs (e.g. a valve's drop, to pause a
+// source), VALUE parsed as gst-launch would. A description with any parse
+// error, even one GStreamer calls recoverable (an unknown property), is
+// refused with exit 1.
 #include <gio/gio.h>
 #include <gst/gst.h>
 
@@ -282,6 +285,26 @@ void data_command(const char *line) {
   g_strfreev(w);
 }
 
+// "set ELEMENT PROPERTY VALUE": a "set" event with ok false when there is
+// no such element or property.
+void set_property(const char *line) {
+  gchar **w = g_strsplit(line, " ", 4);
+  bool ok = false;
+  if (g_strv_length(w) == 4) {
+    GstElement *e = gst_bin_get_by_name(GST_BIN(pipeline), w[1]);
+    if (e && g_object_class_find_property(G_OBJECT_GET_CLASS(e), w[2])) {
+      gst_util_set_object_arg(G_OBJECT(e), w[2], w[3]);
+      ok = true;
+    }
+    if (e) gst_object_unref(e);
+  }
+  JsonBuilder *b = begin("set");
+  json_builder_set_member_name(b, "ok");
+  json_builder_add_boolean_value(b, ok);
+  finish(b);
+  g_strfreev(w);
+}
+
 void attach_counters() {
   GstIterator *it = gst_bin_iterate_recurse(GST_BIN(pipeline));
   GValue v = G_VALUE_INIT;
@@ -430,6 +453,7 @@ gboolean on_stdin(GIOChannel *ch, GIOCondition cond, gpointer) {
   else if (g_str_has_prefix(line, "push ") || g_str_has_prefix(line, "pushbin ") || g_str_has_prefix(line, "pushseq ") ||
            g_str_has_prefix(line, "send "))
     data_command(line);
+  else if (g_str_has_prefix(line, "set ")) set_property(line);
   else if (g_str_equal(line, "quit")) g_main_loop_quit(loop);
   else if (g_str_equal(line, "trim")) {
     // Hands free heap pages back to the system, so that RSS shows what is
