@@ -80,7 +80,7 @@ const scenarios = {
   // encoder; the src is frozen (SIGSTOP: no packets, no RTCP) and its
   // session must end as a timeout.
   async 'sink-metrics'(defer) {
-    const p = await startPipeline(`${SRC} ! ${SINK} peer-timeout=3 stats-interval=500`);
+    const p = await startPipeline(`${SRC} ! ${SINK} peer-timeout=8 stats-interval=500`);
     defer(() => p.stop());
     const browser = await launchBrowser();
     defer(() => browser.close());
@@ -151,7 +151,7 @@ const scenarios = {
       const s = parseMetrics(await scrape(p.url));
       return metric(s, 'webrtclive_sessions_ended_total', { reason: 'timeout' }) === 1 &&
         metric(s, 'webrtclive_consumers') === 1 ? s : null;
-    }, 15000, 500);
+    }, 25000, 500);
     const after = parseMetrics(await scrape(p.url));
     assert(metric(after, 'webrtclive_sessions_ended_total', { reason: 'normal' }) === 0, 'no other end counted');
     assert(metric(after, 'webrtclive_sent_bytes_total', { codec: 'H264' }) >= m('webrtclive_sent_bytes_total', { codec: 'H264' }),
