@@ -2,7 +2,7 @@
 //
 // Standalone server cases: tokens and JWT, TCP-level abuse, limits, TLS, logs.
 import {
-  ANSWER, assert, chmodSync, client, expectError, failingServer, health, heapMb, http, https, join, jwt, log, makeCertificate, mkdirSync, OFFER, quiet, rawConnect, relayed, request, requireOpenssl, setStatus, sleep, startServer, startSession, stillAnswers, tmp, UNDER_ASAN, until, writeFileSync, WsClient,
+  ANSWER, assert, chmodSync, client, execFileSync, expectError, failingServer, health, heapMb, http, https, join, jwt, log, makeCertificate, mkdirSync, OFFER, quiet, rawConnect, relayed, request, requireOpenssl, setStatus, sleep, startServer, startSession, stillAnswers, tmp, UNDER_ASAN, until, writeFileSync, WsClient,
 } from './server-lib.mjs';
 
 export const cases = {};
@@ -271,3 +271,46 @@ cases.logs = async () => {
   assert(!verbose.out.includes(SECRET), `no message contents at info/debug levels:\n${verbose.out}`);
 };
 
+
+// ---------------------------------------------------------------- metrics
+
+// GET /metrics: Prometheus text that promtool accepts, figures that follow
+// what the clients did, and the token when one is set.
+cases.metrics = async () => {
+  const s = await startServer([], { env: { WEBRTCLIVE_TOKEN: 'm3trics' } });
+  const denied = await request(`${s.http}/metrics`);
+  assert(denied.status === 401 && /token is required/.test(denied.body), `/metrics without the token: ${denied.status}`);
+  const bearer = { headers: { Authorization: 'Bearer m3trics' } };
+  const cam = await client(s, 'cam', bearer);
+  const viewer = await client(s, 'viewer', bearer);
+  await setStatus(cam, ['producer'], { name: 'cam' });
+  const sid = await startSession(viewer, cam);
+  viewer.send('{not json');
+  await expectError(viewer, /./, 'an unparsable message');
+  viewer.send(JSON.stringify({ type: 'startSession', peerId: 'nobody' }));
+  await expectError(viewer, /no peer/, 'a session with nobody');
+  const r = await request(`${s.http}/metrics`, bearer);
+  assert(r.status === 200 && r.type.startsWith('text/plain; version=0.0.4'), `/metrics: ${r.status} ${r.type}`);
+  const value = (line) => {
+    const m = r.body.split('\n').find((l) => l.startsWith(line + ' '));
+    assert(m, `a sample ${line} in:\n${r.body}`);
+    return Number(m.slice(line.length + 1));
+  };
+  assert(value('webrtclive_signalling_connections') === 2, 'two connections');
+  assert(value('webrtclive_signalling_producers') === 1, 'one producer');
+  assert(value('webrtclive_signalling_sessions') === 1, `one session (${sid})`);
+  assert(value('webrtclive_signalling_messages_total{type="startSession"}') === 2, 'two startSession');
+  assert(value('webrtclive_signalling_messages_total{type="invalid"}') === 1, 'one unparsable message');
+  assert(value('webrtclive_signalling_errors_total{type="startSession"}') === 1, 'one startSession refused');
+  assert(value('process_open_fds') > 3, 'process figures');
+  let lint = '';
+  try {
+    lint = execFileSync('promtool', ['check', 'metrics'], { input: r.body, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  } catch (e) {
+    lint = `${e.stdout ?? ''}${e.stderr ?? ''}`;
+    assert(!/error while linting|parsing error/i.test(lint), `promtool rejected /metrics:\n${lint}`);
+  }
+  log(`promtool: ${lint.trim() || 'ok'}`);
+  cam.close();
+  viewer.close();
+};

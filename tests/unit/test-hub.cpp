@@ -37,6 +37,29 @@ void test_welcome() {
   g_assert_cmpuint(w.hub.peer_count(), ==, 2);
 }
 
+// What GET /metrics reads: messages by type (unparsable ones as
+// "invalid"), errors by the type that caused them, sessions, roles.
+void test_counters() {
+  World w;
+  FakePeer &cam = w.connect_quiet();
+  FakePeer &viewer = w.connect_quiet();
+  w.set_status(cam, R"(["producer"])", R"({"name":"cam"})");
+  w.send(viewer, R"({"type":"startSession","peerId":")" + cam.id + R"("})");
+  w.send(viewer, "{not json");
+  w.send(viewer, R"({"type":"startSession","peerId":"nobody"})");
+  const Hub::Counters &c = w.hub.counters();
+  g_assert_cmpuint(c.messages.at("setPeerStatus"), ==, 1);
+  g_assert_cmpuint(c.messages.at("startSession"), ==, 2);
+  g_assert_cmpuint(c.messages.at("invalid"), ==, 1);
+  g_assert_cmpuint(c.errors.at("invalid"), ==, 1);
+  g_assert_cmpuint(c.errors.at("startSession"), ==, 1);
+  g_assert_cmpuint(c.sessions_started, ==, 1);
+  g_assert_cmpuint(c.peers_joined, ==, 2);
+  g_assert_cmpuint(w.hub.count_role(Role::Producer), ==, 1);
+  w.hub.remove_peer(viewer.id);
+  g_assert_cmpuint(w.hub.counters().sessions_ended, ==, 1);
+}
+
 void test_listener_hears_own_status() {
   World w;
   FakePeer &browser = w.connect_quiet();
@@ -678,6 +701,7 @@ void test_unknown_peer_ignored() {
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, nullptr);
   g_test_add_func("/hub/welcome", test_welcome);
+  g_test_add_func("/hub/counters", test_counters);
   g_test_add_func("/hub/status/listener-hears-own-status", test_listener_hears_own_status);
   g_test_add_func("/hub/status/listeners-hear-producer", test_listeners_hear_producer);
   g_test_add_func("/hub/status/list", test_list);
