@@ -74,6 +74,7 @@ export async function startPipeline(pipeline, { expectStart = true, name, exits 
       }
       try {
         const ev = JSON.parse(line);
+        ev.at ??= Date.now();
         events.push(ev);
         if (ev.event !== 'state') log(`${name}:`, line.slice(0, ev.event === 'error' || ev.event === 'warning' ? 2000 : 300));
       } catch {

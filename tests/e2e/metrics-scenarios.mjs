@@ -70,7 +70,7 @@ function stats(p, key, id) {
     .map((e) => {
       const num = (f) => Number((new RegExp(`${f}=\\((?:uint|guint64|gint64|double)\\)(-?[0-9.e+-]+)`).exec(e.structure) ?? [])[1]);
       const str = (f) => (new RegExp(`${f}=\\(string\\)([^,;]*)`).exec(e.structure) ?? [])[1];
-      return { bitrate: num('bitrate'), packets: num('packets-sent') || num('packets-received'),
+      return { at: e.at, bitrate: num('bitrate'), packets: num('packets-sent') || num('packets-received'),
         candidate: str('candidate-type'), codec: str('codec'), rtt: num('rtt-ms'), raw: e.structure };
     });
 }
@@ -142,6 +142,11 @@ const scenarios = {
       assert(last.every((x) => x.bitrate > 50000 && x.candidate === 'host' && x.codec === 'H264'),
         `plausible stats for ${c.id.slice(0, 8)}: ${last.map((x) => x.raw).join('\n')}`);
       assert(last.every((x, i) => i === 0 || x.packets > last[i - 1].packets), 'packets-sent keeps growing');
+      // At the configured interval (500 ms), as the test receives them.
+      const gaps = s.slice(1).map((x, i) => x.at - s[i].at).sort((a, b) => a - b);
+      const median = gaps[Math.floor(gaps.length / 2)];
+      log(`stats of ${c.id.slice(0, 8)}: median gap ${median} ms over ${gaps.length}`);
+      assert(median >= 400 && median <= 700, `stats every ~500 ms (median gap ${median} ms)`);
     }
     log(`stats messages: ${report.consumers.map((c) => stats(p, 'consumer-id', c.id).length).join(', ')}`);
 
