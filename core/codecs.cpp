@@ -386,7 +386,11 @@ CapsPtr encoder_output_caps(CodecId id) {
 
 void configure_payloader(const OfferedCodec &c, GstElement *pay, guint ssrc) {
   g_object_set(pay, "pt", c.pt, "mtu", 1200, "ssrc", ssrc, nullptr);
-  if (c.codec == CodecId::H264) g_object_set(pay, "config-interval", -1, "aggregate-mode", 1 /* zero-latency */, nullptr);
+  // SPS/PPS before every IDR, each NAL unit its own packet (aggregate-mode
+  // none). With zero-latency aggregation every forced keyframe came with a
+  // 39-byte frame Chromium could not decode: it sent a PLI, which forced the
+  // next keyframe, twice a second for every viewer (webrtcbin-notes.md).
+  if (c.codec == CodecId::H264) g_object_set(pay, "config-interval", -1, "aggregate-mode", 0 /* none */, nullptr);
   if (c.codec == CodecId::VP8 || c.codec == CodecId::VP9)
     gst_util_set_object_arg(G_OBJECT(pay), "picture-id-mode", "15-bit");
 }

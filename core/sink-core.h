@@ -189,11 +189,9 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   // Figures of sessions (mutex_), for /metrics: ended consumers' counts are
   // folded in here so counters never go down.
   struct Figures {
-    uint64_t sessions_started = 0;
-    std::map<std::string, uint64_t> sessions_ended;  // by end_reason_label
+    SessionCounts sessions;
     MetricHistogram join_first_packet{{0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5}};
-    std::map<std::string, uint64_t> bytes_by_codec, packets_by_codec;  // of ended consumers
-    uint64_t nacks = 0, plis = 0, firs = 0;                            // of ended consumers
+    StatsTotals ended;  // of ended consumers
   } figures_;
   StatsPoller stats_poller_;  // started and stopped on the control thread
   unsigned teardowns_in_flight_ = 0;

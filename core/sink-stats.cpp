@@ -94,18 +94,11 @@ void SinkCore::watch_first_packet(const std::shared_ptr<Consumer> &c) {
 
 // ---- under mutex_ -------------------------------------------------------------
 
-void SinkCore::count_session_start(Consumer &) { figures_.sessions_started++; }
+void SinkCore::count_session_start(Consumer &) { figures_.sessions.started++; }
 
 void SinkCore::count_session_end(const Consumer &c, EndReason kind) {
-  figures_.sessions_ended[end_reason_label(kind)]++;
-  for (auto &s : c.stats.streams) {
-    if (!s.outbound) continue;
-    figures_.bytes_by_codec[s.codec] += s.bytes;
-    figures_.packets_by_codec[s.codec] += s.packets;
-  }
-  figures_.nacks += c.stats.nacks();
-  figures_.plis += c.stats.plis();
-  figures_.firs += c.stats.firs();
+  figures_.sessions.end(kind);
+  figures_.ended.add(c.stats, true);
 }
 
 // ---- any thread -------------------------------------------------------------------
@@ -139,26 +132,15 @@ void SinkCore::write_metrics(MetricsText &m) {
     consumers = consumers_.size();
     for (auto &[sid, c] : consumers_) current.push_back(c->stats);
   }
-  for (auto &s : current) {
-    for (auto &r : s.streams) {
-      if (!r.outbound) continue;
-      f.bytes_by_codec[r.codec] += r.bytes;
-      f.packets_by_codec[r.codec] += r.packets;
-    }
-    f.nacks += s.nacks();
-    f.plis += s.plis();
-    f.firs += s.firs();
-  }
-  for (EndReason r : kAllEndReasons) f.sessions_ended.emplace(end_reason_label(r), 0);
-  f.bytes_by_codec.erase("");
-  f.packets_by_codec.erase("");
+  StatsTotals t = f.ended;
+  for (auto &s : current) t.add(s, true);
   const SinkStats st = stats();
   m.gauge("webrtclive_consumers", "Consumers connected or connecting now.", static_cast<double>(consumers));
-  m.counter("webrtclive_sessions_started_total", "Consumer sessions started.", static_cast<double>(f.sessions_started));
+  m.counter("webrtclive_sessions_started_total", "Consumer sessions started.", static_cast<double>(f.sessions.started));
   m.counters("webrtclive_sessions_ended_total",
              "Consumer sessions ended, by reason (normal, removed, ice-failed, dtls-mismatch, timeout, rejected, "
              "error).",
-             "reason", f.sessions_ended);
+             "reason", f.sessions.ended_by_reason());
   m.counter("webrtclive_consumers_refused_total", "Consumers refused (max-consumers or file descriptors).",
             static_cast<double>(st.consumers_refused));
   m.gauge("webrtclive_encoders", "Encoders running (shared by every consumer of one codec).",
@@ -167,11 +149,11 @@ void SinkCore::write_metrics(MetricsText &m) {
             static_cast<double>(st.keyframe_requests));
   m.counter("webrtclive_keyframes_forced_total", "Keyframes the coalescer asked an encoder for.",
             static_cast<double>(st.keyframes_forced));
-  m.counters("webrtclive_sent_bytes_total", "RTP bytes sent to consumers, by codec.", "codec", f.bytes_by_codec);
-  m.counters("webrtclive_sent_packets_total", "RTP packets sent to consumers, by codec.", "codec", f.packets_by_codec);
-  m.counter("webrtclive_nacks_received_total", "NACKs received from consumers.", static_cast<double>(f.nacks));
-  m.counter("webrtclive_plis_received_total", "PLIs received from consumers.", static_cast<double>(f.plis));
-  m.counter("webrtclive_firs_received_total", "FIRs received from consumers.", static_cast<double>(f.firs));
+  m.counters("webrtclive_sent_bytes_total", "RTP bytes sent to consumers, by codec.", "codec", t.bytes_by_codec);
+  m.counters("webrtclive_sent_packets_total", "RTP packets sent to consumers, by codec.", "codec", t.packets_by_codec);
+  m.counter("webrtclive_nacks_received_total", "NACKs received from consumers.", static_cast<double>(t.nacks));
+  m.counter("webrtclive_plis_received_total", "PLIs received from consumers.", static_cast<double>(t.plis));
+  m.counter("webrtclive_firs_received_total", "FIRs received from consumers.", static_cast<double>(t.firs));
   m.histogram("webrtclive_join_first_packet_seconds",
               "From a consumer's session request to the first RTP packet sent to it.", f.join_first_packet);
   std::vector<double> rtt, loss, jitter;

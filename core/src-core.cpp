@@ -225,7 +225,7 @@ void SrcCore::on_session_started(const std::string &sid, const std::string &peer
   {
     std::lock_guard lock(mutex_);
     link_ = link;
-    figures_.sessions_started++;
+    figures_.sessions.started++;
   }
   gst_bin_add(bin_, session->webrtcbin());
   // webrtcbin holds sinks (nicesink), which made this bin a "sink" for its

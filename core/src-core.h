@@ -128,10 +128,8 @@ class SrcCore : public std::enable_shared_from_this<SrcCore> {
   // Figures (mutex_); ended sessions' counts are folded in so counters
   // never go down.
   struct Figures {
-    uint64_t sessions_started = 0;
-    std::map<std::string, uint64_t> sessions_ended;
-    std::map<std::string, uint64_t> bytes_by_codec, packets_by_codec;
-    uint64_t packets_lost = 0, nacks = 0, plis = 0;
+    SessionCounts sessions;
+    StatsTotals ended;  // of ended sessions
   } figures_;
   StatsPoller stats_poller_;  // control thread
 

@@ -58,15 +58,8 @@ void SrcCore::on_link_stats(const std::shared_ptr<Link> &l, const GstStructure *
 }
 
 void SrcCore::count_link_end(const Link &l, EndReason kind) {
-  figures_.sessions_ended[end_reason_label(kind)]++;
-  for (auto &s : l.stats.streams) {
-    if (s.outbound) continue;
-    figures_.bytes_by_codec[s.codec] += s.bytes;
-    figures_.packets_by_codec[s.codec] += s.packets;
-  }
-  figures_.packets_lost += l.stats.packets_lost();
-  figures_.nacks += l.stats.nacks();
-  figures_.plis += l.stats.plis();
+  figures_.sessions.end(kind);
+  figures_.ended.add(l.stats, false);
 }
 
 void SrcCore::write_metrics(MetricsText &m) {
@@ -84,32 +77,23 @@ void SrcCore::write_metrics(MetricsText &m) {
       bitrate = link_->bitrate_bps;
     }
   }
-  for (auto &s : now.streams) {
-    if (s.outbound) continue;
-    f.bytes_by_codec[s.codec] += s.bytes;
-    f.packets_by_codec[s.codec] += s.packets;
-  }
-  f.packets_lost += now.packets_lost();
-  f.nacks += now.nacks();
-  f.plis += now.plis();
-  for (EndReason r : kAllEndReasons) f.sessions_ended.emplace(end_reason_label(r), 0);
-  f.bytes_by_codec.erase("");
-  f.packets_by_codec.erase("");
+  StatsTotals t = f.ended;
+  t.add(now, false);
   m.gauge("webrtclive_src_connected", "1 while the session with the producer is up.", connected ? 1 : 0);
   m.counter("webrtclive_sessions_started_total", "Sessions with a producer started.",
-            static_cast<double>(f.sessions_started));
+            static_cast<double>(f.sessions.started));
   m.counters("webrtclive_sessions_ended_total",
              "Sessions with a producer ended, by reason (normal, removed, ice-failed, dtls-mismatch, timeout, "
              "rejected, error).",
-             "reason", f.sessions_ended);
+             "reason", f.sessions.ended_by_reason());
   m.counters("webrtclive_received_bytes_total", "RTP bytes received from the producer, by codec.", "codec",
-             f.bytes_by_codec);
+             t.bytes_by_codec);
   m.counters("webrtclive_received_packets_total", "RTP packets received from the producer, by codec.", "codec",
-             f.packets_by_codec);
+             t.packets_by_codec);
   m.counter("webrtclive_packets_lost_total", "RTP packets lost on the way from the producer.",
-            static_cast<double>(f.packets_lost));
-  m.counter("webrtclive_nacks_sent_total", "NACKs sent to the producer.", static_cast<double>(f.nacks));
-  m.counter("webrtclive_plis_sent_total", "PLIs sent to the producer.", static_cast<double>(f.plis));
+            static_cast<double>(t.packets_lost));
+  m.counter("webrtclive_nacks_sent_total", "NACKs sent to the producer.", static_cast<double>(t.nacks));
+  m.counter("webrtclive_plis_sent_total", "PLIs sent to the producer.", static_cast<double>(t.plis));
   m.gauge("webrtclive_receive_bitrate_bps", "Receive rate of the current session (bit/s; NaN = not known).",
           bitrate >= 0 ? bitrate : NAN);
   const double jitter = now.jitter_ms(), rtt = now.rtt_ms();

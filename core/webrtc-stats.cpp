@@ -85,8 +85,13 @@ PeerStats parse_webrtc_stats(const GstStructure *stats) {
   }
   for (auto &[type, e] : entries) {
     if (type != GST_WEBRTC_STATS_OUTBOUND_RTP && type != GST_WEBRTC_STATS_INBOUND_RTP) continue;
+    // An SSRC known only from RTCP (the peer's receiver reports) carries
+    // nothing of a stream.
+    const bool outbound = type == GST_WEBRTC_STATS_OUTBOUND_RTP;
+    if (u64(e, outbound ? "packets-sent" : "packets-received") == 0 && u64(e, outbound ? "bytes-sent" : "bytes-received") == 0)
+      continue;
     RtpStreamStats r;
-    r.outbound = type == GST_WEBRTC_STATS_OUTBOUND_RTP;
+    r.outbound = outbound;
     r.kind = str(e, "kind");
     r.codec = codec_of(by_id, e);
     r.bytes = u64(e, r.outbound ? "bytes-sent" : "bytes-received");
@@ -96,8 +101,16 @@ PeerStats parse_webrtc_stats(const GstStructure *stats) {
     r.firs = u64(e, "fir-count");
     double d;
     if (r.outbound) {
-      // What the peer reports about our stream: its receiver report.
+      // What the peer reports about our stream: its receiver report. 1.22
+      // does not always name it (no remote-id once the stream is live):
+      // then the remote-inbound-rtp entry that points back at us, or has
+      // our SSRC.
       auto remote = by_id.find(str(e, "remote-id"));
+      if (remote == by_id.end())
+        for (auto &[t, other] : entries)
+          if (t == GST_WEBRTC_STATS_REMOTE_INBOUND_RTP &&
+              (str(other, "local-id") == str(e, "id") || (u64(other, "ssrc") && u64(other, "ssrc") == u64(e, "ssrc"))))
+            remote = by_id.find(str(other, "id"));
       if (remote != by_id.end()) {
         const GstStructure *rr = remote->second;
         if (number(rr, "round-trip-time", &d)) r.rtt_ms = d * 1000;
@@ -196,6 +209,26 @@ int64_t PeerStats::packets_lost() const {
   int64_t n = 0;
   for (auto &s : streams) n += std::max<int64_t>(0, s.packets_lost);
   return n;
+}
+
+void StatsTotals::add(const PeerStats &s, bool outbound) {
+  for (auto &r : s.streams) {
+    if (r.outbound != outbound) continue;
+    if (!r.codec.empty()) {
+      bytes_by_codec[r.codec] += r.bytes;
+      packets_by_codec[r.codec] += r.packets;
+    }
+    nacks += r.nacks;
+    plis += r.plis;
+    firs += r.firs;
+    packets_lost += static_cast<uint64_t>(std::max<int64_t>(0, r.packets_lost));
+  }
+}
+
+std::map<std::string, uint64_t> SessionCounts::ended_by_reason() const {
+  auto all = ended;
+  for (EndReason r : kAllEndReasons) all.emplace(end_reason_label(r), 0);
+  return all;
 }
 
 }  // namespace webrtclive

@@ -8,6 +8,7 @@
 #include <gst/gst.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,24 @@ struct PeerStats {
   uint64_t plis() const;
   uint64_t firs() const;
   int64_t packets_lost() const;
+};
+
+// Counters summed over sessions, for /metrics: an ended session's last
+// figures are added so that they never go down.
+struct StatsTotals {
+  std::map<std::string, uint64_t> bytes_by_codec, packets_by_codec;  // "" (not known) left out
+  uint64_t nacks = 0, plis = 0, firs = 0, packets_lost = 0;
+  // The streams of one direction (outbound: what we sent).
+  void add(const PeerStats &s, bool outbound);
+};
+
+// Sessions started and ended by reason; every reason is listed (0 until it
+// happens) so a dashboard sees the series before the first failure.
+struct SessionCounts {
+  uint64_t started = 0;
+  std::map<std::string, uint64_t> ended;
+  void end(EndReason reason) { ended[end_reason_label(reason)]++; }
+  std::map<std::string, uint64_t> ended_by_reason() const;
 };
 
 // Reads webrtcbin's get-stats reply. Unknown or missing fields stay at

@@ -95,12 +95,16 @@ const scenarios = {
 
     // The figures follow what was done.
     let samples;
-    await until('both consumers with their figures', async () => {
-      samples = parseMetrics(await scrape(p.url));
-      return metric(samples, 'webrtclive_consumers') === 2 &&
-        metric(samples, 'webrtclive_join_first_packet_seconds_count') === 2 &&
-        metric(samples, 'webrtclive_consumer_rtt_seconds_count') === 2;
-    }, 15000, 500);
+    const wanted = ['webrtclive_consumers', 'webrtclive_join_first_packet_seconds_count', 'webrtclive_consumer_rtt_seconds_count'];
+    try {
+      await until('both consumers with their figures', async () => {
+        samples = parseMetrics(await scrape(p.url));
+        return wanted.every((n) => metric(samples, n) === 2);
+      }, 20000, 500);
+    } finally {
+      log('last figures:', wanted.map((n) => `${n}=${metric(samples ?? [], n)}`).join(' '),
+        await (await get(p.url + 'consumers.json')).text());
+    }
     const text = await scrape(p.url);
     promtool(text, 'sink');
     samples = parseMetrics(text);
@@ -161,6 +165,35 @@ const scenarios = {
     assert(metric(after, 'webrtclive_sessions_ended_total', { reason: 'normal' }) === 0, 'no other end counted');
     assert(metric(after, 'webrtclive_sent_bytes_total', { codec: 'H264' }) >= m('webrtclive_sent_bytes_total', { codec: 'H264' }),
       'the byte counter never goes down when a consumer goes');
+  },
+
+  // Chromium and the sink's H.264 must not get into a keyframe loop: with
+  // rtph264pay's aggregate-mode=zero-latency, every forced keyframe came
+  // with a 39-byte frame Chromium failed to decode, so it sent a PLI, which
+  // forced the next keyframe: 2 PLIs and 2 keyframes a second, forever,
+  // for every viewer (found with /metrics; docs/webrtcbin-notes.md).
+  async 'sink-h264-no-keyframe-loop'(defer) {
+    const p = await startPipeline(`${SRC} ! ${SINK}`);
+    defer(() => p.stop());
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const page = await openViewer(browser, p.url);
+    await waitFrames(page, 30);
+    const before = parseMetrics(await scrape(p.url));
+    await new Promise((r) => setTimeout(r, 10000));
+    const after = parseMetrics(await scrape(p.url));
+    const forced = metric(after, 'webrtclive_keyframes_forced_total') - metric(before, 'webrtclive_keyframes_forced_total');
+    const report = await (await get(p.url + 'consumers.json')).json();
+    const pagePlis = await page.evaluate(async () => {
+      let n = 0;
+      for (const pc of (window.__pcs || []).filter((c) => c.connectionState !== 'closed')) {
+        (await pc.getStats()).forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') n += r.pliCount ?? 0; });
+      }
+      return n;
+    });
+    log(`in 10 s of play: ${forced} keyframes forced; the consumer's PLIs: ${report.consumers.map((c) => c.plis)}; the page counts ${pagePlis}`);
+    assert(forced <= 1, `at most one keyframe forced in 10 s of steady play (${forced})`);
+    assert(report.consumers[0].plis <= 2, `the viewer sent at most 2 PLIs (${report.consumers[0].plis})`);
   },
 
   // With a token, /metrics and /consumers.json need it; the pages do not.

@@ -98,7 +98,7 @@ void test_sender_stats_122() {
   GstStructure *raw = load("webrtcbin-1.22-stats-offerer.txt");
   PeerStats s = parse_webrtc_stats(raw);
   gst_structure_free(raw);
-  g_assert_cmpuint(s.streams.size(), ==, 2);  // one outbound (ours), one inbound entry (RTCP only)
+  g_assert_cmpuint(s.streams.size(), ==, 1);  // ours; the peer's SSRC known from RTCP only is no stream
   g_assert_cmpstr(s.main_codec().c_str(), ==, "VP8");
   g_assert_cmpuint(s.bytes(true), ==, 29096);
   g_assert_cmpuint(s.packets(true), ==, 30);
@@ -112,6 +112,20 @@ void test_sender_stats_122() {
   g_assert_cmpstr(s.address_family.c_str(), ==, "ipv4");
   g_assert_true(g_str_has_prefix(s.remote_address.c_str(), "127.0.0.1:"));
   g_assert_cmpstr(s.protocol.c_str(), ==, "udp");
+}
+
+// Later in a session, 1.22's outbound-rtp loses its remote-id: the
+// receiver report is found through its local-id.
+void test_live_sender_stats_122() {
+  GstStructure *raw = load("webrtcbin-1.22-stats-live-sender.txt");
+  PeerStats s = parse_webrtc_stats(raw);
+  gst_structure_free(raw);
+  g_assert_cmpuint(s.streams.size(), ==, 1);
+  g_assert_cmpstr(s.main_codec().c_str(), ==, "H264");
+  g_assert_cmpfloat_with_epsilon(s.rtt_ms(), 1.9683837890625, 1e-9);
+  g_assert_cmpfloat_with_epsilon(s.fraction_lost(), 0, 1e-12);
+  g_assert_cmpfloat(s.jitter_ms(), >=, 0);
+  g_assert_cmpuint(s.packets(true), >, 100);
 }
 
 void test_receiver_stats_122() {
@@ -156,6 +170,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/metrics/summary-quantiles", test_summary_quantiles);
   g_test_add_func("/metrics/process", test_process_figures);
   g_test_add_func("/webrtc-stats/sender-1.22", test_sender_stats_122);
+  g_test_add_func("/webrtc-stats/live-sender-1.22", test_live_sender_stats_122);
   g_test_add_func("/webrtc-stats/receiver-1.22", test_receiver_stats_122);
   g_test_add_func("/webrtc-stats/nothing-known", test_nothing_known);
   g_test_add_func("/webrtc-stats/end-reasons", test_end_reason_labels);
