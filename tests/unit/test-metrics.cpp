@@ -34,16 +34,16 @@ void test_family_once_and_escaping() {
       "# TYPE x_total counter\n"
       "x_total{type=\"a\\\"b\\\\c\\nd\"} 3\n"
       "x_total{type=\"plain\"} 4\n";
-  g_assert_cmpstr(m.text().c_str(), ==, expected.c_str());
+  UNIT_ASSERT_STR_EQ(m.text(), expected);
 }
 
 void test_numbers() {
-  g_assert_cmpstr(MetricsText::number(NAN).c_str(), ==, "NaN");
-  g_assert_cmpstr(MetricsText::number(INFINITY).c_str(), ==, "+Inf");
-  g_assert_cmpstr(MetricsText::number(-INFINITY).c_str(), ==, "-Inf");
-  g_assert_cmpstr(MetricsText::number(12345678901.0).c_str(), ==, "12345678901");
-  g_assert_cmpstr(MetricsText::number(0.25).c_str(), ==, "0.25");
-  g_assert_cmpstr(MetricsText::number(1795997920.37).c_str(), ==, "1795997920.37");
+  UNIT_ASSERT_STR_EQ(MetricsText::number(NAN), "NaN");
+  UNIT_ASSERT_STR_EQ(MetricsText::number(INFINITY), "+Inf");
+  UNIT_ASSERT_STR_EQ(MetricsText::number(-INFINITY), "-Inf");
+  UNIT_ASSERT_STR_EQ(MetricsText::number(12345678901.0), "12345678901");
+  UNIT_ASSERT_STR_EQ(MetricsText::number(0.25), "0.25");
+  UNIT_ASSERT_STR_EQ(MetricsText::number(1795997920.37), "1795997920.37");
 }
 
 void test_histogram_is_cumulative() {
@@ -59,7 +59,7 @@ void test_histogram_is_cumulative() {
       "join_seconds_bucket{le=\"+Inf\"} 5\n"
       "join_seconds_sum 4.15\n"
       "join_seconds_count 5\n";
-  g_assert_cmpstr(m.text().c_str(), ==, expected.c_str());
+  UNIT_ASSERT_STR_EQ(m.text(), expected);
 }
 
 void test_summary_quantiles() {
@@ -99,7 +99,7 @@ void test_sender_stats_122() {
   PeerStats s = parse_webrtc_stats(raw);
   gst_structure_free(raw);
   g_assert_cmpuint(s.streams.size(), ==, 1);  // ours; the peer's SSRC known from RTCP only is no stream
-  g_assert_cmpstr(s.main_codec().c_str(), ==, "VP8");
+  UNIT_ASSERT_STR_EQ(s.main_codec(), "VP8");
   g_assert_cmpuint(s.bytes(true), ==, 29096);
   g_assert_cmpuint(s.packets(true), ==, 30);
   g_assert_cmpfloat_with_epsilon(s.rtt_ms(), 1.0528564453125, 1e-9);  // round-trip-time 0.0010528564453125 s
@@ -107,11 +107,11 @@ void test_sender_stats_122() {
   g_assert_cmpfloat_with_epsilon(s.jitter_ms(), 163 * 1000.0 / 90000, 1e-9);  // rb-jitter in clock units
   g_assert_cmpuint(s.plis(), ==, 0);
   // The selected pair's ids, not 1.22's swapped `type` fields.
-  g_assert_cmpstr(s.local_candidate_type.c_str(), ==, "host");
-  g_assert_cmpstr(s.remote_candidate_type.c_str(), ==, "host");
-  g_assert_cmpstr(s.address_family.c_str(), ==, "ipv4");
+  UNIT_ASSERT_STR_EQ(s.local_candidate_type, "host");
+  UNIT_ASSERT_STR_EQ(s.remote_candidate_type, "host");
+  UNIT_ASSERT_STR_EQ(s.address_family, "ipv4");
   g_assert_true(g_str_has_prefix(s.remote_address.c_str(), "127.0.0.1:"));
-  g_assert_cmpstr(s.protocol.c_str(), ==, "udp");
+  UNIT_ASSERT_STR_EQ(s.protocol, "udp");
 }
 
 // Later in a session, 1.22's outbound-rtp loses its remote-id: the
@@ -121,7 +121,7 @@ void test_live_sender_stats_122() {
   PeerStats s = parse_webrtc_stats(raw);
   gst_structure_free(raw);
   g_assert_cmpuint(s.streams.size(), ==, 1);
-  g_assert_cmpstr(s.main_codec().c_str(), ==, "H264");
+  UNIT_ASSERT_STR_EQ(s.main_codec(), "H264");
   g_assert_cmpfloat_with_epsilon(s.rtt_ms(), 1.9683837890625, 1e-9);
   g_assert_cmpfloat_with_epsilon(s.fraction_lost(), 0, 1e-12);
   g_assert_cmpfloat(s.jitter_ms(), >=, 0);
@@ -135,15 +135,15 @@ void test_receiver_stats_122() {
   g_assert_cmpuint(s.packets(false), ==, 30);
   g_assert_cmpuint(s.bytes(false), ==, 29096);
   // 1.22's receive-side codec entry has no mime type: the kind stands in.
-  g_assert_cmpstr(s.main_codec().c_str(), ==, "video");
+  UNIT_ASSERT_STR_EQ(s.main_codec(), "video");
   g_assert_cmpfloat(s.jitter_ms(), >=, 0);
-  g_assert_cmpstr(s.remote_candidate_type.c_str(), ==, "host");
+  UNIT_ASSERT_STR_EQ(s.remote_candidate_type, "host");
 }
 
 void test_nothing_known() {
   PeerStats s = parse_webrtc_stats(nullptr);
   g_assert_cmpfloat(s.rtt_ms(), ==, -1);
-  g_assert_cmpstr(s.main_codec().c_str(), ==, "");
+  UNIT_ASSERT_STR_EQ(s.main_codec(), "");
   GstStructure *garbage = gst_structure_new("application/x-webrtc-stats", "x", G_TYPE_STRING, "y", nullptr);
   s = parse_webrtc_stats(garbage);
   gst_structure_free(garbage);
