@@ -65,6 +65,8 @@ bool SinkCore::start(std::unique_ptr<ProducerSignaller> signaller, std::string *
     }
   }
   if (talkback_) talkback_->set_threshold_db(settings_now.talkback_threshold_db);
+  if (unsigned ms = prepare_dtls_certificate())
+    GST_INFO_OBJECT(element_, "made the process's DTLS certificate before any viewer came (%u ms)", ms);
   running_ = true;
   control_.start();
   keyframes_->set_context(control_.context());

@@ -74,6 +74,8 @@ std::vector<std::string> SrcCore::urls() const {
 
 bool SrcCore::start(std::unique_ptr<ConsumerSignaller> signaller, std::string *error) {
   if (running_) return true;
+  if (unsigned ms = prepare_dtls_certificate())
+    GST_INFO_OBJECT(element_, "made the process's DTLS certificate before the producer came (%u ms)", ms);
   running_ = true;
   finished_ = false;
   control_.start();

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "webrtc-util.h"
 
+#include <mutex>
+
 
 #include <sys/resource.h>
 
@@ -104,6 +106,20 @@ unsigned count_mlines(const std::string &sdp) {
   unsigned n = sdp.rfind("m=", 0) == 0 ? 1 : 0;
   for (size_t at = sdp.find("\nm="); at != std::string::npos; at = sdp.find("\nm=", at + 1)) n++;
   return n;
+}
+
+unsigned prepare_dtls_certificate() {
+  static std::once_flag once;
+  unsigned spent = 0;
+  std::call_once(once, [&spent] {
+    const gint64 t0 = g_get_monotonic_time();
+    // dtlsdec's init asks for the process-wide agent, which generates the
+    // certificate once and keeps it for every later DTLS session.
+    if (GstElement *dec = gst_element_factory_make("dtlsdec", nullptr)) gst_object_unref(gst_object_ref_sink(dec));
+    spent = static_cast<unsigned>((g_get_monotonic_time() - t0) / 1000);
+    GST_INFO("the process's DTLS certificate is ready (%u ms)", spent);
+  });
+  return spent;
 }
 
 void stop_child(GstElement *child) {

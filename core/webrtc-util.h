@@ -93,6 +93,15 @@ GSource *watch_rtcp_silence(GMainContext *context, std::shared_ptr<std::atomic<g
 // do not match (or why it cannot tell), nothing when they do.
 std::optional<std::string> check_dtls_fingerprint(GstElement *webrtcbin, const std::string &remote_sdp);
 
+// The process's DTLS certificate (GStreamer 1.22 makes one RSA-2048 key the
+// first time a dtlsdec is created, 90-280 ms here) made now, on the calling
+// thread, so that the first viewer's offer does not wait for it. Called
+// when the sink or the src starts (NULL → READY, the application thread):
+// the first call in a process pays, later ones cost nothing. Synchronous on
+// purpose: the same work on a background thread made processes that start
+// and stop elements in a loop die (webrtcbin-notes.md). Returns the ms spent.
+unsigned prepare_dtls_certificate();
+
 // The a=fingerprint of an SDP ("sha-256", "AB:CD:..."), media-level first.
 std::optional<std::pair<std::string, std::string>> sdp_fingerprint(const std::string &sdp);
 // The fingerprint of a PEM certificate with the named hash, as in SDP.
