@@ -8,6 +8,7 @@ BUILD_PKGS=(
   build-essential pkg-config meson ninja-build
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   libsoup-3.0-dev libjson-glib-dev libnice-dev libglib2.0-dev libglib2.0-dev-bin libjwt-dev
+  libssl-dev libsrtp2-dev
 )
 RUN_PKGS=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
