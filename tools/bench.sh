@@ -20,12 +20,17 @@
 #                                 data channels sink → src against two plain
 #                                 webrtcbins: MB/s, messages/s, loss
 #                                 (bench/data-throughput.mjs, build/bench/data-bench)
+#   tools/bench.sh scale          N lightweight consumers (build/bench/lite-consumer)
+#                                 against webrtclivesink and the hand-written
+#                                 baselines (build/bench/scale-baseline): CPU,
+#                                 threads, RSS, FDs, fps per N; first viewer
+#                                 and a join storm (bench/scale.mjs)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD_DIR:-$ROOT/build}
 
 usage() {
-  echo "usage: tools/bench.sh join-latency|glass-to-glass|server-capacity|viewers|data-throughput" >&2
+  echo "usage: tools/bench.sh join-latency|glass-to-glass|server-capacity|viewers|data-throughput|scale" >&2
   exit 2
 }
 
@@ -45,6 +50,7 @@ case "$1" in
   server-capacity) SCRIPT="$ROOT/bench/server-capacity.mjs" ;;
   viewers) SCRIPT="$ROOT/bench/viewers.mjs" ;;
   data-throughput) SCRIPT="$ROOT/bench/data-throughput.mjs" ;;
+  scale) SCRIPT="$ROOT/bench/scale.mjs" ;;
   -h|--help) usage ;;
   *) echo "unknown benchmark: $1" >&2; usage ;;
 esac
