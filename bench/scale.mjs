@@ -60,6 +60,19 @@ function procStat(pid) {
   };
 }
 
+// The producer's threads by name (/proc/PID/task/*/comm): which ones grow
+// with viewers.
+function threadNames(pid) {
+  const out = {};
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    let name = '?';
+    try { name = readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim(); } catch { /* gone */ }
+    name = name.replace(/[0-9]+/g, 'N');
+    out[name] = (out[name] ?? 0) + 1;
+  }
+  return out;
+}
+
 // A producer: {pid, ws, stop(), metrics()}.
 async function startProducer(mode) {
   if (mode === 'E-pre' || mode === 'E-raw') {
@@ -129,7 +142,7 @@ async function measureMode(mode) {
     const a0 = procStat(producer.pid);
     await sleep(5000);
     const b0 = procStat(producer.pid);
-    rows.push({ n: 0, cpuPct: ((b0.cpuS - a0.cpuS) / 5) * 100, threads: b0.threads, rssMb: b0.rssMb, fds: b0.fds, minFps: null, latePct: null });
+    rows.push({ names: threadNames(producer.pid), n: 0, cpuPct: ((b0.cpuS - a0.cpuS) / 5) * 100, threads: b0.threads, rssMb: b0.rssMb, fds: b0.fds, minFps: null, latePct: null });
     log(`${mode} N=0: ${rows[0].cpuPct.toFixed(1)} % CPU, ${b0.threads} threads, ${b0.rssMb.toFixed(1)} MB`);
     for (const n of steps) {
       while (have < n) {
@@ -159,6 +172,7 @@ async function measureMode(mode) {
         late.push((c.last?.late ?? 0) - (frames0[id]?.l ?? 0));
       }
       const row = {
+        names: threadNames(producer.pid),
         n, cpuPct: ((b.cpuS - a.cpuS) / MEASURE_S) * 100, threads: b.threads, rssMb: b.rssMb, fds: b.fds,
         minFps: Math.min(...fps), medianFps: median(fps),
         latePct: frames ? (100 * late.reduce((s, x) => s + x, 0)) / frames : 0,
@@ -275,6 +289,15 @@ function doc(results, joinResults, when) {
     s += '| producer | first viewer: first packet / keyframe (ms) | storm p50 (ms) | storm max (ms) | joined | CPU ms per join |\n|---|---|---|---|---|---|\n';
     for (const j of joinResults)
       s += `| ${j.mode} | ${f(j.firstPacketMs, 0)} / ${f(j.firstViewerMs, 0)} | ${f(j.storm.p50, 0)} | ${f(j.storm.max, 0)} | ${j.storm.joined}/${j.storm.n} | ${f(j.storm.cpuMsPerJoin, 0)} |\n`;
+  }
+  // Where the threads come from: names at N=0 and at the last held step.
+  for (const r of results) {
+    const ok = r.rows.filter((row) => !row.saturated);
+    const first = ok[0], last = ok[ok.length - 1];
+    if (!first || !last || last.n === 0) continue;
+    const grow = Object.entries(last.names).map(([k, v]) => [k, (v - (first.names[k] ?? 0)) / last.n])
+      .filter(([, v]) => v > 0.05).sort((a, b) => b[1] - a[1]);
+    s += `\n${r.mode}, threads per viewer by name (N=${last.n}): ${grow.map(([k, v]) => `\`${k}\` ${v.toFixed(2)}`).join(', ')}\n`;
   }
   s += '\n![scale](../bench/results/scale.png)\n<!-- scale:end -->';
   return s;
