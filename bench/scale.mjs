@@ -34,8 +34,11 @@ const TICK = 100;           // USER_HZ
 const BITRATE = 2000;
 const NAME = 'bench';
 
-const SRC = 'videotestsrc is-live=true pattern=ball ! video/x-raw,width=1280,height=720,framerate=30/1';
-const X264 = `x264enc tune=zerolatency speed-preset=ultrafast key-int-max=60 bitrate=${BITRATE}`;
+// snow: noise the encoder cannot squeeze below its bitrate, so the stream is the
+// 2 Mbit/s (~190 packets/s) of a camera, not the ~170 kbit/s of the ball pattern.
+const SRC = 'videotestsrc is-live=true pattern=snow ! video/x-raw,width=1280,height=720,framerate=30/1';
+// Constrained baseline, as a camera or the baselines send it: passed through as it is.
+const X264 = `x264enc tune=zerolatency speed-preset=ultrafast key-int-max=60 bitrate=${BITRATE} ! video/x-h264,profile=constrained-baseline`;
 const SINK = `webrtclivesink port=0 address=127.0.0.1 ice-addresses=127.0.0.1 producer-name=${NAME} ` +
   'video-codecs=h264 max-consumers=0';
 
@@ -77,10 +80,10 @@ function threadNames(pid) {
 async function startProducer(mode) {
   if (mode === 'E-pre' || mode === 'E-raw') {
     const desc = mode === 'E-pre' ? `${SRC} ! ${X264} ! h264parse ! ${SINK}` : `${SRC} ! ${SINK} video-bitrate=${BITRATE}`;
-    const p = await startPipeline(desc, { nofile: 65536, name: mode });
+    const p = await startPipeline(desc, { name: mode });  // tools/bench.sh raised the descriptor limit
     return { pid: p.proc.pid, ws: p.url.replace('http://', 'ws://') + 'ws', url: p.url, stop: () => p.stop() };
   }
-  const proc = spawn('prlimit', ['--nofile=65536:65536', '--', join(BUILD_DIR, 'bench', 'scale-baseline'),
+  const proc = spawn(join(BUILD_DIR, 'bench', 'scale-baseline'), [
     '--mode', mode === 'B' ? 'tee' : 'per-consumer', '--port', '0', '--bitrate', String(BITRATE), '--name', NAME],
   { stdio: ['pipe', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
@@ -100,8 +103,10 @@ async function startProducer(mode) {
 
 // One lite-consumer process with `count` consumers; its consumers' figures
 // are kept in `all` (by id).
+let processes = 0;
 function startConsumers(ws, count, all, joinIntervalMs = 20) {
-  const proc = spawn('prlimit', ['--nofile=65536:65536', '--', join(BUILD_DIR, 'bench', 'lite-consumer'),
+  const tag = `p${++processes}:`;  // ids are per process
+  const proc = spawn(join(BUILD_DIR, 'bench', 'lite-consumer'), [
     '--url', ws, '--producer', NAME, '--count', String(count), '--join-interval-ms', String(joinIntervalMs),
     '--report-ms', '1000'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let buf = '';
@@ -114,8 +119,9 @@ function startConsumers(ws, count, all, joinIntervalMs = 20) {
       if (!line.startsWith('{')) continue;
       let ev;
       try { ev = JSON.parse(line); } catch { continue; }
-      if (ev.event === 'joined') Object.assign(all[ev.id] ??= {}, { joined: ev });
-      if (ev.event === 'report') for (const c of ev.per ?? []) Object.assign(all[c.id] ??= {}, { last: c, at: Date.now() });
+      if (ev.event === 'joined') Object.assign(all[tag + ev.id] ??= {}, { joined: ev });
+      if (ev.event === 'report') for (const c of ev.per ?? []) Object.assign(all[tag + c.id] ??= {}, { last: c, at: Date.now() });
+      if (ev.event === 'failed' || ev.event === 'ended') log(`consumer ${tag}${ev.id} ${ev.event}: ${ev.reason}`);
     }
   });
   return proc;

@@ -9,7 +9,7 @@
 //   --mode per-consumer  (P) one pipeline branch AND one x264 encoder per viewer
 //                        (how gst-plugins-rs webrtcsink works)
 //
-// Same source as the harness gives webrtclivesink (videotestsrc 1280x720 at
+// Same source as the harness gives webrtclivesink (videotestsrc snow 1280x720 at
 // 30 fps, x264 ultrafast/zerolatency at --bitrate kbit/s, keyframe every 60
 // frames), same signalling: the project's embedded server and protocol driver
 // (ProtocolProducer over an EmbeddedTransport), so the same lightweight
@@ -195,7 +195,7 @@ int main(int argc, char **argv) {
   app.per_consumer = mode == "per-consumer";
   app.context = g_main_context_default();
   app.loop = g_main_loop_new(app.context, FALSE);
-  const std::string src = "videotestsrc is-live=true pattern=ball ! video/x-raw,width=1280,height=720,framerate=30/1 ! ";
+  const std::string src = "videotestsrc is-live=true pattern=snow ! video/x-raw,width=1280,height=720,framerate=30/1 ! ";
   const std::string desc = app.per_consumer ? src + "tee name=t allow-not-linked=true"
                                             : src + encoder_desc(app.bitrate) + " ! tee name=t allow-not-linked=true";
   GError *err = nullptr;
@@ -205,6 +205,21 @@ int main(int argc, char **argv) {
     return 1;
   }
   app.tee = gst_bin_get_by_name(GST_BIN(app.pipeline), "t");
+  // Errors and warnings, printed: what a user of this app would see.
+  GstBus *bus = gst_element_get_bus(app.pipeline);
+  gst_bus_add_watch(bus, +[](GstBus *, GstMessage *m, gpointer) -> gboolean {
+    if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR || GST_MESSAGE_TYPE(m) == GST_MESSAGE_WARNING) {
+      GError *e = nullptr;
+      gchar *dbg = nullptr;
+      if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR) gst_message_parse_error(m, &e, &dbg);
+      else gst_message_parse_warning(m, &e, &dbg);
+      g_printerr("%s from %s: %s (%s)\n", GST_MESSAGE_TYPE_NAME(m), GST_OBJECT_NAME(m->src), e->message, dbg ? dbg : "");
+      g_error_free(e);
+      g_free(dbg);
+    }
+    return G_SOURCE_CONTINUE;
+  }, nullptr);
+  gst_object_unref(bus);
   gst_element_set_state(app.pipeline, GST_STATE_PLAYING);
 
   SignallingServer::Options o;
