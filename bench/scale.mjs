@@ -276,7 +276,7 @@ function doc(results, joinResults, when) {
   const ratio = (r, k) => (base?.perViewer && r.perViewer && base.perViewer[k] ? (r.perViewer[k] / base.perViewer[k]).toFixed(2) : '–');
   let s = '<!-- scale:begin -->\n## Fan-out at scale (issue 11)\n\n';
   s += `\`tools/bench.sh scale\` (${when}): N lightweight consumers (\`bench/tools/lite-consumer\`: ICE + DTLS + SRTP ` +
-    'receive, frames counted, no decode; 50 per process) join one producer of `videotestsrc pattern=ball` 1280x720 at ' +
+    'receive, frames counted, no decode; 50 per process) join one producer of `videotestsrc pattern=snow` (noise: the encoder cannot go below its bitrate) 1280x720 at ' +
     `30 fps, H.264 x264 ultrafast/zerolatency at ${BITRATE} kbit/s, everything over loopback in a private namespace. ` +
     `Producer process sampled over ${MEASURE_S} s per step after a 3 s settle; per viewer = (last held step − N=0) / N. ` +
     'A step fails ("saturated") when a viewer gets under 25 fps, the producer passes 185 % CPU, or viewers do not all ' +
