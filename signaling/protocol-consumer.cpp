@@ -89,6 +89,17 @@ struct ProtocolConsumer::Core : std::enable_shared_from_this<ProtocolConsumer::C
   }
 
   // ---- transport thread
+  // Protocol v1.1 first (as the producer does): an ended session then
+  // comes with the producer's reason ("removed by the application", "no
+  // RTCP for 20 s"), which a v1.0 peer never hears.
+  void on_connected() {
+    {
+      std::lock_guard lock(mutex);
+      if (!running) return;
+    }
+    send(SetProtocolVersion{"v1_1"});
+  }
+
   void on_message(const ServerMessage &msg) {
     std::visit(Overloaded{
                    [&](const Welcome &m) {

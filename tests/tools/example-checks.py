@@ -325,6 +325,9 @@ def embed(binary):
     check(len(added) == 2 and added[0] != added[1], f"consumer-added printed for two peers: {added}")
     until(lambda: first.has("eos"), 15, "the first consumer's stream ended after its kick")
     check(first.has("element", "webrtclive-producer-lost"), "the first consumer posted webrtclive-producer-lost")
+    # The sink's reason reaches the kicked consumer (signalling v1.1).
+    check(any(k == "warning" and "removed by the application" in (n or "") for k, n in first.messages),
+          f"the kicked consumer was told why: {[n for k, n in first.messages if k == 'warning']}")
     check(not second.has("eos"), "the second consumer is still on when the first is kicked")
     at_kick = second.frames
     second.wait_frames(at_kick + 15, 5)
