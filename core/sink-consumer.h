@@ -37,10 +37,7 @@ struct SinkCore::Consumer {
   // Figures (core/sink-stats.cpp); times on the monotonic clock, in µs.
   gint64 requested_us = 0;  // the session was requested (set once, control thread)
   std::shared_ptr<std::atomic<gint64>> first_packet_us = std::make_shared<std::atomic<gint64>>(0);
-  // mutex_: the last get-stats reading and the send rate since the one before
-  PeerStats stats;
-  gint64 stats_us = 0;
-  double bitrate_bps = -1;
+  StatsReading reading;  // mutex_: the last get-stats reading and the rate since the one before
 };
 
 // Runs `fn` on the control thread, unless the core is gone or stopped by then.

@@ -8,7 +8,6 @@
 #include "reports.h"
 #include "sink-consumer.h"
 #include "sink-core.h"
-#include "util.h"
 
 namespace webrtclive {
 
@@ -37,20 +36,16 @@ void SinkCore::on_consumer_stats(const std::string &sid, const GstStructure *raw
     auto it = consumers_.find(sid);
     if (it == consumers_.end()) return;
     Consumer &c = *it->second;
-    const uint64_t sent = stats.bytes(true), before = c.stats.bytes(true);
-    if (c.stats_us && now > c.stats_us && sent >= before)
-      c.bitrate_bps = static_cast<double>(sent - before) * 8 * G_USEC_PER_SEC / static_cast<double>(now - c.stats_us);
-    c.stats = std::move(stats);
-    c.stats_us = now;
+    c.reading.update(std::move(stats), now, true);
     if (post) {
-      const PeerStats &s = c.stats;
+      const PeerStats &s = c.reading.stats;
       msg = gst_structure_new(
           "webrtclive-stats", "consumer-id", G_TYPE_STRING, c.peer.c_str(), "session-id", G_TYPE_STRING, c.sid.c_str(),
           "codec", G_TYPE_STRING, s.main_codec().c_str(), "connected-ms", G_TYPE_UINT64,
           static_cast<guint64>((now - c.requested_us) / 1000), "address-family", G_TYPE_STRING,
           s.address_family.c_str(), "local-candidate-type", G_TYPE_STRING, s.local_candidate_type.c_str(),
           "candidate-type", G_TYPE_STRING, s.remote_candidate_type.c_str(), "remote-address", G_TYPE_STRING,
-          s.remote_address.c_str(), "bitrate", G_TYPE_UINT, static_cast<guint>(std::max(0.0, c.bitrate_bps)),
+          s.remote_address.c_str(), "bitrate", G_TYPE_UINT, static_cast<guint>(std::max(0.0, c.reading.bitrate_bps)),
           "bytes-sent", G_TYPE_UINT64, static_cast<guint64>(s.bytes(true)), "packets-sent", G_TYPE_UINT64,
           static_cast<guint64>(s.packets(true)), "rtt-ms", G_TYPE_DOUBLE, s.rtt_ms(), "fraction-lost", G_TYPE_DOUBLE,
           s.fraction_lost(), "packets-lost", G_TYPE_INT64, static_cast<gint64>(s.packets_lost()), "jitter-ms",
@@ -98,7 +93,7 @@ void SinkCore::count_session_start(Consumer &) { figures_.sessions.started++; }
 
 void SinkCore::count_session_end(const Consumer &c, EndReason kind) {
   figures_.sessions.end(kind);
-  figures_.ended.add(c.stats, true);
+  figures_.ended.add(c.reading.stats, true);
 }
 
 // ---- any thread -------------------------------------------------------------------
@@ -130,7 +125,7 @@ void SinkCore::write_metrics(MetricsText &m) {
     std::lock_guard lock(mutex_);
     f = figures_;
     consumers = consumers_.size();
-    for (auto &[sid, c] : consumers_) current.push_back(c->stats);
+    for (auto &[sid, c] : consumers_) current.push_back(c->reading.stats);
   }
   StatsTotals t = f.ended;
   for (auto &s : current) t.add(s, true);
@@ -173,7 +168,7 @@ std::string SinkCore::consumers_json(const std::string &producer) {
   const gint64 now = g_get_monotonic_time();
   std::lock_guard lock(mutex_);
   for (auto &[sid, c] : consumers_) {
-    const PeerStats &s = c->stats;
+    const PeerStats &s = c->reading.stats;
     protocol::ConsumerReport r;
     r.id = c->peer;
     r.session = sid;
@@ -184,10 +179,10 @@ std::string SinkCore::consumers_json(const std::string &producer) {
     r.remote_candidate = s.remote_candidate_type;
     r.remote_address = s.remote_address;
     r.protocol = s.protocol;
-    r.bitrate_bps = c->bitrate_bps;
+    r.bitrate_bps = c->reading.bitrate_bps;
     r.rtt_ms = s.rtt_ms();
     r.fraction_lost = s.fraction_lost();
-    r.packets_lost = c->stats_us ? s.packets_lost() : -1;
+    r.packets_lost = c->reading.at_us ? s.packets_lost() : -1;
     r.jitter_ms = s.jitter_ms();
     r.bytes_sent = s.bytes(true);
     r.packets_sent = s.packets(true);

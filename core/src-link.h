@@ -19,9 +19,7 @@ struct SrcCore::Link {
   unsigned video = 0, audio = 0;       // pads seen so far (mutex_)
   // Figures (core/src-stats.cpp): monotonic µs; the rest under mutex_.
   gint64 started_us = g_get_monotonic_time();
-  PeerStats stats;
-  gint64 stats_us = 0;
-  double bitrate_bps = -1;
+  StatsReading reading;
 };
 
 }  // namespace webrtclive

@@ -33,20 +33,16 @@ void SrcCore::on_link_stats(const std::shared_ptr<Link> &l, const GstStructure *
   {
     std::lock_guard lock(mutex_);
     if (link_ != l) return;
-    const uint64_t got = stats.bytes(false), before = l->stats.bytes(false);
-    if (l->stats_us && now > l->stats_us && got >= before)
-      l->bitrate_bps = static_cast<double>(got - before) * 8 * G_USEC_PER_SEC / static_cast<double>(now - l->stats_us);
-    l->stats = std::move(stats);
-    l->stats_us = now;
+    l->reading.update(std::move(stats), now, false);
     if (post) {
-      const PeerStats &s = l->stats;
+      const PeerStats &s = l->reading.stats;
       msg = gst_structure_new(
           "webrtclive-stats", "producer-id", G_TYPE_STRING, l->producer.c_str(), "session-id", G_TYPE_STRING,
           l->sid.c_str(), "codec", G_TYPE_STRING, s.main_codec().c_str(), "connected-ms", G_TYPE_UINT64,
           static_cast<guint64>((now - l->started_us) / 1000), "address-family", G_TYPE_STRING, s.address_family.c_str(),
           "local-candidate-type", G_TYPE_STRING, s.local_candidate_type.c_str(), "candidate-type", G_TYPE_STRING,
           s.remote_candidate_type.c_str(), "remote-address", G_TYPE_STRING, s.remote_address.c_str(), "bitrate",
-          G_TYPE_UINT, static_cast<guint>(std::max(0.0, l->bitrate_bps)), "bytes-received", G_TYPE_UINT64,
+          G_TYPE_UINT, static_cast<guint>(std::max(0.0, l->reading.bitrate_bps)), "bytes-received", G_TYPE_UINT64,
           static_cast<guint64>(s.bytes(false)), "packets-received", G_TYPE_UINT64, static_cast<guint64>(s.packets(false)),
           "packets-lost", G_TYPE_INT64, static_cast<gint64>(s.packets_lost()), "fraction-lost", G_TYPE_DOUBLE,
           s.fraction_lost(), "jitter-ms", G_TYPE_DOUBLE, s.jitter_ms(), "rtt-ms", G_TYPE_DOUBLE, s.rtt_ms(),
@@ -59,7 +55,7 @@ void SrcCore::on_link_stats(const std::shared_ptr<Link> &l, const GstStructure *
 
 void SrcCore::count_link_end(const Link &l, EndReason kind) {
   figures_.sessions.end(kind);
-  figures_.ended.add(l.stats, false);
+  figures_.ended.add(l.reading.stats, false);
 }
 
 void SrcCore::write_metrics(MetricsText &m) {
@@ -72,9 +68,9 @@ void SrcCore::write_metrics(MetricsText &m) {
     std::lock_guard lock(mutex_);
     f = figures_;
     if (link_) {
-      now = link_->stats;
-      connected = link_->session && link_->stats_us;
-      bitrate = link_->bitrate_bps;
+      now = link_->reading.stats;
+      connected = link_->session && link_->reading.at_us;
+      bitrate = link_->reading.bitrate_bps;
     }
   }
   StatsTotals t = f.ended;

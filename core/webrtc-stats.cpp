@@ -211,6 +211,14 @@ int64_t PeerStats::packets_lost() const {
   return n;
 }
 
+void StatsReading::update(PeerStats next, int64_t now_us, bool outbound) {
+  const uint64_t now_bytes = next.bytes(outbound), before = stats.bytes(outbound);
+  if (at_us && now_us > at_us && now_bytes >= before)
+    bitrate_bps = static_cast<double>(now_bytes - before) * 8 * 1e6 / static_cast<double>(now_us - at_us);
+  stats = std::move(next);
+  at_us = now_us;
+}
+
 void StatsTotals::add(const PeerStats &s, bool outbound) {
   for (auto &r : s.streams) {
     if (r.outbound != outbound) continue;

@@ -66,6 +66,16 @@ struct PeerStats {
   int64_t packets_lost() const;
 };
 
+// One session's last get-stats reading and its rate since the reading
+// before (what the bus messages, /metrics and /consumers.json show).
+struct StatsReading {
+  PeerStats stats;
+  int64_t at_us = 0;        // monotonic; 0 = no reading yet
+  double bitrate_bps = -1;  // -1 = not known (one reading is not a rate)
+  // `outbound`: the rate of what we send, else of what we receive.
+  void update(PeerStats next, int64_t now_us, bool outbound);
+};
+
 // Counters summed over sessions, for /metrics: an ended session's last
 // figures are added so that they never go down.
 struct StatsTotals {
