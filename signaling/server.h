@@ -29,6 +29,7 @@
 #include "connection-guard.h"
 #include "gobj.h"
 #include "hub.h"
+#include "ice-servers.h"
 #include "metrics.h"
 #include "protocol.h"
 
@@ -97,6 +98,10 @@ class SignallingServer {
       std::function<std::string()> body;
     };
     std::vector<Endpoint> endpoints;
+    // The ICE servers clients should use (pages, WHEP/WHIP Link headers);
+    // called per client, so ephemeral TURN credentials are per viewer.
+    // Unset = none.
+    ClientIceSource client_ice;
   };
 
   class LocalPeer {
