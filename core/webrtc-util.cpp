@@ -13,7 +13,20 @@
 
 #include <sstream>
 
+#include "whip-sdp.h"
+
 namespace webrtclive {
+
+void add_ice_servers(IceSettings *ice, const std::vector<IceServer> &servers) {
+  for (auto &server : servers)
+    for (auto &uri : whip::webrtcbin_ice_uris(server)) {
+      if (uri.rfind("stun://", 0) == 0) {
+        if (ice->stun_server.empty()) ice->stun_server = uri;
+      } else {
+        ice->turn_servers.push_back(uri);
+      }
+    }
+}
 
 void configure_ice(GstElement *element, GstElement *webrtcbin, const IceSettings &ice) {
   if (!ice.stun_server.empty()) g_object_set(webrtcbin, "stun-server", ice.stun_server.c_str(), nullptr);

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "ice-servers.h"
+
 namespace webrtclive {
 
 struct IceSettings {
@@ -20,6 +22,10 @@ struct IceSettings {
   std::vector<std::string> turn_servers;
   std::vector<std::string> ice_addresses;  // empty = libnice's own choice
 };
+
+// Adds servers a signaller learnt (a WHIP server's Link headers) to `ice`:
+// its TURN servers, and its first STUN server when `ice` has none.
+void add_ice_servers(IceSettings *ice, const std::vector<IceServer> &servers);
 
 // Applies STUN/TURN and the local addresses ICE may use; each value webrtcbin
 // or libnice refuses becomes a WARNING on `element` (TURN URLs are not

@@ -54,6 +54,8 @@ enum {
   PROP_TALKBACK,
   PROP_TALKBACK_THRESHOLD,
   PROP_STATS_INTERVAL,
+  PROP_WHIP_ENDPOINT,
+  PROP_WHIP_TOKEN,
 };
 
 // Properties that only matter when the server starts are plain members;
@@ -66,6 +68,8 @@ struct Private {
   std::string audio_codecs = kDefaultAudioCodecs;
   std::string turn_servers;
   std::string ice_addresses;
+  std::string whip_endpoint;  // set: publish to this WHIP server instead of the signaller
+  std::string whip_token;     // never logged, never read back
   guint next_video = 0;
   guint next_audio = 0;
   guint next_data = 0;

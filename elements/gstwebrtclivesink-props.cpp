@@ -55,6 +55,12 @@ void sink_set_property(GObject *object, guint prop_id, const GValue *value, GPar
     case PROP_PRODUCER_NAME:
       locked([&] { p->producer_name = str(); });
       break;
+    case PROP_WHIP_ENDPOINT:
+      locked([&] { p->whip_endpoint = str(); });
+      break;
+    case PROP_WHIP_TOKEN:
+      locked([&] { p->whip_token = str(); });
+      break;
     case PROP_VIDEO_CODECS:
       locked([&] { p->video_codecs = str(); });
       apply_codec_lists(self);
@@ -186,6 +192,13 @@ void sink_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec
     }
     case PROP_PRODUCER_NAME:
       g_value_set_string(value, p->producer_name.empty() ? nullptr : p->producer_name.c_str());
+      break;
+    case PROP_WHIP_ENDPOINT:
+      g_value_set_string(value, p->whip_endpoint.empty() ? nullptr : p->whip_endpoint.c_str());
+      break;
+    case PROP_WHIP_TOKEN:
+      // Never read back: only whether one is set.
+      g_value_set_string(value, p->whip_token.empty() ? nullptr : "*****");
       break;
     case PROP_VIDEO_CODECS:
       g_value_set_string(value, p->video_codecs.c_str());
@@ -372,6 +385,20 @@ void sink_install_properties(GObjectClass *gobject_class) {
                           "The signalling implementation (a GstWebRTCLiveSignallable): embedded server by default, a "
                           "WebSocket client when 'server' is set, or the application's own",
                           GST_TYPE_WEBRTC_LIVE_SIGNALLABLE, ready));
+  g_object_class_install_property(
+      gobject_class, PROP_WHIP_ENDPOINT,
+      g_param_spec_string("whip-endpoint", "WHIP Endpoint",
+                          "URL (http:// or https://) of a WHIP server (RFC 9725) to publish to instead of serving "
+                          "consumers through the signaller: the server is the one consumer; candidates trickle with "
+                          "PATCH, the session is DELETEd on stop, and a lost or refused session is retried with "
+                          "backoff (0.5 s doubling up to 10 s, with jitter); NULL = use the signaller",
+                          nullptr, ready));
+  g_object_class_install_property(
+      gobject_class, PROP_WHIP_TOKEN,
+      g_param_spec_string("whip-token", "WHIP Token",
+                          "Bearer token sent to the WHIP server (Authorization: Bearer TOKEN); never logged, and "
+                          "read back as \"*****\" when set; NULL = none",
+                          nullptr, ready));
   g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",

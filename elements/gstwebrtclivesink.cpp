@@ -16,6 +16,8 @@
 #include "sink-core.h"
 #include "util.h"
 #include "webrtc-util.h"
+#include "whip-client.h"
+#include "client-common.h"
 
 GST_DEBUG_CATEGORY(webrtclivesink_debug);
 #define GST_CAT_DEFAULT webrtclivesink_debug
@@ -231,7 +233,23 @@ static bool start_signalling(GstWebRTCLiveSink *self) {
   GST_OBJECT_LOCK(self);
   std::string name = p->producer_name.empty() ? GST_OBJECT_NAME(self) : p->producer_name;
   GstWebRTCLiveSignallable *sig = p->signaller ? GST_WEBRTC_LIVE_SIGNALLABLE(g_object_ref(p->signaller)) : nullptr;
+  WhipClient::Options whip;
+  whip.endpoint = p->whip_endpoint;
+  whip.token = p->whip_token;
   GST_OBJECT_UNLOCK(self);
+  if (!whip.endpoint.empty()) {
+    // A WHIP publisher has one consumer, the server: the signaller (and its
+    // embedded server) is not started at all (docs/decisions.md).
+    if (sig) g_object_unref(sig);
+    const std::string shown = shown_url(whip.endpoint);
+    std::string error;
+    if (!p->core->start(std::make_unique<WhipClient>(std::move(whip)), &error)) {
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", error.c_str()), (nullptr));
+      return false;
+    }
+    GST_INFO_OBJECT(self, "publishing with WHIP to %s", shown.c_str());
+    return true;
+  }
   if (!sig) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("No signaller is set."), (nullptr));
     return false;

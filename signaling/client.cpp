@@ -4,25 +4,12 @@
 #include <gst/gst.h>
 #include <libsoup/soup.h>
 
-#include <algorithm>
-#include <cmath>
+#include "client-common.h"
 
 GST_DEBUG_CATEGORY_STATIC(webrtclive_client_debug);
 #define GST_CAT_DEFAULT webrtclive_client_debug
 
 namespace webrtclive {
-
-namespace {
-// What may be logged or shown of a URL: no query (it may carry ?token=) and
-// no user:password@.
-std::string shown(const std::string &url) {
-  std::string out = url.substr(0, url.find('?'));
-  auto scheme = out.find("://");
-  auto at = out.find('@');
-  if (scheme != std::string::npos && at != std::string::npos && at > scheme) out.erase(scheme + 3, at - scheme - 2);
-  return out;
-}
-}  // namespace
 
 struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
   Options options;
@@ -43,18 +30,13 @@ struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
     cancellable = GRef<GCancellable>::adopt(g_cancellable_new());
     SoupMessage *msg = soup_message_new(SOUP_METHOD_GET, options.url.c_str());
     if (!msg) {
-      fail("invalid URL '" + shown(options.url) + "'");
+      fail("invalid URL '" + shown_url(options.url) + "'");
       return;
     }
     for (auto &[k, v] : options.headers)
       soup_message_headers_append(soup_message_get_request_headers(msg), k.c_str(), v.c_str());
-    if (options.insecure)
-      g_signal_connect(msg, "accept-certificate",
-                       G_CALLBACK(+[](SoupMessage *, GTlsCertificate *, GTlsCertificateFlags) -> gboolean {
-                         return TRUE;
-                       }),
-                       nullptr);
-    GST_INFO("connecting to %s (attempt %u)", shown(options.url).c_str(), attempt + 1);
+    if (options.insecure) accept_any_certificate(msg);
+    GST_INFO("connecting to %s (attempt %u)", shown_url(options.url).c_str(), attempt + 1);
     handshake = GRef<SoupMessage>::ref(msg);
     auto *self_ref = new std::weak_ptr<Impl>(weak_from_this());
     soup_session_websocket_connect_async(
@@ -93,7 +75,7 @@ struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
       handshake.reset();
       if (err) g_error_free(err);
       if (stopping) return;
-      fail("cannot connect to " + shown(options.url) + ": " + why);
+      fail("cannot connect to " + shown_url(options.url) + ": " + why);
       return;
     }
     conn = GRef<SoupWebsocketConnection>::adopt(c);
@@ -102,7 +84,7 @@ struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
     soup_websocket_connection_set_keepalive_interval(c, 20);
     g_signal_connect(c, "message", G_CALLBACK(on_message), this);
     g_signal_connect(c, "closed", G_CALLBACK(on_closed), this);
-    GST_INFO("connected to %s", shown(options.url).c_str());
+    GST_INFO("connected to %s", shown_url(options.url).c_str());
     if (callbacks.connected && !stopping) callbacks.connected();
   }
 
@@ -128,7 +110,7 @@ struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
     const char *reason = soup_websocket_connection_get_close_data(c);
     self->conn.reset();
     if (self->stopping) return;
-    std::string why = "connection to " + shown(self->options.url) + " closed";
+    std::string why = "connection to " + shown_url(self->options.url) + " closed";
     if (code) why += " (code " + std::to_string(code) + (reason && *reason ? std::string(", ") + reason : "") + ")";
     self->fail(why);
   }
@@ -192,35 +174,23 @@ WsClient::WsClient() {
 WsClient::~WsClient() { stop(); }
 
 unsigned WsClient::backoff_ms(unsigned attempt, unsigned min_ms, unsigned max_ms, double random01) {
-  double base = std::min<double>(max_ms, min_ms * std::pow(2.0, std::min(attempt, 30u)));
-  double jittered = base * (0.5 + 0.5 * std::clamp(random01, 0.0, 1.0));
-  return std::max(1u, static_cast<unsigned>(jittered));
+  return webrtclive::backoff_ms(attempt, min_ms, max_ms, random01);
 }
 
 bool WsClient::start(Options options, Callbacks callbacks, std::string *error) {
   std::lock_guard lock(mutex_);
   if (impl_) return true;
   if (!g_str_has_prefix(options.url.c_str(), "ws://") && !g_str_has_prefix(options.url.c_str(), "wss://")) {
-    *error = "signalling server URL must start with ws:// or wss://, not '" + shown(options.url) + "'";
+    *error = "signalling server URL must start with ws:// or wss://, not '" + shown_url(options.url) + "'";
     return false;
   }
   GUri *uri = g_uri_parse(options.url.c_str(), G_URI_FLAGS_NONE, nullptr);
   if (!uri || !g_uri_get_host(uri) || !*g_uri_get_host(uri)) {
     if (uri) g_uri_unref(uri);
-    *error = "'" + shown(options.url) + "' is not a valid URL";
+    *error = "'" + shown_url(options.url) + "' is not a valid URL";
     return false;
   }
   g_uri_unref(uri);
-  GTlsDatabase *db = nullptr;
-  if (!options.ca_file.empty()) {
-    GError *err = nullptr;
-    db = g_tls_file_database_new(options.ca_file.c_str(), &err);
-    if (!db) {
-      *error = "cannot read CA file '" + options.ca_file + "': " + (err ? err->message : "?");
-      if (err) g_error_free(err);
-      return false;
-    }
-  }
   auto impl = std::make_shared<Impl>();
   impl->options = std::move(options);
   impl->callbacks = std::move(callbacks);
@@ -228,11 +198,9 @@ bool WsClient::start(Options options, Callbacks callbacks, std::string *error) {
   impl->loop.reset(g_main_loop_new(impl->context.get(), FALSE));
   g_main_context_push_thread_default(impl->context.get());
   impl->session = GRef<SoupSession>::adopt(soup_session_new_with_options("user-agent", "webrtclive ", nullptr));
-  if (db) {
-    g_object_set(impl->session.get(), "tls-database", db, nullptr);
-    g_object_unref(db);
-  }
+  bool tls_ok = apply_ca_file(impl->session.get(), impl->options.ca_file, error);
   g_main_context_pop_thread_default(impl->context.get());
+  if (!tls_ok) return false;
   impl_ = impl;
   post_to(impl->context.get(), [weak = std::weak_ptr<Impl>(impl)] {
     if (auto s = weak.lock()) s->connect();

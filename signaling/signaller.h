@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "ice-servers.h"
 #include "protocol.h"
 
 namespace webrtclive {
@@ -41,6 +42,9 @@ class ProducerSignaller {
   virtual void end_session(const std::string &session_id, const std::optional<std::string> &reason) = 0;
   // Where users can reach this producer (URLs of a served page), if anywhere.
   virtual std::vector<std::string> urls() const { return {}; }
+  // ICE servers the signalling side learnt for sessions it requests from now
+  // on (a WHIP server's Link headers), in addition to the element's own.
+  virtual std::vector<IceServer> ice_servers() const { return {}; }
 };
 
 }  // namespace webrtclive

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// webrtclivesink's WHIP client (whip-endpoint, whip-token) publishing into a
+// WHIP endpoint written on werift (werift-whip-endpoint.mjs): an
+// independent stack, so we do not only test ourselves against ourselves.
+import { createServer } from 'node:net';
+import { assert, log, run, sleep, startPipeline, until } from './lib.mjs';
+import { startWhipEndpoint } from './werift-whip-endpoint.mjs';
+
+const VSRC = 'videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1';
+const ICE = 'ice-addresses=127.0.0.1';
+const sink = (url, extra = '') => `${VSRC} ! webrtclivesink whip-endpoint=${url} ${ICE} ${extra}`;
+const count = (ep, method, status) => ep.requests.filter((r) => r.method === method && (!status || r.status === status)).length;
+
+async function freePort() {
+  const s = createServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+// Publishes `codec` and checks what a user would: frames arrive, the
+// candidates reached the server (in the offer or by PATCH), and stopping
+// the pipeline DELETEs the session.
+async function publishes(defer, codec, { trickle }) {
+  const ep = await startWhipEndpoint({ trickle });
+  defer(() => ep.close());
+  const t0 = Date.now();
+  // peer-timeout=3: a publisher whose server stopped sending RTCP would be
+  // dropped within 3 s; the session must outlive that (werift's RTCP keeps it).
+  const p = await startPipeline(sink(ep.url, `video-codecs=${codec} peer-timeout=3`));
+  defer(() => p.stop());
+  const name = codec.toUpperCase();
+  await until(`60 ${name} frames at the WHIP endpoint`, () => (ep.frames[name] ?? 0) >= 60, 20000);
+  log(`${name}: 60 frames ${Date.now() - t0} ms after start; packets`, ep.packets, 'frames', ep.frames);
+  await sleep(4000);  // past peer-timeout: still one session
+  const posts = ep.requests.filter((r) => r.method === 'POST');
+  const patches = ep.requests.filter((r) => r.method === 'PATCH');
+  const inOffer = posts.reduce((n, r) => n + (r.candidates ?? 0), 0);
+  const patched = patches.reduce((n, r) => n + (r.candidates ?? 0), 0);
+  log(`POSTs ${posts.length} (candidates in the offer: ${inOffer}), PATCHes ${patches.length} ` +
+      `(status ${[...new Set(patches.map((r) => r.status))]}, candidates ${patched})`);
+  assert(posts.length === 1 && posts[0].status === 201, `one session: ${JSON.stringify(posts)}`);
+  assert(!p.find((e) => e.event === 'webrtclive-consumer-removed'), 'the session stayed up');
+  assert(inOffer + patched > 0, 'the server got our candidates');
+  if (trickle) assert(patches.every((r) => r.status === 204 && r.fragOk), 'every PATCH was a valid sdpfrag');
+  const frames = ep.frames[name];
+  assert(ep.frames[name] > 60 + 60, `frames keep coming (${frames})`);
+  const t1 = Date.now();
+  await p.stop();
+  const del = ep.requests.find((r) => r.method === 'DELETE');
+  assert(del && del.status === 200, `the pipeline's stop DELETEd the session: ${JSON.stringify(ep.requests.slice(-3))}`);
+  log(`stopped in ${Date.now() - t1} ms, DELETE ${del.path} -> ${del.status}; live resources ${ep.live}`);
+  assert(ep.live === 0, 'no resource left on the server');
+}
+
+const scenarios = {
+  async h264(defer) {
+    await publishes(defer, 'h264', { trickle: true });
+  },
+
+  // A server that does not trickle (405 to PATCH): the candidates folded
+  // into the offer are enough.
+  async 'vp8-no-trickle'(defer) {
+    await publishes(defer, 'vp8', { trickle: false });
+  },
+
+  // A wrong token: 401 -> a WARNING naming the status and the server's
+  // reason, no ERROR, retries with backoff; the token is never logged.
+  async 'wrong-token'(defer) {
+    const secret = 'n0t-the-r1ght-t0ken';
+    const ep = await startWhipEndpoint({ token: 's3cret' });
+    defer(() => ep.close());
+    const p = await startPipeline(sink(ep.url, `whip-token=${secret}`), { env: { GST_DEBUG: 'webrtclive*:7' } });
+    defer(() => p.stop());
+    const w = await p.waitFor('a warning', (e) => e.event === 'warning', 10000);
+    log('warning:', w.message);
+    assert(/401/.test(w.message) && /bearer token is wrong/.test(w.message), `the warning names 401 and the reason: ${w.message}`);
+    await until('retries', () => count(ep, 'POST', 401) >= 3, 15000);
+    const times = ep.requests.filter((r) => r.method === 'POST').map((r) => r.at);
+    log('POST gaps (ms):', times.slice(1).map((t, i) => t - times[i]));
+    assert(p.alive, 'the pipeline keeps running');
+    assert(!p.find((e) => e.event === 'error'), 'no ERROR for a refused token');
+    const stderr = p.stderr;
+    assert(stderr.length > 1000, 'the debug log was captured');
+    assert(!stderr.includes(secret) && !JSON.stringify(p.events).includes(secret), 'the token is never logged');
+  },
+
+  // The endpoint is down when the sink starts, and comes up later: the sink
+  // connects within its backoff.
+  async 'endpoint-late'(defer) {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/whip`;
+    const p = await startPipeline(sink(url, 'video-codecs=vp8'));
+    defer(() => p.stop());
+    const w = await p.waitFor('a warning', (e) => e.event === 'warning', 10000);
+    log('while down:', w.message);
+    await sleep(3000);
+    const ep = await startWhipEndpoint({ port });
+    defer(() => ep.close());
+    const t0 = Date.now();
+    await until('30 VP8 frames after the endpoint came up', () => (ep.frames.VP8 ?? 0) >= 30, 20000);
+    log(`frames ${Date.now() - t0} ms after the endpoint came up`);
+    assert(!p.find((e) => e.event === 'error'), 'no ERROR while the endpoint was down');
+  },
+
+  // The server ends the session (the resource goes, its peer connection
+  // closes): the sink notices (no more RTCP) and publishes again.
+  async 'endpoint-ends'(defer) {
+    const ep = await startWhipEndpoint();
+    defer(() => ep.close());
+    const p = await startPipeline(sink(ep.url, 'video-codecs=vp8 peer-timeout=3'));
+    defer(() => p.stop());
+    await until('30 frames', () => (ep.frames.VP8 ?? 0) >= 30, 20000);
+    const [first] = ep.ids();
+    const t0 = Date.now();
+    ep.end(first);
+    const before = ep.frames.VP8;
+    await until('a new session', () => ep.ids().length === 1 && ep.ids()[0] !== first, 20000);
+    log(`new session ${Date.now() - t0} ms after the server ended the first`);
+    await until('frames on the new session', () => ep.frames.VP8 >= before + 30, 20000);
+    const removed = p.find((e) => e.event === 'webrtclive-consumer-removed');
+    log('removed:', removed?.reason);
+    assert(removed, 'the ended session was removed');
+    const deletes = ep.requests.filter((r) => r.method === 'DELETE');
+    log('DELETEs:', deletes.map((r) => `${r.path} ${r.status}`));
+  },
+};
+
+const name = process.argv[2];
+if (!scenarios[name]) {
+  console.error(`unknown scenario ${name}; one of ${Object.keys(scenarios).join(', ')}`);
+  process.exit(2);
+}
+await run(`whip-${name}`, (defer) => scenarios[name](defer));
