@@ -26,6 +26,7 @@ constexpr guint kDefaultKeyframeInterval = 60;
 constexpr guint kDefaultMinKeyframeInterval = 500;
 constexpr gboolean kDefaultTranscode = TRUE;
 constexpr guint kDefaultPeerTimeout = 20;
+constexpr guint kDefaultWhipCandidateWindow = 200;
 
 enum {
   PROP_0,
@@ -56,6 +57,7 @@ enum {
   PROP_STATS_INTERVAL,
   PROP_WHIP_ENDPOINT,
   PROP_WHIP_TOKEN,
+  PROP_WHIP_CANDIDATE_WINDOW,
 };
 
 // Properties that only matter when the server starts are plain members;
@@ -70,6 +72,7 @@ struct Private {
   std::string ice_addresses;
   std::string whip_endpoint;  // set: publish to this WHIP server instead of the signaller
   std::string whip_token;     // never logged, never read back
+  guint whip_candidate_window = kDefaultWhipCandidateWindow;
   guint next_video = 0;
   guint next_audio = 0;
   guint next_data = 0;

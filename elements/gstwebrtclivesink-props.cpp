@@ -61,6 +61,11 @@ void sink_set_property(GObject *object, guint prop_id, const GValue *value, GPar
     case PROP_WHIP_TOKEN:
       locked([&] { p->whip_token = str(); });
       break;
+    case PROP_WHIP_CANDIDATE_WINDOW: {
+      guint v = g_value_get_uint(value);
+      locked([&] { p->whip_candidate_window = v; });
+      break;
+    }
     case PROP_VIDEO_CODECS:
       locked([&] { p->video_codecs = str(); });
       apply_codec_lists(self);
@@ -199,6 +204,9 @@ void sink_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec
     case PROP_WHIP_TOKEN:
       // Never read back: only whether one is set.
       g_value_set_string(value, p->whip_token.empty() ? nullptr : "*****");
+      break;
+    case PROP_WHIP_CANDIDATE_WINDOW:
+      g_value_set_uint(value, p->whip_candidate_window);
       break;
     case PROP_VIDEO_CODECS:
       g_value_set_string(value, p->video_codecs.c_str());
@@ -399,6 +407,13 @@ void sink_install_properties(GObjectClass *gobject_class) {
                           "Bearer token sent to the WHIP server (Authorization: Bearer TOKEN); never logged, and "
                           "read back as \"*****\" when set; NULL = none",
                           nullptr, ready));
+  g_object_class_install_property(
+      gobject_class, PROP_WHIP_CANDIDATE_WINDOW,
+      g_param_spec_uint("whip-candidate-window", "WHIP Candidate Window",
+                        "With whip-endpoint: milliseconds to wait after the offer is made before POSTing it; the "
+                        "candidates gathered by then go in the offer (servers that do not trickle see only those), "
+                        "later ones are PATCHed. 0 = POST at once, every candidate trickled",
+                        0, 10000, kDefaultWhipCandidateWindow, ready));
   g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",

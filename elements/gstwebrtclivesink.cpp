@@ -236,6 +236,7 @@ static bool start_signalling(GstWebRTCLiveSink *self) {
   WhipClient::Options whip;
   whip.endpoint = p->whip_endpoint;
   whip.token = p->whip_token;
+  whip.candidate_window_ms = p->whip_candidate_window;
   GST_OBJECT_UNLOCK(self);
   if (!whip.endpoint.empty()) {
     // A WHIP publisher has one consumer, the server: the signaller (and its

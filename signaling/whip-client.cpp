@@ -301,6 +301,10 @@ struct WhipClient::Impl : std::enable_shared_from_this<WhipClient::Impl> {
     offer = sdp.sdp;
     offer_info = std::move(*info);
     phase = Phase::Gathering;
+    if (options.candidate_window_ms == 0) {
+      post_offer();
+      return;
+    }
     // Servers that do not trickle (many) only know the candidates in the
     // offer: give gathering a moment before the POST.
     arm(window_timer, options.candidate_window_ms, [](Impl &s) { s.post_offer(); });
