@@ -364,6 +364,7 @@ struct WhipClient::Impl : std::enable_shared_from_this<WhipClient::Impl> {
     }
     post_cancel.reset();
     const std::string where = "WHIP endpoint " + endpoint_shown();
+    if (location) resource = *location;  // a bad answer (or an oversized one) still gets its DELETE
     if (!r.error.empty()) {
       fail("cannot publish to " + where + ": " + r.error, true);
       return;
@@ -377,7 +378,6 @@ struct WhipClient::Impl : std::enable_shared_from_this<WhipClient::Impl> {
       fail(msg, true);
       return;
     }
-    if (location) resource = *location;  // a bad answer still gets its DELETE
     if (!location) {
       fail(where + " gave a bad answer: " + why, true);
       return;

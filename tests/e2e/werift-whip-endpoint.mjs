@@ -10,6 +10,10 @@
 //   DELETE .../resource/N  -> 200, the peer connection closed
 // With a token, requests without "Authorization: Bearer <token>" get 401 and
 // a reason. It counts RTP packets and frames (marker bits) per codec.
+// `faults`: how the first POSTs are answered badly, one per POST, in order:
+// 'not-sdp' (201, Location, a body that is no SDP), 'bad-sdp' (201,
+// Location, "v=0" then garbage), 'huge' (201, Location, a 1 MiB body),
+// 'no-location' (201 with an answer but no Location).
 //
 //   import { startWhipEndpoint } from './werift-whip-endpoint.mjs';
 //   const ep = await startWhipEndpoint({ token: 's3cret' });  // ep.url
@@ -24,6 +28,7 @@ const MAX_BODY = 64 * 1024;
 export async function startWhipEndpoint({
   port = 0, host = '127.0.0.1', path = '/whip', token = null, trickle = true,
   links = ['<stun:127.0.0.1:3478>; rel="ice-server"'],
+  faults = [],
 } = {}) {
   const resources = new Map();  // id -> { pc, candidates }
   let next = 0;
@@ -65,6 +70,20 @@ export async function startWhipEndpoint({
     if (!/^application\/sdp/i.test(req.headers['content-type'] ?? ''))
       return reply(req, res, 415, 'the offer must be application/sdp');
     const offer = await readBody(req);
+    const fault = faults.shift();
+    if (fault) {
+      const id = String(++next);
+      resources.set(id, { pc: { close() {} }, candidates: 0 });
+      const loc = { Location: `${path}/resource/${id}` };
+      const sdp = { 'Content-Type': 'application/sdp' };
+      if (fault === 'not-sdp') return reply(req, res, 201, '<html>hello</html>', { ...loc, 'Content-Type': 'text/html' }, { fault });
+      if (fault === 'bad-sdp') return reply(req, res, 201, 'v=0\r\nthis is not SDP\r\n', { ...loc, ...sdp }, { fault });
+      if (fault === 'huge') return reply(req, res, 201, 'v=0\r\n' + 'a=x\r\n'.repeat(200000), { ...loc, ...sdp }, { fault });
+      if (fault === 'no-location') {
+        resources.delete(id);
+        return reply(req, res, 201, 'v=0\r\n', sdp, { fault });
+      }
+    }
     const inOffer = (offer.match(/^a=candidate:/gm) ?? []).length;
     const pc = new RTCPeerConnection({
       iceAdditionalHostAddresses: ['127.0.0.1'],

@@ -93,6 +93,29 @@ const scenarios = {
     assert(!stderr.includes(secret) && !JSON.stringify(p.events).includes(secret), 'the token is never logged');
   },
 
+  // Hostile answers: each is a clear warning, its resource (when the server
+  // named one) is DELETEd, and the sink tries again; then it publishes.
+  async 'bad-answers'(defer) {
+    const faults = ['not-sdp', 'bad-sdp', 'huge', 'no-location'];
+    const ep = await startWhipEndpoint({ faults: [...faults] });
+    defer(() => ep.close());
+    const p = await startPipeline(sink(ep.url, 'video-codecs=vp8'));
+    defer(() => p.stop());
+    const t0 = Date.now();
+    await until('30 frames after the bad answers', () => (ep.frames.VP8 ?? 0) >= 30, 40000);
+    log(`published ${Date.now() - t0} ms after start, after ${faults.length} bad answers`);
+    const warnings = p.filter((e) => e.event === 'warning').map((e) => e.message);
+    for (const w of warnings) log('warning:', w.slice(0, 300));
+    assert(warnings.some((w) => /not an application\/sdp body/.test(w)), 'a warning for the non-SDP answer');
+    assert(warnings.some((w) => /larger than \d+ bytes/.test(w)), 'a warning for the oversized answer');
+    assert(warnings.some((w) => /no Location header/.test(w)), 'a warning for the missing Location');
+    assert(warnings.some((w) => /dropped/.test(w)), 'the garbage SDP failed its session with a warning');
+    const deleted = ep.requests.filter((r) => r.method === 'DELETE').map((r) => r.path);
+    log('DELETEs:', deleted);
+    for (const id of ['1', '2', '3']) assert(deleted.includes(`/whip/resource/${id}`), `resource ${id} was DELETEd`);
+    assert(!p.find((e) => e.event === 'error'), 'no ERROR');
+  },
+
   // The endpoint is down when the sink starts, and comes up later: the sink
   // connects within its backoff.
   async 'endpoint-late'(defer) {
