@@ -40,4 +40,52 @@ void accept_any_certificate(SoupMessage *msg) {
                    nullptr);
 }
 
+GSource *one_shot(GMainContext *context, unsigned ms, std::function<void()> fn) {
+  using Fn = std::function<void()>;
+  GSource *source = g_timeout_source_new(ms);
+  g_source_set_callback(
+      source,
+      [](gpointer d) -> gboolean {
+        (*static_cast<Fn *>(d))();
+        return G_SOURCE_REMOVE;
+      },
+      new Fn(std::move(fn)), [](gpointer d) { delete static_cast<Fn *>(d); });
+  g_source_attach(source, context);
+  g_source_unref(source);
+  return source;
+}
+
+bool new_client_session(MainContextPtr *context, MainLoopPtr *loop, GRef<SoupSession> *session,
+                        const std::string &ca_file, std::string *error) {
+  context->reset(g_main_context_new());
+  loop->reset(g_main_loop_new(context->get(), FALSE));
+  g_main_context_push_thread_default(context->get());
+  *session = GRef<SoupSession>::adopt(soup_session_new_with_options("user-agent", "webrtclive ", nullptr));
+  bool ok = apply_ca_file(session->get(), ca_file, error);
+  g_main_context_pop_thread_default(context->get());
+  return ok;
+}
+
+std::thread run_client_thread(GMainContext *context, GMainLoop *loop, std::function<void()> after) {
+  return std::thread([context, loop, after = std::move(after)] {
+    g_main_context_push_thread_default(context);
+    g_main_loop_run(loop);
+    after();
+    for (int i = 0; i < 20 && g_main_context_iteration(context, FALSE); i++) {
+    }
+    g_main_context_pop_thread_default(context);
+  });
+}
+
+bool end_client_thread(GMainContext *context, std::thread &t, std::function<void()> ending) {
+  post_to(context, std::move(ending));
+  if (!t.joinable()) return true;
+  if (t.get_id() == std::this_thread::get_id()) {
+    t.detach();
+    return false;
+  }
+  t.join();
+  return true;
+}
+
 }  // namespace webrtclive

@@ -124,24 +124,12 @@ struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
 
   void arm_timer(unsigned ms, void (*fn)(Impl &)) {
     clear_timer();
-    struct Ctx {
-      std::weak_ptr<Impl> self;
-      void (*fn)(Impl &);
-    };
-    timer = g_timeout_source_new(ms);
-    g_source_set_callback(
-        timer,
-        [](gpointer d) -> gboolean {
-          auto *c = static_cast<Ctx *>(d);
-          if (auto s = c->self.lock()) {
-            s->timer = nullptr;
-            c->fn(*s);
-          }
-          return G_SOURCE_REMOVE;
-        },
-        new Ctx{weak_from_this(), fn}, [](gpointer d) { delete static_cast<Ctx *>(d); });
-    g_source_attach(timer, context.get());
-    g_source_unref(timer);
+    timer = one_shot(context.get(), ms, [weak = weak_from_this(), fn] {
+      if (auto s = weak.lock()) {
+        s->timer = nullptr;
+        fn(*s);
+      }
+    });
   }
 
   void clear_timer() {
@@ -194,26 +182,12 @@ bool WsClient::start(Options options, Callbacks callbacks, std::string *error) {
   auto impl = std::make_shared<Impl>();
   impl->options = std::move(options);
   impl->callbacks = std::move(callbacks);
-  impl->context.reset(g_main_context_new());
-  impl->loop.reset(g_main_loop_new(impl->context.get(), FALSE));
-  g_main_context_push_thread_default(impl->context.get());
-  impl->session = GRef<SoupSession>::adopt(soup_session_new_with_options("user-agent", "webrtclive ", nullptr));
-  bool tls_ok = apply_ca_file(impl->session.get(), impl->options.ca_file, error);
-  g_main_context_pop_thread_default(impl->context.get());
-  if (!tls_ok) return false;
+  if (!new_client_session(&impl->context, &impl->loop, &impl->session, impl->options.ca_file, error)) return false;
   impl_ = impl;
   post_to(impl->context.get(), [weak = std::weak_ptr<Impl>(impl)] {
     if (auto s = weak.lock()) s->connect();
   });
-  thread_ = std::thread([impl] {
-    g_main_context_push_thread_default(impl->context.get());
-    g_main_loop_run(impl->loop.get());
-    impl->shutdown();
-    // Let close frames and cancellations settle.
-    for (int i = 0; i < 20 && g_main_context_iteration(impl->context.get(), FALSE); i++) {
-    }
-    g_main_context_pop_thread_default(impl->context.get());
-  });
+  thread_ = run_client_thread(impl->context.get(), impl->loop.get(), [impl] { impl->shutdown(); });
   return true;
 }
 
@@ -226,37 +200,19 @@ void WsClient::stop() {
     t = std::move(thread_);
   }
   if (!impl) return;
-  post_to(impl->context.get(), [loop = impl->loop.get()] { g_main_loop_quit(loop); });
-  if (t.joinable() && t.get_id() == std::this_thread::get_id()) {
-    // From inside a callback: the thread cannot join itself. Nothing more is
-    // delivered; the loop ends after this callback and the thread (which
-    // holds `impl`) shuts the connection down and exits.
+  // From inside a callback nothing more is delivered: the thread (which
+  // holds `impl`) shuts the connection down after it and exits.
+  if (!end_client_thread(impl->context.get(), t, [loop = impl->loop.get()] { g_main_loop_quit(loop); }))
     impl->stopping = true;
-    t.detach();
-    return;
-  }
-  if (t.joinable()) t.join();
 }
 
 void WsClient::call_later(unsigned ms, std::function<void()> fn) {
   std::lock_guard lock(mutex_);
   if (!impl_) return;
-  struct Job {
-    std::weak_ptr<Impl> impl;
-    std::function<void()> fn;
-  };
-  GSource *source = g_timeout_source_new(ms);
-  g_source_set_callback(
-      source,
-      [](gpointer d) -> gboolean {
-        auto *job = static_cast<Job *>(d);
-        auto impl = job->impl.lock();
-        if (impl && !impl->stopping && job->fn) job->fn();
-        return G_SOURCE_REMOVE;
-      },
-      new Job{impl_, std::move(fn)}, [](gpointer d) { delete static_cast<Job *>(d); });
-  g_source_attach(source, impl_->context.get());
-  g_source_unref(source);
+  one_shot(impl_->context.get(), ms, [weak = std::weak_ptr<Impl>(impl_), fn = std::move(fn)] {
+    auto impl = weak.lock();
+    if (impl && !impl->stopping && fn) fn();
+  });
 }
 
 void WsClient::send(protocol::ClientMessage msg) {

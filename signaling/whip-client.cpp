@@ -100,25 +100,12 @@ struct WhipClient::Impl : std::enable_shared_from_this<WhipClient::Impl> {
 
   void arm(GSource *&slot, unsigned ms, void (*fn)(Impl &)) {
     disarm(slot);
-    struct Ctx {
-      std::weak_ptr<Impl> self;
-      GSource **slot;
-      void (*fn)(Impl &);
-    };
-    slot = g_timeout_source_new(ms);
-    g_source_set_callback(
-        slot,
-        [](gpointer d) -> gboolean {
-          auto *c = static_cast<Ctx *>(d);
-          if (auto s = c->self.lock()) {
-            *c->slot = nullptr;
-            if (!s->stopping) c->fn(*s);
-          }
-          return G_SOURCE_REMOVE;
-        },
-        new Ctx{weak_from_this(), &slot, fn}, [](gpointer d) { delete static_cast<Ctx *>(d); });
-    g_source_attach(slot, context.get());
-    g_source_unref(slot);
+    slot = one_shot(context.get(), ms, [weak = weak_from_this(), slot = &slot, fn] {
+      if (auto s = weak.lock()) {
+        *slot = nullptr;
+        if (!s->stopping) fn(*s);
+      }
+    });
   }
   static void disarm(GSource *&slot) {
     if (slot) g_source_destroy(slot);
@@ -258,19 +245,11 @@ struct WhipClient::Impl : std::enable_shared_from_this<WhipClient::Impl> {
     req->done = std::move(done);
     // The whole exchange is bounded: a server that never answers, or
     // dribbles, is cancelled (the read then fails and finishes the Req).
-    req->timer = g_timeout_source_new(timeout_ms);
-    g_source_set_callback(
-        req->timer,
-        [](gpointer d) -> gboolean {
-          auto *r = static_cast<Req *>(d);
-          r->timer = nullptr;
-          r->timed_out = true;
-          g_cancellable_cancel(r->cancel.get());
-          return G_SOURCE_REMOVE;
-        },
-        req, nullptr);
-    g_source_attach(req->timer, context.get());
-    g_source_unref(req->timer);
+    req->timer = one_shot(context.get(), timeout_ms, [req] {
+      req->timer = nullptr;
+      req->timed_out = true;
+      g_cancellable_cancel(req->cancel.get());
+    });
     GST_DEBUG("%s %s", method, shown_url(url).c_str());
     soup_session_send_async(session.get(), msg, G_PRIORITY_DEFAULT, req->cancel.get(), Req::on_sent, req);
   }
@@ -531,24 +510,13 @@ bool WhipClient::start(Callbacks callbacks, std::string *error) {
     return false;
   }
   impl->callbacks = std::move(callbacks);
-  impl->context.reset(g_main_context_new());
-  impl->loop.reset(g_main_loop_new(impl->context.get(), FALSE));
-  g_main_context_push_thread_default(impl->context.get());
-  impl->session = GRef<SoupSession>::adopt(soup_session_new_with_options("user-agent", "webrtclive ", nullptr));
-  bool tls_ok = apply_ca_file(impl->session.get(), o.ca_file, error);
-  g_main_context_pop_thread_default(impl->context.get());
-  if (!tls_ok) return false;
+  if (!new_client_session(&impl->context, &impl->loop, &impl->session, o.ca_file, error)) return false;
   post_to(impl->context.get(), [weak = std::weak_ptr<Impl>(impl)] {
     if (auto s = weak.lock()) s->begin_session();
   });
-  thread_ = std::thread([impl] {
-    g_main_context_push_thread_default(impl->context.get());
-    g_main_loop_run(impl->loop.get());
+  thread_ = run_client_thread(impl->context.get(), impl->loop.get(), [impl] {
     impl->stopping = true;
     impl->session.reset();
-    for (int i = 0; i < 20 && g_main_context_iteration(impl->context.get(), FALSE); i++) {
-    }
-    g_main_context_pop_thread_default(impl->context.get());
   });
   return true;
 }
@@ -562,17 +530,12 @@ void WhipClient::stop() {
     impl = impl_;
     t = std::move(thread_);
   }
-  post_to(impl->context.get(), [weak = std::weak_ptr<Impl>(impl)] {
-    if (auto s = weak.lock()) s->shutdown();
-  });
-  if (t.get_id() == std::this_thread::get_id()) {
-    // From inside a callback: the loop ends after it (and the DELETE); the
-    // thread, which holds `impl`, exits by itself.
+  // From inside a callback the loop ends after it (and the DELETE); the
+  // thread, which holds `impl`, exits by itself.
+  if (!end_client_thread(impl->context.get(), t, [weak = std::weak_ptr<Impl>(impl)] {
+        if (auto s = weak.lock()) s->shutdown();
+      }))
     impl->stopping = true;
-    t.detach();
-    return;
-  }
-  t.join();
 }
 
 // Runs fn(impl) on the client thread unless it stops first. Under mutex_.

@@ -21,7 +21,7 @@
 // Or standalone: node werift-whip-endpoint.mjs [PORT] (prints the URL and
 // the counts every second).
 import { createServer } from 'node:http';
-import { RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI } from 'werift';
+import { weriftPeer } from './werift-peer.mjs';
 
 const MAX_BODY = 64 * 1024;
 
@@ -85,20 +85,7 @@ export async function startWhipEndpoint({
       }
     }
     const inOffer = (offer.match(/^a=candidate:/gm) ?? []).length;
-    const pc = new RTCPeerConnection({
-      iceAdditionalHostAddresses: ['127.0.0.1'],
-      iceUseIpv6: false,
-      iceServers: [],
-      bundlePolicy: 'max-bundle',
-      codecs: {
-        video: [
-          new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, rtcpFeedback: [useNACK(), usePLI()],
-            parameters: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f' }),
-          new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: [useNACK(), usePLI()] }),
-        ],
-        audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
-      },
-    });
+    const pc = weriftPeer({ video: ['H264', 'VP8'] });
     pc.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe((rtp) => {
         const codec = track.codec?.mimeType?.split('/')[1]?.toUpperCase() ?? `pt${rtp.header.payloadType}`;
