@@ -3,7 +3,11 @@
 // webrtclivesink's WHIP client (whip-endpoint, whip-token) publishing into a
 // WHIP endpoint written on werift (werift-whip-endpoint.mjs): an
 // independent stack, so we do not only test ourselves against ourselves.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { assert, log, run, sleep, startPipeline, until } from './lib.mjs';
 import { startWhipEndpoint } from './werift-whip-endpoint.mjs';
 
@@ -114,6 +118,46 @@ const scenarios = {
     log('DELETEs:', deleted);
     for (const id of ['1', '2', '3']) assert(deleted.includes(`/whip/resource/${id}`), `resource ${id} was DELETEd`);
     assert(!p.find((e) => e.event === 'error'), 'no ERROR');
+  },
+
+  // The ICE servers of a 201's Link header serve the next session: a TURN
+  // server (coturn, Debian) named only there gets allocations from the
+  // sink once it published again, none before.
+  async 'link-turn-next-session'(defer) {
+    const dir = mkdtempSync(join(tmpdir(), 'whip-turn-'));
+    defer(() => rmSync(dir, { recursive: true, force: true }));
+    const turnPort = await freePort();
+    let turnLog = '';
+    // Not watched: coturn ends by dying of SIGTERM, which is no failure here.
+    const turn = spawn('/usr/bin/turnserver', [
+      '-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${turnPort}`,
+      '--min-port=49160', '--max-port=49200', '--lt-cred-mech', '--user=whip:turnpass', '--realm=test',
+      '--no-tls', '--no-dtls', '--no-cli', '--fingerprint', '--allow-loopback-peers',
+      `--userdb=${join(dir, 'turndb')}`, '--log-file=stdout', '--simple-log', '-v',
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    turn.stdout.on('data', (d) => { turnLog += d; });
+    turn.stderr.on('data', (d) => { turnLog += d; });
+    defer(() => turn.kill('SIGKILL'));
+    await sleep(500);
+    const allocations = () => (turnLog.match(/ALLOCATE processed, success/g) ?? []).length;
+    const ep = await startWhipEndpoint({
+      links: [`<turn:127.0.0.1:${turnPort}?transport=udp>; rel="ice-server"; username="whip"; credential="turnpass"; credential-type="password"`],
+    });
+    defer(() => ep.close());
+    const p = await startPipeline(sink(ep.url, 'video-codecs=vp8 peer-timeout=3'));
+    defer(() => p.stop());
+    await until('30 frames', () => (ep.frames.VP8 ?? 0) >= 30, 20000);
+    const first = allocations();
+    log(`first session: ${first} TURN allocations`);
+    assert(first === 0, 'the first session knew no TURN server (the Link header came with its answer)');
+    const [id] = ep.ids();
+    ep.end(id);
+    await until('a new session', () => ep.ids().length === 1 && ep.ids()[0] !== id, 20000);
+    await until('a TURN allocation by the new session', () => allocations() > 0, 10000)
+      .catch((e) => { log('coturn:', turnLog.slice(-3000)); throw e; });
+    const before = ep.frames.VP8;
+    await until('frames on the new session', () => ep.frames.VP8 >= before + 30, 20000);
+    log(`second session: ${allocations()} TURN allocations`);
   },
 
   // The endpoint is down when the sink starts, and comes up later: the sink
