@@ -92,7 +92,6 @@ struct WhipClient::Impl : std::enable_shared_from_this<WhipClient::Impl> {
   // any thread, under mutex (a leaf):
   mutable std::mutex mutex;
   std::vector<IceServer> link_servers;
-  Counts counts;
 
   std::string endpoint_shown() const { return shown_url(options.endpoint); }
 
@@ -315,11 +314,6 @@ struct WhipClient::Impl : std::enable_shared_from_this<WhipClient::Impl> {
   void post_offer() {
     phase = Phase::Posting;
     std::string body = whip::fold_candidates(offer, early);
-    {
-      std::lock_guard lock(mutex);
-      counts.posts++;
-      counts.candidates_in_offers += early.size();
-    }
     GST_INFO("session %s: POST offer with %zu candidate(s) to %s", sid.c_str(), early.size(),
              endpoint_shown().c_str());
     early.clear();
@@ -389,11 +383,6 @@ struct WhipClient::Impl : std::enable_shared_from_this<WhipClient::Impl> {
     size_t n = patch_queue.size();
     patch_queue.clear();
     if (frag.empty()) return;
-    {
-      std::lock_guard lock(mutex);
-      counts.patches++;
-      counts.candidates_patched += n;
-    }
     GST_DEBUG("session %s: PATCH %zu candidate(s)", sid.c_str(), n);
     request("PATCH", resource, "application/trickle-ice-sdpfrag", frag, kMaxSmallBody, options.request_timeout_ms,
             nullptr, [weak = weak_from_this(), for_sid = sid](Response r) {
@@ -414,10 +403,6 @@ struct WhipClient::Impl : std::enable_shared_from_this<WhipClient::Impl> {
   }
 
   void send_delete(const std::string &url, unsigned timeout_ms, std::function<void()> then) {
-    {
-      std::lock_guard lock(mutex);
-      counts.deletes++;
-    }
     GST_INFO("DELETE %s", shown_url(url).c_str());
     request("DELETE", url, nullptr, {}, kMaxSmallBody, timeout_ms, nullptr, [url, then](Response r) {
       if (!r.error.empty() || !SOUP_STATUS_IS_SUCCESSFUL(r.status))
@@ -567,11 +552,6 @@ void WhipClient::end_session(const std::string &session_id, const std::optional<
 std::vector<IceServer> WhipClient::ice_servers() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->link_servers;
-}
-
-WhipClient::Counts WhipClient::counts() const {
-  std::lock_guard lock(impl_->mutex);
-  return impl_->counts;
 }
 
 }  // namespace webrtclive

@@ -75,13 +75,6 @@ class WhipClient : public ProducerSignaller {
   void end_session(const std::string &session_id, const std::optional<std::string> &reason) override;
   std::vector<IceServer> ice_servers() const override;
 
-  // What the client has done (any thread), for tests and logs.
-  struct Counts {
-    unsigned posts = 0, patches = 0, deletes = 0;
-    unsigned candidates_in_offers = 0, candidates_patched = 0;
-  };
-  Counts counts() const;
-
  private:
   struct Impl;
   template <typename Fn>

@@ -160,6 +160,18 @@ const scenarios = {
     log(`second session: ${allocations()} TURN allocations`);
   },
 
+  // Settings that cannot work are an ERROR at start, naming the property.
+  async 'bad-settings'(defer) {
+    for (const [extra, want] of [['whip-endpoint=ftp://127.0.0.1/whip', /whip-endpoint must be an http/],
+                                 ['whip-endpoint=http:///whip', /whip-endpoint must be an http/]]) {
+      const p = await startPipeline(`${VSRC} ! webrtclivesink ${ICE} ${extra}`, { expectStart: false });
+      defer(() => p.stop());
+      const err = await p.waitFor('an error', (e) => e.event === 'error', 10000);
+      log(`${extra}:`, err.message);
+      assert(want.test(err.message), `the error says why: ${err.message}`);
+    }
+  },
+
   // The endpoint is down when the sink starts, and comes up later: the sink
   // connects within its backoff.
   async 'endpoint-late'(defer) {
