@@ -58,6 +58,7 @@ enum {
   PROP_WHIP_ENDPOINT,
   PROP_WHIP_TOKEN,
   PROP_WHIP_CANDIDATE_WINDOW,
+  PROP_WHIP_CA_FILE,
 };
 
 // Properties that only matter when the server starts are plain members;
@@ -73,6 +74,7 @@ struct Private {
   std::string whip_endpoint;  // set: publish to this WHIP server instead of the signaller
   std::string whip_token;     // never logged, never read back
   guint whip_candidate_window = kDefaultWhipCandidateWindow;
+  std::string whip_ca_file;
   guint next_video = 0;
   guint next_audio = 0;
   guint next_data = 0;

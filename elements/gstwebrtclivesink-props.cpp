@@ -66,6 +66,9 @@ void sink_set_property(GObject *object, guint prop_id, const GValue *value, GPar
       locked([&] { p->whip_candidate_window = v; });
       break;
     }
+    case PROP_WHIP_CA_FILE:
+      locked([&] { p->whip_ca_file = str(); });
+      break;
     case PROP_VIDEO_CODECS:
       locked([&] { p->video_codecs = str(); });
       apply_codec_lists(self);
@@ -207,6 +210,9 @@ void sink_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec
       break;
     case PROP_WHIP_CANDIDATE_WINDOW:
       g_value_set_uint(value, p->whip_candidate_window);
+      break;
+    case PROP_WHIP_CA_FILE:
+      g_value_set_string(value, p->whip_ca_file.empty() ? nullptr : p->whip_ca_file.c_str());
       break;
     case PROP_VIDEO_CODECS:
       g_value_set_string(value, p->video_codecs.c_str());
@@ -414,6 +420,12 @@ void sink_install_properties(GObjectClass *gobject_class) {
                         "candidates gathered by then go in the offer (servers that do not trickle see only those), "
                         "later ones are PATCHed. 0 = POST at once, every candidate trickled",
                         0, 10000, kDefaultWhipCandidateWindow, ready));
+  g_object_class_install_property(
+      gobject_class, PROP_WHIP_CA_FILE,
+      g_param_spec_string("whip-ca-file", "WHIP CA File",
+                          "With an https whip-endpoint: PEM file of the certificate authorities (or the self-signed "
+                          "certificate) to trust for it; NULL = the system's store",
+                          nullptr, ready));
   g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",

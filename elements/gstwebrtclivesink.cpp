@@ -237,6 +237,7 @@ static bool start_signalling(GstWebRTCLiveSink *self) {
   whip.endpoint = p->whip_endpoint;
   whip.token = p->whip_token;
   whip.candidate_window_ms = p->whip_candidate_window;
+  whip.ca_file = p->whip_ca_file;
   GST_OBJECT_UNLOCK(self);
   if (!whip.endpoint.empty()) {
     // A WHIP publisher has one consumer, the server: the signaller (and its

@@ -55,11 +55,13 @@ struct Response {
   std::string location;
   std::vector<std::string> links;
   std::string body;
-  // What the server said, for a message: the body if it is short text, else the reason phrase.
-  std::string said() const {
+  // The status and what the server said: "HTTP 401 Unauthorized (the token is wrong)".
+  std::string status_line() const {
+    std::string out = "HTTP " + std::to_string(status);
+    if (!reason.empty()) out += " " + reason;
     std::string text = sanitized(body);
-    if (!text.empty() && content_type.rfind("text/", 0) == 0) return text;
-    return reason.empty() ? text : reason;
+    if (!text.empty() && content_type.rfind("text/", 0) == 0) out += " (" + text + ")";
+    return out;
   }
 };
 
@@ -193,7 +195,10 @@ struct WhipClient::Impl : std::enable_shared_from_this<WhipClient::Impl> {
         GError *err = nullptr;
         GInputStream *stream = soup_session_send_finish(SOUP_SESSION(src), res, &err);
         if (!stream) {
-          req->finish(err ? err->message : "no response");
+          std::string why = err ? err->message : "no response";
+          if (err && err->domain == G_TLS_ERROR)
+            why += " (a private CA or a self-signed certificate is trusted with whip-ca-file)";
+          req->finish(why);
           if (err) g_error_free(err);
           delete req;
           return;
@@ -343,8 +348,7 @@ struct WhipClient::Impl : std::enable_shared_from_this<WhipClient::Impl> {
       return;
     }
     if (r.status != SOUP_STATUS_CREATED) {
-      std::string msg = where + " refused the offer: HTTP " + std::to_string(r.status);
-      if (!r.said().empty()) msg += " (" + r.said() + ")";
+      std::string msg = where + " refused the offer: " + r.status_line();
       if (r.status == SOUP_STATUS_UNAUTHORIZED || r.status == SOUP_STATUS_FORBIDDEN)
         msg += options.token.empty() ? "; the server wants a token: set whip-token"
                                      : "; check whip-token";
@@ -396,8 +400,7 @@ struct WhipClient::Impl : std::enable_shared_from_this<WhipClient::Impl> {
                 s->fail("the WHIP server ended the session (its resource is gone: HTTP 404)", false);
               } else if (!SOUP_STATUS_IS_SUCCESSFUL(r.status)) {
                 GST_WARNING("PATCH to the WHIP resource: %s",
-                            r.error.empty() ? ("HTTP " + std::to_string(r.status) + " " + r.said()).c_str()
-                                            : r.error.c_str());
+                            r.error.empty() ? r.status_line().c_str() : r.error.c_str());
               }
             });
   }

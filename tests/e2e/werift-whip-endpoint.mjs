@@ -13,7 +13,8 @@
 // `faults`: how the first POSTs are answered badly, one per POST, in order:
 // 'not-sdp' (201, Location, a body that is no SDP), 'bad-sdp' (201,
 // Location, "v=0" then garbage), 'huge' (201, Location, a 1 MiB body),
-// 'no-location' (201 with an answer but no Location).
+// 'no-location' (201 with an answer but no Location), 'hang' (no response
+// at all).
 //
 //   import { startWhipEndpoint } from './werift-whip-endpoint.mjs';
 //   const ep = await startWhipEndpoint({ token: 's3cret' });  // ep.url
@@ -21,6 +22,7 @@
 // Or standalone: node werift-whip-endpoint.mjs [PORT] (prints the URL and
 // the counts every second).
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { weriftPeer } from './werift-peer.mjs';
 
 const MAX_BODY = 64 * 1024;
@@ -29,6 +31,7 @@ export async function startWhipEndpoint({
   port = 0, host = '127.0.0.1', path = '/whip', token = null, trickle = true,
   links = ['<stun:127.0.0.1:3478>; rel="ice-server"'],
   faults = [],
+  tls = null,  // { key, cert } (PEM): serve https
 } = {}) {
   const resources = new Map();  // id -> { pc, candidates }
   let next = 0;
@@ -71,6 +74,10 @@ export async function startWhipEndpoint({
       return reply(req, res, 415, 'the offer must be application/sdp');
     const offer = await readBody(req);
     const fault = faults.shift();
+    if (fault === 'hang') {
+      note(req, 0, { fault });
+      return;  // the client must give up by itself
+    }
     if (fault) {
       const id = String(++next);
       resources.set(id, { pc: { close() {} }, candidates: 0 });
@@ -130,7 +137,7 @@ export async function startWhipEndpoint({
     reply(req, res, 204, '', {}, { candidates: n, fragOk });
   }
 
-  const server = createServer((req, res) => {
+  const server = (tls ? (handler) => createTlsServer(tls, handler) : createServer)((req, res) => {
     const url = new URL(req.url, 'http://x');
     if (token && req.headers.authorization !== `Bearer ${token}`)
       return reply(req, res, 401, req.headers.authorization ? 'the bearer token is wrong' : 'a bearer token is required',
@@ -149,7 +156,7 @@ export async function startWhipEndpoint({
   });
   await new Promise((resolve) => server.listen(port, host, resolve));
   ep.port = server.address().port;
-  ep.url = `http://${host}:${ep.port}${path}`;
+  ep.url = `${tls ? 'https' : 'http'}://${host}:${ep.port}${path}`;
   ep.close = async () => {
     for (const id of ep.ids()) ep.end(id);
     server.closeAllConnections?.();

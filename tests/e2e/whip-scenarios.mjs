@@ -3,8 +3,8 @@
 // webrtclivesink's WHIP client (whip-endpoint, whip-token) publishing into a
 // WHIP endpoint written on werift (werift-whip-endpoint.mjs): an
 // independent stack, so we do not only test ourselves against ourselves.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,7 +86,7 @@ const scenarios = {
     defer(() => p.stop());
     const w = await p.waitFor('a warning', (e) => e.event === 'warning', 10000);
     log('warning:', w.message);
-    assert(/401/.test(w.message) && /bearer token is wrong/.test(w.message), `the warning names 401 and the reason: ${w.message}`);
+    assert(/HTTP 401 Unauthorized \(the bearer token is wrong\)/.test(w.message), `the warning names 401 and the reason: ${w.message}`);
     await until('retries', () => count(ep, 'POST', 401) >= 3, 15000);
     const times = ep.requests.filter((r) => r.method === 'POST').map((r) => r.at);
     log('POST gaps (ms):', times.slice(1).map((t, i) => t - times[i]));
@@ -100,16 +100,17 @@ const scenarios = {
   // Hostile answers: each is a clear warning, its resource (when the server
   // named one) is DELETEd, and the sink tries again; then it publishes.
   async 'bad-answers'(defer) {
-    const faults = ['not-sdp', 'bad-sdp', 'huge', 'no-location'];
+    const faults = ['hang', 'not-sdp', 'bad-sdp', 'huge', 'no-location'];
     const ep = await startWhipEndpoint({ faults: [...faults] });
     defer(() => ep.close());
     const p = await startPipeline(sink(ep.url, 'video-codecs=vp8'));
     defer(() => p.stop());
     const t0 = Date.now();
-    await until('30 frames after the bad answers', () => (ep.frames.VP8 ?? 0) >= 30, 40000);
+    await until('30 frames after the bad answers', () => (ep.frames.VP8 ?? 0) >= 30, 60000);
     log(`published ${Date.now() - t0} ms after start, after ${faults.length} bad answers`);
     const warnings = p.filter((e) => e.event === 'warning').map((e) => e.message);
     for (const w of warnings) log('warning:', w.slice(0, 300));
+    assert(warnings.some((w) => /no response within 10000 ms/.test(w)), 'a warning for the POST that got no response');
     assert(warnings.some((w) => /not an application\/sdp body/.test(w)), 'a warning for the non-SDP answer');
     assert(warnings.some((w) => /larger than \d+ bytes/.test(w)), 'a warning for the oversized answer');
     assert(warnings.some((w) => /no Location header/.test(w)), 'a warning for the missing Location');
@@ -160,10 +161,36 @@ const scenarios = {
     log(`second session: ${allocations()} TURN allocations`);
   },
 
+  // An https endpoint with a self-signed certificate: refused (a warning
+  // naming the TLS failure, retries) until whip-ca-file trusts it.
+  async https(defer) {
+    const dir = mkdtempSync(join(tmpdir(), 'whip-tls-'));
+    defer(() => rmSync(dir, { recursive: true, force: true }));
+    const key = join(dir, 'key.pem'), cert = join(dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+      '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+    { stdio: 'ignore' });
+    const ep = await startWhipEndpoint({ tls: { key: readFileSync(key), cert: readFileSync(cert) }, token: 'tls-token' });
+    defer(() => ep.close());
+    const untrusted = await startPipeline(sink(ep.url, 'video-codecs=vp8 whip-token=tls-token'));
+    defer(() => untrusted.stop());
+    const w = await untrusted.waitFor('a warning', (e) => e.event === 'warning', 10000);
+    log('untrusted:', w.message);
+    assert(/certificate|TLS/i.test(w.message), `the warning names the TLS failure: ${w.message}`);
+    assert(count(ep, 'POST') === 0, 'no request reached the server');
+    await untrusted.stop();
+    const p = await startPipeline(sink(ep.url, `video-codecs=vp8 whip-token=tls-token whip-ca-file=${cert}`));
+    defer(() => p.stop());
+    await until('30 VP8 frames over https signalling', () => (ep.frames.VP8 ?? 0) >= 30, 20000);
+    await p.stop();
+    assert(count(ep, 'DELETE', 200) === 1, 'DELETE over https at stop');
+  },
+
   // Settings that cannot work are an ERROR at start, naming the property.
   async 'bad-settings'(defer) {
     for (const [extra, want] of [['whip-endpoint=ftp://127.0.0.1/whip', /whip-endpoint must be an http/],
-                                 ['whip-endpoint=http:///whip', /whip-endpoint must be an http/]]) {
+                                 ['whip-endpoint=http:///whip', /whip-endpoint must be an http/],
+                                 ['whip-endpoint=https://127.0.0.1/whip whip-ca-file=/nonexistent.pem', /nonexistent\.pem/]]) {
       const p = await startPipeline(`${VSRC} ! webrtclivesink ${ICE} ${extra}`, { expectStart: false });
       defer(() => p.stop());
       const err = await p.waitFor('an error', (e) => e.event === 'error', 10000);
