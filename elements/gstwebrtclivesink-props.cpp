@@ -397,7 +397,8 @@ void sink_install_properties(GObjectClass *gobject_class) {
       gobject_class, PROP_SIGNALLER,
       g_param_spec_object("signaller", "Signaller",
                           "The signalling implementation (a GstWebRTCLiveSignallable): embedded server by default, a "
-                          "WebSocket client when 'server' is set, or the application's own",
+                          "WebSocket client when 'server' is set, or the application's own; not started when "
+                          "'whip-endpoint' is set",
                           GST_TYPE_WEBRTC_LIVE_SIGNALLABLE, ready));
   g_object_class_install_property(
       gobject_class, PROP_WHIP_ENDPOINT,
