@@ -23,6 +23,7 @@ constexpr size_t kMaxEarlyCandidates = 64;   // before the 201; more are dropped
 constexpr size_t kMaxTokenBytes = 4096;
 constexpr size_t kMaxSmallBody = 4096;       // PATCH and DELETE replies: read and dropped
 constexpr size_t kMaxReasonChars = 200;
+constexpr size_t kMaxEtagBytes = 256;
 
 // A server's words, fit for a message: printable ASCII, one line, bounded.
 std::string sanitized(const std::string &text) {
@@ -53,6 +54,7 @@ struct Response {
   std::string error;   // transport failure, timeout, or a bound exceeded; "" = a response arrived
   std::string content_type;
   std::string location;
+  std::string etag;
   std::vector<std::string> links;
   std::string body;
   // The status and what the server said: "HTTP 401 Unauthorized (the token is wrong)".
@@ -85,6 +87,7 @@ struct WhipClient::Impl : std::enable_shared_from_this<WhipClient::Impl> {
   std::vector<protocol::Ice> patch_queue;  // waiting for the 201 or the batch timer
   bool trickle = true;                     // false once the server said 405/501 to a PATCH
   std::string resource;                    // the session's URL (Location), once known
+  std::string etag;                        // its entity-tag, sent as If-Match with each PATCH
   GRef<GCancellable> post_cancel;
   GSource *retry_timer = nullptr, *window_timer = nullptr, *patch_timer = nullptr;
   unsigned attempt = 0;
@@ -119,7 +122,8 @@ struct WhipClient::Impl : std::enable_shared_from_this<WhipClient::Impl> {
   // back, once, on this thread (also while stopping). Bounded: the whole
   // exchange by `timeout_ms`, the body by `limit`, the headers by count.
   void request(const char *method, const std::string &url, const char *type, const std::string &body, size_t limit,
-               unsigned timeout_ms, GCancellable *cancel, std::function<void(Response)> done) {
+               unsigned timeout_ms, GCancellable *cancel, std::function<void(Response)> done,
+               const std::string &if_match = {}) {
     SoupMessage *msg = soup_message_new(method, url.c_str());
     if (!msg) {
       Response r;
@@ -131,6 +135,7 @@ struct WhipClient::Impl : std::enable_shared_from_this<WhipClient::Impl> {
     auto *headers = soup_message_get_request_headers(msg);
     if (!options.token.empty())
       soup_message_headers_replace(headers, "Authorization", ("Bearer " + options.token).c_str());
+    if (!if_match.empty()) soup_message_headers_replace(headers, "If-Match", if_match.c_str());
     if (type) {
       GBytes *bytes = g_bytes_new(body.data(), body.size());
       soup_message_set_request_body_from_bytes(msg, type, bytes);
@@ -220,6 +225,7 @@ struct WhipClient::Impl : std::enable_shared_from_this<WhipClient::Impl> {
               if (++w->count > 4096) return;  // counted; the limit is checked below
               if (g_ascii_strcasecmp(name, "Link") == 0 && w->r->links.size() < 64) w->r->links.emplace_back(value);
               if (g_ascii_strcasecmp(name, "Location") == 0 && w->r->location.empty()) w->r->location = value;
+              if (g_ascii_strcasecmp(name, "ETag") == 0 && w->r->etag.empty()) w->r->etag = value;
               if (g_ascii_strcasecmp(name, "Content-Type") == 0 && w->r->content_type.empty())
                 w->r->content_type = value;
             },
@@ -269,6 +275,7 @@ struct WhipClient::Impl : std::enable_shared_from_this<WhipClient::Impl> {
     patch_queue.clear();
     trickle = true;
     resource.clear();
+    etag.clear();
     up_since = 0;
     GST_INFO("session %s: asking the sink for an offer for %s", sid.c_str(), endpoint_shown().c_str());
     if (callbacks.session_requested) callbacks.session_requested(sid, endpoint_shown(), std::nullopt);
@@ -373,6 +380,9 @@ struct WhipClient::Impl : std::enable_shared_from_this<WhipClient::Impl> {
       std::lock_guard lock(mutex);
       link_servers = std::move(servers);
     }
+    // RFC 9725 4.3.1: PATCHes carry the entity-tag as If-Match. One line of
+    // printable ASCII, bounded, or none is kept.
+    if (r.etag.size() <= kMaxEtagBytes && !r.etag.empty() && sanitized(r.etag) == r.etag) etag = r.etag;
     phase = Phase::Up;
     up_since = g_get_monotonic_time();
     last_warning.clear();
@@ -389,7 +399,8 @@ struct WhipClient::Impl : std::enable_shared_from_this<WhipClient::Impl> {
     if (frag.empty()) return;
     GST_DEBUG("session %s: PATCH %zu candidate(s)", sid.c_str(), n);
     request("PATCH", resource, "application/trickle-ice-sdpfrag", frag, kMaxSmallBody, options.request_timeout_ms,
-            nullptr, [weak = weak_from_this(), for_sid = sid](Response r) {
+            nullptr,
+            [weak = weak_from_this(), for_sid = sid](Response r) {
               auto s = weak.lock();
               if (!s || s->stopping || for_sid != s->sid || s->phase != Phase::Up) return;
               if (r.status == SOUP_STATUS_METHOD_NOT_ALLOWED || r.status == SOUP_STATUS_NOT_IMPLEMENTED) {
@@ -402,7 +413,8 @@ struct WhipClient::Impl : std::enable_shared_from_this<WhipClient::Impl> {
                 GST_WARNING("PATCH to the WHIP resource: %s",
                             r.error.empty() ? r.status_line().c_str() : r.error.c_str());
               }
-            });
+            },
+            etag);
   }
 
   void send_delete(const std::string &url, unsigned timeout_ms, std::function<void()> then) {

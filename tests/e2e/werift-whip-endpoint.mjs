@@ -120,6 +120,8 @@ export async function startWhipEndpoint({
     const r = resources.get(id);
     if (!r) return reply(req, res, 404, 'no such resource');
     if (!trickle) return reply(req, res, 405, 'this endpoint does not trickle', { Allow: 'POST, DELETE' });
+    const ifMatch = req.headers['if-match'];
+    if (ifMatch !== undefined && ifMatch !== `"${id}"`) return reply(req, res, 412, 'entity-tag mismatch', {}, { ifMatch });
     if (!/^application\/trickle-ice-sdpfrag/i.test(req.headers['content-type'] ?? ''))
       return reply(req, res, 415, 'application/trickle-ice-sdpfrag expected');
     const frag = await readBody(req);
@@ -134,7 +136,7 @@ export async function startWhipEndpoint({
     }
     r.candidates += n;
     const fragOk = /^a=ice-ufrag:/m.test(frag) && /^a=ice-pwd:/m.test(frag) && /^m=/m.test(frag);
-    reply(req, res, 204, '', {}, { candidates: n, fragOk });
+    reply(req, res, 204, '', {}, { candidates: n, fragOk, ifMatch });
   }
 
   const server = (tls ? (handler) => createTlsServer(tls, handler) : createServer)((req, res) => {

@@ -51,6 +51,7 @@ async function publishes(defer, codec, { trickle, window = '' }) {
   if (trickle) {
     assert(patched > 0, 'candidates were PATCHed');
     assert(patches.every((r) => r.status === 204 && r.fragOk), 'every PATCH was a valid sdpfrag');
+    assert(patches.every((r) => r.ifMatch === '"1"'), `every PATCH carried the ETag as If-Match: ${JSON.stringify(patches)}`);
   } else {
     assert(inOffer > 0, 'the offer carried the candidates');
   }
