@@ -32,6 +32,7 @@ export async function startWhipEndpoint({
   links = ['<stun:127.0.0.1:3478>; rel="ice-server"'],
   faults = [],
   tls = null,  // { key, cert } (PEM): serve https
+  hangDelete = false,  // never answer a DELETE (the resource still goes)
 } = {}) {
   const resources = new Map();  // id -> { pc, candidates }
   let next = 0;
@@ -150,6 +151,7 @@ export async function startWhipEndpoint({
       if (m && req.method === 'PATCH') return onPatch(req, res, m[1]);
       if (m && req.method === 'DELETE') {
         if (!ep.end(m[1])) return reply(req, res, 404, 'no such resource');
+        if (hangDelete) return note(req, 0, { hung: true });
         return reply(req, res, 200, '');
       }
       return reply(req, res, 405, 'not allowed');

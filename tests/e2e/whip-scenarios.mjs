@@ -187,6 +187,33 @@ const scenarios = {
     assert(count(ep, 'DELETE', 200) === 1, 'DELETE over https at stop');
   },
 
+  // Stopping never waits long for a server: a POST under way is cancelled,
+  // a DELETE that gets no answer is given up after 2 s.
+  async 'stop-bounded'(defer) {
+    const hung = await startWhipEndpoint({ faults: ['hang'] });
+    defer(() => hung.close());
+    const a = await startPipeline(sink(hung.url, 'video-codecs=vp8'));
+    defer(() => a.stop());
+    await until('the POST', () => count(hung, 'POST') === 1, 10000);
+    let t0 = Date.now();
+    await a.stop();
+    const duringPost = Date.now() - t0;
+    log(`stopped ${duringPost} ms into a POST that gets no answer`);
+    assert(duringPost < 1500, `the stop did not wait for the POST (${duringPost} ms)`);
+
+    const ep = await startWhipEndpoint({ hangDelete: true });
+    defer(() => ep.close());
+    const b = await startPipeline(sink(ep.url, 'video-codecs=vp8'));
+    defer(() => b.stop());
+    await until('30 frames', () => (ep.frames.VP8 ?? 0) >= 30, 20000);
+    t0 = Date.now();
+    await b.stop();
+    const duringDelete = Date.now() - t0;
+    log(`stopped in ${duringDelete} ms with a DELETE that gets no answer`);
+    assert(count(ep, 'DELETE') === 1, 'the DELETE was sent');
+    assert(duringDelete >= 1500 && duringDelete < 4000, `the stop waited for the DELETE 2 s at most (${duringDelete} ms)`);
+  },
+
   // Settings that cannot work are an ERROR at start, naming the property.
   async 'bad-settings'(defer) {
     for (const [extra, want] of [['whip-endpoint=ftp://127.0.0.1/whip', /whip-endpoint must be an http/],
