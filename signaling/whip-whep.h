@@ -74,7 +74,7 @@ class WhipWhepGateway {
     unsigned max_resources = 64;      // open HTTP sessions in all
     unsigned max_per_address = 16;    // from one remote IP address
     unsigned answer_timeout_ms = 10000;  // POST -> answer (WHIP: a consumer must take it first)
-    unsigned candidates_quiet_ms = 200;  // after the answer: respond once no candidate came for this long
+    unsigned candidates_quiet_ms = 100;  // after the answer: respond once no candidate came for this long
     unsigned candidates_max_ms = 1500;   // ... or this long after the answer at most
   };
   // What the server lends the gateway (all called on the server thread).
