@@ -26,7 +26,6 @@ const pageFacts = (page) => page.evaluate(async () => ({
   secure: window.isSecureContext,
   protocol: location.protocol,
   health: (await fetch('/health')).status,
-  ws: performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.startsWith('ws')),
 }));
 
 // Starts `pipeline` expecting it to fail: the ERROR message it posted.
