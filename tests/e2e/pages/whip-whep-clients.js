@@ -49,32 +49,37 @@ function newVideo() {
   return video;
 }
 
-window.whepPlay = async (url, token, lib = 'whip-whep') => {
-  const video = (play.video = newVideo());
+// An async API function whose failure is also in state().errors.
+const recorded = (fn) => async (...args) => {
   try {
-    if (lib === 'whip-whep') {
-      const pc = new RTCPeerConnection({ iceServers: [] });
-      pc.addTransceiver('video', { direction: 'recvonly' });
-      pc.addTransceiver('audio', { direction: 'recvonly' });
-      pc.ontrack = (e) => { if (e.track.kind === 'video') video.srcObject = e.streams[0] || new MediaStream([e.track]); };
-      const client = (play.client = new WHEPClient());
-      await client.view(pc, url, token || undefined);
-      play.resource = String(client.resourceURL);
-      play.stop = () => client.stop();
-    } else if (lib === 'webrtc-player') {
-      const player = (play.client = new WebRTCPlayer({ video, type: 'whep', iceServers: [] }));
-      player.on('no-media', () => errors.push('webrtc-player: no media'));
-      // It sends the key as the whole Authorization header.
-      await player.load(new URL(url), token ? `Bearer ${token}` : undefined);
-      play.stop = () => player.unload();
-    } else {
-      throw new Error(`no WHEP library ${lib}`);
-    }
+    return await fn(...args);
   } catch (e) {
     errors.push(String(e.message || e));
     throw e;
   }
 };
+
+window.whepPlay = recorded(async (url, token, lib = 'whip-whep') => {
+  const video = (play.video = newVideo());
+  if (lib === 'whip-whep') {
+    const pc = new RTCPeerConnection({ iceServers: [] });
+    pc.addTransceiver('video', { direction: 'recvonly' });
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    pc.ontrack = (e) => { if (e.track.kind === 'video') video.srcObject = e.streams[0] || new MediaStream([e.track]); };
+    const client = (play.client = new WHEPClient());
+    await client.view(pc, url, token || undefined);
+    play.resource = String(client.resourceURL);
+    play.stop = () => client.stop();
+  } else if (lib === 'webrtc-player') {
+    const player = (play.client = new WebRTCPlayer({ video, type: 'whep', iceServers: [] }));
+    player.on('no-media', () => errors.push('webrtc-player: no media'));
+    // It sends the key as the whole Authorization header.
+    await player.load(new URL(url), token ? `Bearer ${token}` : undefined);
+    play.stop = () => player.unload();
+  } else {
+    throw new Error(`no WHEP library ${lib}`);
+  }
+});
 
 window.whepState = () => ({
   framesDecoded: play.frames,
@@ -88,33 +93,28 @@ window.whepState = () => ({
 
 window.whepStop = async () => { if (play.stop) await play.stop(); };
 
-window.whipPublish = async (url, token, lib = 'whip-whep', { width = 320, height = 240, audio = false } = {}) => {
-  try {
-    const stream = await navigator.mediaDevices.getUserMedia({ video: { width, height }, audio });
-    if (lib === 'whip-whep') {
-      const pc = (pub.pc = new RTCPeerConnection({ iceServers: [] }));
-      for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
-      const client = (pub.client = new WHIPClient());
-      await client.publish(pc, url, token || undefined);
-      pub.resource = String(client.resourceURL);
-      pub.stop = () => client.stop();
-    } else if (lib === 'whip-web-client') {
-      const client = (pub.client = new EyevinnWhipClient({
-        endpoint: url,
-        opts: { iceServers: [], authkey: token || undefined, debug: false },
-        peerConnectionFactory: (config) => (pub.pc = new RTCPeerConnection({ ...config, iceServers: [] })),
-      }));
-      await client.ingest(stream);
-      pub.resource = await client.getResourceUrl();
-      pub.stop = () => client.destroy();
-    } else {
-      throw new Error(`no WHIP library ${lib}`);
-    }
-  } catch (e) {
-    errors.push(String(e.message || e));
-    throw e;
+window.whipPublish = recorded(async (url, token, lib = 'whip-whep', { width = 320, height = 240, audio = false } = {}) => {
+  const stream = await navigator.mediaDevices.getUserMedia({ video: { width, height }, audio });
+  if (lib === 'whip-whep') {
+    const pc = (pub.pc = new RTCPeerConnection({ iceServers: [] }));
+    for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    const client = (pub.client = new WHIPClient());
+    await client.publish(pc, url, token || undefined);
+    pub.resource = String(client.resourceURL);
+    pub.stop = () => client.stop();
+  } else if (lib === 'whip-web-client') {
+    const client = (pub.client = new EyevinnWhipClient({
+      endpoint: url,
+      opts: { iceServers: [], authkey: token || undefined, debug: false },
+      peerConnectionFactory: (config) => (pub.pc = new RTCPeerConnection({ ...config, iceServers: [] })),
+    }));
+    await client.ingest(stream);
+    pub.resource = await client.getResourceUrl();
+    pub.stop = () => client.destroy();
+  } else {
+    throw new Error(`no WHIP library ${lib}`);
   }
-};
+});
 
 window.whipState = async () => {
   let framesEncoded = 0, packetsSent = 0;
