@@ -4,7 +4,8 @@
 // unmodified, in headless Chromium) work end to end against an independent
 // endpoint (werift-whip-whep.mjs) — so that a failure of them against our
 // servers is ours. One scenario per process.
-import { assert, launchBrowser, log, run, startPipeline, until } from './lib.mjs';
+import { assert, log, run, startPipeline, until } from './lib.mjs';
+import { NIC_ADDRESS, launchTrustingBrowser, testCa } from './tls.mjs';
 import {
   WHEP_LIBS, WHIP_LIBS, openClientsPage, servePages, startWeriftWhipWhep, waitWhepFrames, whepState, whipState,
 } from './whip-whep-lib.mjs';
@@ -12,20 +13,22 @@ import {
 const W = 320, H = 240;
 const TOKEN = 'whip-whep-test-token';
 
+// The werift endpoint on loopback, a browser that also trusts a test CA
+// (for the endpoint over https), and the clients' pages.
 async function setup(defer) {
   const ep = await startWeriftWhipWhep({ token: TOKEN });
   defer(() => ep.close());
-  const browser = await launchBrowser();
-  defer(() => browser.close());
+  const ca = testCa(defer);
+  const browser = await launchTrustingBrowser(defer, ca);
   const pages = await servePages(defer);
-  return { ep, browser, pages };
+  return { ep, browser, pages, ca };
 }
 
 const scenarios = {
   async 'whip-client-libs'(defer) {
     // Each WHIP library publishes Chromium's fake camera to the werift WHIP
     // endpoint, which receives its RTP; the library's stop DELETEs it.
-    const { ep, browser, pages } = await setup(defer);
+    const { ep, browser, pages, ca } = await setup(defer);
     for (const lib of WHIP_LIBS) {
       const before = { ...ep.stats.whip, rtp: { ...ep.stats.whip.rtp } };
       const page = await openClientsPage(defer, browser, pages);
@@ -46,6 +49,15 @@ const scenarios = {
       await page.close();
     }
     assert(ep.stats.whip.patches >= 1, 'a library trickled its candidates with PATCH');
+
+    // The endpoint over https on the LAN address (as a WHIP ingest service
+    // would be), from the page on loopback.
+    const tls = await startWeriftWhipWhep({ token: TOKEN, address: NIC_ADDRESS, tls: { cert: ca.cert, key: ca.key } });
+    defer(() => tls.close());
+    const page = await openClientsPage(defer, browser, pages);
+    await page.evaluate(([u, t]) => window.whipPublish(u, t, 'whip-whep'), [tls.whipUrl, TOKEN]);
+    await until('RTP at the https endpoint', () => tls.stats.whip.rtp.video >= 30, 20000);
+    log(`whip-whep over https (${tls.whipUrl}): ${tls.stats.whip.rtp.video} RTP packets`);
     const other = await fetch(ep.whipUrl, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: 'v=0' });
     assert(other.status === 401, `the endpoint refuses a request without the token (${other.status})`);
   },
