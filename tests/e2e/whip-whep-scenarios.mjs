@@ -8,6 +8,7 @@ import { request } from 'node:http';
 import {
   assert, launchBrowser, log, run, sleep, startPipeline, until, waitCount,
 } from './lib.mjs';
+import { WHIP_LIBS, openClientsPage, servePages, whipState } from './whip-whep-lib.mjs';
 
 const ICE = 'ice-addresses=127.0.0.1';
 const W = 320, H = 240;
@@ -112,6 +113,33 @@ const scenarios = {
     const res2 = await pageHttpSession(page, `${url}whip/second`, { mode: 'whip' });
     assert(res2.status === 201, `a second publisher after DELETE: ${res2.status} ${res2.body}`);
     await waitCount(r, 'countvideo', before + 60, 30000);
+  },
+
+  // Independent WHIP clients from npm (unmodified, on a page of another
+  // origin, allowed by allowed-origins) publish into webrtclivesrc one after
+  // the other; each one's stop DELETEs its session and the src takes the
+  // next.
+  async 'src-whip-npm-clients'(defer) {
+    const { r, url } = await srcWithBrowser(defer, 'token=sesame allowed-origins=*');
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const pages = await servePages(defer);
+    for (const lib of WHIP_LIBS) {
+      const before = (await waitCount(r, 'countvideo', 0)).buffers ?? 0;
+      const page = await openClientsPage(defer, browser, pages);
+      const t0 = Date.now();
+      await page.evaluate(([u, t, l]) => window.whipPublish(u, t, l), [`${url}whip/${lib}`, 'sesame', lib]);
+      const v = await waitCount(r, 'countvideo', before + 60, 30000);
+      const s = await whipState(page);
+      log(`${lib}: ${v.buffers - before} frames at the src ${Date.now() - t0} ms after publishing (${v.caps.slice(0, 60)}); ` +
+        `resource ${s.resource}, ${s.connectionState}`);
+      assert(s.errors.length === 0, `${lib} reported no error: ${s.errors}`);
+      assert(/\/whip\/resource\/[0-9a-f]{32}$/.test(s.resource), `${lib} read our Location: ${s.resource}`);
+      await page.evaluate(() => window.whipStop());
+      await r.waitFor(`${lib}: the src hears the publisher leave`,
+        (e) => e.event === 'warning' && /whip client ended the session/.test(e.message) && e.at > t0, 10000);
+      await page.close();
+    }
   },
 
   // Bad requests get the right status and a reason; the src keeps serving.
