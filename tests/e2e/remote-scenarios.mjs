@@ -13,6 +13,7 @@ import {
   BUILD_DIR, assert, launchBrowser, log, openViewer, run, sleep, startPipeline, state, until, waitFrames,
   counts, waitCount, spawnWatched, watchFrames, pageConsumer, FORGE_FINGERPRINT,
 } from './lib.mjs';
+import { openClientsPage, servePages as serveClientPages, whipState } from './whip-whep-lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const W = 320, H = 240;
@@ -78,6 +79,26 @@ function testCertificate(defer) {
 }
 
 const scenarios = {
+  // The standalone server's WHIP: a browser (whip-whep from npm, on a page
+  // of an allowed origin) publishes as producer "cam" to a webrtclivesrc
+  // connected over WebSocket that waits for a producer of that name.
+  async 'whip-standalone'(defer) {
+    const server = await startServer(defer, { allowedOrigin: '*' });
+    const src = await startPipeline(
+      `webrtclivesrc name=s server=${server.ws} producer-name=cam ${ICE} s.video_0 ! fakesink name=countvideo`);
+    defer(() => src.stop());
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const page = await openClientsPage(defer, browser, await serveClientPages(defer));
+    const wrongName = await fetch(`${server.http}whep/nobody`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: 'v=0\r\nm=video 9 RTP/AVP 0\r\n' });
+    assert(wrongName.status === 404, `WHEP of an unknown producer: ${wrongName.status}`);
+    const t0 = Date.now();
+    await page.evaluate(([u]) => window.whipPublish(u, '', 'whip-whep'), [`${server.http}whip/cam`]);
+    const v = await waitCount(src, 'countvideo', 60, 30000);
+    log(`WHIP through the standalone server: 60 frames ${Date.now() - t0} ms after publishing; ${JSON.stringify(await whipState(page)).slice(0, 200)}`);
+    assert(v.caps.includes(`width=(int)${W}`), `decoded: ${v.caps}`);
+  },
+
   async 'tls-sink-src'(defer) {
     const { cert, key } = testCertificate(defer);
     const server = await startServer(defer, { cert, key });
