@@ -8,10 +8,14 @@ import { request } from 'node:http';
 import {
   assert, launchBrowser, log, run, sleep, startPipeline, until, waitCount,
 } from './lib.mjs';
-import { WHIP_LIBS, openClientsPage, servePages, whipState } from './whip-whep-lib.mjs';
+import {
+  WHEP_LIBS, WHIP_LIBS, openClientsPage, servePages, waitWhepFrames, whipState,
+} from './whip-whep-lib.mjs';
+import { openViewer, waitFrames } from './lib.mjs';
 
 const ICE = 'ice-addresses=127.0.0.1';
 const W = 320, H = 240;
+const SRC = `videotestsrc is-live=true pattern=ball ! video/x-raw,width=${W},height=${H},framerate=30/1`;
 
 // One HTTP request; resolves {status, headers, body}.
 function http(url, { method = 'GET', headers = {}, body } = {}) {
@@ -140,6 +144,76 @@ const scenarios = {
         (e) => e.event === 'warning' && /whip client ended the session/.test(e.message) && e.at > t0, 10000);
       await page.close();
     }
+  },
+
+  // A browser plays webrtclivesink with a WHEP client written in the page
+  // (recvonly video + audio, as players offer; the sink has video only):
+  // 201, frames at the sent size, the audio m-line inactive; DELETE ends
+  // the consumer; without the token: 401.
+  async 'sink-whep-browser'(defer) {
+    const p = await startPipeline(`${SRC} ! webrtclivesink name=sink port=0 address=127.0.0.1 ${ICE} signaller::token=sesame`);
+    defer(() => p.stop());
+    const url = p.find((e) => e.event === 'urls').urls[0];
+    const base = url.replace(/\/$/, '');
+    const noToken = await http(`${base}/whep`, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: SDP_OFFER });
+    assert(noToken.status === 401, `WHEP without the token: ${noToken.status}`);
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const page = await browser.newPage();
+    await page.goto(`${url}health`);
+    const t0 = Date.now();
+    const res = await pageHttpSession(page, `${url}whep`, { mode: 'whep', token: 'sesame' });
+    log('POST /whep:', res.status, res.location, `${Date.now() - t0} ms`);
+    assert(res.status === 201, `201 Created, got ${res.status}: ${res.body}`);
+    assert(/^\/whep\/resource\/[0-9a-f]{32}$/.test(res.location), `a Location: ${res.location}`);
+    assert(/m=audio [1-9][0-9]* [^\r]*\r\n(?:[^m][^\r]*\r\n)*a=inactive/.test(res.body), 'the audio m-line answered inactive, port kept');
+    const frames = await until('60 decoded frames', () => page.evaluate(async () => {
+      let n = 0, w = 0, h = 0;
+      (await window.__pc.getStats()).forEach((s) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video') { n = s.framesDecoded || 0; w = s.frameWidth; h = s.frameHeight; }
+      });
+      return n >= 60 ? { n, w, h } : null;
+    }), 30000, 200);
+    log(`WHEP: ${frames.n} frames of ${frames.w}x${frames.h} ${Date.now() - t0} ms after POST`);
+    assert(frames.w === W && frames.h === H, `decoded at the sent size: ${frames.w}x${frames.h}`);
+    await p.waitFor('consumer-added', (e) => e.event === 'webrtclive-consumer-added');
+    const del = await http(base + res.location, { method: 'DELETE', headers: { Authorization: 'Bearer sesame' } });
+    assert(del.status === 200, `DELETE: ${del.status}`);
+    const removed = await p.waitFor('consumer-removed', (e) => e.event === 'webrtclive-consumer-removed', 10000);
+    log('removed:', removed.reason);
+    assert(/whep client ended the session/.test(removed.reason || ''), `the reason: ${removed.reason}`);
+  },
+
+  // The independent WHEP players from npm (unmodified, on a page of an
+  // allowed origin) play the sink while a viewer page does: all share one
+  // encoder; each player's stop DELETEs its session.
+  async 'sink-whep-npm-clients'(defer) {
+    const p = await startPipeline(`${SRC} ! webrtclivesink name=sink port=0 address=127.0.0.1 ${ICE} signaller::token=sesame signaller::allowed-origins=* video-codecs=h264`);
+    defer(() => p.stop());
+    const url = p.find((e) => e.event === 'urls').urls[0];
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const viewer = await openViewer(browser, url, 'autoplay=1&token=sesame');
+    await waitFrames(viewer, 30);
+    const pages = await servePages(defer);
+    const players = [];
+    for (const lib of WHEP_LIBS) {
+      const page = await openClientsPage(defer, browser, pages);
+      const t0 = Date.now();
+      await page.evaluate(([u, t, l]) => window.whepPlay(u, t, l), [`${url}whep`, 'sesame', lib]);
+      const s = await waitWhepFrames(page, 60);
+      log(`${lib}: ${s.framesDecoded} frames of ${s.width}x${s.height} ${Date.now() - t0} ms after starting`);
+      assert(s.width === W && s.height === H, `${lib} decodes at the sent size: ${s.width}x${s.height}`);
+      players.push({ lib, page });
+    }
+    const enc = await p.command('encoders', 'encoders');
+    assert(enc.count === 1, `${enc.count} encoders for a viewer and ${players.length} WHEP players, expected 1`);
+    for (const { lib, page } of players) {
+      const n = p.filter((e) => e.event === 'webrtclive-consumer-removed').length;
+      await page.evaluate(() => window.whepStop());
+      await until(`${lib}: its consumer removed`, () => p.filter((e) => e.event === 'webrtclive-consumer-removed').length > n, 10000);
+    }
+    await waitFrames(viewer, 90);  // the viewer page is untouched
   },
 
   // Bad requests get the right status and a reason; the src keeps serving.
