@@ -267,6 +267,7 @@ static bool start_signalling(GstWebRTCLiveSink *self) {
                                 auto core = weak.lock();
                                 return core ? core->consumers_json(name) : std::string("{}");
                               }});
+  extras.whep = true;  // WHEP players are consumers like any other
   auto signaller = make_producer_signaller(sig, protocol::Meta::from_name(name), extras);
   g_object_unref(sig);
   std::string error;

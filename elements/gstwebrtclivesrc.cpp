@@ -502,6 +502,7 @@ static bool start_signalling(GstWebRTCLiveSrc *self) {
   extras.metrics = [weak](MetricsText &m) {
     if (auto core = weak.lock()) core->write_metrics(m);
   };
+  extras.whip = true;  // a WHIP publisher is a producer like any other
   auto signaller = make_consumer_signaller(sig, o, extras);
   g_object_unref(sig);
   std::string error;
