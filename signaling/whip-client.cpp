@@ -11,6 +11,7 @@
 #include "client-common.h"
 #include "gobj.h"
 #include "whip-sdp.h"
+#include "whip-whep.h"
 
 GST_DEBUG_CATEGORY_STATIC(webrtclive_whip_debug);
 #define GST_CAT_DEFAULT webrtclive_whip_debug
@@ -325,7 +326,7 @@ struct WhipClient::Impl : std::enable_shared_from_this<WhipClient::Impl> {
 
   void post_offer() {
     phase = Phase::Posting;
-    std::string body = whip::fold_candidates(offer, early);
+    std::string body = whipwhep::sdp_with_candidates(offer, early, false);
     GST_INFO("session %s: POST offer with %zu candidate(s) to %s", sid.c_str(), early.size(),
              endpoint_shown().c_str());
     early.clear();

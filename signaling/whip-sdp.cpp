@@ -233,29 +233,6 @@ std::optional<OfferInfo> read_offer(const std::string &sdp) {
   return info;
 }
 
-std::string fold_candidates(const std::string &sdp, const std::vector<protocol::Ice> &candidates) {
-  auto lines = sdp_lines(sdp);
-  // The end of each m-line's section: the line before the next m= (or the end).
-  std::vector<size_t> section_end;
-  for (size_t i = 0; i < lines.size(); i++)
-    if (starts_with(lines[i], "m=")) {
-      if (!section_end.empty()) section_end.back() = i;
-      section_end.push_back(lines.size());
-    }
-  std::string out;
-  size_t mline = 0;
-  auto flush = [&](size_t index) {
-    for (auto &c : candidates)
-      if (c.sdp_mline_index == index && one_line(c.candidate)) out += a_candidate(c.candidate) + "\r\n";
-  };
-  for (size_t i = 0; i < lines.size(); i++) {
-    if (mline < section_end.size() && i == section_end[mline] && i != lines.size()) flush(mline++);
-    out += lines[i] + "\r\n";
-  }
-  if (mline < section_end.size()) flush(mline);
-  return out;
-}
-
 std::string build_sdpfrag(const OfferInfo &offer, const std::vector<protocol::Ice> &candidates,
                           bool end_of_candidates) {
   std::string out;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
 // The pure parts of a WHIP client (RFC 9725): what goes into its requests
-// and what is read out of a server's responses. No network, no GStreamer;
+// and what is read out of a server's responses (candidates go into the
+// offer with whipwhep::sdp_with_candidates, shared with the server side). No network, no GStreamer;
 // every input from a server is bounded and validated here (unit tested in
 // tests/unit/test-whip.cpp).
 #pragma once
@@ -39,13 +40,8 @@ struct OfferInfo {
 // Reads our own offer (from webrtcbin); nullopt when it has no ICE credentials.
 std::optional<OfferInfo> read_offer(const std::string &sdp);
 
-// The offer with `candidates` ("candidate:..." as webrtcbin gives them) added
-// as a=candidate lines at the end of their m-line's section (those for an
-// m-line the offer does not have are left out). Line ends are CRLF.
-std::string fold_candidates(const std::string &sdp, const std::vector<protocol::Ice> &candidates);
-
 // An application/trickle-ice-sdpfrag body (RFC 8840, as RFC 9725 section 4.3
-// shows it): per m-line that has candidates, an m= line, a=mid, the ICE
+// shows it; the gateway's whipwhep::parse_sdpfrag reads it back): per m-line that has candidates, an m= line, a=mid, the ICE
 // credentials and the candidates; `end_of_candidates` adds
 // a=end-of-candidates to each. "" when no candidate belongs to an m-line of
 // the offer.

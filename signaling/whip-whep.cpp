@@ -102,7 +102,7 @@ std::optional<SdpFrag> parse_sdpfrag(const std::string &body, const std::vector<
   return frag;
 }
 
-std::string answer_with_candidates(const std::string &answer, const std::vector<Ice> &candidates, bool complete) {
+std::string sdp_with_candidates(const std::string &answer, const std::vector<Ice> &candidates, bool complete) {
   if (candidates.empty() && !complete) return answer;
   SdpPtr sdp;
   if (!parse(answer, sdp)) return answer;
@@ -554,7 +554,7 @@ void WhipWhepGateway::respond_answer(Resource &r) {
   r.pending = nullptr;
   g_signal_handler_disconnect(msg, r.disconnected);
   const bool complete = true;  // what came within the wait is what the client gets
-  const std::string body = whipwhep::answer_with_candidates(*r.answer, r.local, complete);
+  const std::string body = whipwhep::sdp_with_candidates(*r.answer, r.local, complete);
   r.local.clear();
   SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
   soup_message_headers_replace(h, "Location", r.location().c_str());

@@ -56,11 +56,12 @@ struct SdpFrag {
 };
 inline constexpr unsigned kMaxFragCandidates = 32;
 std::optional<SdpFrag> parse_sdpfrag(const std::string &body, const std::vector<std::string> &mids, std::string *why);
-// The answer with `candidates` written into their m-lines (and
-// a=end-of-candidates on each when `complete`): what a client that does not
-// hear trickled candidates needs.
-std::string answer_with_candidates(const std::string &answer, const std::vector<protocol::Ice> &candidates,
-                                   bool complete);
+// An SDP with `candidates` written into their m-lines (and
+// a=end-of-candidates on each when `complete`): the gateway's answer for a
+// client that does not hear trickled candidates; the WHIP client's offer
+// for a server that does not trickle (whip-client.cpp).
+std::string sdp_with_candidates(const std::string &sdp, const std::vector<protocol::Ice> &candidates,
+                                bool complete);
 // The ice-ufrag of an SDP (session level or its first m-line), "" if none.
 std::string sdp_ufrag(const std::string &sdp);
 }  // namespace whipwhep

@@ -75,12 +75,12 @@ void test_sdpfrag() {
   g_assert_nonnull(strstr(why.c_str(), "not an SDP fragment line"));
 }
 
-void test_answer_with_candidates() {
+void test_sdp_with_candidates() {
   std::vector<protocol::Ice> cands{{"candidate:1 1 UDP 2015363327 127.0.0.1 40000 typ host", 0},
                                    {"candidate:2 1 UDP 2015363327 127.0.0.1 40001 typ host", 1},
                                    {"candidate:3 1 UDP 1 127.0.0.1 40002 typ host", 7},   // no such m-line
                                    {"a=evil\r\nm=video", 0}};                                // not a candidate
-  const std::string out = answer_with_candidates(kOffer, cands, true);
+  const std::string out = sdp_with_candidates(kOffer, cands, true);
   std::string why;
   auto mids = offer_mids(out, &why);  // still an SDP with both m-lines
   g_assert_true(mids && mids->size() == 2);
@@ -92,7 +92,7 @@ void test_answer_with_candidates() {
   g_assert_true(out.find("40002") == std::string::npos);
   g_assert_true(out.find("evil") == std::string::npos);
   g_assert_true(out.find("a=end-of-candidates", audio) != std::string::npos);
-  UNIT_ASSERT_STR_EQ(answer_with_candidates(kOffer, {}, false), kOffer);
+  UNIT_ASSERT_STR_EQ(sdp_with_candidates(kOffer, {}, false), kOffer);
 }
 
 }  // namespace
@@ -102,6 +102,6 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, nullptr);
   g_test_add_func("/whip-whep/offer-mids", test_offer_mids);
   g_test_add_func("/whip-whep/sdpfrag", test_sdpfrag);
-  g_test_add_func("/whip-whep/answer-with-candidates", test_answer_with_candidates);
+  g_test_add_func("/whip-whep/answer-with-candidates", test_sdp_with_candidates);
   return g_test_run();
 }

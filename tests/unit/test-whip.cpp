@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
 // The pure parts of the WHIP client (signaling/whip-sdp.h): what goes into
-// its requests (candidates folded into the offer, trickle-ice-sdpfrag
-// bodies) and what it reads out of a server's responses (Link ice-server
+// its requests (candidates in the offer, trickle-ice-sdpfrag bodies, read
+// back by the gateway's parser) and what it reads out of a server's responses (Link ice-server
 // headers, Location), with their bounds.
 #include <glib.h>
 
@@ -11,6 +11,7 @@
 
 #include "unit-helpers.h"
 #include "whip-sdp.h"
+#include "whip-whep.h"
 
 using namespace webrtclive;
 using namespace webrtclive::whip;
@@ -67,21 +68,17 @@ static void test_read_offer() {
   g_assert_false(read_offer("").has_value());
 }
 
-static void test_fold_candidates() {
-  std::string folded = fold_candidates(kOffer, {kHost, kHost2, {"candidate:3 1 UDP 1 127.0.0.1 1 typ host", 1},
-                                                {"candidate:9 1 UDP 1 10.0.0.1 1 typ host", 7},
-                                                {"candidate:5 1 UDP 1 1.2.3.4 1 typ host\r\na=evil", 0}});
-  // In their m-line's section, before the next m= line.
-  auto video = folded.find("m=video"), audio = folded.find("m=audio");
-  auto c1 = folded.find("a=candidate:1 "), c2 = folded.find("a=candidate:2 "), c3 = folded.find("a=candidate:3 ");
+// The client's offer with candidates, as the gateway's parser reads it.
+static void test_offer_with_candidates() {
+  std::string offer = whipwhep::sdp_with_candidates(kOffer, {kHost, kHost2, {"candidate:3 1 UDP 1 127.0.0.1 1 typ host", 1},
+                                                              {"candidate:9 1 UDP 1 10.0.0.1 1 typ host", 7}},
+                                                    false);
+  auto video = offer.find("m=video"), audio = offer.find("m=audio");
+  auto c1 = offer.find("a=candidate:1 "), c2 = offer.find("a=candidate:2 "), c3 = offer.find("a=candidate:3 ");
   g_assert_true(video < c1 && c1 < c2 && c2 < audio);
   g_assert_true(audio < c3 && c3 != std::string::npos);
-  // An m-line the offer does not have, or a candidate with a line break: left out.
-  g_assert_true(folded.find("10.0.0.1") == std::string::npos);
-  g_assert_true(folded.find("evil") == std::string::npos);
-  // Everything else unchanged, CRLF line ends.
-  g_assert_cmpuint(occurrences(folded, "\r\n"), ==, occurrences(kOffer, "\r\n") + 3);
-  UNIT_ASSERT_STR_EQ(fold_candidates(kOffer, {}), kOffer);
+  g_assert_true(offer.find("10.0.0.1") == std::string::npos);  // no such m-line
+  g_assert_true(read_offer(offer).has_value());
 }
 
 static void test_sdpfrag() {
@@ -96,6 +93,21 @@ static void test_sdpfrag() {
                      "a=candidate:2 1 TCP 1015021823 127.0.0.1 9 typ host tcptype active\r\n");
   // Nothing for m-lines the offer does not have.
   UNIT_ASSERT_STR_EQ(build_sdpfrag(*info, {{"candidate:1 1 UDP 1 1.2.3.4 1 typ host", 5}}), "");
+  // The gateway reads what the client writes: the same credentials and
+  // candidates, on the same m-lines.
+  std::string why;
+  auto mids = whipwhep::offer_mids(kOffer, &why);
+  g_assert_true(mids.has_value());
+  auto parsed = whipwhep::parse_sdpfrag(frag, *mids, &why);
+  g_assert_true(parsed.has_value());
+  UNIT_ASSERT_STR_EQ(parsed->ufrag, "UfRaG");
+  UNIT_ASSERT_STR_EQ(parsed->pwd, "PaSsWoRd");
+  g_assert_cmpuint(parsed->candidates.size(), ==, 2);
+  UNIT_ASSERT_STR_EQ(parsed->candidates[1].candidate, kHost2.candidate);
+  g_assert_cmpuint(parsed->candidates[1].sdp_mline_index, ==, 0);
+  auto audio = whipwhep::parse_sdpfrag(build_sdpfrag(*info, {{"candidate:7 1 UDP 1 127.0.0.1 7 typ host", 1}}), *mids, &why);
+  g_assert_true(audio.has_value());
+  g_assert_cmpuint(audio->candidates.at(0).sdp_mline_index, ==, 1);
   // End of candidates: every m-line says so.
   std::string end = build_sdpfrag(*info, {}, true);
   g_assert_cmpuint(occurrences(end, "a=end-of-candidates\r\n"), ==, 2);
@@ -188,7 +200,7 @@ static void test_location() {
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, nullptr);
   g_test_add_func("/whip/read-offer", test_read_offer);
-  g_test_add_func("/whip/fold-candidates", test_fold_candidates);
+  g_test_add_func("/whip/offer-with-candidates", test_offer_with_candidates);
   g_test_add_func("/whip/sdpfrag", test_sdpfrag);
   g_test_add_func("/whip/link-headers", test_link_headers);
   g_test_add_func("/whip/webrtcbin-uris", test_webrtcbin_uris);
