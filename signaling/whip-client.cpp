@@ -63,7 +63,8 @@ struct Response {
     std::string out = "HTTP " + std::to_string(status);
     if (!reason.empty()) out += " " + reason;
     std::string text = sanitized(body);
-    if (!text.empty() && content_type.rfind("text/", 0) == 0) out += " (" + text + ")";
+    // The body, when it is text (or says nothing of its type): sanitized, bounded.
+    if (!text.empty() && (content_type.empty() || content_type.rfind("text/", 0) == 0)) out += " (" + text + ")";
     return out;
   }
 };

@@ -6,13 +6,22 @@
 //   node werift-consumer.mjs ws://127.0.0.1:PORT/ NAME PACKETS
 // Prints "received N video RTP packets (VP8)" and exits 0 once N arrived.
 // PACKETS=0: runs until killed, printing "packets N" every second (bench/).
-import { weriftPeer } from './werift-peer.mjs';
+import { RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI } from 'werift';
 import { WsClient } from '../server/ws-client.mjs';
 
 const [url, name, wanted = '100'] = process.argv.slice(2);
 const want = Number(wanted);
 const ws = await WsClient.connect(url);
-const pc = weriftPeer({ video: ['VP8'] });
+const pc = new RTCPeerConnection({
+  iceAdditionalHostAddresses: ['127.0.0.1'],
+  iceUseIpv6: false,
+  iceServers: [],
+  bundlePolicy: 'max-bundle',
+  codecs: {
+    video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: [useNACK(), usePLI()] })],
+    audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
+  },
+});
 let sessionId = null;
 let packets = 0;
 let codec = '?';

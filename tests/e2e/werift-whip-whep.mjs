@@ -20,7 +20,20 @@
 // Options: address (127.0.0.1), port (0 = free), token (Bearer; 401
 // without), tls {cert, key} (PEM paths: https), iceAddresses (host
 // candidates werift offers; default [address]), iceServers (RTCIceServer[]
-// announced in Link headers).
+// announced in Link headers); for testing WHIP clients: trickle (false:
+// 405 to every PATCH, as servers that do not trickle), hangDelete (never
+// answer a DELETE; the resource still goes), faults (how the next WHIP
+// POSTs are answered badly, one each, in order: 'hang' no response,
+// 'not-sdp' 201 + Location + an HTML body, 'bad-sdp' 201 + Location + "v=0"
+// and garbage, 'huge' 201 + Location + 1 MiB, 'no-location' 201 without it).
+//
+//   ep.requests  every request: {method, path, status, at, id, candidates
+//                (in the offer or the PATCH), fragOk (a PATCH body with
+//                m=, ice-ufrag and ice-pwd), ifMatch, fault}; a PATCH whose
+//                If-Match is not the resource's ETag gets 412
+//   ep.stats.whip.packets / .frames   RTP packets and frames (marker bits) per codec ('H264', 'VP8')
+//   ep.ids(), ep.end(id), ep.live   WHIP resources; end(id) drops one from
+//                the server's side (its peer connection closes, 404 after)
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttp } from 'node:http';
@@ -73,9 +86,11 @@ async function gathered(pc, ms = 3000) {
 
 export async function startWeriftWhipWhep({
   address = '127.0.0.1', port = 0, token, tls, iceAddresses, iceServers = [],
+  trickle = true, hangDelete = false, faults = [],
 } = {}) {
+  const requests = [];
   const stats = {
-    whip: { posts: 0, patches: 0, deletes: 0, sessions: 0, rtp: { video: 0, audio: 0 }, candidates: 0 },
+    whip: { posts: 0, patches: 0, deletes: 0, sessions: 0, rtp: { video: 0, audio: 0 }, candidates: 0, packets: {}, frames: {} },
     whep: { posts: 0, patches: 0, deletes: 0, sessions: 0, rtpSent: 0, candidates: 0 },
     refused: [],
   };
@@ -100,7 +115,12 @@ export async function startWeriftWhipWhep({
   async function whip(offer) {
     const pc = peer({ video: [VP8(), H264()], audio: [OPUS()] });
     pc.onTrack.subscribe((track) => {
-      track.onReceiveRtp.subscribe(() => { stats.whip.rtp[track.kind === 'audio' ? 'audio' : 'video']++; });
+      track.onReceiveRtp.subscribe((rtp) => {
+        stats.whip.rtp[track.kind === 'audio' ? 'audio' : 'video']++;
+        const codec = track.codec?.mimeType?.split('/')[1]?.toUpperCase() ?? `pt${rtp.header.payloadType}`;
+        stats.whip.packets[codec] = (stats.whip.packets[codec] ?? 0) + 1;
+        if (rtp.header.marker) stats.whip.frames[codec] = (stats.whip.frames[codec] ?? 0) + 1;
+      });
     });
     await pc.setRemoteDescription({ type: 'offer', sdp: offer });
     for (const t of pc.getTransceivers()) t.setDirection('recvonly');
@@ -136,50 +156,81 @@ export async function startWeriftWhipWhep({
 
   async function handle(req, res) {
     const url = new URL(req.url, 'http://x');
-    const reply = (status, headers = {}, body = '') => {
+    const note = { method: req.method, path: url.pathname, at: Date.now() };
+    requests.push(note);
+    const reply = (status, headers = {}, body = '', extra = {}) => {
+      Object.assign(note, { status }, extra);
       if (status >= 400) stats.refused.push(status);
       res.writeHead(status, { ...CORS, ...headers }).end(body);
     };
     if (req.method === 'OPTIONS') return reply(204, { link: linkHeaders(iceServers) });
-    if (token && req.headers.authorization !== `Bearer ${token}`) return reply(401, {}, 'a Bearer token is required');
+    if (token && req.headers.authorization !== `Bearer ${token}`)
+      return reply(401, {}, req.headers.authorization ? 'the Bearer token is wrong' : 'a Bearer token is required');
     const kind = url.pathname === '/whip' ? 'whip' : url.pathname === '/whep' ? 'whep' : null;
     if (req.method === 'POST' && kind) {
       stats[kind].posts++;
       if (!/^application\/sdp\b/.test(req.headers['content-type'] || '')) return reply(415, {}, 'application/sdp expected');
       const offer = await readBody(req);
       if (!offer.startsWith('v=0')) return reply(400, {}, 'not an SDP offer');
+      note.candidates = (offer.match(/^a=candidate:/gm) ?? []).length;
+      const fault = kind === 'whip' ? faults.shift() : undefined;
+      if (fault) return badAnswer(fault, note, reply);
       const r = await (kind === 'whip' ? whip(offer) : whep(offer));
       const id = randomUUID();
       resources.set(id, r);
       return reply(201, {
         'content-type': 'application/sdp', location: `/resource/${id}`, etag: `"${id}"`,
         ...(iceServers.length ? { link: linkHeaders(iceServers) } : {}),
-      }, r.pc.localDescription.sdp);
+      }, r.pc.localDescription.sdp, { id });
     }
     const m = /^\/resource\/([0-9a-f-]+)$/.exec(url.pathname);
     const r = m && resources.get(m[1]);
     if (!r) return reply(404, {}, 'no such resource');
     if (req.method === 'PATCH') {
       stats[r.kind].patches++;
+      if (!trickle) return reply(405, { allow: 'DELETE, OPTIONS' }, 'this endpoint does not trickle');
+      const ifMatch = req.headers['if-match'];
+      note.ifMatch = ifMatch;
+      if (ifMatch !== undefined && ifMatch !== `"${m[1]}"`) return reply(412, {}, 'entity-tag mismatch');
       if (!/^application\/trickle-ice-sdpfrag\b/.test(req.headers['content-type'] || '')) {
         return reply(415, {}, 'application/trickle-ice-sdpfrag expected');
       }
       const frag = await readBody(req);
+      let n = 0;
       for (const line of frag.split(/\r?\n/)) {
         if (!line.startsWith('a=candidate:')) continue;
         stats[r.kind].candidates++;
+        n++;
         // One transport (max-bundle): every candidate is the first m-line's.
         await r.pc.addIceCandidate({ candidate: line.slice(2), sdpMLineIndex: 0 }).catch(() => {});
       }
-      return reply(204);
+      const fragOk = /^m=/m.test(frag) && /^a=ice-ufrag:/m.test(frag) && /^a=ice-pwd:/m.test(frag);
+      return reply(204, {}, '', { candidates: n, fragOk });
     }
     if (req.method === 'DELETE') {
       stats[r.kind].deletes++;
       resources.delete(m[1]);
       end(r);
+      if (hangDelete) return Object.assign(note, { status: 0, hung: true });
       return reply(200);
     }
     return reply(405, { allow: 'PATCH, DELETE, OPTIONS' }, 'method not allowed');
+  }
+
+  // A bad answer to a WHIP POST (`faults`); a resource id is used up for
+  // the ones with a Location, so that the client's DELETE finds it.
+  function badAnswer(fault, note, reply) {
+    note.fault = fault;
+    if (fault === 'hang') return Object.assign(note, { status: 0 });  // the client must give up by itself
+    const id = randomUUID();
+    const loc = { location: `/resource/${id}` };
+    const sdp = { 'content-type': 'application/sdp' };
+    if (fault !== 'no-location') resources.set(id, { kind: 'whip', pc: { close: async () => {} } });
+    if (fault === 'not-sdp') return reply(201, { ...loc, 'content-type': 'text/html' }, '<html>hello</html>', { id });
+    if (fault === 'bad-sdp') return reply(201, { ...loc, ...sdp }, 'v=0\r\nthis is not SDP\r\n', { id });
+    if (fault === 'huge') return reply(201, { ...loc, ...sdp }, 'v=0\r\n' + 'a=x\r\n'.repeat(200000), { id });
+    if (fault === 'no-location') return reply(201, sdp, 'v=0\r\n');
+    throw new Error(`unknown fault ${fault}`);
   }
 
   const onRequest = (req, res) => handle(req, res).catch((e) => {
@@ -197,6 +248,16 @@ export async function startWeriftWhipWhep({
     whepUrl: `${base}/whep`,
     rtpPort: rtpIn.address().port,
     stats,
+    requests,
+    ids: () => [...resources].filter(([, r]) => r.kind === 'whip').map(([id]) => id),
+    get live() { return [...resources.values()].filter((r) => r.kind === 'whip').length; },
+    end(id) {
+      const r = resources.get(id);
+      if (!r) return false;
+      resources.delete(id);
+      end(r);
+      return true;
+    },
     async close() {
       for (const r of resources.values()) end(r);
       resources.clear();
