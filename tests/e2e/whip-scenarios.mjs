@@ -281,4 +281,4 @@ if (!scenarios[name]) {
   console.error(`unknown scenario ${name}; one of ${Object.keys(scenarios).join(', ')}`);
   process.exit(2);
 }
-await run(`whip-${name}`, (defer) => scenarios[name](defer));
+await run(`sink-whip-${name}`, (defer) => scenarios[name](defer));
