@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assert, log, run, sleep, startPipeline, until } from './lib.mjs';
+import { assert, log, run, sleep, startPipeline, until, waitCount } from './lib.mjs';
 import { startWeriftWhipWhep } from './werift-whip-whep.mjs';
 
 // The werift endpoint, its WHIP side at hand: url, frames and packets per codec.
@@ -220,6 +220,26 @@ const scenarios = {
     log(`stopped in ${duringDelete} ms with a DELETE that gets no answer`);
     assert(count(ep, 'DELETE') === 1, 'the DELETE was sent');
     assert(duringDelete >= 1500 && duringDelete < 4000, `the stop waited for the DELETE 2 s at most (${duringDelete} ms)`);
+  },
+
+  // sink -> src over WHIP only: the sink publishes into webrtclivesrc's own
+  // WHIP server (POST /whip on its embedded server); the src decodes.
+  async 'into-webrtclivesrc'(defer) {
+    const r = await startPipeline(`webrtclivesrc name=s port=0 address=127.0.0.1 ${ICE} s.video_0 ! fakesink name=countvideo`);
+    defer(() => r.stop());
+    const url = r.find((e) => e.event === 'urls').urls[0];
+    const t0 = Date.now();
+    const p = await startPipeline(sink(`${url}whip`, 'video-codecs=vp8'));
+    defer(() => p.stop());
+    const v = await waitCount(r, 'countvideo', 60, 20000);
+    log(`webrtclivesrc decoded 60 frames ${Date.now() - t0} ms after the sink started: ${v.caps}`);
+    assert(v.caps.startsWith('video/x-raw'), 'decoded frames');
+    await p.stop();
+    // The sink's stop DELETEd the session: the src hears it ended, at once.
+    const gone = await r.waitFor('the src to see the publisher go', (e) => e.event === 'webrtclive-producer-lost', 5000);
+    const reason = gone.reason ?? gone.structure.replace(/\\ /g, ' ');
+    log('src: producer lost:', reason);
+    assert(/whip client ended the session/.test(reason), `the src was told the WHIP client ended it: ${reason}`);
   },
 
   // Settings that cannot work are an ERROR at start, naming the property.
