@@ -284,7 +284,7 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
   config.role = SessionRole::Offerer;
   config.name = "consumer-" + short_id(sid) + "-" + std::to_string(next_consumer_++);
   config.owner = element_;
-  config.ice = IceSettings{s.stun_server, s.turn_servers, s.ice_addresses};
+  config.ice = IceSettings{s.ice_servers, s.ice_addresses};
   config.connect_timeout_s = kConnectTimeoutS;
   // Without media there is no RTCP to watch: a data-only consumer is kept
   // until it leaves (SCTP has its own heartbeats).

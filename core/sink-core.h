@@ -55,8 +55,7 @@ struct SinkSettings {
   unsigned max_consumers = 0;    // 0 = as many as the process's file descriptors allow
   bool transcode = true;
   bool control = false;  // offer the gstwebrtc-api "control" data channel (navigation events upstream)
-  std::string stun_server;
-  std::vector<std::string> turn_servers;
+  IceConfig ice_servers;  // STUN/TURN, TURN secret, transport policy
   std::vector<std::string> ice_addresses;
   DataLimits data_limits;  // every message a consumer sends on a data channel
   bool talkback = false;   // consumers may send audio, mixed into the "talkback" pad

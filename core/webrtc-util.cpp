@@ -16,12 +16,28 @@
 namespace webrtclive {
 
 void configure_ice(GstElement *element, GstElement *webrtcbin, const IceSettings &ice) {
-  if (!ice.stun_server.empty()) g_object_set(webrtcbin, "stun-server", ice.stun_server.c_str(), nullptr);
-  for (auto &turn : ice.turn_servers) {
-    gboolean ok = FALSE;
-    g_signal_emit_by_name(webrtcbin, "add-turn-server", turn.c_str(), &ok);
-    if (!ok) GST_ELEMENT_WARNING(element, RESOURCE, SETTINGS, ("Ignoring an invalid TURN server URL."), (nullptr));
-  }
+  // The same servers and credentials a viewer gets from /ice-servers.json.
+  const ClientIce servers = make_client_ice(ice.servers, g_get_real_time() / G_USEC_PER_SEC);
+  bool stun_set = false;
+  for (const auto &server : servers.servers)
+    for (const auto &text : server.urls) {
+      std::string why;
+      auto url = parse_ice_url(text, &why);
+      if (!url) continue;  // make_client_ice() only gives parsed ones
+      if (url->scheme == IceUrl::Scheme::Stun) {
+        // webrtcbin takes one STUN server.
+        if (!stun_set) g_object_set(webrtcbin, "stun-server", webrtcbin_ice_uri(*url, {}, {}).c_str(), nullptr);
+        stun_set = true;
+        continue;
+      }
+      gboolean ok = FALSE;
+      const std::string uri = webrtcbin_ice_uri(*url, server.username, server.credential);
+      g_signal_emit_by_name(webrtcbin, "add-turn-server", uri.c_str(), &ok);
+      if (!ok)
+        GST_ELEMENT_WARNING(element, RESOURCE, SETTINGS, ("webrtcbin refused the TURN server %s.", text.c_str()),
+                            (nullptr));
+    }
+  if (servers.transport_policy == "relay") gst_util_set_object_arg(G_OBJECT(webrtcbin), "ice-transport-policy", "relay");
   GObject *agent = nullptr;
   g_object_get(webrtcbin, "ice-agent", &agent, nullptr);
   if (!agent) return;

@@ -13,17 +13,20 @@
 #include <string>
 #include <vector>
 
+#include "ice-servers.h"
+
 namespace webrtclive {
 
 struct IceSettings {
-  std::string stun_server;
-  std::vector<std::string> turn_servers;
+  IceConfig servers;                       // STUN/TURN (ice-servers.h)
   std::vector<std::string> ice_addresses;  // empty = libnice's own choice
 };
 
-// Applies STUN/TURN and the local addresses ICE may use; each value webrtcbin
-// or libnice refuses becomes a WARNING on `element` (TURN URLs are not
-// repeated in it: they carry passwords).
+// Applies STUN/TURN (with fresh TURN REST credentials when a secret is set:
+// each webrtcbin gets its own), the relay-only policy when asked and the
+// local addresses ICE may use; each value webrtcbin or libnice refuses
+// becomes a WARNING on `element` (TURN URLs in it are redacted). An "all"
+// policy leaves webrtcbin's own setting alone (an adopted webrtcbin's).
 void configure_ice(GstElement *element, GstElement *webrtcbin, const IceSettings &ice);
 
 // For bins that add sessions (webrtcbins) while running: drops the ASYNC

@@ -42,6 +42,9 @@ enum {
   PROP_TRANSCODE,
   PROP_STUN_SERVER,
   PROP_TURN_SERVERS,
+  PROP_TURN_SECRET,
+  PROP_TURN_CREDENTIAL_TTL,
+  PROP_ICE_TRANSPORT_POLICY,
   PROP_ICE_ADDRESSES,
   PROP_STATS,
   PROP_SERVER,
@@ -64,7 +67,6 @@ struct Private {
   std::string producer_name;
   std::string video_codecs = kDefaultVideoCodecs;
   std::string audio_codecs = kDefaultAudioCodecs;
-  std::string turn_servers;
   std::string ice_addresses;
   guint next_video = 0;
   guint next_audio = 0;

@@ -40,6 +40,7 @@ namespace webrtclive {
 struct EmbeddedServerExtras {
   std::function<void(MetricsText &)> metrics;
   std::vector<SignallingServer::Options::Endpoint> endpoints;
+  ClientIceSource client_ice;  // GET /ice-servers.json (SignallingServer::Options)
 };
 
 // `meta` is what the producer registers with (e.g. Meta::from_name("cam")).
