@@ -13,9 +13,16 @@
 
 #include <sstream>
 
+GST_DEBUG_CATEGORY_STATIC(webrtclive_ice_debug);
+
 namespace webrtclive {
 
 void configure_ice(GstElement *element, GstElement *webrtcbin, const IceSettings &ice) {
+  static gsize once = 0;
+  if (g_once_init_enter(&once)) {
+    GST_DEBUG_CATEGORY_INIT(webrtclive_ice_debug, "webrtcliveice", 0, "webrtclive ICE servers of sessions");
+    g_once_init_leave(&once, 1);
+  }
   // The same servers and credentials a viewer gets from /ice-servers.json.
   const ClientIce servers = make_client_ice(ice.servers, g_get_real_time() / G_USEC_PER_SEC);
   bool stun_set = false;
@@ -33,6 +40,9 @@ void configure_ice(GstElement *element, GstElement *webrtcbin, const IceSettings
       gboolean ok = FALSE;
       const std::string uri = webrtcbin_ice_uri(*url, server.username, server.credential);
       g_signal_emit_by_name(webrtcbin, "add-turn-server", uri.c_str(), &ok);
+      // The URL has no userinfo, the username is no secret; never the password.
+      GST_CAT_INFO_OBJECT(webrtclive_ice_debug, element, "TURN server %s, username %s: %s", text.c_str(), server.username.c_str(),
+                      ok ? "added" : "refused");
       if (!ok)
         GST_ELEMENT_WARNING(element, RESOURCE, SETTINGS, ("webrtcbin refused the TURN server %s.", text.c_str()),
                             (nullptr));
