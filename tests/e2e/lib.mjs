@@ -3,7 +3,7 @@
 // Shared helpers for the end-to-end tests: run a pipeline through
 // live-runner, drive Debian's headless Chromium (playwright-core, never a
 // downloaded browser), and wait for what a user would see.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -46,7 +46,9 @@ let pipelines = 0;
 // CRITICAL/ERROR in its log fails the test.
 // `nofile`: the process's RLIMIT_NOFILE (soft and hard), as a service
 // manager or a shell's usual 1024 would set it.
-export async function startPipeline(pipeline, { expectStart = true, name, exits = false, exitCode = 0, nofile, env = {} } = {}) {
+// `netns`: the pid of a process whose network namespace the pipeline runs
+// in (nsenter execs the runner: same process).
+export async function startPipeline(pipeline, { expectStart = true, name, exits = false, exitCode = 0, nofile, env = {}, netns } = {}) {
   // A string is split on spaces (quotes group); an array is passed as it is,
   // one gst-launch token per element.
   const args = Array.isArray(pipeline) ? pipeline
@@ -57,7 +59,8 @@ export async function startPipeline(pipeline, { expectStart = true, name, exits 
   let stderr = '';
   const runner = join(BUILD_DIR, 'tests', 'live-runner');
   // prlimit execs the runner: same process, with the limit.
-  const [cmd, cmdArgs] = nofile ? ['prlimit', [`--nofile=${nofile}:${nofile}`, '--', runner, ...args]] : [runner, args];
+  let [cmd, cmdArgs] = nofile ? ['prlimit', [`--nofile=${nofile}:${nofile}`, '--', runner, ...args]] : [runner, args];
+  if (netns) [cmd, cmdArgs] = ['nsenter', [`--net=/proc/${netns}/ns/net`, '--', cmd, ...cmdArgs]];
   const w = spawnWatched(name, cmd, cmdArgs, {
     env: {
       ...process.env,
@@ -124,10 +127,16 @@ export const CHROMIUM_FLAGS = [
 ];
 
 // `args`: more Chromium flags (e.g. --use-file-for-fake-audio-capture=F.wav).
-export async function launchBrowser({ args = [] } = {}) {
+// `netns`: the pid of a process whose network namespace Chromium runs in.
+export async function launchBrowser({ args = [], netns } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'webrtclive-chromium-'));
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: '/usr/bin/chromium',
+  let executablePath = '/usr/bin/chromium';
+  if (netns) {
+    executablePath = join(dir, 'chromium-in-netns');
+    writeFileSync(executablePath, `#!/bin/sh\nexec nsenter --net=/proc/${netns}/ns/net -- /usr/bin/chromium "$@"\n`, { mode: 0o755 });
+  }
+  const context = await chromium.launchPersistentContext(netns ? join(dir, 'profile') : dir, {
+    executablePath,
     headless: true,
     args: [...CHROMIUM_FLAGS, ...args],
   });

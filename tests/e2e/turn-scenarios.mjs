@@ -8,9 +8,10 @@
 // GST_DEBUG=*webrtclive*:7). One scenario per process:
 // `node turn-scenarios.mjs <name>`.
 //
-// Topology: everything is on the test namespace's loopback, with relay-only
-// policy on both ends, so the only candidate pair either side may use is
-// relay ↔ relay (checked on both sides). See docs/testing.md.
+// Topology: relay-browser puts the sink and the browser in two network
+// namespaces that reach each other only through coturn (turn-lib.mjs
+// twoSites: no IP forwarding between them); the TCP and TLS cases run on the
+// test namespace's loopback, relay-only on both ends. See docs/testing.md.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,21 +20,23 @@ import { join } from 'node:path';
 import {
   assert, launchBrowser, log, openViewer, run, sleep, startPipeline, until, waitCount, waitFrames,
 } from './lib.mjs';
-import { allocate, restPassword, startCoturn, TURN_PORT, TURNS_PORT } from './turn-lib.mjs';
+import {
+  allocate, restPassword, SITES, startCoturn, tcpForward, TURN_PORT, TURNS_PORT, twoSites,
+} from './turn-lib.mjs';
 
 const SRC = 'videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1';
 const TTL = 8;  // seconds: short, so that the test sees credentials expire
 
 // A sink relaying through coturn with `turn` (its turn-servers), logging
 // every webrtclive category at level 7 into a file of the test's own.
-async function relaySink(defer, secret, turn, extra = '') {
+async function relaySink(defer, secret, turn, { ip = '127.0.0.1', netns } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'webrtclive-turn-'));
   defer(() => rmSync(dir, { recursive: true, force: true }));
   const logFile = join(dir, 'gst.log');
-  const p = await startPipeline([...SRC.split(' '), '!', 'webrtclivesink', 'name=sink', 'port=0', 'address=127.0.0.1',
-    'ice-addresses=127.0.0.1', 'producer-name=cam', `turn-servers=${turn}`, `turn-secret=${secret}`,
-    `turn-credential-ttl=${TTL}`, 'ice-transport-policy=relay', ...extra.split(' ').filter(Boolean)],
-  { env: { GST_DEBUG: '*webrtclive*:7', GST_DEBUG_FILE: logFile, GST_DEBUG_NO_COLOR: '1' } });
+  const p = await startPipeline([...SRC.split(' '), '!', 'webrtclivesink', 'name=sink', 'port=0', `address=${ip}`,
+    `ice-addresses=${ip}`, 'producer-name=cam', `turn-servers=${turn}`, `turn-secret=${secret}`,
+    `turn-credential-ttl=${TTL}`, 'ice-transport-policy=relay'],
+  { env: { GST_DEBUG: '*webrtclive*:7', GST_DEBUG_FILE: logFile, GST_DEBUG_NO_COLOR: '1' }, netns });
   defer(() => p.stop());
   p.logFile = logFile;
   return p;
@@ -89,25 +92,37 @@ const browserPair = (page) => page.evaluate(async () => {
 
 const scenarios = {
   async 'relay-browser'(defer) {
+    const sites = await twoSites(defer);
     const secret = randomBytes(18).toString('base64url');
-    const turn = await startCoturn(secret);
+    const turnIp = SITES.sinkGateway;  // an address of the middle namespace: both sites reach it
+    const turn = await startCoturn(secret, { ip: turnIp });
     defer(() => turn.stop());
-    const p = await relaySink(defer, secret, `turn:127.0.0.1:${TURN_PORT}`);
+    const p = await relaySink(defer, secret, `turn:${turnIp}:${TURN_PORT}`, { ip: SITES.sink, netns: sites.sink });
+    const sinkPort = Number(new URL(p.url).port);
+    // The viewer's site reaches the sink's web server through a forwarded
+    // port of the middle namespace, the TURN server directly, the sink not at all.
+    const pagePort = await tcpForward(defer, SITES.viewerGateway, SITES.sink, sinkPort);
+    assert(!sites.canConnect('viewer', SITES.sink, sinkPort), 'the viewer\'s site cannot reach the sink\'s');
+    assert(sites.canConnect('viewer', turnIp, TURN_PORT) && sites.canConnect('sink', turnIp, TURN_PORT),
+      'both sites reach the TURN server');
+    log(`the viewer's site reaches the page at ${SITES.viewerGateway}:${pagePort} and coturn at ${turnIp}, ` +
+      `not the sink at ${SITES.sink}:${sinkPort}`);
     // Credentials as any client gets them: fresh ones work...
     const early = await getJson(p.url + 'ice-servers.json');
     const fetchedAt = Date.now();
     log('/ice-servers.json:', JSON.stringify({ ...early, iceServers: early.iceServers.map((s) => ({ ...s, credential: '…' })) }));
     assert(early.iceTransportPolicy === 'relay', 'the viewer is told relay only');
     const cred = early.iceServers[0];
-    assert(cred.urls[0] === `turn:127.0.0.1:${TURN_PORT}?transport=udp`, `the URL: ${cred.urls}`);
+    assert(cred.urls[0] === `turn:${turnIp}:${TURN_PORT}?transport=udp`, `the URL: ${cred.urls}`);
     assert(cred.credential === restPassword(secret, cred.username), 'TURN REST credentials as coturn checks them');
-    assert(await allocate(cred.username, cred.credential) === 'success', 'fresh credentials allocate');
-    assert(await allocate(cred.username, cred.credential + 'x') === 401, 'a wrong password is refused');
+    const at = { host: turnIp };
+    assert(await allocate(cred.username, cred.credential, at) === 'success', 'fresh credentials allocate');
+    assert(await allocate(cred.username, cred.credential + 'x', at) === 401, 'a wrong password is refused');
 
     // A viewer of the served page, without ?ice=: its ICE servers come from the sink.
-    const browser = await launchBrowser();
+    const browser = await launchBrowser({ netns: sites.viewer });
     defer(() => browser.close());
-    const viewer = await openViewer(browser, p.url);
+    const viewer = await openViewer(browser, `http://${SITES.viewerGateway}:${pagePort}/`);
     const t0 = Date.now();
     const s = await waitFrames(viewer, 60);
     log(`60 frames decoded ${Date.now() - t0} ms after the page opened; framesDecoded=${s.stats.framesDecoded}`);
@@ -126,9 +141,9 @@ const scenarios = {
 
     // ...and they expire: after the TTL, the first credentials are refused; new ones work.
     await sleep(Math.max(0, fetchedAt + (TTL + 2) * 1000 - Date.now()));
-    assert(await allocate(cred.username, cred.credential) === 401, `credentials ${TTL} s old are refused`);
+    assert(await allocate(cred.username, cred.credential, at) === 401, `credentials ${TTL} s old are refused`);
     const late = (await getJson(p.url + 'ice-servers.json')).iceServers[0];
-    assert(await allocate(late.username, late.credential) === 'success', 'credentials fetched now allocate');
+    assert(await allocate(late.username, late.credential, at) === 'success', 'credentials fetched now allocate');
     await assertNoSecrets(p, secret, [cred.credential, late.credential, pageIce.iceServers[0].credential]);
   },
 };
