@@ -26,6 +26,11 @@ void sink_set_property(GObject *object, guint prop_id, const GValue *value, GPar
     fn();
     GST_OBJECT_UNLOCK(self);
   };
+  if (kIceProps.has(prop_id)) {  // validated in ice-properties.cpp
+    if (auto change = ice_property_change(GST_ELEMENT(self), kIceProps, prop_id, value))
+      p->core->update_settings([&](SinkSettings &s) { change(s.ice_servers); });
+    return;
+  }
   switch (prop_id) {
     case PROP_PORT:
     case PROP_ADDRESS: {
@@ -132,14 +137,6 @@ void sink_set_property(GObject *object, guint prop_id, const GValue *value, GPar
       p->core->update_settings([v](SinkSettings &s) { s.transcode = v; });
       break;
     }
-    case PROP_STUN_SERVER:
-    case PROP_TURN_SERVERS:
-    case PROP_TURN_SECRET:
-    case PROP_TURN_CREDENTIAL_TTL:
-    case PROP_ICE_TRANSPORT_POLICY:
-      if (auto change = ice_property_change(GST_ELEMENT(self), kIceProps, prop_id, value))
-        p->core->update_settings([&](SinkSettings &s) { change(s.ice_servers); });
-      break;
     case PROP_ICE_ADDRESSES: {
       locked([&] { p->ice_addresses = str(); });
       auto v = split_list(str());
@@ -156,6 +153,7 @@ void sink_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec
   auto *self = GST_WEBRTC_LIVE_SINK(object);
   Private *p = self->priv;
   SinkSettings s = p->core->settings();
+  if (kIceProps.has(prop_id)) return get_ice_property(kIceProps, prop_id, s.ice_servers, value);
   GST_OBJECT_LOCK(self);
   switch (prop_id) {
     case PROP_PORT:
@@ -232,12 +230,6 @@ void sink_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec
       break;
     case PROP_STATS_INTERVAL:
       g_value_set_uint(value, s.stats_interval_ms);
-      break;
-    case PROP_STUN_SERVER:
-    case PROP_TURN_SERVERS:
-    case PROP_TURN_CREDENTIAL_TTL:
-    case PROP_ICE_TRANSPORT_POLICY:
-      get_ice_property(kIceProps, prop_id, s.ice_servers, value);
       break;
     case PROP_ICE_ADDRESSES:
       g_value_set_string(value, p->ice_addresses.c_str());

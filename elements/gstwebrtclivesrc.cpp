@@ -226,6 +226,11 @@ static void gst_webrtc_live_src_set_property(GObject *object, guint prop_id, con
     fn();
     GST_OBJECT_UNLOCK(self);
   };
+  if (kIceProps.has(prop_id)) {  // validated in ice-properties.cpp
+    if (auto change = ice_property_change(GST_ELEMENT(self), kIceProps, prop_id, value))
+      p->core->update_settings([&](SrcSettings &s) { change(s.ice_servers); });
+    return;
+  }
   switch (prop_id) {
     case PROP_SERVER: {
       std::string server = str();
@@ -260,14 +265,6 @@ static void gst_webrtc_live_src_set_property(GObject *object, guint prop_id, con
       p->core->update_settings([&](SrcSettings &s) { s.eos_on_loss = eos; });
       break;
     }
-    case PROP_STUN_SERVER:
-    case PROP_TURN_SERVERS:
-    case PROP_TURN_SECRET:
-    case PROP_TURN_CREDENTIAL_TTL:
-    case PROP_ICE_TRANSPORT_POLICY:
-      if (auto change = ice_property_change(GST_ELEMENT(self), kIceProps, prop_id, value))
-        p->core->update_settings([&](SrcSettings &s) { change(s.ice_servers); });
-      break;
     case PROP_ICE_ADDRESSES: {
       locked([&] { p->ice_addresses = str(); });
       auto v = split_list(str());
@@ -348,6 +345,7 @@ static void gst_webrtc_live_src_get_property(GObject *object, guint prop_id, GVa
     g_value_set_boxed(value, v.data());
     return;
   }
+  if (kIceProps.has(prop_id)) return get_ice_property(kIceProps, prop_id, s.ice_servers, value);
   GST_OBJECT_LOCK(self);
   switch (prop_id) {
     case PROP_SERVER:
@@ -370,12 +368,6 @@ static void gst_webrtc_live_src_get_property(GObject *object, guint prop_id, GVa
       break;
     case PROP_ADDRESS:
       g_value_set_string(value, p->address.c_str());
-      break;
-    case PROP_STUN_SERVER:
-    case PROP_TURN_SERVERS:
-    case PROP_TURN_CREDENTIAL_TTL:
-    case PROP_ICE_TRANSPORT_POLICY:
-      get_ice_property(kIceProps, prop_id, s.ice_servers, value);
       break;
     case PROP_ICE_ADDRESSES:
       g_value_set_string(value, p->ice_addresses.c_str());

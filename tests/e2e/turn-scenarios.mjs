@@ -181,6 +181,28 @@ for (const [name, url, tls] of [['relay-tcp', `turn:127.0.0.1:${TURN_PORT}?trans
   };
 }
 
+// The publishing page's side: webrtclivesrc's embedded server hands out the
+// src's ICE servers at /ice-servers.json, with the token rule of /metrics.
+scenarios['src-ice-servers'] = async (defer) => {
+  const secret = randomBytes(18).toString('base64url');
+  const r = await startPipeline(['webrtclivesrc', 'name=s', 'port=0', 'address=127.0.0.1', 'token=pub-t0ken',
+    'stun-server=stun://127.0.0.1:3478', 'turn-servers=turns:turn.example:443', `turn-secret=${secret}`,
+    'turn-credential-ttl=600', 'ice-transport-policy=relay', 's.video_0', '!', 'fakesink']);
+  defer(() => r.stop());
+  const url = r.find((e) => e.event === 'urls').urls[0] + 'ice-servers.json';
+  const denied = await fetch(url);
+  assert(denied.status === 401, `without the token: ${denied.status}`);
+  const res = await fetch(url, { headers: { Authorization: 'Bearer pub-t0ken' } });
+  assert(res.status === 200 && res.headers.get('cache-control') === 'no-store', `with it: ${res.status}`);
+  const ice = await res.json();
+  log(JSON.stringify({ ...ice, iceServers: ice.iceServers.map((x) => ({ ...x, credential: x.credential && '…' })) }));
+  assert(ice.iceTransportPolicy === 'relay' && ice.iceServers[0].urls[0] === 'stun:127.0.0.1:3478', 'policy and STUN');
+  const t = ice.iceServers[1];
+  assert(t.urls[0] === 'turns:turn.example:443' && t.credential === restPassword(secret, t.username),
+    `TURN with REST credentials: ${t.urls}`);
+  assert(Math.abs(Number(t.username.split(':')[0]) - (Date.now() / 1000 + 600)) < 3, 'valid for turn-credential-ttl');
+};
+
 const name = process.argv[2];
 if (!scenarios[name]) throw new Error(`unknown scenario ${name}; one of ${Object.keys(scenarios)}`);
 run(name, (defer) => scenarios[name](defer));
