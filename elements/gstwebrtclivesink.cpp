@@ -251,6 +251,7 @@ static bool start_signalling(GstWebRTCLiveSink *self) {
   // GET /ice-servers.json: a viewer gets the sink's STUN/TURN servers (its
   // own TURN credentials when turn-secret is set) and its policy.
   extras.client_ice = client_ice_of(weak);
+  extras.whep = true;  // WHEP players are consumers like any other
   auto signaller = make_producer_signaller(sig, protocol::Meta::from_name(name), extras);
   g_object_unref(sig);
   std::string error;

@@ -499,6 +499,7 @@ static bool start_signalling(GstWebRTCLiveSrc *self) {
   };
   // GET /ice-servers.json: the publishing page uses the src's own servers.
   extras.client_ice = client_ice_of(weak);
+  extras.whip = true;  // a WHIP publisher is a producer like any other
   auto signaller = make_consumer_signaller(sig, o, extras);
   g_object_unref(sig);
   std::string error;

@@ -324,6 +324,9 @@ int main(int argc, char **argv) {
   options.allowed_origins = args.allowed_origins;
   options.limits = args.limits;
   options.hub = args.hub;
+  // Any producer may be played with WHEP, any consumer fed with WHIP.
+  options.whep = true;
+  options.whip = true;
   if (args.jwt_key) {
     std::string jwt_error;
     if (!webrtclive::load_jwt_config(args.jwt_algorithm ? args.jwt_algorithm.get() : "HS256", args.jwt_key.get(),

@@ -104,6 +104,7 @@ void Hub::on(const std::string &id, PeerState &peer, const SetPeerStatus &m) {
   }
   bool dropped_producer = has_role(peer.roles, Role::Producer) && !has_role(m.roles, Role::Producer);
   bool dropped_consumer = has_role(peer.roles, Role::Consumer) && !has_role(m.roles, Role::Consumer);
+  if (has_role(m.roles, Role::Producer) && !has_role(peer.roles, Role::Producer)) peer.producing_since = ++producer_order_;
   peer.roles = m.roles;
   peer.meta = m.meta;
   peer.status_set = true;
@@ -231,6 +232,26 @@ size_t Hub::count_role(Role role) const {
   for (const auto &[id, p] : peers_)
     if (has_role(p.roles, role)) n++;
   return n;
+}
+
+std::string Hub::find_producer(const std::string &name) const {
+  const PeerState *best = nullptr;
+  std::string found;
+  for (const auto &[id, p] : peers_) {
+    if (!has_role(p.roles, Role::Producer)) continue;
+    if (!name.empty() && id != name && p.meta.name() != name) continue;
+    if (!best || p.producing_since < best->producing_since) {
+      best = &p;
+      found = id;
+    }
+  }
+  return found;
+}
+
+bool Hub::has_consumers() const {
+  for (const auto &[id, p] : peers_)
+    if (has_role(p.roles, Role::Listener) || has_role(p.roles, Role::Consumer)) return true;
+  return false;
 }
 
 void Hub::broadcast_status(const std::string &id, const PeerState &state) {

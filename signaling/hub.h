@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <cstdint>
 #include <set>
 #include <string>
 
@@ -54,6 +55,12 @@ class Hub {
   size_t session_count() const { return sessions_.size(); }
   // Peers that currently have the role.
   size_t count_role(protocol::Role role) const;
+  // The producer whose meta.name (or peer id) is `name`; for "" the one
+  // that has been producing longest. "" when there is none.
+  std::string find_producer(const std::string &name) const;
+  // Whether any peer listens for producers or accepts sessions (a WHIP
+  // publisher needs someone to take its stream).
+  bool has_consumers() const;
 
   // What the hub has seen since it started (for GET /metrics). Labels are
   // bounded: message types of the protocol, plus "invalid" for a message
@@ -78,6 +85,7 @@ class Hub {
     std::optional<Grant> grant;
     std::set<std::string> sessions;  // every session it is part of (no scans of sessions_)
     unsigned started = 0;            // of those, the ones it asked for
+    uint64_t producing_since = 0;    // order in which peers took the producer role
   };
   struct Session {
     std::string producer;
@@ -104,6 +112,7 @@ class Hub {
   Counters counters_;
   const char *current_type_ = "invalid";  // of the message being handled, for counters_.errors
   std::map<std::string, PeerState> peers_;
+  uint64_t producer_order_ = 0;
   std::map<std::string, Session> sessions_;
 };
 

@@ -282,14 +282,15 @@ void ProtocolConsumer::send_ice(const std::string &session_id, const Ice &ice) {
   core_->send(Peer{session_id, ice});
 }
 
-void ProtocolConsumer::end_session(const std::string &session_id, const std::optional<std::string> &) {
+void ProtocolConsumer::end_session(const std::string &session_id, const std::optional<std::string> &reason) {
   bool again;
   {
     std::lock_guard lock(core_->mutex);
     if (core_->sid.empty() || session_id != core_->sid) return;
     again = core_->forget_session_locked();
   }
-  core_->send(EndSession{session_id, false, std::nullopt});
+  // v1.1 (announced first, like the producer): the producer hears why.
+  core_->send(EndSession{session_id, true, reason});
   if (again) core_->rediscover_later(core_->options.rediscover_ms);
 }
 

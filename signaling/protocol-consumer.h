@@ -24,8 +24,9 @@
 // `list` again after rediscover_ms, unless Options::once (then it never
 // starts another session) or it is stopped.
 //
-// It speaks protocol v1.0 (as gstwebrtc-api does): the reason given to
-// end_session() is not sent on the wire.
+// It announces protocol v1.1 and ends sessions with endSessionV1_1, so the
+// producer (a WHIP publisher through the gateway, a page) hears the reason
+// given to end_session().
 //
 // Threads: methods may be called from any thread and never block, except
 // stop(), which waits for a callback under way on the transport's thread

@@ -4,6 +4,10 @@
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <net/if.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <utility>
 
@@ -24,6 +28,26 @@ std::vector<std::string> interface_addresses() {
   return out;
 }
 
+namespace {
+
+// Whether the private key in `key_pem` is the one of the first (leaf)
+// certificate in `cert_pem`. Both were parsed by GLib already.
+bool key_matches(const std::string &cert_pem, const std::string &key_pem) {
+  BIO *cb = BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size()));
+  BIO *kb = BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size()));
+  X509 *x509 = cb ? PEM_read_bio_X509(cb, nullptr, nullptr, nullptr) : nullptr;
+  EVP_PKEY *key = kb ? PEM_read_bio_PrivateKey(kb, nullptr, nullptr, nullptr) : nullptr;
+  bool ok = x509 && key && X509_check_private_key(x509, key) == 1;
+  ERR_clear_error();  // OpenSSL's error queue is per thread: leave it empty
+  EVP_PKEY_free(key);
+  X509_free(x509);
+  BIO_free(kb);
+  BIO_free(cb);
+  return ok;
+}
+
+}  // namespace
+
 // Loads a PEM certificate and key; on failure says which file and why.
 GRef<GTlsCertificate> load_certificate(const std::string &cert_file, const std::string &key_file,
                                        std::string *error) {
@@ -37,14 +61,18 @@ GRef<GTlsCertificate> load_certificate(const std::string &cert_file, const std::
     return {};
   }
   const std::pair<const char *, const std::string *> files[] = {{"certificate", &cert_file}, {"key", &key_file}};
-  for (const auto &[what, path] : files) {
+  std::string pem[2];
+  for (int i = 0; i < 2; i++) {
+    const auto &[what, path] = files[i];
     GError *err = nullptr;
     gchar *contents = nullptr;
-    if (!g_file_get_contents(path->c_str(), &contents, nullptr, &err)) {
+    gsize length = 0;
+    if (!g_file_get_contents(path->c_str(), &contents, &length, &err)) {
       *error = std::string("cannot read the TLS ") + what + " file '" + *path + "': " + err->message;
       g_error_free(err);
       return {};
     }
+    pem[i].assign(contents, length);
     g_free(contents);
   }
   GError *err = nullptr;
@@ -55,7 +83,14 @@ GRef<GTlsCertificate> load_certificate(const std::string &cert_file, const std::
     if (err) g_error_free(err);
     return {};
   }
-  return GRef<GTlsCertificate>::adopt(cert);
+  auto owned = GRef<GTlsCertificate>::adopt(cert);
+  // GLib takes any well-formed key; a key of another certificate would only
+  // show as every browser's handshake failing.
+  if (!key_matches(pem[0], pem[1])) {
+    *error = "the TLS key file '" + key_file + "' does not belong to the certificate in '" + cert_file + "'";
+    return {};
+  }
+  return owned;
 }
 
 }  // namespace webrtclive

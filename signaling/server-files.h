@@ -16,7 +16,9 @@ namespace webrtclive {
 // Up, non-loopback IPv4 addresses.
 std::vector<std::string> interface_addresses();
 
-// Loads a PEM certificate and key; on failure says which file and why.
+// Loads a PEM certificate (its chain may follow) and its private key; on
+// failure (unreadable, not PEM, only one given, a key that is not the
+// certificate's) says which file and why.
 GRef<GTlsCertificate> load_certificate(const std::string &cert_file, const std::string &key_file, std::string *error);
 
 }  // namespace webrtclive

@@ -18,6 +18,7 @@
 #include "http-route.h"
 #include "server-files.h"
 #include "server-metrics.h"
+#include "whip-whep.h"
 #include "hub.h"
 
 GST_DEBUG_CATEGORY(webrtclive_server_debug);
@@ -111,6 +112,7 @@ struct SignallingServer::Impl {
   Hooks hooks;
   std::function<void(MetricsText &)> metrics;
   std::vector<Options::Endpoint> endpoints;
+  std::unique_ptr<WhipWhepGateway> gateway;  // WHEP/WHIP, when either is on
   uint64_t connections_total = 0;  // WebSocket peers that joined the hub
   std::map<std::string, uint64_t> refused_upgrades;  // by reason: origin, token
   gint64 started_us = g_get_monotonic_time();
@@ -147,13 +149,17 @@ struct SignallingServer::Impl {
   // Runs on the request headers, before any handler: a WebSocket upgrade
   // from a foreign Origin is answered 403, one without the token (when one
   // is set) 401; neither is upgraded.
-  static void on_early(SoupServer *, SoupServerMessage *msg, const char *, GHashTable *query, gpointer data) {
+  static void on_early(SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer data) {
     auto *self = static_cast<Impl *>(data);
     SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
     // Nothing here takes a request body: whatever a client sends is read and
     // dropped as it comes, never collected (a 1 GB POST costs no memory;
-    // the request timeout ends a slow one).
+    // the request timeout ends a slow one). WHIP/WHEP keep theirs, bounded.
     soup_message_body_set_accumulate(soup_server_message_get_request_body(msg), FALSE);
+    if (self->gateway && self->gateway->owns(path)) {
+      self->gateway->accept_body(msg);
+      return;
+    }
     if (!soup_message_headers_header_contains(h, "Upgrade", "websocket")) return;
     if (const char *origin = soup_message_headers_get_one(h, "Origin"); !self->origin_allowed(msg, origin)) {
       GST_WARNING("refused a WebSocket from origin '%s' (not this server's and not allowed)", origin);
@@ -309,6 +315,7 @@ struct SignallingServer::Impl {
       return;
     }
     security_headers(msg);
+    if (gateway && gateway->serve(msg, path ? path : "")) return;
     if (serve_endpoint(msg, path)) return;
     const Route route = route_request(method, path ? path : "/");
     switch (route.kind) {
@@ -434,6 +441,7 @@ struct SignallingServer::Impl {
   // is not told (it goes away with Impl): no one is left to hear about it.
   void close_all(GMainLoop *loop, unsigned timeout_ms) {
     stopping = true;
+    gateway.reset();  // its waiting requests get 503 while the server still answers
     auto conns = std::move(connections);
     connections.clear();
     for (auto &[conn, c] : conns) {
@@ -559,6 +567,22 @@ bool SignallingServer::start(const Options &options, std::string *error) {
   impl->allowed_origins = options.allowed_origins;
   impl->jwt = options.jwt;
   impl->hub = Hub(options.hub);
+  if (options.whep || options.whip) {
+    WhipWhepGateway::Config gc;
+    gc.whep = options.whep;
+    gc.whip = options.whip;
+    gc.max_body = options.hub.max_message_bytes;
+    gc.max_resources = options.limits.max_connections;
+    gc.max_per_address = options.limits.max_per_address;
+    Impl *raw = impl.get();
+    WhipWhepGateway::Host host;
+    host.hub = &impl->hub;
+    host.context = context_.get();
+    host.authorized = [raw](SoupServerMessage *m, std::string *why) { return raw->authorized(m, why); };
+    host.origin_allowed = [raw](SoupServerMessage *m, const char *origin) { return raw->origin_allowed(m, origin); };
+    host.client_ice = options.client_ice;
+    impl->gateway = std::make_unique<WhipWhepGateway>(gc, std::move(host));
+  }
   impl->max_message_bytes = options.hub.max_message_bytes;
   close_timeout_ms_ = options.close_timeout_ms;
 

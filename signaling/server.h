@@ -102,6 +102,12 @@ class SignallingServer {
     // called per client, so ephemeral TURN credentials are per viewer.
     // Unset = none.
     ClientIceSource client_ice;
+    // WHEP (POST /whep[/<producer>]: play any producer of this server) and
+    // WHIP (POST /whip[/<name>]: publish to its consumers), whip-whep.h.
+    // They follow the token/JWT and Origin rules of the WebSocket; an HTTP
+    // session counts against limits.max_connections / max_per_address.
+    bool whep = false;
+    bool whip = false;
   };
 
   class LocalPeer {

@@ -3,6 +3,7 @@
 
 #include "hub.h"
 #include "protocol.h"
+#include "server-files.h"
 #include "util.h"
 
 namespace webrtclive {
@@ -19,8 +20,10 @@ enum Offset {
   MAX_SESSIONS,
   MAX_MESSAGE,
   REQUEST_TIMEOUT,
+  CERT_FILE,
+  KEY_FILE,
 };
-static_assert(REQUEST_TIMEOUT + 1 == kAccessProperties);
+static_assert(KEY_FILE + 1 == kAccessProperties);
 
 std::string str(const GValue *v) { return g_value_get_string(v) ? g_value_get_string(v) : ""; }
 const char *opt(const std::string &s) { return s.empty() ? nullptr : s.c_str(); }
@@ -86,6 +89,21 @@ void install_access_properties(GObjectClass *klass, guint first, GParamFlags fla
                         "Seconds from accepting a connection to its whole HTTP request; slower or silent ones are "
                         "closed (slowloris)",
                         1, 3600, d.limits.request_timeout_s, flags));
+  g_object_class_install_property(
+      klass, first + CERT_FILE,
+      g_param_spec_string("cert-file", "Certificate File",
+                          "PEM file with the TLS certificate (its chain may follow) of the embedded server: with "
+                          "key-file set too, the page, the signalling WebSocket, /health and /metrics are served "
+                          "as https:// and wss:// on the one port (browsers allow camera publishing only in a "
+                          "secure context). An unreadable file, or a key that is not this certificate's, is an "
+                          "element error. NULL = plain http:// and ws://",
+                          nullptr, flags));
+  g_object_class_install_property(
+      klass, first + KEY_FILE,
+      g_param_spec_string("key-file", "Key File",
+                          "PEM file with the private key of cert-file (unencrypted; keep it readable only by the "
+                          "pipeline's user). NULL = no TLS",
+                          nullptr, flags));
 }
 
 bool set_access_property(ServerAccess &a, guint first, guint id, const GValue *v) {
@@ -100,6 +118,8 @@ bool set_access_property(ServerAccess &a, guint first, guint id, const GValue *v
     case MAX_SESSIONS: a.hub.max_sessions_per_peer = g_value_get_uint(v); break;
     case MAX_MESSAGE: a.hub.max_message_bytes = g_value_get_uint(v); break;
     case REQUEST_TIMEOUT: a.limits.request_timeout_s = g_value_get_uint(v); break;
+    case CERT_FILE: a.cert_file = str(v); break;
+    case KEY_FILE: a.key_file = str(v); break;
   }
   return true;
 }
@@ -116,6 +136,8 @@ bool get_access_property(const ServerAccess &a, guint first, guint id, GValue *v
     case MAX_SESSIONS: g_value_set_uint(v, a.hub.max_sessions_per_peer); break;
     case MAX_MESSAGE: g_value_set_uint(v, static_cast<guint>(a.hub.max_message_bytes)); break;
     case REQUEST_TIMEOUT: g_value_set_uint(v, a.limits.request_timeout_s); break;
+    case CERT_FILE: g_value_set_string(v, opt(a.cert_file)); break;
+    case KEY_FILE: g_value_set_string(v, opt(a.key_file)); break;
   }
   return true;
 }
@@ -125,6 +147,12 @@ bool apply_access(const ServerAccess &access, SignallingServer::Options &options
   options.allowed_origins = split_list(access.allowed_origins);
   options.limits = access.limits;
   options.hub = access.hub;
+  // Loaded here rather than by the server, so that a bad file fails the
+  // element's start like a bad JWT key does.
+  if (!access.cert_file.empty() || !access.key_file.empty()) {
+    options.tls_certificate = load_certificate(access.cert_file, access.key_file, error);
+    if (!options.tls_certificate) return false;
+  }
   if (access.jwt_key_file.empty()) return true;
   return load_jwt_config(access.jwt_algorithm, access.jwt_key_file, &options.jwt, error);
 }

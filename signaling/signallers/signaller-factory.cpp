@@ -352,6 +352,8 @@ std::unique_ptr<SignallingTransport> builtin_transport(GstWebRTCLiveSignallable 
     o.metrics = extras.metrics;
     o.endpoints = extras.endpoints;
     o.client_ice = extras.client_ice;
+    o.whep = extras.whep;
+    o.whip = extras.whip;
     return std::make_unique<EmbeddedTransport>(std::move(o));
   }
   if (GST_IS_WEBRTC_LIVE_WS_SIGNALLER(signaller))

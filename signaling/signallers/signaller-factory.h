@@ -41,6 +41,9 @@ struct EmbeddedServerExtras {
   std::function<void(MetricsText &)> metrics;
   std::vector<SignallingServer::Options::Endpoint> endpoints;
   ClientIceSource client_ice;  // GET /ice-servers.json (SignallingServer::Options)
+  // WHEP for a producer's server (the sink), WHIP for a consumer's (the src).
+  bool whep = false;
+  bool whip = false;
 };
 
 // `meta` is what the producer registers with (e.g. Meta::from_name("cam")).

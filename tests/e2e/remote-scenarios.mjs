@@ -13,6 +13,7 @@ import {
   BUILD_DIR, assert, launchBrowser, log, openViewer, run, sleep, startPipeline, state, until, waitFrames,
   counts, waitCount, spawnWatched, watchFrames, pageConsumer, FORGE_FINGERPRINT,
 } from './lib.mjs';
+import { openClientsPage, servePages as serveClientPages, waitWhepFrames, whipState } from './whip-whep-lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const W = 320, H = 240;
@@ -78,6 +79,48 @@ function testCertificate(defer) {
 }
 
 const scenarios = {
+  // The standalone server's WHIP: a browser (whip-whep from npm, on a page
+  // of an allowed origin) publishes as producer "cam" to a webrtclivesrc
+  // connected over WebSocket that waits for a producer of that name.
+  // The standalone server's WHEP: Chromium publishes its camera from the
+  // served publish.html as producer "cam"; two WHEP players from npm
+  // (whip-whep, @eyevinn/webrtc-player) play /whep/cam through the gateway
+  // (the page answers their offers).
+  async 'whep-standalone'(defer) {
+    const server = await startServer(defer, { allowedOrigin: '*' });
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const pub = await browser.newPage();
+    await pub.goto(`${server.http}publish.html?autostart=1&audio=0&width=${W}&height=${H}&name=cam`);
+    await until('the publisher to register', () => pub.evaluate(() => window.webrtclivePublish && window.webrtclivePublish.registered), 10000);
+    const pages = await serveClientPages(defer);
+    for (const lib of ['whip-whep', 'webrtc-player']) {
+      const page = await openClientsPage(defer, browser, pages);
+      const t0 = Date.now();
+      await page.evaluate(([u, l]) => window.whepPlay(u, '', l), [`${server.http}whep/cam`, lib]);
+      const s = await waitWhepFrames(page, 60);
+      log(`${lib} through the standalone server: ${s.framesDecoded} frames of ${s.width}x${s.height} ${Date.now() - t0} ms after starting`);
+      assert(s.width === W && s.height === H, `${lib} decodes the camera at its size: ${s.width}x${s.height}`);
+    }
+  },
+
+  async 'whip-standalone'(defer) {
+    const server = await startServer(defer, { allowedOrigin: '*' });
+    const src = await startPipeline(
+      `webrtclivesrc name=s server=${server.ws} producer-name=cam ${ICE} s.video_0 ! fakesink name=countvideo`);
+    defer(() => src.stop());
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const page = await openClientsPage(defer, browser, await serveClientPages(defer));
+    const wrongName = await fetch(`${server.http}whep/nobody`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: 'v=0\r\nm=video 9 RTP/AVP 0\r\n' });
+    assert(wrongName.status === 404, `WHEP of an unknown producer: ${wrongName.status}`);
+    const t0 = Date.now();
+    await page.evaluate(([u]) => window.whipPublish(u, '', 'whip-whep'), [`${server.http}whip/cam`]);
+    const v = await waitCount(src, 'countvideo', 60, 30000);
+    log(`WHIP through the standalone server: 60 frames ${Date.now() - t0} ms after publishing; ${JSON.stringify(await whipState(page)).slice(0, 200)}`);
+    assert(v.caps.includes(`width=(int)${W}`), `decoded: ${v.caps}`);
+  },
+
   async 'tls-sink-src'(defer) {
     const { cert, key } = testCertificate(defer);
     const server = await startServer(defer, { cert, key });

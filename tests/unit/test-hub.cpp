@@ -696,6 +696,28 @@ void test_unknown_peer_ignored() {
   g_assert_cmpuint(w.hub.peer_count(), ==, 1);
 }
 
+// What WHEP's POST /whep[/<name>] asks the hub: a producer by name or id,
+// or the one producing longest; and whether anyone could take a WHIP stream.
+void test_find_producer() {
+  World w;
+  FakePeer &viewer = w.connect_quiet();
+  g_assert_true(w.hub.find_producer("").empty());
+  g_assert_false(w.hub.has_consumers());
+  FakePeer &cam = w.connect_quiet();
+  FakePeer &door = w.connect_quiet();
+  w.set_status(door, R"(["producer"])", R"({"name":"door"})");
+  w.set_status(cam, R"(["producer"])", R"({"name":"cam"})");
+  UNIT_ASSERT_STR_EQ(w.hub.find_producer(""), door.id);  // producing first
+  UNIT_ASSERT_STR_EQ(w.hub.find_producer("cam"), cam.id);
+  UNIT_ASSERT_STR_EQ(w.hub.find_producer(cam.id), cam.id);
+  g_assert_true(w.hub.find_producer("garden").empty());
+  w.set_status(door, R"([])", R"({"name":"door"})");  // stops producing
+  UNIT_ASSERT_STR_EQ(w.hub.find_producer(""), cam.id);
+  g_assert_true(w.hub.find_producer("door").empty());
+  w.set_status(viewer, R"(["listener"])");
+  g_assert_true(w.hub.has_consumers());
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -727,5 +749,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/hub/reverse/browser-publishes", test_reverse_browser_publishes);
   g_test_add_func("/hub/malformed-text-then-served", test_malformed_text_then_served);
   g_test_add_func("/hub/unknown-peer-ignored", test_unknown_peer_ignored);
+  g_test_add_func("/hub/find-producer", test_find_producer);
   return g_test_run();
 }

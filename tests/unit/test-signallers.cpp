@@ -8,6 +8,8 @@
 #include <glib.h>
 #include <gst/gst.h>
 
+#include <glib/gstdio.h>
+
 #include <memory>
 #include <thread>
 
@@ -207,6 +209,60 @@ void test_builtins() {
   g_object_unref(emb);
 }
 
+// A self-signed EC certificate and its key made by openssl in `dir`:
+// {cert path, key path}.
+std::pair<std::string, std::string> self_signed(const std::string &dir, const std::string &name) {
+  std::string cert = dir + "/" + name + ".pem", key = dir + "/" + name + ".key";
+  gchar *out = nullptr, *err = nullptr;  // captured: stdout here is TAP
+  int status = 0;
+  std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=" +
+                    name + " -keyout " + key + " -out " + cert;
+  g_assert_true(g_spawn_command_line_sync(cmd.c_str(), &out, &err, &status, nullptr) && status == 0);
+  g_free(out);
+  g_free(err);
+  return {cert, key};
+}
+
+// start() of the embedded signaller with these cert-file/key-file: the
+// error ("" when it started; then its first URL is in *url).
+std::string start_with_tls(const char *cert, const char *key, std::string *url = nullptr) {
+  auto *emb = GST_WEBRTC_LIVE_SIGNALLABLE(g_object_new(GST_TYPE_WEBRTC_LIVE_EMBEDDED_SIGNALLER, "port", 0u, "address",
+                                                       "127.0.0.1", "cert-file", cert, "key-file", key, nullptr));
+  auto producer = make_producer_signaller(emb, Meta::from_name("cam"));
+  std::string error;
+  if (producer->start({}, &error)) {
+    if (url) *url = producer->urls().at(0);
+    producer->stop();
+  }
+  producer.reset();
+  g_object_unref(emb);
+  return error;
+}
+
+// cert-file/key-file: https URLs with a matching pair; a start error naming
+// the file for a key of another certificate, an unreadable file, one alone.
+void test_tls_files() {
+  Watchdog wd;
+  gchar *tmp = g_dir_make_tmp("webrtclive-tls-XXXXXX", nullptr);
+  const std::string dir = tmp;
+  g_free(tmp);
+  auto [cert, key] = self_signed(dir, "a");
+  auto [other_cert, other_key] = self_signed(dir, "b");
+  std::string url;
+  UNIT_ASSERT_STR_EQ(start_with_tls(cert.c_str(), key.c_str(), &url), std::string());
+  g_assert_true(g_str_has_prefix(url.c_str(), "https://127.0.0.1:"));
+
+  std::string e = start_with_tls(cert.c_str(), other_key.c_str());
+  g_assert_true(e.find("does not belong") != std::string::npos && e.find(other_key) != std::string::npos);
+  const std::string missing = dir + "/missing.pem";
+  e = start_with_tls(missing.c_str(), key.c_str());
+  g_assert_true(e.find(missing) != std::string::npos);
+  e = start_with_tls(nullptr, key.c_str());
+  g_assert_true(e.find("without a certificate file") != std::string::npos);
+  for (const auto &f : {cert, key, other_cert, other_key}) g_remove(f.c_str());
+  g_rmdir(dir.c_str());
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -216,5 +272,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/signallers/adapter-stop-inside-callback", test_adapter_stop_inside_callback);
   g_test_add_func("/signallers/consumer-adapter", test_consumer_adapter);
   g_test_add_func("/signallers/builtins", test_builtins);
+  g_test_add_func("/signallers/tls-files", test_tls_files);
   return g_test_run();
 }
