@@ -203,6 +203,34 @@ scenarios['src-ice-servers'] = async (defer) => {
   assert(Math.abs(Number(t.username.split(':')[0]) - (Date.now() / 1000 + 600)) < 3, 'valid for turn-credential-ttl');
 };
 
+// The page's ways to its ICE servers besides the producer's: a server
+// without /ice-servers.json (404: no ICE servers, it still plays), and a
+// hand-made ?ice= (wins; the endpoint is not even asked).
+scenarios['page-ice-fallbacks'] = async (defer) => {
+  const p = await startPipeline(`${SRC} ! webrtclivesink name=sink port=0 address=127.0.0.1 ice-addresses=127.0.0.1`);
+  defer(() => p.stop());
+  const browser = await launchBrowser();
+  defer(() => browser.close());
+  const asked = { missing: 0, given: 0, plain: 0 };
+  const open = async (which, query, route) => {
+    const page = await browser.newPage();
+    page.on('request', (r) => { if (r.url().endsWith('/ice-servers.json')) asked[which]++; });
+    if (route) await page.route('**/ice-servers.json', route);
+    await page.goto(`${p.url}?${query}`);
+    await waitFrames(page, 30);
+    return page;
+  };
+  const missing = await open('missing', 'autoplay=1', (r) => r.fulfill({ status: 404, body: 'not found' }));
+  const given = await open('given', 'autoplay=1&ice=' + encodeURIComponent('{"iceServers":[],"iceTransportPolicy":"all"}'));
+  const plain = await open('plain', 'autoplay=1');
+  log('requests to /ice-servers.json:', JSON.stringify(asked));
+  assert(asked.missing === 1 && asked.plain === 1 && asked.given === 0, 'asked once per session, not with ?ice=');
+  for (const page of [missing, given, plain]) {
+    const errors = await page.evaluate(() => window.webrtclive.errors);
+    assert(errors.length === 0, `no error on the page: ${errors}`);
+  }
+};
+
 const name = process.argv[2];
 if (!scenarios[name]) throw new Error(`unknown scenario ${name}; one of ${Object.keys(scenarios)}`);
 run(name, (defer) => scenarios[name](defer));
