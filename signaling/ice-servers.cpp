@@ -113,6 +113,11 @@ std::optional<IceUrl> parse_ice_url(std::string_view text, std::string *why) {
     u.password = unescape(info.substr(c + 1), &ok2);
     if (!ok1 || !ok2 || u.username.empty() || u.password.empty())
       return fail("TURN credentials that are empty or badly percent-escaped");
+    // They go into JSON, HTTP headers and webrtcbin's URI.
+    for (const std::string *part : {&u.username, &u.password})
+      for (char c : *part)
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+          return fail("TURN credentials with a control or non-ASCII character (printable ASCII only)");
   }
   // Host and port.
   std::string_view port;

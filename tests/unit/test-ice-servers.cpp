@@ -82,6 +82,8 @@ void test_bad_urls() {
   refused("turn:-host");
   refused("turn:host\nInjected: header");
   refused("turn:host\"");
+  refused("turn://us%A3er:pw@host");        // found by fuzz-ice: not UTF-8 once unescaped
+  refused("turn://user:p%0D%0ALink:x@host");  // a header injection once unescaped
   refused("turn://" + std::string(kMaxIceUrlBytes, 'a'));
   // A refusal never repeats the password.
   std::string why = refused("turn://user:hunter2@host:99999");
