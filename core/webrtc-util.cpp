@@ -41,13 +41,14 @@ void configure_ice(GstElement *element, GstElement *webrtcbin, const IceSettings
       const std::string uri = webrtcbin_ice_uri(*url, server.username, server.credential);
       g_signal_emit_by_name(webrtcbin, "add-turn-server", uri.c_str(), &ok);
       // The URL has no userinfo, the username is no secret; never the password.
-      GST_CAT_INFO_OBJECT(webrtclive_ice_debug, element, "TURN server %s, username %s: %s", text.c_str(), server.username.c_str(),
-                      ok ? "added" : "refused");
+      GST_CAT_INFO_OBJECT(webrtclive_ice_debug, element, "TURN server %s, username %s: %s", text.c_str(),
+                          server.username.c_str(), ok ? "added" : "refused");
       if (!ok)
         GST_ELEMENT_WARNING(element, RESOURCE, SETTINGS, ("webrtcbin refused the TURN server %s.", text.c_str()),
                             (nullptr));
     }
-  if (servers.transport_policy == "relay") gst_util_set_object_arg(G_OBJECT(webrtcbin), "ice-transport-policy", "relay");
+  if (servers.transport_policy == "relay")
+    gst_util_set_object_arg(G_OBJECT(webrtcbin), "ice-transport-policy", "relay");
   GObject *agent = nullptr;
   g_object_get(webrtcbin, "ice-agent", &agent, nullptr);
   if (!agent) return;

@@ -51,8 +51,8 @@ void install_ice_properties(GObjectClass *klass, const IcePropIds &ids, GParamFl
   g_object_class_install_property(
       klass, ids.transport_policy,
       g_param_spec_enum("ice-transport-policy", "ICE Transport Policy",
-                        "Which candidates ICE may use: all, or relay only (through the TURN servers: relay needs turn-servers); also what "
-                        "the served pages are told to use",
+                        "Which candidates ICE may use: all, or relay only (through the TURN servers: relay needs "
+                        "turn-servers); also what the served pages are told to use",
                         GST_TYPE_WEBRTC_LIVE_ICE_TRANSPORT_POLICY, 0, flags));
 }
 
