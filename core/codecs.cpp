@@ -508,7 +508,11 @@ std::string check_offer_structure(const GstSDPMessage *offer) {
     const std::string kind = media_name(m);
     if (kind != "audio" && kind != "video" && kind != "application")
       return where + " is '" + kind.substr(0, 32) + "'; only audio, video and application are answered";
-    if (gst_sdp_media_get_port(m) == 0) return where + " is rejected (port 0) in the offer";
+    // Port 0 with a=bundle-only (RFC 8843) is how a max-bundle offerer
+    // (webrtcbin, Firefox) marks every bundled m-line after the first.
+    const bool bundle_only = gst_sdp_media_get_attribute_val(m, "bundle-only") != nullptr;
+    if (gst_sdp_media_get_port(m) == 0 && (!bundle_only || i == 0))
+      return where + " is rejected (port 0) in the offer";
     if (kind == "application" && ++applications > 1) return "the offer has more than one application m-line";
     if (kind != "application") has_rtp = true;
     if (gst_sdp_media_formats_len(m) > kMaxOfferPayloads)

@@ -97,7 +97,7 @@ inline constexpr unsigned kMaxOfferPayloads = 48;
 
 // What webrtcbin 1.22 must never see in a consumer's offer, checked before
 // set-remote-description: an m-line that is not audio, video or application,
-// a rejected one (port 0), a missing, overlong or repeated mid, more than
+// a rejected one (port 0 without a=bundle-only, or the first), a missing, overlong or repeated mid, more than
 // one application m-line, too many payload types, or a BUNDLE group that is
 // not every m-line in order (webrtclivesink is max-bundle), or one that
 // starts with the data channel while media follow (webrtcbin 1.22 aborts in

@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// webrtclivesink answering a consumer's offer, as a WHEP gateway delivers
+// it: a plain webrtcbin (a bare offering Session, recvonly transceivers with
+// the payloads Chromium offers) is the consumer, joined by a direct
+// signaller; no server, no browser.
+#include <gst/gst.h>
+#include <gst/sdp/sdp.h>
+#define GST_USE_UNSTABLE_API
+#include <gst/webrtc/webrtc.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "control-loop.h"
+#include "direct-signaller.h"
+#include "pipeline-helpers.h"
+#include "session.h"
+#include "../stamp/watchdog.h"
+
+using namespace webrtclive;
+using namespace webrtclive::test;
+
+namespace {
+
+// What Chromium offers for video (VP8, H.264 in four profiles, one without
+// packetization-mode), and Opus.
+const char *kChromiumVideo =
+    "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96;"
+    "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=102,packetization-mode=(string)1,"
+    "profile-level-id=(string)42001f,level-asymmetry-allowed=(string)1;"
+    "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=104,"
+    "profile-level-id=(string)42e01f,level-asymmetry-allowed=(string)1;"
+    "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=106,packetization-mode=(string)1,"
+    "profile-level-id=(string)42e01f,level-asymmetry-allowed=(string)1;"
+    "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=108,packetization-mode=(string)1,"
+    "profile-level-id=(string)4d001f,level-asymmetry-allowed=(string)1;"
+    "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=112,packetization-mode=(string)1,"
+    "profile-level-id=(string)640032,level-asymmetry-allowed=(string)1";
+const char *kOpus = "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111,"
+                    "encoding-params=(string)2,minptime=(string)10,useinbandfec=(string)1";
+const char *kAv1Only = "application/x-rtp,media=video,encoding-name=AV1,clock-rate=90000,payload=45";
+
+// The offering consumer: a Session (offerer) around a webrtcbin with
+// recvonly transceivers, decoding what arrives.
+struct OfferingConsumer {
+  ControlLoop loop;
+  GstElement *pipeline = gst_pipeline_new("consumer");
+  std::shared_ptr<Session> session;
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::string answer;
+  std::string failed;
+  std::atomic<unsigned> frames{0};
+  std::atomic<int> width{0}, height{0};
+
+  // One recvonly transceiver per caps string, in this order (audio first,
+  // as the WHEP players do).
+  OfferingConsumer(DirectSignaller &direct, const std::vector<const char *> &transceivers) {
+    loop.start();
+    SessionConfig config;
+    config.role = SessionRole::Offerer;
+    config.ice.ice_addresses = {"127.0.0.1"};
+    Session::Events ev;
+    ev.local_description = [&direct](const protocol::Sdp &sdp) { direct.request_session(sdp.sdp); };
+    ev.local_candidate = [&direct](const protocol::Ice &ice) { direct.to_producer_ice(ice.sdp_mline_index, ice.candidate); };
+    ev.failed = [this](EndReason, const std::string &why) {
+      std::lock_guard lock(mutex);
+      failed = why;
+    };
+    ev.pad_added = [this](GstPad *pad) { decode(pad); };
+    session = Session::create(loop.context(), config, std::move(ev));
+    gst_bin_add(GST_BIN(pipeline), session->webrtcbin());
+    for (const char *caps_text : transceivers) {
+      GstCaps *caps = gst_caps_from_string(caps_text);
+      GstWebRTCRTPTransceiver *trans = nullptr;
+      g_signal_emit_by_name(session->webrtcbin(), "add-transceiver", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps,
+                            &trans);
+      gst_caps_unref(caps);
+      g_assert_nonnull(trans);
+      gst_object_unref(trans);
+    }
+    direct.use_own_consumer(
+        [this](const std::string &type, const std::string &sdp) {
+          {
+            std::lock_guard lock(mutex);
+            answer = sdp;
+          }
+          cv.notify_all();
+          post_to(loop.context(), [this, type, sdp] { (void)session->set_remote_description({type, sdp}); });
+        },
+        [this](guint mline, const std::string &cand) {
+          post_to(loop.context(), [this, mline, cand] { session->add_remote_candidate({cand, mline}); });
+        },
+        true);
+    gst_element_set_state(pipeline, GST_STATE_PLAYING);
+    post_to(loop.context(), [this] { session->start(); });
+  }
+  ~OfferingConsumer() {
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    loop.stop([this] { session->close(); });
+    gst_object_unref(pipeline);
+  }
+
+  // webrtcbin's streaming thread.
+  void decode(GstPad *pad) {
+    std::string encoding;
+    if (GstCaps *caps = gst_pad_get_current_caps(pad)) {
+      if (const char *e = gst_structure_get_string(gst_caps_get_structure(caps, 0), "encoding-name")) encoding = e;
+      gst_caps_unref(caps);
+    }
+    const std::string decoder = encoding == "H264" ? "rtph264depay ! h264parse ! avdec_h264" : "rtpvp8depay ! vp8dec";
+    GstElement *bin = gst_parse_bin_from_description(
+        (decoder + " ! videoconvert ! fakesink name=out sync=false async=false").c_str(), TRUE, nullptr);
+    g_assert_nonnull(bin);
+    gst_bin_add(GST_BIN(pipeline), bin);
+    GstElement *out = gst_bin_get_by_name(GST_BIN(bin), "out");
+    GstPad *in = gst_element_get_static_pad(out, "sink");
+    gst_pad_add_probe(
+        in, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad *p, GstPadProbeInfo *, gpointer data) {
+          auto *self = static_cast<OfferingConsumer *>(data);
+          if (GstCaps *caps = gst_pad_get_current_caps(p)) {
+            int w = 0, h = 0;
+            gst_structure_get_int(gst_caps_get_structure(caps, 0), "width", &w);
+            gst_structure_get_int(gst_caps_get_structure(caps, 0), "height", &h);
+            self->width = w;
+            self->height = h;
+            gst_caps_unref(caps);
+          }
+          self->frames++;
+          self->cv.notify_all();
+          return GST_PAD_PROBE_OK;
+        },
+        this, nullptr);
+    gst_object_unref(in);
+    gst_object_unref(out);
+    gst_element_sync_state_with_parent(bin);
+    GstPad *sink = gst_element_get_static_pad(bin, "sink");
+    g_assert_cmpint(gst_pad_link(pad, sink), ==, GST_PAD_LINK_OK);
+    gst_object_unref(sink);
+  }
+
+  bool wait_frames(unsigned n, int ms) {
+    std::unique_lock lock(mutex);
+    return cv.wait_for(lock, std::chrono::milliseconds(ms), [&] { return frames >= n; });
+  }
+  std::string wait_answer(int ms) {
+    std::unique_lock lock(mutex);
+    cv.wait_for(lock, std::chrono::milliseconds(ms), [&] { return !answer.empty(); });
+    return answer;
+  }
+};
+
+// The reasons the sink ended sessions with (its signaller's end-session).
+struct Endings {
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::map<std::string, std::string> reasons;  // session id -> reason
+
+  void watch(GObject *producer) {
+    g_signal_connect(producer, "end-session", G_CALLBACK(+[](GObject *, const gchar *sid, const gchar *reason, Endings *e) {
+                       {
+                         std::lock_guard lock(e->mutex);
+                         e->reasons[sid ? sid : ""] = reason ? reason : "";
+                       }
+                       e->cv.notify_all();
+                     }),
+                     this);
+  }
+  std::string wait(const std::string &sid, int ms) {
+    std::unique_lock lock(mutex);
+    cv.wait_for(lock, std::chrono::milliseconds(ms), [&] { return reasons.count(sid) > 0; });
+    return reasons.count(sid) ? reasons[sid] : std::string("(not ended)");
+  }
+};
+
+const GstSDPMedia *media_of(GstSDPMessage *msg, const char *kind) {
+  for (guint i = 0; i < gst_sdp_message_medias_len(msg); i++)
+    if (g_strcmp0(gst_sdp_media_get_media(gst_sdp_message_get_media(msg, i)), kind) == 0)
+      return gst_sdp_message_get_media(msg, i);
+  return nullptr;
+}
+
+// An answer's audio m-line is inactive with its port kept; its video m-line
+// is sendonly and names exactly `video_pt`.
+void assert_answer(const std::string &answer, const char *video_pt) {
+  GstSDPMessage *msg = nullptr;
+  g_assert_cmpint(gst_sdp_message_new_from_text(answer.c_str(), &msg), ==, GST_SDP_OK);
+  const GstSDPMedia *audio = media_of(msg, "audio");
+  const GstSDPMedia *video = media_of(msg, "video");
+  g_assert_nonnull(audio);
+  g_assert_nonnull(video);
+  g_assert_nonnull(gst_sdp_media_get_attribute_val(audio, "inactive"));
+  g_assert_cmpuint(gst_sdp_media_get_port(audio), !=, 0);
+  g_assert_nonnull(gst_sdp_media_get_attribute_val(video, "sendonly"));
+  g_assert_cmpuint(gst_sdp_media_get_port(video), !=, 0);
+  g_assert_cmpstr(gst_sdp_media_get_format(video, 0), ==, video_pt);
+  for (guint f = 0; f < gst_sdp_media_formats_len(video); f++) {
+    // the chosen payload, its RTX at most
+    const char *pt = gst_sdp_media_get_format(video, f);
+    g_assert_true(g_str_equal(pt, video_pt) || f > 0);
+  }
+  g_assert_nonnull(gst_sdp_media_get_attribute_val(video, "ssrc"));
+  gst_sdp_message_free(msg);
+}
+
+void plays(const std::string &sink_pipeline, const char *expected_pt) {
+  test::Watchdog dog("sink-answer", 60);
+  GstElement *sending = launch(sink_pipeline);
+  DirectSignaller direct;
+  g_object_set(by_name(sending, "sink"), "signaller", direct.producer(), nullptr);
+  watch_bus(sending);
+  const gint64 t0 = g_get_monotonic_time();
+  gst_element_set_state(sending, GST_STATE_PLAYING);
+  {
+    OfferingConsumer consumer(direct, {kOpus, kChromiumVideo});
+    std::string answer = consumer.wait_answer(10000);
+    g_assert_false(answer.empty());
+    g_test_message("answer:\n%s", answer.c_str());
+    assert_answer(answer, expected_pt);
+    g_assert_true(consumer.wait_frames(60, 20000));
+    g_test_message("%u frames decoded (%dx%d) %.2f s after the request", consumer.frames.load(), consumer.width.load(),
+                   consumer.height.load(), (g_get_monotonic_time() - t0) / 1e6);
+    g_assert_cmpint(consumer.width, ==, 320);
+    g_assert_cmpint(consumer.height, ==, 240);
+    std::lock_guard lock(consumer.mutex);
+    g_assert_cmpstr(consumer.failed.c_str(), ==, "");
+  }
+  unwatch_bus(sending);
+  gst_element_set_state(sending, GST_STATE_NULL);
+  gst_object_unref(sending);
+}
+
+const char *kVideo = "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! ";
+
+// H.264 from upstream, constrained baseline: sent as it is, on the offer's
+// 42e01f packetization-mode=1 payload (106), never High (112).
+void test_h264_passthrough() {
+  plays(std::string(kVideo) +
+            "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! "
+            "video/x-h264,profile=constrained-baseline ! webrtclivesink name=sink ice-addresses=127.0.0.1",
+        "106");
+}
+
+// Raw video, the sink limited to VP8: encoded once, on the offer's VP8 (96).
+void test_raw_to_vp8() {
+  plays(std::string(kVideo) + "webrtclivesink name=sink ice-addresses=127.0.0.1 video-codecs=vp8", "96");
+}
+
+// An offer whose only video codec the sink cannot send (and audio for a sink
+// without audio): the session ends, and the reason says why.
+void test_no_common_codec() {
+  test::Watchdog dog("no-common-codec", 60);
+  GstElement *sending = launch(std::string(kVideo) + "webrtclivesink name=sink ice-addresses=127.0.0.1");
+  DirectSignaller direct;
+  Endings endings;
+  endings.watch(direct.producer());
+  g_object_set(by_name(sending, "sink"), "signaller", direct.producer(), nullptr);
+  gst_element_set_state(sending, GST_STATE_PLAYING);
+  {
+    OfferingConsumer consumer(direct, {kOpus, kAv1Only});
+    std::string reason = endings.wait(DirectSignaller::kSession, 10000);
+    g_test_message("ended: %s", reason.c_str());
+    g_assert_true(reason.find("nothing in the offer this producer can send") != std::string::npos);
+    g_assert_true(reason.find("offered AV1") != std::string::npos);
+    g_assert_true(reason.find("no audio") != std::string::npos);
+  }
+  gst_element_set_state(sending, GST_STATE_NULL);
+  gst_object_unref(sending);
+}
+
+std::string many_mlines(unsigned n) {
+  std::string sdp = "v=0\r\no=- 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE";
+  for (unsigned i = 0; i < n; i++) sdp += " " + std::to_string(i);
+  sdp += "\r\n";
+  for (unsigned i = 0; i < n; i++)
+    sdp += "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:" + std::to_string(i) +
+           "\r\na=recvonly\r\na=rtpmap:96 VP8/90000\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+           "a=fingerprint:sha-256 00:11\r\na=setup:actpass\r\n";
+  return sdp;
+}
+
+// Hostile offers are refused before webrtcbin sees them, each with a reason,
+// and the sink goes on serving a consumer that lets it offer (webrtclivesrc).
+void test_hostile_offers_refused() {
+  test::Watchdog dog("hostile-offers", 60);
+  GstElement *sending = launch(std::string(kVideo) + "webrtclivesink name=sink ice-addresses=127.0.0.1 video-codecs=vp8");
+  GstElement *receiving = gst_pipeline_new("receiving");
+  GstElement *src = gst_element_factory_make("webrtclivesrc", "src");
+  g_object_set(src, "ice-addresses", "127.0.0.1", nullptr);
+  gst_bin_add(GST_BIN(receiving), src);
+  DirectSignaller direct;
+  Endings endings;
+  endings.watch(direct.producer());
+  g_object_set(by_name(sending, "sink"), "signaller", direct.producer(), nullptr);
+  g_object_set(src, "signaller", direct.consumer(), nullptr);
+  gst_element_set_state(sending, GST_STATE_PLAYING);
+
+  std::string data_first = many_mlines(1);
+  data_first.replace(data_first.find("BUNDLE 0"), 8, "BUNDLE d 0");
+  data_first.replace(data_first.find("m=video"), 0,
+                     "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\na=mid:d\r\n"
+                     "a=sctp-port:5000\r\n");
+  const std::map<std::string, std::string> offers = {
+      {"garbage", "this is not SDP at all"},
+      {"many", many_mlines(9)},
+      {"port0", [] {
+         std::string s = many_mlines(2);
+         s.replace(s.find("m=video 9"), 9, "m=video 0");
+         return s;
+       }()},
+      {"unbundled", [] {
+         std::string s = many_mlines(2);
+         s.replace(s.find("a=group:BUNDLE 0 1\r\n"), 20, "");
+         return s;
+       }()},
+      {"data-first", data_first},
+  };
+  const std::map<std::string, std::string> expected = {
+      {"garbage", "not valid SDP"},
+      {"many", "at most 8"},
+      {"port0", "rejected (port 0)"},
+      {"unbundled", "does not bundle"},
+      {"data-first", "data channel first"},
+  };
+  for (auto &[sid, sdp] : offers)
+    g_signal_emit_by_name(direct.producer(), "session-requested", sid.c_str(), ("evil-" + sid).c_str(), sdp.c_str());
+  for (auto &[sid, want] : expected) {
+    std::string reason = endings.wait(sid, 10000);
+    g_test_message("%s: %s", sid.c_str(), reason.c_str());
+    g_assert_true(reason.find(want) != std::string::npos);
+  }
+
+  Received rx;
+  count_src_pads(receiving, src, &rx);
+  gst_element_set_state(receiving, GST_STATE_PLAYING);
+  g_assert_true(rx.wait_for("video_0", 30, 15000));
+  g_test_message("the offerer-style consumer got 30 video buffers after the attacks");
+  gst_element_set_state(receiving, GST_STATE_NULL);
+  gst_element_set_state(sending, GST_STATE_NULL);
+  gst_object_unref(receiving);
+  gst_object_unref(sending);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  gst_init(&argc, &argv);
+  g_test_init(&argc, &argv, nullptr);
+  GstElement *probe = gst_element_factory_make("webrtclivesink", nullptr);
+  if (!probe) g_error("webrtclivesink not found: is GST_PLUGIN_PATH set to the built plugin?");
+  gst_object_unref(gst_object_ref_sink(probe));
+  g_test_add_func("/sink-answer/h264-passthrough", test_h264_passthrough);
+  g_test_add_func("/sink-answer/raw-to-vp8", test_raw_to_vp8);
+  g_test_add_func("/sink-answer/no-common-codec", test_no_common_codec);
+  g_test_add_func("/sink-answer/hostile-offers-refused", test_hostile_offers_refused);
+  return g_test_run();
+}
