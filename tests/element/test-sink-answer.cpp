@@ -4,11 +4,13 @@
 // it: a plain webrtcbin (a bare offering Session, recvonly transceivers with
 // the payloads Chromium offers) is the consumer, joined by a direct
 // signaller; no server, no browser.
+#include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <map>
@@ -57,15 +59,27 @@ struct OfferingConsumer {
   std::string failed;
   std::atomic<unsigned> frames{0};
   std::atomic<int> width{0}, height{0};
+  std::vector<std::string> messages;  // "label|text" on any channel (ours or the sink's)
 
   // One recvonly transceiver per caps string, in this order (audio first,
   // as the WHEP players do).
-  OfferingConsumer(DirectSignaller &direct, const std::vector<const char *> &transceivers) {
+  OfferingConsumer(DirectSignaller &direct, const std::vector<const char *> &transceivers,
+                   std::vector<DataChannelSpec> channels = {}) {
     loop.start();
     SessionConfig config;
     config.role = SessionRole::Offerer;
     config.ice.ice_addresses = {"127.0.0.1"};
+    config.channels = std::move(channels);
     Session::Events ev;
+    ev.data = [this](const DataChannelSpec &channel, GBytes *data, bool) {
+      gsize n = 0;
+      auto *d = static_cast<const char *>(g_bytes_get_data(data, &n));
+      {
+        std::lock_guard lock(mutex);
+        messages.push_back(channel.label + "|" + std::string(d, n));
+      }
+      cv.notify_all();
+    };
     ev.local_description = [&direct](const protocol::Sdp &sdp) { direct.request_session(sdp.sdp); };
     ev.local_candidate = [&direct](const protocol::Ice &ice) { direct.to_producer_ice(ice.sdp_mline_index, ice.candidate); };
     ev.failed = [this](EndReason, const std::string &why) {
@@ -148,6 +162,11 @@ struct OfferingConsumer {
   bool wait_frames(unsigned n, int ms) {
     std::unique_lock lock(mutex);
     return cv.wait_for(lock, std::chrono::milliseconds(ms), [&] { return frames >= n; });
+  }
+  bool wait_message(const std::string &entry, int ms) {
+    std::unique_lock lock(mutex);
+    return cv.wait_for(lock, std::chrono::milliseconds(ms),
+                       [&] { return std::find(messages.begin(), messages.end(), entry) != messages.end(); });
   }
   std::string wait_answer(int ms) {
     std::unique_lock lock(mutex);
@@ -347,6 +366,69 @@ void test_hostile_offers_refused() {
   gst_object_unref(sending);
 }
 
+
+// An offer with a data channel (created after the transceivers, as the
+// m-line order needs): the consumer's channel reaches the sink's
+// data-received, and the sink's data_%u channel is opened in-band and
+// delivers to the consumer.
+void test_data_channels() {
+  test::Watchdog dog("answer-data", 60);
+  GstElement *sending = launch(std::string(kVideo) + "webrtclivesink name=sink ice-addresses=127.0.0.1 video-codecs=vp8");
+  GstElement *sink = by_name(sending, "sink");
+  GstPad *chat = gst_element_request_pad_simple(sink, "data_%u");
+  g_object_set(chat, "label", "chat", nullptr);
+  GstElement *feed = gst_element_factory_make("appsrc", nullptr);
+  GstCaps *text = gst_caps_from_string("text/x-raw,format=utf8");
+  g_object_set(feed, "caps", text, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", TRUE, nullptr);
+  gst_caps_unref(text);
+  gst_bin_add(GST_BIN(sending), feed);
+  GstPad *feed_src = gst_element_get_static_pad(feed, "src");
+  g_assert_cmpint(gst_pad_link(feed_src, chat), ==, GST_PAD_LINK_OK);
+  gst_object_unref(feed_src);
+  struct AtSink {
+    std::mutex mutex;
+    std::vector<std::string> got;
+  } at_sink;
+  g_signal_connect(sink, "data-received",
+                   G_CALLBACK(+[](GstElement *, const gchar *, const gchar *label, GBytes *data, gboolean, AtSink *a) {
+                     gsize n = 0;
+                     auto *d = static_cast<const char *>(g_bytes_get_data(data, &n));
+                     std::lock_guard lock(a->mutex);
+                     a->got.push_back(std::string(label) + "|" + std::string(d, n));
+                   }),
+                   &at_sink);
+  DirectSignaller direct;
+  g_object_set(sink, "signaller", direct.producer(), nullptr);
+  gst_element_set_state(sending, GST_STATE_PLAYING);
+  {
+    OfferingConsumer consumer(direct, {kOpus, kChromiumVideo}, {DataChannelSpec{"from-consumer"}});
+    g_assert_true(consumer.wait_frames(30, 20000));
+    // The sink's channel: pushed until one arrives (it opens after DTLS).
+    bool got = false;
+    for (int i = 0; i < 100 && !got; i++) {
+      const std::string msg = "hello";
+      gst_app_src_push_buffer(GST_APP_SRC(feed), gst_buffer_new_memdup(msg.data(), msg.size()));
+      got = consumer.wait_message("chat|hello", 100);
+    }
+    g_assert_true(got);
+    // The consumer's channel, to the sink's data-received.
+    bool back = false;
+    for (int i = 0; i < 100 && !back; i++) {
+      GBytes *bytes = g_bytes_new_static("hi there", 8);
+      consumer.session->send_data("from-consumer", bytes, true);
+      g_bytes_unref(bytes);
+      g_usleep(100 * 1000);
+      std::lock_guard lock(at_sink.mutex);
+      back = std::find(at_sink.got.begin(), at_sink.got.end(), "from-consumer|hi there") != at_sink.got.end();
+    }
+    g_assert_true(back);
+    g_test_message("data both ways with an offering consumer");
+  }
+  gst_element_set_state(sending, GST_STATE_NULL);
+  gst_object_unref(chat);
+  gst_object_unref(sending);
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -359,5 +441,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/sink-answer/raw-to-vp8", test_raw_to_vp8);
   g_test_add_func("/sink-answer/no-common-codec", test_no_common_codec);
   g_test_add_func("/sink-answer/hostile-offers-refused", test_hostile_offers_refused);
+  g_test_add_func("/sink-answer/data-channels", test_data_channels);
   return g_test_run();
 }
