@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assert, launchBrowser, log, openViewer, run, startPipeline, until, waitFrames } from './lib.mjs';
+import { assert, launchBrowser, log, openViewer, run, startPipeline, toneWav, until, waitFrames } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const W = 320, H = 240;
@@ -15,14 +15,14 @@ const SRC = `videotestsrc is-live=true pattern=ball ! video/x-raw,width=${W},hei
 const SINK = 'webrtclivesink name=sink port=0 address=127.0.0.1 ice-addresses=127.0.0.1';
 
 // A page of the sink's origin running tests/e2e/pages/offering-consumer.js.
-async function offeringConsumer(browser, p) {
+async function offeringConsumer(browser, p, options = {}) {
   const page = await browser.newPage();
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') log('page:', m.text()); });
   await page.goto(p.url + 'health');
   await page.addScriptTag({ url: '/signalling.js' });
   // The page's CSP allows no inline script: evaluated instead.
   await page.evaluate(readFileSync(join(HERE, 'pages', 'offering-consumer.js'), 'utf8'));
-  await page.evaluate((ws) => window.startOffering(ws), p.url.replace('http', 'ws') + 'ws');
+  await page.evaluate(([ws, o]) => window.startOffering(ws, o), [p.url.replace('http', 'ws') + 'ws', options]);
   return page;
 }
 
@@ -41,12 +41,13 @@ async function decodes(page, what, n = 60) {
 
 // The audio m-line of an answer is inactive with its port kept (Chromium
 // refuses an answer that rejects its first bundled m-line); video sendonly.
-function checkAnswer(sdp) {
+function checkAnswer(sdp, audioDirection = 'inactive') {
   const sections = sdp.split(/\r?\nm=/).slice(1).map((s) => 'm=' + s);
   const audio = sections.find((s) => s.startsWith('m=audio'));
   const video = sections.find((s) => s.startsWith('m=video'));
   assert(audio && video, 'the answer has an audio and a video m-line');
-  assert(!/^m=audio 0 /.test(audio) && /a=inactive/.test(audio), 'audio answered inactive, port kept');
+  assert(!/^m=audio 0 /.test(audio) && new RegExp(`a=${audioDirection}`).test(audio),
+    `audio answered ${audioDirection}, port kept`);
   assert(/a=sendonly/.test(video), 'video answered sendonly');
   const pt = video.split('\n')[0].split(' ')[3];
   const rtpmap = video.match(new RegExp(`a=rtpmap:${pt} ([^\\r\\n]+)`))[1];
@@ -95,6 +96,25 @@ const scenarios = {
     checkAnswer(st.answer);
     const enc = await p.command('encoders', 'encoders');
     assert(enc.count === 0, `${enc.count} encoders for pre-encoded H.264, expected none`);
+  },
+
+  // talkback=true and a consumer that offers its microphone (sendrecv): the
+  // audio m-line is answered sendrecv and its sound comes out of the
+  // talkback pad while the video plays.
+  async 'offering-consumer-talkback'(defer) {
+    const wav = toneWav(defer);
+    const p = await startPipeline(
+      `${SRC} ! ${SINK} talkback=true audiotestsrc is-live=true wave=silence ! sink. ` +
+      'sink.talkback ! level interval=100000000 post-messages=true ! fakesink name=counttalk');
+    defer(() => p.stop());
+    const browser = await launchBrowser({ args: [`--use-file-for-fake-audio-capture=${wav}`] });
+    defer(() => browser.close());
+    const a = await offeringConsumer(browser, p, { talk: true });
+    const st = await decodes(a, 'the talking offering consumer', 30);
+    checkAnswer(st.answer, 'sendrecv');
+    const loud = () => p.filter((e) => e.event === 'level' && e.rms > -40).length;
+    await until('2 s of sound out of the talkback pad', () => loud() >= 20, 30000);
+    log(`talkback: ${loud()} loud 100 ms intervals`);
   },
 };
 

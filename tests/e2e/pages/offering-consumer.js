@@ -10,12 +10,19 @@
 
 window.offering = { answer: null, ended: null, errors: [], frames: 0, width: 0, height: 0, state: 'new' };
 
-window.startOffering = async (wsUrl) => {
+// talk: send the (fake) microphone on the audio m-line (sendrecv), for a
+// sink with talkback=true.
+window.startOffering = async (wsUrl, { talk = false } = {}) => {
   const S = window.WebRTCLiveSignalling;
   const st = window.offering;
   const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle' });
   // Audio first, then video: what @eyevinn/webrtc-player and whip-whep offer.
-  pc.addTransceiver('audio', { direction: 'recvonly' });
+  if (talk) {
+    const mic = await navigator.mediaDevices.getUserMedia({ audio: true });
+    pc.addTransceiver(mic.getAudioTracks()[0], { direction: 'sendrecv' });
+  } else {
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+  }
   pc.addTransceiver('video', { direction: 'recvonly' });
   const video = document.createElement('video');
   video.muted = true;
