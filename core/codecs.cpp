@@ -259,6 +259,23 @@ std::string check_answer_structure(const GstSDPMessage *offer, const GstSDPMessa
 
 namespace webrtclive {
 
+namespace {
+// Removes every payload type of `media` not in `keep`, with its rtpmap,
+// fmtp and rtcp-fb lines.
+void keep_payloads(GstSDPMedia *media, const std::set<std::string> &keep) {
+  for (gint f = static_cast<gint>(gst_sdp_media_formats_len(media)) - 1; f >= 0; f--)
+    if (!keep.count(gst_sdp_media_get_format(media, f))) gst_sdp_media_remove_format(media, f);
+  for (gint a = static_cast<gint>(gst_sdp_media_attributes_len(media)) - 1; a >= 0; a--) {
+    const GstSDPAttribute *attr = gst_sdp_media_get_attribute(media, a);
+    if (!g_str_equal(attr->key, "rtpmap") && !g_str_equal(attr->key, "fmtp") && !g_str_equal(attr->key, "rtcp-fb"))
+      continue;
+    std::string value = attr->value ? attr->value : "";
+    std::string pt = value.substr(0, value.find(' '));
+    if (pt != "*" && !keep.count(pt)) gst_sdp_media_remove_attribute(media, a);
+  }
+}
+}  // namespace
+
 void keep_receivable_codecs(GstSDPMessage *msg) {
   for (guint m = 0; m < gst_sdp_message_medias_len(msg); m++) {
     GstSDPMedia *media = const_cast<GstSDPMedia *>(gst_sdp_message_get_media(msg, m));
@@ -278,16 +295,7 @@ void keep_receivable_codecs(GstSDPMessage *msg) {
     for (auto &[pt, name] : encoding)
       if (g_ascii_strcasecmp(name.c_str(), "rtx") == 0 && apt.count(pt) && keep.count(apt[pt])) keep.insert(pt);
     if (keep.empty()) continue;  // nothing we take: leave it for webrtcbin to reject
-    for (gint f = static_cast<gint>(gst_sdp_media_formats_len(media)) - 1; f >= 0; f--)
-      if (!keep.count(gst_sdp_media_get_format(media, f))) gst_sdp_media_remove_format(media, f);
-    for (gint a = static_cast<gint>(gst_sdp_media_attributes_len(media)) - 1; a >= 0; a--) {
-      const GstSDPAttribute *attr = gst_sdp_media_get_attribute(media, a);
-      if (!g_str_equal(attr->key, "rtpmap") && !g_str_equal(attr->key, "fmtp") && !g_str_equal(attr->key, "rtcp-fb"))
-        continue;
-      std::string value = attr->value ? attr->value : "";
-      std::string pt = value.substr(0, value.find(' '));
-      if (pt != "*" && !keep.count(pt)) gst_sdp_media_remove_attribute(media, a);
-    }
+    keep_payloads(media, keep);
   }
 }
 
@@ -610,16 +618,7 @@ void keep_only_payload(GstSDPMedia *m, int pt) {
     if (map && g_ascii_strcasecmp(map->first.c_str(), "rtx") == 0 && fmtp["apt"] == std::to_string(pt))
       keep.insert(std::to_string(other));
   }
-  for (gint f = static_cast<gint>(gst_sdp_media_formats_len(m)) - 1; f >= 0; f--)
-    if (!keep.count(gst_sdp_media_get_format(m, f))) gst_sdp_media_remove_format(m, f);
-  for (gint a = static_cast<gint>(gst_sdp_media_attributes_len(m)) - 1; a >= 0; a--) {
-    const GstSDPAttribute *attr = gst_sdp_media_get_attribute(m, a);
-    if (!g_str_equal(attr->key, "rtpmap") && !g_str_equal(attr->key, "fmtp") && !g_str_equal(attr->key, "rtcp-fb"))
-      continue;
-    std::string value = attr->value ? attr->value : "";
-    std::string p = value.substr(0, value.find(' '));
-    if (p != "*" && !keep.count(p)) gst_sdp_media_remove_attribute(m, a);
-  }
+  keep_payloads(m, keep);
 }
 
 void set_media_direction(GstSDPMedia *m, const char *direction) {

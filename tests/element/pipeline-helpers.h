@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <string>
@@ -103,6 +104,19 @@ inline void count_src_pads(GstElement *pipeline, GstElement *src, Received *rx) 
         gst_object_unref(sinkpad);
       }),
       new Ctx{pipeline, rx}, [](gpointer d, GClosure *) { delete static_cast<Ctx *>(d); }, GConnectFlags(0));
+}
+
+// Loads the plugin (and registers its types) before any test runs.
+inline void load_plugin() {
+  GstElement *probe = gst_element_factory_make("webrtclivesink", nullptr);
+  if (!probe) g_error("webrtclivesink not found: is GST_PLUGIN_PATH set to the built plugin?");
+  gst_object_unref(gst_object_ref_sink(probe));
+}
+
+// Stops and frees the pipelines, in order.
+inline void stop_all(std::initializer_list<GstElement *> pipelines) {
+  for (GstElement *p : pipelines) gst_element_set_state(p, GST_STATE_NULL);
+  for (GstElement *p : pipelines) gst_object_unref(p);
 }
 
 }  // namespace webrtclive::test

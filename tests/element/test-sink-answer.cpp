@@ -360,10 +360,7 @@ void test_hostile_offers_refused() {
   gst_element_set_state(receiving, GST_STATE_PLAYING);
   g_assert_true(rx.wait_for("video_0", 30, 15000));
   g_test_message("the offerer-style consumer got 30 video buffers after the attacks");
-  gst_element_set_state(receiving, GST_STATE_NULL);
-  gst_element_set_state(sending, GST_STATE_NULL);
-  gst_object_unref(receiving);
-  gst_object_unref(sending);
+  stop_all({receiving, sending});
 }
 
 
@@ -434,9 +431,7 @@ void test_data_channels() {
 int main(int argc, char **argv) {
   gst_init(&argc, &argv);
   g_test_init(&argc, &argv, nullptr);
-  GstElement *probe = gst_element_factory_make("webrtclivesink", nullptr);
-  if (!probe) g_error("webrtclivesink not found: is GST_PLUGIN_PATH set to the built plugin?");
-  gst_object_unref(gst_object_ref_sink(probe));
+  load_plugin();
   g_test_add_func("/sink-answer/h264-passthrough", test_h264_passthrough);
   g_test_add_func("/sink-answer/raw-to-vp8", test_raw_to_vp8);
   g_test_add_func("/sink-answer/no-common-codec", test_no_common_codec);

@@ -58,10 +58,7 @@ void test_video_and_audio_arrive() {
   }
   unwatch_bus(sending);
   unwatch_bus(receiving);
-  gst_element_set_state(sending, GST_STATE_NULL);
-  gst_element_set_state(receiving, GST_STATE_NULL);
-  gst_object_unref(sending);
-  gst_object_unref(receiving);
+  stop_all({sending, receiving});
 }
 
 // gstwebrtc-api's control channel, from a bare Session as the consumer: a
@@ -177,10 +174,7 @@ void test_control_reply_is_json() {
 int main(int argc, char **argv) {
   gst_init(&argc, &argv);
   g_test_init(&argc, &argv, nullptr);
-  // Loads the plugin (and registers its types) before any test runs.
-  GstElement *probe = gst_element_factory_make("webrtclivesink", nullptr);
-  if (!probe) g_error("webrtclivesink not found: is GST_PLUGIN_PATH set to the built plugin?");
-  gst_object_unref(gst_object_ref_sink(probe));
+  load_plugin();
   g_test_add_func("/sink-src/video-and-audio-arrive", test_video_and_audio_arrive);
   g_test_add_func("/sink/control-reply-is-json", test_control_reply_is_json);
   return g_test_run();
