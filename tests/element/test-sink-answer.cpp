@@ -364,6 +364,34 @@ void test_hostile_offers_refused() {
 }
 
 
+// Two video m-lines for one video input: the first is served, the second
+// answered inactive with its port kept (a second video has nothing to send).
+void test_second_video_inactive() {
+  test::Watchdog dog("second-video", 60);
+  GstElement *sending = launch(std::string(kVideo) + "webrtclivesink name=sink ice-addresses=127.0.0.1 video-codecs=vp8");
+  DirectSignaller direct;
+  g_object_set(by_name(sending, "sink"), "signaller", direct.producer(), nullptr);
+  watch_bus(sending);
+  gst_element_set_state(sending, GST_STATE_PLAYING);
+  {
+    OfferingConsumer consumer(direct, {kOpus, kChromiumVideo, kChromiumVideo});
+    std::string answer = consumer.wait_answer(10000);
+    g_assert_false(answer.empty());
+    GstSDPMessage *msg = nullptr;
+    g_assert_cmpint(gst_sdp_message_new_from_text(answer.c_str(), &msg), ==, GST_SDP_OK);
+    g_assert_cmpuint(gst_sdp_message_medias_len(msg), ==, 3);
+    const GstSDPMedia *first = gst_sdp_message_get_media(msg, 1), *second = gst_sdp_message_get_media(msg, 2);
+    g_assert_nonnull(gst_sdp_media_get_attribute_val(first, "sendonly"));
+    g_assert_nonnull(gst_sdp_media_get_attribute_val(second, "inactive"));
+    g_assert_cmpuint(gst_sdp_media_get_port(second), !=, 0);
+    gst_sdp_message_free(msg);
+    g_assert_true(consumer.wait_frames(60, 20000));
+    g_test_message("second video m-line inactive; %u frames decoded on the first", consumer.frames.load());
+  }
+  unwatch_bus(sending);
+  stop_all({sending});
+}
+
 // An offer with a data channel (created after the transceivers, as the
 // m-line order needs): the consumer's channel reaches the sink's
 // data-received, and the sink's data_%u channel is opened in-band and
@@ -437,5 +465,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/sink-answer/no-common-codec", test_no_common_codec);
   g_test_add_func("/sink-answer/hostile-offers-refused", test_hostile_offers_refused);
   g_test_add_func("/sink-answer/data-channels", test_data_channels);
+  g_test_add_func("/sink-answer/second-video-inactive", test_second_video_inactive);
   return g_test_run();
 }
