@@ -234,6 +234,14 @@ void plays(const std::string &sink_pipeline, const char *expected_pt) {
   DirectSignaller direct;
   g_object_set(by_name(sending, "sink"), "signaller", direct.producer(), nullptr);
   watch_bus(sending);
+  // consumer-added / consumer-removed, as for any consumer.
+  static std::atomic<int> added, removed;
+  added = 0;
+  removed = 0;
+  g_signal_connect(by_name(sending, "sink"), "consumer-added",
+                   G_CALLBACK(+[](GstElement *, const gchar *, GstElement *, gpointer) { added++; }), nullptr);
+  g_signal_connect(by_name(sending, "sink"), "consumer-removed",
+                   G_CALLBACK(+[](GstElement *, const gchar *, GstElement *, gpointer) { removed++; }), nullptr);
   const gint64 t0 = g_get_monotonic_time();
   gst_element_set_state(sending, GST_STATE_PLAYING);
   {
@@ -249,9 +257,11 @@ void plays(const std::string &sink_pipeline, const char *expected_pt) {
     g_assert_cmpint(consumer.height, ==, 240);
     std::lock_guard lock(consumer.mutex);
     g_assert_cmpstr(consumer.failed.c_str(), ==, "");
+    g_assert_cmpint(added, ==, 1);
   }
   unwatch_bus(sending);
   gst_element_set_state(sending, GST_STATE_NULL);
+  g_assert_cmpint(removed, ==, 1);
   gst_object_unref(sending);
 }
 
