@@ -165,36 +165,43 @@ void Session::connect_signals() {
           }));
   connect("pad-added", G_CALLBACK(+[](GstElement *, GstPad *pad, Weak *weak) {
             auto s = weak->lock();
-            if (s && GST_PAD_IS_SRC(pad) && s->events_.pad_added) s->events_.pad_added(pad);
+            if (!s) return;
+            // A sink pad the owner requests after start() (an answerer's,
+            // from its answer hook, on the control thread): gated before
+            // anything can be linked to it.
+            if (GST_PAD_IS_SINK(pad)) {
+              if (s->config_.gate_media && !s->verified_->load()) s->gate_pad(pad);
+              return;
+            }
+            if (s->events_.pad_added) s->events_.pad_added(pad);
           }));
 }
 
 // No buffer reaches webrtcbin before the peer is verified; events (caps)
 // pass, so the offer can be made. Upstream waits at the probe, and a leaky
 // queue before it (webrtclivesink) keeps only the most recent data.
-// Idempotent: pads gated already are skipped (an answerer's owner requests
-// its pads after the offer, long after start()).
 void Session::gate_sink_pads() {
   GstIterator *it = gst_element_iterate_sink_pads(webrtcbin_.get());
   GValue item = G_VALUE_INIT;
   while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    auto *pad = GST_PAD(g_value_get_object(&item));
-    if (std::any_of(gates_.begin(), gates_.end(), [pad](const Gate &g) { return g.pad.get() == pad; })) {
-      g_value_reset(&item);
-      continue;
-    }
-    Gate g;
-    g.pad = GRef<GstPad>::ref(pad);
-    g.probe = gst_pad_add_probe(
-        pad,
-        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER |
-                                     GST_PAD_PROBE_TYPE_BUFFER_LIST),
-        [](GstPad *, GstPadProbeInfo *, gpointer) { return GST_PAD_PROBE_OK; }, nullptr, nullptr);
-    gates_.push_back(std::move(g));
+    gate_pad(GST_PAD(g_value_get_object(&item)));
     g_value_reset(&item);
   }
   g_value_unset(&item);
   gst_iterator_free(it);
+}
+
+// Idempotent: a pad gated already is skipped.
+void Session::gate_pad(GstPad *pad) {
+  if (std::any_of(gates_.begin(), gates_.end(), [pad](const Gate &g) { return g.pad.get() == pad; })) return;
+  Gate g;
+  g.pad = GRef<GstPad>::ref(pad);
+  g.probe = gst_pad_add_probe(
+      pad,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER |
+                                   GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      [](GstPad *, GstPadProbeInfo *, gpointer) { return GST_PAD_PROBE_OK; }, nullptr, nullptr);
+  gates_.push_back(std::move(g));
 }
 
 void Session::open_gate() {
@@ -348,8 +355,6 @@ void Session::prepare_answer() {
       fail(EndReason::Rejected, why);
       return;
     }
-    // Nothing leaves before the peer is verified, on pads requested now too.
-    if (config_.gate_media && !verified_->load()) gate_sink_pads();
   }
   answer();
 }

@@ -90,7 +90,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // their transceivers (direction, codec-preferences) and links what feeds
   // them. Sees the offer as webrtcbin got it (after the offer hook). Return
   // why the session cannot go on ("" = answer). Pads requested here are
-  // gated like those requested before start().
+  // gated like those requested before start() (at pad-added, before the
+  // owner can link anything to them).
   using AnswerHook = std::function<std::string(const GstSDPMessage *offer)>;
 
   // Creates the webrtcbin (not yet in any bin: the owner adds it), or adopts
@@ -155,6 +156,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void fail(EndReason kind, const std::string &reason);
   void connect_signals();
   void gate_sink_pads();
+  void gate_pad(GstPad *pad);
   void open_gate();
   void make_offer();
   void prepare_answer();

@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstring>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -63,8 +65,10 @@ struct OfferingConsumer {
 
   // One recvonly transceiver per caps string, in this order (audio first,
   // as the WHEP players do).
+  // `rewrite` edits the offer before the sink gets it.
   OfferingConsumer(DirectSignaller &direct, const std::vector<const char *> &transceivers,
-                   std::vector<DataChannelSpec> channels = {}) {
+                   std::vector<DataChannelSpec> channels = {},
+                   std::function<std::string(std::string)> rewrite = nullptr) {
     loop.start();
     SessionConfig config;
     config.role = SessionRole::Offerer;
@@ -80,7 +84,9 @@ struct OfferingConsumer {
       }
       cv.notify_all();
     };
-    ev.local_description = [&direct](const protocol::Sdp &sdp) { direct.request_session(sdp.sdp); };
+    ev.local_description = [&direct, rewrite](const protocol::Sdp &sdp) {
+      direct.request_session(rewrite ? rewrite(sdp.sdp) : sdp.sdp);
+    };
     ev.local_candidate = [&direct](const protocol::Ice &ice) { direct.to_producer_ice(ice.sdp_mline_index, ice.candidate); };
     ev.failed = [this](EndReason, const std::string &why) {
       std::lock_guard lock(mutex);
@@ -402,6 +408,37 @@ void test_second_video_inactive() {
   stop_all({sending});
 }
 
+// An offer whose fingerprint is not the consumer's certificate (a man in
+// the middle): the sink's DTLS check ends the session and not one frame
+// reaches the consumer (its pads were gated when requested in the answer
+// hook).
+void test_forged_fingerprint() {
+  test::Watchdog dog("answer-forged", 60);
+  GstElement *sending = launch(std::string(kVideo) + "webrtclivesink name=sink ice-addresses=127.0.0.1 video-codecs=vp8");
+  DirectSignaller direct;
+  Endings endings;
+  endings.watch(direct.producer());
+  g_object_set(by_name(sending, "sink"), "signaller", direct.producer(), nullptr);
+  gst_element_set_state(sending, GST_STATE_PLAYING);
+  {
+    auto forge = [](std::string sdp) {
+      for (size_t at = sdp.find("a=fingerprint:sha-256 "); at != std::string::npos;
+           at = sdp.find("a=fingerprint:sha-256 ", at + 1)) {
+        size_t first = at + strlen("a=fingerprint:sha-256 ");
+        sdp[first] = sdp[first] == '0' ? '1' : '0';
+      }
+      return sdp;
+    };
+    OfferingConsumer consumer(direct, {kOpus, kChromiumVideo}, {}, forge);
+    std::string reason = endings.wait(DirectSignaller::kSession, 15000);
+    g_test_message("ended: %s; frames decoded: %u", reason.c_str(), consumer.frames.load());
+    g_assert_true(reason.find("DTLS check failed") != std::string::npos);
+    g_usleep(500 * 1000);
+    g_assert_cmpuint(consumer.frames, ==, 0);
+  }
+  stop_all({sending});
+}
+
 // An offer with a data channel (created after the transceivers, as the
 // m-line order needs): the consumer's channel reaches the sink's
 // data-received, and the sink's data_%u channel is opened in-band and
@@ -475,6 +512,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/sink-answer/no-common-codec", test_no_common_codec);
   g_test_add_func("/sink-answer/hostile-offers-refused", test_hostile_offers_refused);
   g_test_add_func("/sink-answer/data-channels", test_data_channels);
+  g_test_add_func("/sink-answer/forged-fingerprint", test_forged_fingerprint);
   g_test_add_func("/sink-answer/second-video-inactive", test_second_video_inactive);
   return g_test_run();
 }
