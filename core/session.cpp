@@ -168,9 +168,10 @@ void Session::connect_signals() {
             if (!s) return;
             // A sink pad the owner requests after start() (an answerer's,
             // from its answer hook, on the control thread): gated before
-            // anything can be linked to it.
+            // anything can be linked to it. Not for an adopted webrtcbin,
+            // whose application may request pads from any thread.
             if (GST_PAD_IS_SINK(pad)) {
-              if (s->config_.gate_media && !s->verified_->load()) s->gate_pad(pad);
+              if (!s->adopted_ && s->config_.gate_media && !s->verified_->load()) s->gate_pad(pad);
               return;
             }
             if (s->events_.pad_added) s->events_.pad_added(pad);
