@@ -623,9 +623,9 @@ void keep_only_payload(GstSDPMedia *m, int pt) {
 
 void set_media_direction(GstSDPMedia *m, const char *direction) {
   for (gint a = static_cast<gint>(gst_sdp_media_attributes_len(m)) - 1; a >= 0; a--) {
-    const char *key = gst_sdp_media_get_attribute(m, a)->key;
-    for (const char *d : {"sendrecv", "sendonly", "recvonly", "inactive"})
-      if (g_str_equal(key, d)) gst_sdp_media_remove_attribute(m, a);
+    const std::string key = gst_sdp_media_get_attribute(m, a)->key;
+    if (key == "sendrecv" || key == "sendonly" || key == "recvonly" || key == "inactive")
+      gst_sdp_media_remove_attribute(m, a);
   }
   gst_sdp_media_add_attribute(m, direction, "");
 }
