@@ -287,16 +287,22 @@ void test_raw_to_vp8() {
   plays(std::string(kVideo) + "webrtclivesink name=sink ice-addresses=127.0.0.1 video-codecs=vp8", "96");
 }
 
+// A playing sink of kVideo with `options`, on `direct`, its endings watched.
+GstElement *start_sink(const std::string &options, DirectSignaller &direct, Endings &endings) {
+  GstElement *sending = launch(std::string(kVideo) + "webrtclivesink name=sink ice-addresses=127.0.0.1 " + options);
+  endings.watch(direct.producer());
+  g_object_set(by_name(sending, "sink"), "signaller", direct.producer(), nullptr);
+  gst_element_set_state(sending, GST_STATE_PLAYING);
+  return sending;
+}
+
 // An offer whose only video codec the sink cannot send (and audio for a sink
 // without audio): the session ends, and the reason says why.
 void test_no_common_codec() {
   test::Watchdog dog("no-common-codec", 60);
-  GstElement *sending = launch(std::string(kVideo) + "webrtclivesink name=sink ice-addresses=127.0.0.1");
   DirectSignaller direct;
   Endings endings;
-  endings.watch(direct.producer());
-  g_object_set(by_name(sending, "sink"), "signaller", direct.producer(), nullptr);
-  gst_element_set_state(sending, GST_STATE_PLAYING);
+  GstElement *sending = start_sink("", direct, endings);
   {
     OfferingConsumer consumer(direct, {kOpus, kAv1Only});
     std::string reason = endings.wait(DirectSignaller::kSession, 10000);
@@ -414,12 +420,9 @@ void test_second_video_inactive() {
 // hook).
 void test_forged_fingerprint() {
   test::Watchdog dog("answer-forged", 60);
-  GstElement *sending = launch(std::string(kVideo) + "webrtclivesink name=sink ice-addresses=127.0.0.1 video-codecs=vp8");
   DirectSignaller direct;
   Endings endings;
-  endings.watch(direct.producer());
-  g_object_set(by_name(sending, "sink"), "signaller", direct.producer(), nullptr);
-  gst_element_set_state(sending, GST_STATE_PLAYING);
+  GstElement *sending = start_sink("video-codecs=vp8", direct, endings);
   {
     auto forge = [](std::string sdp) {
       for (size_t at = sdp.find("a=fingerprint:sha-256 "); at != std::string::npos;
