@@ -3,6 +3,7 @@
 // Shared helpers for the end-to-end tests: run a pipeline through
 // live-runner, drive Debian's headless Chromium (playwright-core, never a
 // downloaded browser), and wait for what a user would see.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -345,3 +346,14 @@ export async function pageConsumer(page, wsUrl, { rewrite = (sdp) => sdp, contro
 // (what a man in the middle looks like).
 export const FORGE_FINGERPRINT = (sdp) => sdp.replace(/(a=fingerprint:sha-256 )([0-9A-F:]+)/g,
   (all, k, fp) => k + fp.split(':').map((b) => (b === '00' ? '01' : '00')).join(':'));
+
+// A 440 Hz tone as a WAV file for Chromium's fake microphone
+// (--use-file-for-fake-audio-capture; Chromium loops it), removed by `defer`.
+export function toneWav(defer) {
+  const dir = mkdtempSync(join(tmpdir(), 'webrtclive-talk-'));
+  defer(() => rmSync(dir, { recursive: true, force: true }));
+  const wav = join(dir, 'tone.wav');
+  execFileSync('gst-launch-1.0', ['-q', 'audiotestsrc', 'wave=sine', 'freq=440', 'volume=0.5', 'num-buffers=300', '!',
+    'audio/x-raw,rate=48000,channels=1,format=S16LE', '!', 'wavenc', '!', 'filesink', `location=${wav}`]);
+  return wav;
+}
