@@ -119,6 +119,18 @@ export async function startPipeline(pipeline, { expectStart = true, name, exits 
   return p;
 }
 
+// A webrtclivesrc serving its pages (publish.html, WHIP) on loopback, its
+// video counted at `countvideo`, and a browser to publish from.
+export async function srcWithBrowser(defer, options = '') {
+  const r = await startPipeline(
+    `webrtclivesrc name=s port=0 address=127.0.0.1 ${options} ice-addresses=127.0.0.1 s.video_0 ! fakesink name=countvideo`);
+  defer(() => r.stop());
+  const url = r.find((e) => e.event === 'urls').urls[0];
+  const browser = await launchBrowser();
+  defer(() => browser.close());
+  return { r, url, browser };
+}
+
 export const CHROMIUM_FLAGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',

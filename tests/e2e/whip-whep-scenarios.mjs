@@ -6,7 +6,7 @@
 // trickle ICE with PATCH), and raw HTTP requests check every refusal.
 import { request } from 'node:http';
 import {
-  assert, launchBrowser, log, run, sleep, startPipeline, until, waitCount,
+  assert, launchBrowser, log, run, srcWithBrowser, startPipeline, until, waitCount,
 } from './lib.mjs';
 import {
   WHEP_LIBS, WHIP_LIBS, openClientsPage, servePages, waitWhepFrames, whipState,
@@ -76,13 +76,8 @@ async function pageHttpSession(page, endpoint, { mode, token } = {}) {
 
 const pcState = (page) => page.evaluate(() => window.__pc.connectionState);
 
-async function srcWithBrowser(defer, options = '') {
-  const r = await startPipeline(
-    `webrtclivesrc name=s port=0 address=127.0.0.1 ${options} ${ICE} s.video_0 ! fakesink name=countvideo`);
-  defer(() => r.stop());
-  const url = r.find((e) => e.event === 'urls').urls[0];
-  const browser = await launchBrowser();
-  defer(() => browser.close());
+async function srcWithPage(defer, options = '') {
+  const { r, url, browser } = await srcWithBrowser(defer, options);
   const page = await browser.newPage();
   await page.goto(`${url}health`);  // an origin for fetch()
   return { r, url, page };
@@ -94,7 +89,7 @@ const scenarios = {
   // A browser publishes its camera into webrtclivesrc with WHIP; DELETE
   // ends it and the resource is gone.
   async 'src-whip-browser'(defer) {
-    const { r, url, page } = await srcWithBrowser(defer);
+    const { r, url, page } = await srcWithPage(defer);
     const t0 = Date.now();
     const res = await pageHttpSession(page, `${url}whip`, { mode: 'whip' });
     log('POST /whip:', res.status, res.location, res.etag, `${Date.now() - t0} ms`);
@@ -124,9 +119,7 @@ const scenarios = {
   // the other; each one's stop DELETEs its session and the src takes the
   // next.
   async 'src-whip-npm-clients'(defer) {
-    const { r, url } = await srcWithBrowser(defer, 'token=sesame allowed-origins=*');
-    const browser = await launchBrowser();
-    defer(() => browser.close());
+    const { r, url, browser } = await srcWithBrowser(defer, 'token=sesame allowed-origins=*');
     const pages = await servePages(defer);
     for (const lib of WHIP_LIBS) {
       const before = (await waitCount(r, 'countvideo', 0)).buffers ?? 0;
@@ -233,7 +226,7 @@ const scenarios = {
 
   // Bad requests get the right status and a reason; the src keeps serving.
   async 'whip-bad-requests'(defer) {
-    const { r, url, page } = await srcWithBrowser(defer, 'token=sesame');
+    const { r, url, page } = await srcWithPage(defer, 'token=sesame');
     const base = url.replace(/\/$/, '');
     const auth = { Authorization: 'Bearer sesame' };
     const checks = [
