@@ -259,6 +259,23 @@ std::string check_answer_structure(const GstSDPMessage *offer, const GstSDPMessa
 
 namespace webrtclive {
 
+namespace {
+// Removes every payload type of `media` not in `keep`, with its rtpmap,
+// fmtp and rtcp-fb lines.
+void keep_payloads(GstSDPMedia *media, const std::set<std::string> &keep) {
+  for (gint f = static_cast<gint>(gst_sdp_media_formats_len(media)) - 1; f >= 0; f--)
+    if (!keep.count(gst_sdp_media_get_format(media, f))) gst_sdp_media_remove_format(media, f);
+  for (gint a = static_cast<gint>(gst_sdp_media_attributes_len(media)) - 1; a >= 0; a--) {
+    const GstSDPAttribute *attr = gst_sdp_media_get_attribute(media, a);
+    if (!g_str_equal(attr->key, "rtpmap") && !g_str_equal(attr->key, "fmtp") && !g_str_equal(attr->key, "rtcp-fb"))
+      continue;
+    std::string value = attr->value ? attr->value : "";
+    std::string pt = value.substr(0, value.find(' '));
+    if (pt != "*" && !keep.count(pt)) gst_sdp_media_remove_attribute(media, a);
+  }
+}
+}  // namespace
+
 void keep_receivable_codecs(GstSDPMessage *msg) {
   for (guint m = 0; m < gst_sdp_message_medias_len(msg); m++) {
     GstSDPMedia *media = const_cast<GstSDPMedia *>(gst_sdp_message_get_media(msg, m));
@@ -278,16 +295,7 @@ void keep_receivable_codecs(GstSDPMessage *msg) {
     for (auto &[pt, name] : encoding)
       if (g_ascii_strcasecmp(name.c_str(), "rtx") == 0 && apt.count(pt) && keep.count(apt[pt])) keep.insert(pt);
     if (keep.empty()) continue;  // nothing we take: leave it for webrtcbin to reject
-    for (gint f = static_cast<gint>(gst_sdp_media_formats_len(media)) - 1; f >= 0; f--)
-      if (!keep.count(gst_sdp_media_get_format(media, f))) gst_sdp_media_remove_format(media, f);
-    for (gint a = static_cast<gint>(gst_sdp_media_attributes_len(media)) - 1; a >= 0; a--) {
-      const GstSDPAttribute *attr = gst_sdp_media_get_attribute(media, a);
-      if (!g_str_equal(attr->key, "rtpmap") && !g_str_equal(attr->key, "fmtp") && !g_str_equal(attr->key, "rtcp-fb"))
-        continue;
-      std::string value = attr->value ? attr->value : "";
-      std::string pt = value.substr(0, value.find(' '));
-      if (pt != "*" && !keep.count(pt)) gst_sdp_media_remove_attribute(media, a);
-    }
+    keep_payloads(media, keep);
   }
 }
 
@@ -399,6 +407,227 @@ CapsPtr payloader_caps_override(const OfferedCodec &c) {
   if (c.codec != CodecId::H264) return nullptr;
   std::string pli = c.profile_level_id.empty() ? "42e01f" : c.profile_level_id;
   return CapsPtr(gst_caps_new_simple("application/x-rtp", "profile-level-id", G_TYPE_STRING, pli.c_str(), nullptr));
+}
+
+}  // namespace webrtclive
+
+// ---- answering a consumer's offer ---------------------------------------------------
+
+namespace webrtclive {
+
+namespace {
+
+std::string media_name(const GstSDPMedia *m) { return gst_sdp_media_get_media(m) ? gst_sdp_media_get_media(m) : ""; }
+
+// "a=fmtp:<pt> k=v;k=v" of one payload type, as a map (keys lower-case).
+std::map<std::string, std::string> fmtp_of(const GstSDPMedia *m, int pt) {
+  std::map<std::string, std::string> out;
+  const std::string prefix = std::to_string(pt) + " ";
+  for (guint i = 0;; i++) {
+    const char *v = gst_sdp_media_get_attribute_val_n(m, "fmtp", i);
+    if (!v) break;
+    std::string value = v;
+    if (value.rfind(prefix, 0) != 0) continue;
+    std::stringstream ss(value.substr(prefix.size()));
+    std::string item;
+    while (std::getline(ss, item, ';')) {
+      auto b = item.find_first_not_of(' ');
+      if (b == std::string::npos) continue;
+      auto eq = item.find('=');
+      if (eq == std::string::npos) continue;
+      out[lower(item.substr(b, eq - b))] = item.substr(eq + 1);
+    }
+    break;
+  }
+  return out;
+}
+
+// "a=rtpmap:<pt> NAME/clock[/channels]" -> NAME and clock (nothing without one).
+std::optional<std::pair<std::string, int>> rtpmap_of(const GstSDPMedia *m, int pt) {
+  const std::string prefix = std::to_string(pt) + " ";
+  for (guint i = 0;; i++) {
+    const char *v = gst_sdp_media_get_attribute_val_n(m, "rtpmap", i);
+    if (!v) return std::nullopt;
+    std::string value = v;
+    if (value.rfind(prefix, 0) != 0) continue;
+    std::string rest = value.substr(prefix.size());
+    auto slash = rest.find('/');
+    if (slash == std::string::npos) return std::nullopt;
+    return std::make_pair(rest.substr(0, slash), std::atoi(rest.c_str() + slash + 1));
+  }
+}
+
+int hex_byte(const std::string &s, size_t at) {
+  if (s.size() < at + 2) return -1;
+  char buf[3] = {s[at], s[at + 1], 0};
+  char *end = nullptr;
+  long v = std::strtol(buf, &end, 16);
+  return end == buf + 2 ? static_cast<int>(v) : -1;
+}
+
+// How well an offered H.264 payload decodes ours: 0 = not at all.
+int h264_fit(const std::string &ours, const std::map<std::string, std::string> &fmtp) {
+  auto pm = fmtp.find("packetization-mode");
+  if (pm == fmtp.end() || pm->second != "1") return 0;  // our payloader fragments (FU-A)
+  auto pli = fmtp.find("profile-level-id");
+  const std::string theirs = pli == fmtp.end() ? "42001f" : lower(pli->second);  // RFC 6184 default: baseline
+  const int their_profile = hex_byte(theirs, 0), their_constraints = hex_byte(theirs, 2), their_level = hex_byte(theirs, 4);
+  const int our_profile = hex_byte(ours, 0), our_constraints = hex_byte(ours, 2), our_level = hex_byte(ours, 4);
+  if (their_profile < 0 || their_constraints < 0 || their_level < 0 || our_profile < 0) return 0;
+  auto asym = fmtp.find("level-asymmetry-allowed");
+  if ((asym == fmtp.end() || asym->second != "1") && their_level < our_level) return 0;
+  if (our_profile == 0x42) {
+    const bool our_cb = (our_constraints & 0x40) != 0;
+    if (their_profile == 0x42) return ((their_constraints & 0x40) != 0) == our_cb ? 3 : 2;
+    if (their_profile == 0x4d && our_cb) return 1;  // constrained baseline is a subset of main
+    return 0;
+  }
+  if (our_profile == 0x4d) return their_profile == 0x4d ? 3 : 0;
+  return 0;  // High and above are never sent (decisions.md)
+}
+
+}  // namespace
+
+std::optional<MediaKind> media_kind(const GstSDPMedia *m) {
+  const std::string kind = media_name(m);
+  if (kind == "video") return MediaKind::Video;
+  if (kind == "audio") return MediaKind::Audio;
+  return std::nullopt;
+}
+
+bool offer_receives(const GstSDPMedia *m) {
+  if (gst_sdp_media_get_attribute_val(m, "sendonly") || gst_sdp_media_get_attribute_val(m, "inactive")) return false;
+  return true;
+}
+
+bool offer_sends(const GstSDPMedia *m) {
+  if (gst_sdp_media_get_attribute_val(m, "recvonly") || gst_sdp_media_get_attribute_val(m, "inactive")) return false;
+  return true;
+}
+
+std::string check_offer_structure(const GstSDPMessage *offer) {
+  const guint n = gst_sdp_message_medias_len(offer);
+  std::vector<std::string> mids;
+  bool has_rtp = false;
+  unsigned applications = 0;
+  for (guint i = 0; i < n; i++) {
+    const GstSDPMedia *m = gst_sdp_message_get_media(offer, i);
+    const std::string where = "m-line " + std::to_string(i);
+    const std::string kind = media_name(m);
+    if (kind != "audio" && kind != "video" && kind != "application")
+      return where + " is '" + kind.substr(0, 32) + "'; only audio, video and application are answered";
+    // Port 0 with a=bundle-only (RFC 8843) is how a max-bundle offerer
+    // (webrtcbin, Firefox) marks every bundled m-line after the first.
+    const bool bundle_only = gst_sdp_media_get_attribute_val(m, "bundle-only") != nullptr;
+    if (gst_sdp_media_get_port(m) == 0 && (!bundle_only || i == 0))
+      return where + " is rejected (port 0) in the offer";
+    if (kind == "application" && ++applications > 1) return "the offer has more than one application m-line";
+    if (kind != "application") has_rtp = true;
+    if (gst_sdp_media_formats_len(m) > kMaxOfferPayloads)
+      return where + " lists " + std::to_string(gst_sdp_media_formats_len(m)) + " payload types; at most " +
+             std::to_string(kMaxOfferPayloads) + " are accepted";
+    for (guint f = 0; f < gst_sdp_media_formats_len(m) && kind != "application"; f++) {
+      const char *fmt = gst_sdp_media_get_format(m, f);
+      char *end = nullptr;
+      long pt = std::strtol(fmt, &end, 10);
+      if (!*fmt || *end || pt < 0 || pt > 127) return where + " has a payload type that is not 0-127";
+    }
+    std::string mid = attribute(m, "mid");
+    if (mid.empty()) return where + " has no mid";
+    if (mid.size() > 32) return where + " has a mid longer than 32 characters";
+    if (std::find(mids.begin(), mids.end(), mid) != mids.end()) return "mid '" + mid + "' is used twice";
+    mids.push_back(mid);
+  }
+  auto group = bundle_group(offer);
+  if (!group) return "the offer does not bundle its m-lines (a=group:BUNDLE); this producer uses max-bundle";
+  if (*group != mids) return "the offer's BUNDLE group is not every m-line in order (mids " + joined(mids) + ")";
+  if (has_rtp && media_name(gst_sdp_message_get_media(offer, 0)) == "application")
+    return "the offer bundles its data channel first; webrtcbin 1.22 cannot answer that (add the transceivers "
+           "before creating a data channel)";
+  return {};
+}
+
+OfferChoice choose_from_offer(const GstSDPMedia *m, const std::vector<OfferedCodec> &deliverable) {
+  OfferChoice out;
+  std::string offered;
+  for (guint f = 0; f < gst_sdp_media_formats_len(m); f++) {
+    int pt = std::atoi(gst_sdp_media_get_format(m, f));
+    if (auto map = rtpmap_of(m, pt); map && g_ascii_strcasecmp(map->first.c_str(), "rtx") != 0 &&
+                                     g_ascii_strcasecmp(map->first.c_str(), "red") != 0 &&
+                                     g_ascii_strcasecmp(map->first.c_str(), "ulpfec") != 0) {
+      std::string name = map->first.substr(0, 16);
+      if (offered.find(name) == std::string::npos) offered += (offered.empty() ? "" : ", ") + name;
+    }
+  }
+  for (const OfferedCodec &ours : deliverable) {
+    const CodecInfo &info = codec_info(ours.codec);
+    const int clock = info.kind == MediaKind::Video ? 90000 : 48000;
+    int best_pt = -1, best_fit = 0;
+    std::string best_pli;
+    for (guint f = 0; f < gst_sdp_media_formats_len(m); f++) {
+      const int pt = std::atoi(gst_sdp_media_get_format(m, f));
+      auto map = rtpmap_of(m, pt);
+      if (!map || g_ascii_strcasecmp(map->first.c_str(), info.encoding_name) != 0 || map->second != clock) continue;
+      auto fmtp = fmtp_of(m, pt);
+      int fit = 1;
+      if (ours.codec == CodecId::H264) {
+        fit = h264_fit(ours.profile_level_id.empty() ? "42e01f" : lower(ours.profile_level_id), fmtp);
+      } else if (ours.codec == CodecId::VP9) {
+        auto profile = fmtp.find("profile-id");
+        fit = profile == fmtp.end() || profile->second == "0" ? 1 : 0;  // vp9enc makes profile 0
+      }
+      if (fit > best_fit) {
+        best_fit = fit;
+        best_pt = pt;
+        auto pli = fmtp.find("profile-level-id");
+        best_pli = pli == fmtp.end() ? std::string() : pli->second;
+      }
+    }
+    if (best_pt < 0) continue;
+    OfferedCodec c = ours;
+    c.pt = best_pt;
+    if (c.codec == CodecId::H264 && !best_pli.empty()) c.profile_level_id = best_pli;
+    out.codec = c;
+    return out;
+  }
+  std::string ours;
+  for (const auto &o : deliverable) {
+    std::string name = codec_info(o.codec).encoding_name;
+    if (o.codec == CodecId::H264) name += " " + (o.profile_level_id.empty() ? std::string("42e01f") : o.profile_level_id);
+    if (ours.find(name) == std::string::npos) ours += (ours.empty() ? "" : ", ") + name;
+  }
+  out.why = "offered " + (offered.empty() ? std::string("nothing known") : offered) + "; this producer sends " +
+            (ours.empty() ? std::string("nothing") : ours) + " (H.264 needs packetization-mode=1 and a profile that decodes it)";
+  return out;
+}
+
+CapsPtr offered_payload_caps(const GstSDPMedia *m, int pt) {
+  GstCaps *caps = gst_sdp_media_get_caps_from_media(m, pt);
+  if (!caps) return nullptr;
+  caps = gst_caps_make_writable(caps);
+  for (guint i = 0; i < gst_caps_get_size(caps); i++) gst_structure_set_name(gst_caps_get_structure(caps, i), "application/x-rtp");
+  return CapsPtr(caps);
+}
+
+void keep_only_payload(GstSDPMedia *m, int pt) {
+  std::set<std::string> keep{std::to_string(pt)};
+  for (guint f = 0; f < gst_sdp_media_formats_len(m); f++) {
+    int other = std::atoi(gst_sdp_media_get_format(m, f));
+    auto map = rtpmap_of(m, other);
+    auto fmtp = fmtp_of(m, other);
+    if (map && g_ascii_strcasecmp(map->first.c_str(), "rtx") == 0 && fmtp["apt"] == std::to_string(pt))
+      keep.insert(std::to_string(other));
+  }
+  keep_payloads(m, keep);
+}
+
+void set_media_direction(GstSDPMedia *m, const char *direction) {
+  for (gint a = static_cast<gint>(gst_sdp_media_attributes_len(m)) - 1; a >= 0; a--) {
+    const std::string key = gst_sdp_media_get_attribute(m, a)->key;
+    if (key == "sendrecv" || key == "sendonly" || key == "recvonly" || key == "inactive")
+      gst_sdp_media_remove_attribute(m, a);
+  }
+  gst_sdp_media_add_attribute(m, direction, "");
 }
 
 }  // namespace webrtclive

@@ -89,6 +89,52 @@ AnswerChoice choose_from_answer(const GstSDPMessage *answer, unsigned mline, con
 // upstream in 1.25). Returns "" when the answer is sound, else why not.
 std::string check_answer_structure(const GstSDPMessage *offer, const GstSDPMessage *answer);
 
+// ---- answering a consumer's offer (webrtclivesink as the answerer) ----
+
+// At most this many payload types per offered m-line (Chromium offers ~20
+// for video); more is refused before webrtcbin sees the offer.
+inline constexpr unsigned kMaxOfferPayloads = 48;
+
+// What webrtcbin 1.22 must never see in a consumer's offer, checked before
+// set-remote-description: an m-line that is not audio, video or application,
+// a rejected one (port 0 without a=bundle-only, or the first), a missing, overlong or repeated mid, more than
+// one application m-line, too many payload types, or a BUNDLE group that is
+// not every m-line in order (webrtclivesink is max-bundle), or one that
+// starts with the data channel while media follow (webrtcbin 1.22 aborts in
+// _connect_rtpfunnel when the bundle's first m-line is not RTP). "" = sound.
+std::string check_offer_structure(const GstSDPMessage *offer);
+
+// The m-line's kind ("audio"/"video"), nothing for anything else.
+std::optional<MediaKind> media_kind(const GstSDPMedia *m);
+// Whether the offerer wants to receive on this m-line (sendrecv, recvonly;
+// no direction attribute means sendrecv) / sends on it (sendrecv, sendonly).
+bool offer_receives(const GstSDPMedia *m);
+bool offer_sends(const GstSDPMedia *m);
+
+// The codec we send on an offered m-line: the first of `deliverable` (our
+// order: the input as it is first, so shared branches are reused) that
+// one of the offer's payload types carries, with the offer's payload type
+// (and, for H.264, its profile-level-id). H.264 needs packetization-mode=1
+// and a profile that decodes ours: constrained baseline → a baseline,
+// constrained-baseline or main payload (the closest first), main → main.
+// Never High (see docs/decisions.md). Nothing, and why, when none fits.
+struct OfferChoice {
+  std::optional<OfferedCodec> codec;
+  std::string why;
+};
+OfferChoice choose_from_offer(const GstSDPMedia *m, const std::vector<OfferedCodec> &deliverable);
+
+// The offer's caps for one payload type (application/x-rtp, its fmtp and
+// rtcp-fb), as transceiver codec-preferences: webrtcbin's answer is the
+// intersection of the offer with them, so it can only be this payload.
+CapsPtr offered_payload_caps(const GstSDPMedia *m, int pt);
+
+// Edits an offer's m-line before webrtcbin sees it: keep only payload `pt`
+// (and its RTX), so the answer names that codec alone.
+void keep_only_payload(GstSDPMedia *m, int pt);
+// Replaces the m-line's direction attribute (sendrecv, inactive, ...).
+void set_media_direction(GstSDPMedia *m, const char *direction);
+
 // Receiving side: removes from an offer every payload type this plugin cannot
 // depayload (and RTX for them), so the answer only lists what we take.
 void keep_receivable_codecs(GstSDPMessage *offer);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "session.h"
 
+#include <algorithm>
+
 #include "codecs.h"
 #include "control-loop.h"
 #include "util.h"
@@ -51,11 +53,10 @@ std::string reply_error(const GstStructure *reply) {
 
 // Each m-line of an answer with port 0 (rejected): webrtcbin 1.22 aborts
 // the process on a rejected bundled m-line.
-std::string rejected_mline(const GstSDPMessage *answer) {
+std::optional<guint> rejected_mline(const GstSDPMessage *answer) {
   for (guint i = 0; i < gst_sdp_message_medias_len(answer); i++)
-    if (gst_sdp_media_get_port(gst_sdp_message_get_media(answer, i)) == 0)
-      return "the peer rejected a stream (m-line " + std::to_string(i) + ")";
-  return {};
+    if (gst_sdp_media_get_port(gst_sdp_message_get_media(answer, i)) == 0) return i;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -164,7 +165,16 @@ void Session::connect_signals() {
           }));
   connect("pad-added", G_CALLBACK(+[](GstElement *, GstPad *pad, Weak *weak) {
             auto s = weak->lock();
-            if (s && GST_PAD_IS_SRC(pad) && s->events_.pad_added) s->events_.pad_added(pad);
+            if (!s) return;
+            // A sink pad the owner requests after start() (an answerer's,
+            // from its answer hook, on the control thread): gated before
+            // anything can be linked to it. Not for an adopted webrtcbin,
+            // whose application may request pads from any thread.
+            if (GST_PAD_IS_SINK(pad)) {
+              if (!s->adopted_ && s->config_.gate_media && !s->verified_->load()) s->gate_pad(pad);
+              return;
+            }
+            if (s->events_.pad_added) s->events_.pad_added(pad);
           }));
 }
 
@@ -175,19 +185,24 @@ void Session::gate_sink_pads() {
   GstIterator *it = gst_element_iterate_sink_pads(webrtcbin_.get());
   GValue item = G_VALUE_INIT;
   while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    auto *pad = GST_PAD(g_value_get_object(&item));
-    Gate g;
-    g.pad = GRef<GstPad>::ref(pad);
-    g.probe = gst_pad_add_probe(
-        pad,
-        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER |
-                                     GST_PAD_PROBE_TYPE_BUFFER_LIST),
-        [](GstPad *, GstPadProbeInfo *, gpointer) { return GST_PAD_PROBE_OK; }, nullptr, nullptr);
-    gates_.push_back(std::move(g));
+    gate_pad(GST_PAD(g_value_get_object(&item)));
     g_value_reset(&item);
   }
   g_value_unset(&item);
   gst_iterator_free(it);
+}
+
+// Idempotent: a pad gated already is skipped.
+void Session::gate_pad(GstPad *pad) {
+  if (std::any_of(gates_.begin(), gates_.end(), [pad](const Gate &g) { return g.pad.get() == pad; })) return;
+  Gate g;
+  g.pad = GRef<GstPad>::ref(pad);
+  g.probe = gst_pad_add_probe(
+      pad,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER |
+                                   GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      [](GstPad *, GstPadProbeInfo *, gpointer) { return GST_PAD_PROBE_OK; }, nullptr, nullptr);
+  gates_.push_back(std::move(g));
 }
 
 void Session::open_gate() {
@@ -271,7 +286,8 @@ std::string Session::check_answer(const GstSDPMessage *answer) {
     why = check_answer_structure(offer, answer);
     if (!why.empty()) why = "unacceptable answer: " + why;
   }
-  if (why.empty()) why = rejected_mline(answer);
+  if (auto i = rejected_mline(answer); why.empty() && i)
+    why = "the peer rejected a stream (m-line " + std::to_string(*i) + ")";
   gst_sdp_message_free(offer);
   return why;
 }
@@ -308,6 +324,7 @@ bool Session::set_remote_description(const protocol::Sdp &sdp) {
   }
   remote_set_ = true;
   remote_sdp_ = sdp.sdp;
+  if (!offerer) applied_offer_ = take_string(gst_sdp_message_as_text(msg));
   auto *desc =
       gst_webrtc_session_description_new(offerer ? GST_WEBRTC_SDP_TYPE_ANSWER : GST_WEBRTC_SDP_TYPE_OFFER, msg);
   GstPromise *promise = promise_for(shared_from_this(), [offerer](const std::shared_ptr<Session> &s,
@@ -319,7 +336,7 @@ bool Session::set_remote_description(const protocol::Sdp &sdp) {
       });
       return;
     }
-    if (!offerer) s->answer();
+    if (!offerer) s->post([](Session &self) { self.prepare_answer(); });
   });
   g_signal_emit_by_name(webrtcbin_.get(), "set-remote-description", desc, promise);
   gst_promise_unref(promise);
@@ -327,7 +344,22 @@ bool Session::set_remote_description(const protocol::Sdp &sdp) {
   return true;
 }
 
-// webrtcbin's thread, once the offer is applied.
+// Control thread, once the offer is applied: the owner sets up what it
+// sends, then webrtcbin answers.
+void Session::prepare_answer() {
+  if (answer_hook_) {
+    GstSDPMessage *offer = parse_remote_sdp(applied_offer_);
+    std::string why = offer ? answer_hook_(offer) : "the offer is gone";
+    if (offer) gst_sdp_message_free(offer);
+    if (state_ == State::Closed) return;  // the owner ended it meanwhile
+    if (!why.empty()) {
+      fail(EndReason::Rejected, why);
+      return;
+    }
+  }
+  answer();
+}
+
 void Session::answer() {
   GstPromise *promise = promise_for(shared_from_this(), [](const std::shared_ptr<Session> &s, const GstStructure *reply) {
     GstWebRTCSessionDescription *answer = nullptr;
@@ -339,11 +371,26 @@ void Session::answer() {
       });
       return;
     }
+    // webrtcbin 1.22 aborts on a rejected bundled m-line: an answer of
+    // ours that rejects one is never applied (the owner answers unwanted
+    // m-lines inactive instead).
+    if (auto i = rejected_mline(answer->sdp)) {
+      gst_webrtc_session_description_free(answer);
+      std::string why = "webrtcbin rejected m-line " + std::to_string(*i) + " of the offer in its answer";
+      s->post([why](Session &self) { self.fail(EndReason::Rejected, why); });
+      return;
+    }
     // As for the offer: applied first, then posted, before any candidate.
     g_signal_emit_by_name(s->webrtcbin_.get(), "set-local-description", answer, nullptr);
     protocol::Sdp sdp{"answer", take_string(gst_sdp_message_as_text(answer->sdp))};
     gst_webrtc_session_description_free(answer);
-    s->post([sdp](Session &self) { self.on_local_description(sdp); });
+    s->post([sdp](Session &self) {
+      self.on_local_description(sdp);
+      // Our channels, in-band (DCEP) once SCTP is up, when the offer
+      // negotiated an SCTP association at all.
+      if (!self.config_.channels.empty() && self.applied_offer_.find("m=application") != std::string::npos)
+        self.channels_->announce(self.config_.channels);
+    });
   });
   g_signal_emit_by_name(webrtcbin_.get(), "create-answer", nullptr, promise);
   gst_promise_unref(promise);

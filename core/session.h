@@ -85,6 +85,14 @@ class Session : public std::enable_shared_from_this<Session> {
   // our offer too; the offer hook may edit the offer (e.g. drop codecs).
   using AnswerCheck = std::function<std::string(const GstSDPMessage *answer, const GstSDPMessage *offer)>;
   using OfferHook = std::function<std::string(GstSDPMessage *offer)>;
+  // Answerer: once webrtcbin applied the offer and before it answers, on the
+  // control thread: the owner requests its sink pads (`sink_<mline>`), sets
+  // their transceivers (direction, codec-preferences) and links what feeds
+  // them. Sees the offer as webrtcbin got it (after the offer hook). Return
+  // why the session cannot go on ("" = answer). Pads requested here are
+  // gated like those requested before start() (at pad-added, before the
+  // owner can link anything to them).
+  using AnswerHook = std::function<std::string(const GstSDPMessage *offer)>;
 
   // Creates the webrtcbin (not yet in any bin: the owner adds it), or adopts
   // the application's `existing` one (webrtclivesignaller).
@@ -99,8 +107,14 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void set_answer_check(AnswerCheck check) { answer_check_ = std::move(check); }
   void set_offer_hook(OfferHook hook) { offer_hook_ = std::move(hook); }
+  void set_answer_hook(AnswerHook hook) { answer_hook_ = std::move(hook); }
+  // Before connected (e.g. from a hook, once the owner knows the session
+  // carries no media, so there is no RTCP to watch): 0 = never.
+  void set_peer_timeout(unsigned seconds) { config_.peer_timeout_s = seconds; }
 
   // Offerer: before start(). A data channel negotiated in the offer.
+  // (An answerer opens config.channels in-band once its answer is applied,
+  // when the offer has an application m-line.)
   GRef<GObject> create_data_channel(const std::string &label, GstStructure *options = nullptr);
 
   // Watches the webrtcbin; the offerer makes its offer. The owner has
@@ -142,8 +156,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void fail(EndReason kind, const std::string &reason);
   void connect_signals();
   void gate_sink_pads();
+  void gate_pad(GstPad *pad);
   void open_gate();
   void make_offer();
+  void prepare_answer();
   void answer();
   void on_connection_state(int state);
   void on_local_description(const protocol::Sdp &sdp);
@@ -156,6 +172,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Events events_;
   AnswerCheck answer_check_;
   OfferHook offer_hook_;
+  AnswerHook answer_hook_;
+  std::string applied_offer_;  // the offer as webrtcbin got it (after offer_hook_)
   GRef<GstElement> webrtcbin_;
   bool adopted_ = false;
   State state_ = State::New;

@@ -16,7 +16,8 @@ struct ConsumerStream {
   std::shared_ptr<const FanOut::InputInfo> input;
   std::vector<OfferedCodec> offered;
   unsigned mline = 0;
-  guint ssrc = 0;  // announced in the offer, used by the payloader
+  guint ssrc = 0;  // announced in the offer (or answer), used by the payloader
+  bool receive = false;  // answerer: sendrecv for talkback (the consumer's microphone)
   GRef<GstPad> webrtc_pad;
   std::unique_ptr<ConsumerChain> chain;            // once answered
   std::shared_ptr<FanOut::Attachment> attachment;  // fed from a shared branch
@@ -29,7 +30,7 @@ struct SinkCore::Consumer {
   GRef<GstElement> bin;        // everything of this consumer lives in here
   GRef<GstElement> webrtcbin;  // its Session's
   std::shared_ptr<Session> session;       // control thread
-  std::vector<ConsumerStream> streams;
+  std::vector<ConsumerStream> streams;   // offerer: one per input; answerer: per m-line it serves
   std::vector<OfferedCodec> chosen;       // per stream, from the answer
   GRef<GObject> control_channel;          // gstwebrtc-api's "control", when offered
   std::shared_ptr<Talkback::Input> talk;  // mutex_: its audio in the talkback mixer

@@ -192,10 +192,6 @@ std::vector<OfferedCodec> SinkCore::codecs_to_offer(const FanOut::InputInfo &inp
 void SinkCore::on_session_requested(const std::string &sid, const std::string &peer,
                                     const std::optional<std::string> &offer) {
   auto sig = signaller();
-  if (offer) {
-    if (sig) sig->end_session(sid, std::string("webrtclivesink makes the offer; offers from consumers are not supported"));
-    return;
-  }
   bool wait = false;
   std::string refusal;
   {
@@ -225,16 +221,16 @@ void SinkCore::on_session_requested(const std::string &sid, const std::string &p
         if (!in.format && !in.failed) wait = true;
     }
     if (wait) {
-      pending_sessions_.push_back(sid + "\n" + peer);
+      pending_sessions_.push_back(PendingSession{sid, peer, offer});
       GST_INFO_OBJECT(element_, "session %s waits for input caps", sid.c_str());
       return;
     }
   }
-  create_consumer(sid, peer);
+  create_consumer(sid, peer, offer);
 }
 
 void SinkCore::on_input_ready() {
-  std::vector<std::string> ready;
+  std::vector<PendingSession> ready;
   {
     auto inputs = fanout_->inputs();
     std::lock_guard lock(mutex_);
@@ -242,88 +238,41 @@ void SinkCore::on_input_ready() {
       if (!in.format && !in.failed) return;
     ready.swap(pending_sessions_);
   }
-  for (auto &entry : ready) {
-    auto nl = entry.find('\n');
-    create_consumer(entry.substr(0, nl), entry.substr(nl + 1));
-  }
+  for (auto &p : ready) create_consumer(p.sid, p.peer, p.offer);
 }
 
-void SinkCore::create_consumer(const std::string &sid, const std::string &peer) {
-  SinkSettings s = settings();
-  auto consumer = std::make_shared<Consumer>();
-  consumer->sid = sid;
-  consumer->peer = peer;
-  consumer->requested_us = g_get_monotonic_time();
-  {
-    unsigned mline = 0;
-    for (auto &info : fanout_->inputs()) {
-      auto in = std::make_shared<const FanOut::InputInfo>(std::move(info));
-      if (!in->format) continue;  // failed input
-      ConsumerStream cs;
-      cs.input = in;
-      cs.offered = codecs_to_offer(*in, s);
-      cs.mline = mline++;
-      if (cs.offered.empty()) continue;
-      consumer->streams.push_back(std::move(cs));
-    }
+void SinkCore::create_consumer(const std::string &sid, const std::string &peer,
+                               const std::optional<std::string> &offer) {
+  if (offer) {
+    create_answering_consumer(sid, peer, *offer);
+    return;
   }
-  auto sig = signaller();
-  const std::vector<DataChannelSpec> channels = data_channels();
-  if (consumer->streams.empty() && channels.empty()) {
+  SinkSettings s = settings();
+  std::vector<ConsumerStream> streams;
+  for (auto &info : fanout_->inputs()) {
+    auto in = std::make_shared<const FanOut::InputInfo>(std::move(info));
+    if (!in->format) continue;  // failed input
+    ConsumerStream cs;
+    cs.input = in;
+    cs.offered = codecs_to_offer(*in, s);
+    if (cs.offered.empty()) continue;
+    // m-lines follow the order transceivers are made in.
+    cs.mline = static_cast<unsigned>(streams.size());
+    streams.push_back(std::move(cs));
+  }
+  if (streams.empty() && data_channels().empty()) {
     std::string reason = "this producer has nothing a browser can take (pre-encoded input that is not browser-safe "
                          "and transcoding is off)";
     GST_ELEMENT_WARNING(element_, STREAM, CODEC_NOT_FOUND, ("Consumer %s refused: %s", peer.c_str(), reason.c_str()),
                         (nullptr));
-    if (sig) sig->end_session(sid, reason);
+    if (auto sig = signaller()) sig->end_session(sid, reason);
     return;
   }
-  // Renumber m-lines: they follow the order transceivers are made in.
-  for (unsigned i = 0; i < consumer->streams.size(); i++) consumer->streams[i].mline = i;
-
-  SessionConfig config;
-  config.role = SessionRole::Offerer;
-  config.name = "consumer-" + short_id(sid) + "-" + std::to_string(next_consumer_++);
-  config.owner = element_;
-  config.ice = IceSettings{s.stun_server, s.turn_servers, s.ice_addresses};
-  if (sig) add_ice_servers(&config.ice, sig->ice_servers());
-  config.connect_timeout_s = kConnectTimeoutS;
-  // Without media there is no RTCP to watch: a data-only consumer is kept
-  // until it leaves (SCTP has its own heartbeats).
-  config.peer_timeout_s = consumer->streams.empty() ? 0 : s.peer_timeout_s;
-  config.channels = channels;
-  config.data_limits = s.data_limits;
-  std::weak_ptr<SinkCore> weak = weak_from_this();
-  Session::Events ev;
-  ev.local_description = [weak, sid](const protocol::Sdp &sdp) {
-    if (auto core = weak.lock())
-      if (auto sig = core->signaller()) sig->send_sdp(sid, sdp);
-  };
-  ev.local_candidate = [weak, sid](const protocol::Ice &ice) {
-    if (auto core = weak.lock())
-      if (auto sig = core->signaller()) sig->send_ice(sid, ice);
-  };
-  ev.connected = [weak, sid] {
-    if (auto core = weak.lock()) core->on_connected(sid);
-  };
-  ev.failed = [weak, sid](EndReason kind, const std::string &why) {
-    if (auto core = weak.lock(); core && core->running_) core->fail_consumer(sid, why, kind);
-  };
-  data_events(ev, sid, peer);
+  auto consumer = open_consumer(sid, peer, SessionRole::Offerer, s, !streams.empty());
+  if (!consumer) return;
+  consumer->streams = std::move(streams);
+  GstElement *webrtc = consumer->webrtcbin.get();
   const bool talkback = talkback_ != nullptr;
-  if (talkback)
-    ev.pad_added = [weak, sid](GstPad *pad) {
-      if (auto core = weak.lock()) core->on_talkback_pad(sid, pad);
-    };
-  consumer->session = Session::create(control_.context(), config, std::move(ev));
-  if (!consumer->session) {
-    GST_ELEMENT_ERROR(element_, CORE, MISSING_PLUGIN, ("element 'webrtcbin' is missing (gstreamer1.0-plugins-bad)"),
-                      (nullptr));
-    if (sig) sig->end_session(sid, std::string("producer is missing webrtcbin"));
-    return;
-  }
-  GstElement *webrtc = consumer->session->webrtcbin();
-  consumer->webrtcbin = GRef<GstElement>::ref(webrtc);
-
   for (auto &cs : consumer->streams) {
     GstPad *pad = gst_element_request_pad_simple(webrtc, "sink_%u");
     cs.webrtc_pad = GRef<GstPad>::adopt(pad);
@@ -373,7 +322,63 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
     }
     return {};
   });
+  launch_consumer(consumer, s);
+  watch_first_packet(consumer);
+}
 
+std::shared_ptr<SinkCore::Consumer> SinkCore::open_consumer(const std::string &sid, const std::string &peer,
+                                                            SessionRole role, const SinkSettings &s, bool media) {
+  auto consumer = std::make_shared<Consumer>();
+  consumer->sid = sid;
+  consumer->peer = peer;
+  consumer->requested_us = g_get_monotonic_time();
+  SessionConfig config;
+  config.role = role;
+  config.name = "consumer-" + short_id(sid) + "-" + std::to_string(next_consumer_++);
+  config.owner = element_;
+  config.ice = IceSettings{s.ice_servers, s.ice_addresses};
+  if (auto sig = signaller()) config.ice.learnt = sig->ice_servers();
+  config.connect_timeout_s = kConnectTimeoutS;
+  // Without media there is no RTCP to watch: a data-only consumer is kept
+  // until it leaves (SCTP has its own heartbeats).
+  config.peer_timeout_s = media ? s.peer_timeout_s : 0;
+  config.channels = data_channels();
+  config.data_limits = s.data_limits;
+  std::weak_ptr<SinkCore> weak = weak_from_this();
+  Session::Events ev;
+  ev.local_description = [weak, sid](const protocol::Sdp &sdp) {
+    if (auto core = weak.lock())
+      if (auto sig = core->signaller()) sig->send_sdp(sid, sdp);
+  };
+  ev.local_candidate = [weak, sid](const protocol::Ice &ice) {
+    if (auto core = weak.lock())
+      if (auto sig = core->signaller()) sig->send_ice(sid, ice);
+  };
+  ev.connected = [weak, sid] {
+    if (auto core = weak.lock()) core->on_connected(sid);
+  };
+  ev.failed = [weak, sid](EndReason kind, const std::string &why) {
+    if (auto core = weak.lock(); core && core->running_) core->fail_consumer(sid, why, kind);
+  };
+  data_events(ev, sid, peer);
+  if (talkback_)
+    ev.pad_added = [weak, sid](GstPad *pad) {
+      if (auto core = weak.lock()) core->on_talkback_pad(sid, pad);
+    };
+  consumer->session = Session::create(control_.context(), config, std::move(ev));
+  if (!consumer->session) {
+    GST_ELEMENT_ERROR(element_, CORE, MISSING_PLUGIN, ("element 'webrtcbin' is missing (gstreamer1.0-plugins-bad)"),
+                      (nullptr));
+    if (auto sig = signaller()) sig->end_session(sid, std::string("producer is missing webrtcbin"));
+    return nullptr;
+  }
+  consumer->webrtcbin = GRef<GstElement>::ref(consumer->session->webrtcbin());
+  return consumer;
+}
+
+void SinkCore::launch_consumer(const std::shared_ptr<Consumer> &consumer, const SinkSettings &s) {
+  const std::string &sid = consumer->sid;
+  GstElement *webrtc = consumer->webrtcbin.get();
   GstElement *cbin = gst_bin_new(("consumer-" + short_id(sid)).c_str());
   consumer->bin = GRef<GstElement>::ref(cbin);
   {
@@ -384,7 +389,7 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
   gst_bin_add(GST_BIN(cbin), webrtc);
   gst_bin_add(bin_, cbin);
   gst_element_sync_state_with_parent(cbin);
-  if (s.control) {
+  if (s.control && consumer->session->config().role == SessionRole::Offerer) {
     // gstwebrtc-api turns a producer channel labelled "control" into its
     // remote controller: mouse and keyboard on the <video> come back here
     // as navigation events for the pipeline.
@@ -412,11 +417,12 @@ void SinkCore::create_consumer(const std::string &sid, const std::string &peer) 
     }
   }
 
-  GST_INFO_OBJECT(element_, "consumer %s (session %s): offering %zu stream(s)", peer.c_str(), sid.c_str(),
-                  consumer->streams.size());
-  if (hooks_.consumer_added) hooks_.consumer_added(peer, sid, webrtc);
+  GST_INFO_OBJECT(element_, "consumer %s (session %s): %s", consumer->peer.c_str(), sid.c_str(),
+                  consumer->session->config().role == SessionRole::Offerer
+                      ? ("offering " + std::to_string(consumer->streams.size()) + " stream(s)").c_str()
+                      : "answering its offer");
+  if (hooks_.consumer_added) hooks_.consumer_added(consumer->peer, sid, webrtc);
   consumer->session->start();
-  watch_first_packet(consumer);
 }
 
 void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
@@ -427,12 +433,18 @@ void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
     if (it != consumers_.end()) c = it->second;
   }
   if (!c) return;
+  // An answering consumer's only description was its offer: anything more
+  // is refused by its Session (no renegotiation).
   if (!c->session->set_remote_description(sdp)) return;  // refused: `failed` follows
-  const std::vector<OfferedCodec> chosen = c->chosen;
+  attach_streams(c);
+}
 
-  // Feed each m-line from the shared stream of the codec the consumer chose.
+// Feeds each m-line from the shared stream of the codec the consumer chose.
+bool SinkCore::attach_streams(const std::shared_ptr<Consumer> &c) {
+  const std::string sid = c->sid;
+  const std::vector<OfferedCodec> chosen = c->chosen;
   std::weak_ptr<SinkCore> weak = weak_from_this();
-  for (size_t i = 0; i < c->streams.size(); i++) {
+  for (size_t i = 0; i < c->streams.size() && i < chosen.size(); i++) {
     ConsumerStream &cs = c->streams[i];
     ConsumerChain::Config cfg;
     cfg.bin = c->bin.get();
@@ -447,7 +459,7 @@ void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
     cs.chain = ConsumerChain::build(cfg, &error);
     if (!cs.chain) {
       fail_consumer(sid, error);
-      return;
+      return false;
     }
     // A consumer's keyframe requests (PLI/FIR) go to the shared coalescer,
     // never straight to the shared encoder.
@@ -464,11 +476,12 @@ void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
     cs.attachment = fanout_->attach(BranchKey{cs.input->name, chosen[i].codec, 0}, cs.chain->sink_pad(), &error);
     if (!cs.attachment) {
       fail_consumer(sid, error);
-      return;
+      return false;
     }
-    GST_INFO_OBJECT(element_, "consumer %s: m-line %u gets %s%s", c->peer.c_str(), cs.mline,
-                    codec_info(chosen[i].codec).name, chosen[i].passthrough ? " (as it is)" : "");
+    GST_INFO_OBJECT(element_, "consumer %s: m-line %u gets %s (pt %d)%s", c->peer.c_str(), cs.mline,
+                    codec_info(chosen[i].codec).name, chosen[i].pt, chosen[i].passthrough ? " (as it is)" : "");
   }
+  return true;
 }
 
 void SinkCore::on_remote_ice(const std::string &sid, const protocol::Ice &ice) {
@@ -543,7 +556,7 @@ void SinkCore::remove_consumer(const std::string &sid, const std::string &reason
     if (it == consumers_.end()) {
       // Maybe it was still waiting for input caps.
       for (auto p = pending_sessions_.begin(); p != pending_sessions_.end(); ++p)
-        if (p->compare(0, sid.size(), sid) == 0) {
+        if (p->sid == sid) {
           pending_sessions_.erase(p);
           break;
         }

@@ -55,8 +55,7 @@ struct SinkSettings {
   unsigned max_consumers = 0;    // 0 = as many as the process's file descriptors allow
   bool transcode = true;
   bool control = false;  // offer the gstwebrtc-api "control" data channel (navigation events upstream)
-  std::string stun_server;
-  std::vector<std::string> turn_servers;
+  IceConfig ice_servers;  // STUN/TURN, TURN secret, transport policy
   std::vector<std::string> ice_addresses;
   DataLimits data_limits;  // every message a consumer sends on a data channel
   bool talkback = false;   // consumers may send audio, mixed into the "talkback" pad
@@ -146,7 +145,18 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
  private:
   // control thread
   void on_session_requested(const std::string &sid, const std::string &peer, const std::optional<std::string> &offer);
-  void create_consumer(const std::string &sid, const std::string &peer);
+  void create_consumer(const std::string &sid, const std::string &peer, const std::optional<std::string> &offer);
+  // The shared steps of both roles: a Consumer with its Session (null: the
+  // session was ended), then its bin in ours and the Session started.
+  std::shared_ptr<Consumer> open_consumer(const std::string &sid, const std::string &peer, SessionRole role,
+                                          const SinkSettings &s, bool media);
+  void launch_consumer(const std::shared_ptr<Consumer> &c, const SinkSettings &s);
+  // Each stream's chain for its chosen codec, attached to the shared branch.
+  bool attach_streams(const std::shared_ptr<Consumer> &c);
+  // core/sink-answer.cpp: a consumer that sent an offer.
+  void create_answering_consumer(const std::string &sid, const std::string &peer, const std::string &offer);
+  std::string plan_answer(const std::shared_ptr<Consumer> &c, GstSDPMessage *offer);
+  std::string set_up_answer(const std::shared_ptr<Consumer> &c, const GstSDPMessage *offer);
   void on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp);
   void on_remote_ice(const std::string &sid, const protocol::Ice &ice);
   void on_connected(const std::string &sid);
@@ -178,7 +188,11 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   mutable std::mutex mutex_;
   SinkSettings settings_;
   std::map<std::string, std::shared_ptr<Consumer>> consumers_;  // by session id
-  std::vector<std::string> pending_sessions_;                   // waiting for input caps
+  struct PendingSession {
+    std::string sid, peer;
+    std::optional<std::string> offer;  // the consumer's, when it offers
+  };
+  std::vector<PendingSession> pending_sessions_;  // waiting for input caps
   struct DataInput {
     GstPad *pad;  // owned by the element
     std::function<DataChannelSpec()> spec;

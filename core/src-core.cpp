@@ -172,7 +172,7 @@ void SrcCore::on_session_started(const std::string &sid, const std::string &peer
   SessionConfig config;
   config.role = SessionRole::Answerer;
   config.owner = element_;
-  config.ice = IceSettings{s.stun_server, s.turn_servers, s.ice_addresses};
+  config.ice = IceSettings{s.ice_servers, s.ice_addresses};
   config.latency_ms = s.latency_ms;
   config.peer_timeout_s = s.peer_timeout_s;
   config.connect_timeout_s = 0;  // the producer's side times out; we wait for it to come back

@@ -44,8 +44,7 @@ struct SrcSettings {
   unsigned latency_ms = 100;
   bool eos_on_loss = false;
   unsigned peer_timeout_s = 20;  // no RTCP from the producer this long: it is gone
-  std::string stun_server;
-  std::vector<std::string> turn_servers;
+  IceConfig ice_servers;  // STUN/TURN, TURN secret, transport policy
   std::vector<std::string> ice_addresses;
   // The producer this src chose to consume: no rate limit by default (a
   // flood only costs it messages from its own 4 MiB queue); the size bound

@@ -13,28 +13,44 @@
 
 #include <sstream>
 
-#include "whip-sdp.h"
+GST_DEBUG_CATEGORY_STATIC(webrtclive_ice_debug);
 
 namespace webrtclive {
 
-void add_ice_servers(IceSettings *ice, const std::vector<IceServer> &servers) {
-  for (auto &server : servers)
-    for (auto &uri : whip::webrtcbin_ice_uris(server)) {
-      if (uri.rfind("stun://", 0) == 0) {
-        if (ice->stun_server.empty()) ice->stun_server = uri;
-      } else {
-        ice->turn_servers.push_back(uri);
-      }
-    }
-}
-
 void configure_ice(GstElement *element, GstElement *webrtcbin, const IceSettings &ice) {
-  if (!ice.stun_server.empty()) g_object_set(webrtcbin, "stun-server", ice.stun_server.c_str(), nullptr);
-  for (auto &turn : ice.turn_servers) {
-    gboolean ok = FALSE;
-    g_signal_emit_by_name(webrtcbin, "add-turn-server", turn.c_str(), &ok);
-    if (!ok) GST_ELEMENT_WARNING(element, RESOURCE, SETTINGS, ("Ignoring an invalid TURN server URL."), (nullptr));
+  static gsize once = 0;
+  if (g_once_init_enter(&once)) {
+    GST_DEBUG_CATEGORY_INIT(webrtclive_ice_debug, "webrtcliveice", 0, "webrtclive ICE servers of sessions");
+    g_once_init_leave(&once, 1);
   }
+  // The same servers and credentials a viewer gets from /ice-servers.json.
+  ClientIce servers = make_client_ice(ice.servers, g_get_real_time() / G_USEC_PER_SEC);
+  // And those a signaller learnt (a WHIP server's Link headers), with their own credentials.
+  servers.servers.insert(servers.servers.end(), ice.learnt.begin(), ice.learnt.end());
+  bool stun_set = false;
+  for (const auto &server : servers.servers)
+    for (const auto &text : server.urls) {
+      std::string why;
+      auto url = parse_ice_url(text, &why);
+      if (!url) continue;  // make_client_ice() only gives parsed ones
+      if (url->scheme == IceUrl::Scheme::Stun) {
+        // webrtcbin takes one STUN server.
+        if (!stun_set) g_object_set(webrtcbin, "stun-server", webrtcbin_ice_uri(*url, {}, {}).c_str(), nullptr);
+        stun_set = true;
+        continue;
+      }
+      gboolean ok = FALSE;
+      const std::string uri = webrtcbin_ice_uri(*url, server.username, server.credential);
+      g_signal_emit_by_name(webrtcbin, "add-turn-server", uri.c_str(), &ok);
+      // The URL has no userinfo, the username is no secret; never the password.
+      GST_CAT_INFO_OBJECT(webrtclive_ice_debug, element, "TURN server %s, username %s: %s", text.c_str(),
+                          server.username.c_str(), ok ? "added" : "refused");
+      if (!ok)
+        GST_ELEMENT_WARNING(element, RESOURCE, SETTINGS, ("webrtcbin refused the TURN server %s.", text.c_str()),
+                            (nullptr));
+    }
+  if (servers.transport_policy == "relay")
+    gst_util_set_object_arg(G_OBJECT(webrtcbin), "ice-transport-policy", "relay");
   GObject *agent = nullptr;
   g_object_get(webrtcbin, "ice-agent", &agent, nullptr);
   if (!agent) return;

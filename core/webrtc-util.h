@@ -18,18 +18,18 @@
 namespace webrtclive {
 
 struct IceSettings {
-  std::string stun_server;
-  std::vector<std::string> turn_servers;
+  IceConfig servers;                       // STUN/TURN (ice-servers.h)
   std::vector<std::string> ice_addresses;  // empty = libnice's own choice
+  // Servers the signaller learnt for this session (a WHIP server's Link
+  // headers: ProducerSignaller::ice_servers()), with their own credentials.
+  std::vector<IceServer> learnt;
 };
 
-// Adds servers a signaller learnt (a WHIP server's Link headers) to `ice`:
-// its TURN servers, and its first STUN server when `ice` has none.
-void add_ice_servers(IceSettings *ice, const std::vector<IceServer> &servers);
-
-// Applies STUN/TURN and the local addresses ICE may use; each value webrtcbin
-// or libnice refuses becomes a WARNING on `element` (TURN URLs are not
-// repeated in it: they carry passwords).
+// Applies STUN/TURN (with fresh TURN REST credentials when a secret is set:
+// each webrtcbin gets its own), the relay-only policy when asked and the
+// local addresses ICE may use; each value webrtcbin or libnice refuses
+// becomes a WARNING on `element` (TURN URLs in it are redacted). An "all"
+// policy leaves webrtcbin's own setting alone (an adopted webrtcbin's).
 void configure_ice(GstElement *element, GstElement *webrtcbin, const IceSettings &ice);
 
 // For bins that add sessions (webrtcbins) while running: drops the ASYNC

@@ -375,7 +375,7 @@ static bool start(GstWebRTCLiveSignaller *self) {
   core->producer_name = s.producer_name;
   core->peer_id = s.peer_id;
   core->peer_timeout_s = s.peer_timeout;
-  configure_ice(GST_ELEMENT(self), w, IceSettings{{}, {}, split_list(s.ice_addresses)});
+  configure_ice(GST_ELEMENT(self), w, IceSettings{{}, split_list(s.ice_addresses)});
   core->loop.start();
   std::string error;
   std::vector<std::pair<std::string, std::string>> headers;

@@ -43,6 +43,9 @@ enum {
   PROP_TRANSCODE,
   PROP_STUN_SERVER,
   PROP_TURN_SERVERS,
+  PROP_TURN_SECRET,
+  PROP_TURN_CREDENTIAL_TTL,
+  PROP_ICE_TRANSPORT_POLICY,
   PROP_ICE_ADDRESSES,
   PROP_STATS,
   PROP_SERVER,
@@ -69,7 +72,6 @@ struct Private {
   std::string producer_name;
   std::string video_codecs = kDefaultVideoCodecs;
   std::string audio_codecs = kDefaultAudioCodecs;
-  std::string turn_servers;
   std::string ice_addresses;
   std::string whip_endpoint;  // set: publish to this WHIP server instead of the signaller
   std::string whip_token;     // never logged, never read back

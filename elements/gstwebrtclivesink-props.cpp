@@ -3,6 +3,7 @@
 // webrtclivesink's properties: what they set and read, and their specs.
 #include "gstwebrtclivesink-private.h"
 
+#include "ice-properties.h"
 #include "util.h"
 #include "webrtc-util.h"
 
@@ -10,6 +11,9 @@
 
 using namespace webrtclive;
 using namespace webrtclive::sink;
+
+static const IcePropIds kIceProps{PROP_STUN_SERVER, PROP_TURN_SERVERS, PROP_TURN_SECRET, PROP_TURN_CREDENTIAL_TTL,
+                                  PROP_ICE_TRANSPORT_POLICY};
 
 void sink_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec) {
   auto *self = GST_WEBRTC_LIVE_SINK(object);
@@ -22,6 +26,11 @@ void sink_set_property(GObject *object, guint prop_id, const GValue *value, GPar
     fn();
     GST_OBJECT_UNLOCK(self);
   };
+  if (kIceProps.has(prop_id)) {  // validated in ice-properties.cpp
+    if (auto change = ice_property_change(GST_ELEMENT(self), kIceProps, prop_id, value))
+      p->core->update_settings([&](SinkSettings &s) { change(s.ice_servers); });
+    return;
+  }
   switch (prop_id) {
     case PROP_PORT:
     case PROP_ADDRESS: {
@@ -142,17 +151,6 @@ void sink_set_property(GObject *object, guint prop_id, const GValue *value, GPar
       p->core->update_settings([v](SinkSettings &s) { s.transcode = v; });
       break;
     }
-    case PROP_STUN_SERVER: {
-      std::string v = str();
-      p->core->update_settings([&](SinkSettings &s) { s.stun_server = v; });
-      break;
-    }
-    case PROP_TURN_SERVERS: {
-      locked([&] { p->turn_servers = str(); });
-      auto v = split_list(str());
-      p->core->update_settings([&](SinkSettings &s) { s.turn_servers = v; });
-      break;
-    }
     case PROP_ICE_ADDRESSES: {
       locked([&] { p->ice_addresses = str(); });
       auto v = split_list(str());
@@ -169,6 +167,7 @@ void sink_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec
   auto *self = GST_WEBRTC_LIVE_SINK(object);
   Private *p = self->priv;
   SinkSettings s = p->core->settings();
+  if (kIceProps.has(prop_id)) return get_ice_property(kIceProps, prop_id, s.ice_servers, value);
   GST_OBJECT_LOCK(self);
   switch (prop_id) {
     case PROP_PORT:
@@ -258,12 +257,6 @@ void sink_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec
       break;
     case PROP_STATS_INTERVAL:
       g_value_set_uint(value, s.stats_interval_ms);
-      break;
-    case PROP_STUN_SERVER:
-      g_value_set_string(value, s.stun_server.empty() ? nullptr : s.stun_server.c_str());
-      break;
-    case PROP_TURN_SERVERS:
-      g_value_set_string(value, p->turn_servers.c_str());
       break;
     case PROP_ICE_ADDRESSES:
       g_value_set_string(value, p->ice_addresses.c_str());
@@ -369,16 +362,9 @@ void sink_install_properties(GObjectClass *gobject_class) {
                         "~6 threads, ~13 file descriptors). 0 = as many as the process's file descriptor limit "
                         "allows (a join that would leave fewer than 64 free is refused)",
                         0, G_MAXUINT, 0, playing));
-  g_object_class_install_property(
-      gobject_class, PROP_STUN_SERVER,
-      g_param_spec_string("stun-server", "STUN Server",
-                          "STUN server as stun://host:port; NULL = none (no public server is ever used by default)",
-                          nullptr, playing));
-  g_object_class_install_property(
-      gobject_class, PROP_TURN_SERVERS,
-      g_param_spec_string("turn-servers", "TURN Servers",
-                          "Comma-separated TURN servers as turn(s)://user:password@host:port; empty = none", "",
-                          playing));
+  // New sessions (consumers) use them; set them before the sink starts for
+  // the served /ice-servers.json to match from the first viewer.
+  install_ice_properties(gobject_class, kIceProps, playing);
   g_object_class_install_property(
       gobject_class, PROP_ICE_ADDRESSES,
       g_param_spec_string("ice-addresses", "ICE Addresses",

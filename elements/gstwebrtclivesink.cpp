@@ -4,6 +4,7 @@
 // changes live here; everything else is in SinkCore.
 #include "gstwebrtclivesink.h"
 #include "gstwebrtclivesink-private.h"
+#include "ice-properties.h"
 
 #include <memory>
 #include <mutex>
@@ -267,6 +268,9 @@ static bool start_signalling(GstWebRTCLiveSink *self) {
                                 auto core = weak.lock();
                                 return core ? core->consumers_json(name) : std::string("{}");
                               }});
+  // GET /ice-servers.json: a viewer gets the sink's STUN/TURN servers (its
+  // own TURN credentials when turn-secret is set) and its policy.
+  extras.client_ice = client_ice_of(weak);
   extras.whep = true;  // WHEP players are consumers like any other
   auto signaller = make_producer_signaller(sig, protocol::Meta::from_name(name), extras);
   g_object_unref(sig);

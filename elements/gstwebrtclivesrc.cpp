@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "data-signals.h"
+#include "ice-properties.h"
 #include "gstwebrtclivesignallable.h"
 #include "signaller-child-proxy.h"
 #include "signaller-factory.h"
@@ -52,6 +53,9 @@ enum {
   PROP_URLS,
   PROP_STUN_SERVER,
   PROP_TURN_SERVERS,
+  PROP_TURN_SECRET,
+  PROP_TURN_CREDENTIAL_TTL,
+  PROP_ICE_TRANSPORT_POLICY,
   PROP_ICE_ADDRESSES,
   PROP_CA_FILE,
   PROP_INSECURE_TLS,
@@ -64,6 +68,9 @@ enum {
   PROP_STATS_INTERVAL,
   PROP_ACCESS,  // and the kAccessProperties after it (server-access.h)
 };
+
+const IcePropIds kIceProps{PROP_STUN_SERVER, PROP_TURN_SERVERS, PROP_TURN_SECRET, PROP_TURN_CREDENTIAL_TTL,
+                           PROP_ICE_TRANSPORT_POLICY};
 
 GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE(
     "video_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS("video/x-raw; video/x-h264; video/x-vp8; video/x-vp9"));
@@ -85,7 +92,6 @@ struct Private {
   guint port = kDefaultPort;
   std::string address = kDefaultAddress;
   ServerAccess access;
-  std::string turn_servers;
   std::string ice_addresses;
   std::string ca_file;
   bool insecure_tls = false;
@@ -220,6 +226,11 @@ static void gst_webrtc_live_src_set_property(GObject *object, guint prop_id, con
     fn();
     GST_OBJECT_UNLOCK(self);
   };
+  if (kIceProps.has(prop_id)) {  // validated in ice-properties.cpp
+    if (auto change = ice_property_change(GST_ELEMENT(self), kIceProps, prop_id, value))
+      p->core->update_settings([&](SrcSettings &s) { change(s.ice_servers); });
+    return;
+  }
   switch (prop_id) {
     case PROP_SERVER: {
       std::string server = str();
@@ -252,17 +263,6 @@ static void gst_webrtc_live_src_set_property(GObject *object, guint prop_id, con
     case PROP_ON_PRODUCER_LOST: {
       bool eos = g_value_get_enum(value) == 1;
       p->core->update_settings([&](SrcSettings &s) { s.eos_on_loss = eos; });
-      break;
-    }
-    case PROP_STUN_SERVER: {
-      std::string v = str();
-      p->core->update_settings([&](SrcSettings &s) { s.stun_server = v; });
-      break;
-    }
-    case PROP_TURN_SERVERS: {
-      locked([&] { p->turn_servers = str(); });
-      auto v = split_list(str());
-      p->core->update_settings([&](SrcSettings &s) { s.turn_servers = v; });
       break;
     }
     case PROP_ICE_ADDRESSES: {
@@ -345,6 +345,7 @@ static void gst_webrtc_live_src_get_property(GObject *object, guint prop_id, GVa
     g_value_set_boxed(value, v.data());
     return;
   }
+  if (kIceProps.has(prop_id)) return get_ice_property(kIceProps, prop_id, s.ice_servers, value);
   GST_OBJECT_LOCK(self);
   switch (prop_id) {
     case PROP_SERVER:
@@ -367,12 +368,6 @@ static void gst_webrtc_live_src_get_property(GObject *object, guint prop_id, GVa
       break;
     case PROP_ADDRESS:
       g_value_set_string(value, p->address.c_str());
-      break;
-    case PROP_STUN_SERVER:
-      g_value_set_string(value, opt(s.stun_server));
-      break;
-    case PROP_TURN_SERVERS:
-      g_value_set_string(value, p->turn_servers.c_str());
       break;
     case PROP_ICE_ADDRESSES:
       g_value_set_string(value, p->ice_addresses.c_str());
@@ -502,6 +497,8 @@ static bool start_signalling(GstWebRTCLiveSrc *self) {
   extras.metrics = [weak](MetricsText &m) {
     if (auto core = weak.lock()) core->write_metrics(m);
   };
+  // GET /ice-servers.json: the publishing page uses the src's own servers.
+  extras.client_ice = client_ice_of(weak);
   extras.whip = true;  // a WHIP publisher is a producer like any other
   auto signaller = make_consumer_signaller(sig, o, extras);
   g_object_unref(sig);
@@ -602,15 +599,7 @@ static void gst_webrtc_live_src_class_init(GstWebRTCLiveSrcClass *klass) {
       gobject_class, PROP_URLS,
       g_param_spec_boxed("urls", "URLs", "The URLs served by the embedded server (empty when using 'server')",
                          G_TYPE_STRV, static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
-  g_object_class_install_property(
-      gobject_class, PROP_STUN_SERVER,
-      g_param_spec_string("stun-server", "STUN Server", "STUN server as stun://host:port; NULL = none", nullptr,
-                          ready));
-  g_object_class_install_property(
-      gobject_class, PROP_TURN_SERVERS,
-      g_param_spec_string("turn-servers", "TURN Servers",
-                          "Comma-separated TURN servers as turn(s)://user:password@host:port; empty = none", "",
-                          ready));
+  install_ice_properties(gobject_class, kIceProps, ready);
   g_object_class_install_property(
       gobject_class, PROP_ICE_ADDRESSES,
       g_param_spec_string("ice-addresses", "ICE Addresses",

@@ -69,6 +69,10 @@ struct Args {
   webrtclive::GCharPtr key;
   webrtclive::GCharPtr web_root;
   webrtclive::GCharPtr token_file;
+  // ICE servers handed to clients at GET /ice-servers.json.
+  webrtclive::GCharPtr stun_server, turn_secret_file, ice_transport_policy;
+  std::vector<std::string> turn_servers;
+  int turn_credential_ttl = static_cast<int>(webrtclive::kDefaultTurnCredentialTtl);
   std::vector<std::string> allowed_origins;
   webrtclive::GCharPtr jwt_key, jwt_algorithm;
   webrtclive::ConnectionLimits limits{.max_connections = 0, .max_per_address = 1024};  // 0: from the fd limit
@@ -83,6 +87,8 @@ int parse_args(int *argc, char ***argv, Args *args) {
   gboolean version = FALSE;
   gchar **origins = nullptr;
   gchar *jwt_key = nullptr, *jwt_algorithm = nullptr;
+  gchar *stun = nullptr, *turn_secret_file = nullptr, *policy = nullptr;
+  gchar **turns = nullptr;
   int port = kDefaultPort;
   int max_conn = 0, max_per_addr = 1024, request_timeout = 10, max_sessions = 8,
       max_message = static_cast<int>(webrtclive::protocol::kMaxMessageBytes);
@@ -139,6 +145,21 @@ int parse_args(int *argc, char ***argv, Args *args) {
        "Seconds from accepting a connection to its whole HTTP request; slower ones (or silent ones) are "
        "closed (default 10; WebSockets are kept, with pings every 30 s)",
        "S"},
+      {"stun-server", 0, 0, G_OPTION_ARG_STRING, &stun,
+       "Hand this STUN server (stun:host:port) to clients at GET /ice-servers.json (the pages use it). "
+       "Default: none", "URL"},
+      {"turn-server", 0, 0, G_OPTION_ARG_STRING_ARRAY, &turns,
+       "Hand this TURN server to clients at GET /ice-servers.json: turn:host:port, "
+       "turn:host:port?transport=tcp or turns:host:port (static credentials as turn://user:pass@host:port, "
+       "or none with --turn-secret-file); repeat for more (at most 8)", "URL"},
+      {"turn-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &turn_secret_file,
+       "The TURN servers' shared secret (coturn's static-auth-secret) is the first line of FILE: every "
+       "request to /ice-servers.json gets its own time-limited credentials (TURN REST scheme). Never logged",
+       "FILE"},
+      {"turn-credential-ttl", 0, 0, G_OPTION_ARG_INT, &args->turn_credential_ttl,
+       "Seconds the credentials made from --turn-secret-file stay valid (default 3600)", "S"},
+      {"ice-transport-policy", 0, 0, G_OPTION_ARG_STRING, &policy,
+       "Tell clients which candidates to use: all (default) or relay (only through the TURN servers)", "POLICY"},
       {"version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
   };
@@ -159,6 +180,11 @@ int parse_args(int *argc, char ***argv, Args *args) {
   args->jwt_key.reset(jwt_key);
   args->jwt_algorithm.reset(jwt_algorithm);
   g_strfreev(origins);
+  args->stun_server.reset(stun);
+  args->turn_secret_file.reset(turn_secret_file);
+  args->ice_transport_policy.reset(policy);
+  for (gchar **t = turns; t && *t; t++) args->turn_servers.emplace_back(*t);
+  g_strfreev(turns);
   args->version = version;
   args->port = port;
   if (max_conn < 0 || max_per_addr < 1 || request_timeout < 1 || max_sessions < 1 || max_message < 4096) {
@@ -189,6 +215,65 @@ int parse_args(int *argc, char ***argv, Args *args) {
     return 2;
   }
   return -1;
+}
+
+// The first line of `path` (a token, a secret), or false after saying why.
+bool read_first_line(const char *path, const char *what, std::string *line) {
+  gchar *contents = nullptr;
+  GError *err = nullptr;
+  if (!g_file_get_contents(path, &contents, nullptr, &err)) {
+    g_printerr("%s: cannot read the %s: %s\n", kProgram, what, err->message);
+    g_error_free(err);
+    return false;
+  }
+  std::string t = contents;
+  g_free(contents);
+  *line = t.substr(0, t.find_first_of("\r\n"));
+  if (line->empty()) g_printerr("%s: the %s '%s' is empty\n", kProgram, what, path);
+  return !line->empty();
+}
+
+// --stun-server, --turn-server, --turn-secret-file, --turn-credential-ttl and
+// --ice-transport-policy, checked; false after saying why.
+bool ice_config(const Args &args, webrtclive::IceConfig *ice) {
+  std::string why;
+  if (args.stun_server) {
+    auto u = webrtclive::parse_ice_url(args.stun_server.get(), &why);
+    if (!u || u->scheme != webrtclive::IceUrl::Scheme::Stun) {
+      g_printerr("%s: --stun-server: %s\n", kProgram, u ? "not a stun: URL" : why.c_str());
+      return false;
+    }
+    ice->stun_server = args.stun_server.get();
+  }
+  std::string list;
+  for (const auto &t : args.turn_servers) list += (list.empty() ? "" : ",") + t;
+  auto turns = webrtclive::parse_turn_list(list, &why);
+  if (!turns) {
+    g_printerr("%s: --turn-server %s\n", kProgram, why.c_str());
+    return false;
+  }
+  ice->turn_servers = *turns;
+  if (args.turn_secret_file) {
+    if (!read_first_line(args.turn_secret_file.get(), "TURN secret file", &ice->turn_secret)) return false;
+    if (ice->turn_secret.size() > webrtclive::kMaxTurnSecretBytes) {
+      g_printerr("%s: the TURN secret is longer than %zu bytes\n", kProgram, webrtclive::kMaxTurnSecretBytes);
+      return false;
+    }
+  }
+  if (args.turn_credential_ttl < static_cast<int>(webrtclive::kMinTurnCredentialTtl) ||
+      args.turn_credential_ttl > static_cast<int>(webrtclive::kMaxTurnCredentialTtl)) {
+    g_printerr("%s: --turn-credential-ttl takes %u to %u seconds\n", kProgram, webrtclive::kMinTurnCredentialTtl,
+               webrtclive::kMaxTurnCredentialTtl);
+    return false;
+  }
+  ice->turn_credential_ttl = static_cast<unsigned>(args.turn_credential_ttl);
+  const std::string policy = args.ice_transport_policy ? args.ice_transport_policy.get() : "all";
+  if (policy != "all" && policy != "relay") {
+    g_printerr("%s: --ice-transport-policy is all or relay\n", kProgram);
+    return false;
+  }
+  ice->transport_policy = policy;
+  return true;
 }
 
 // A server holds two descriptors per connection at most; start from the
@@ -260,23 +345,14 @@ int main(int argc, char **argv) {
     options.limits.max_connections = static_cast<unsigned>(soft > 128 ? std::min<rlim_t>(soft - 64, 1u << 20) : 64);
   }
   if (args.token_file) {
-    gchar *contents = nullptr;
-    GError *err = nullptr;
-    if (!g_file_get_contents(args.token_file.get(), &contents, nullptr, &err)) {
-      g_printerr("%s: cannot read the token file: %s\n", kProgram, err->message);
-      g_error_free(err);
-      return 1;
-    }
-    std::string t = contents;
-    g_free(contents);
-    options.token = t.substr(0, t.find_first_of("\r\n"));
-    if (options.token.empty()) {
-      g_printerr("%s: the token file '%s' is empty\n", kProgram, args.token_file.get());
-      return 1;
-    }
+    if (!read_first_line(args.token_file.get(), "token file", &options.token)) return 1;
   } else if (const char *env = g_getenv("WEBRTCLIVE_TOKEN"); env && *env) {
     options.token = env;
   }
+  webrtclive::IceConfig ice;
+  if (!ice_config(args, &ice)) return 2;
+  // GET /ice-servers.json, fresh credentials per request.
+  options.client_ice = [ice] { return webrtclive::make_client_ice(ice, g_get_real_time() / G_USEC_PER_SEC); };
   options.hooks.connected = [](const std::string &id, const std::string &remote) {
     g_info("peer %s connected from %s", id.c_str(), remote.c_str());
   };

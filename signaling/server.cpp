@@ -558,6 +558,11 @@ bool SignallingServer::start(const Options &options, std::string *error) {
   impl->hooks = options.hooks;
   impl->metrics = options.metrics;
   impl->endpoints = options.endpoints;
+  // GET /ice-servers.json: what the pages give RTCPeerConnection, made per
+  // request (fresh TURN credentials per viewer); the token rule of /metrics.
+  if (options.client_ice)
+    impl->endpoints.push_back({"/ice-servers.json", "application/json",
+                               [source = options.client_ice] { return client_ice_json(source()); }});
   impl->token = options.token;
   impl->allowed_origins = options.allowed_origins;
   impl->jwt = options.jwt;

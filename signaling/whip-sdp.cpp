@@ -46,13 +46,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::string escaped(const std::string &s) {
-  gchar *e = g_uri_escape_string(s.c_str(), nullptr, FALSE);
-  std::string out(e);
-  g_free(e);
-  return out;
-}
-
 // One link of a Link header value, parsed from `pos` (RFC 8288 section 3):
 // `<target>` then `; name=value` parameters (value a token or a
 // quoted-string). False on a syntax error.
@@ -118,74 +111,6 @@ bool has_rel(const Link &link, const char *rel) {
   for (gchar **t = types; *t && !found; t++) found = g_ascii_strcasecmp(*t, rel) == 0;
   g_strfreev(types);
   return found;
-}
-
-// stun:host[:port], turn:host[:port][?transport=udp|tcp] (RFC 7064/7065).
-struct IceUrl {
-  std::string scheme, host, port, transport;
-};
-
-std::optional<IceUrl> parse_ice_url(const std::string &url, std::string *why) {
-  auto colon = url.find(':');
-  if (colon == std::string::npos) {
-    *why = "not a STUN/TURN URL";
-    return std::nullopt;
-  }
-  IceUrl u;
-  u.scheme = lower(url.substr(0, colon));
-  if (u.scheme != "stun" && u.scheme != "stuns" && u.scheme != "turn" && u.scheme != "turns") {
-    *why = "scheme '" + u.scheme + "' is not stun, stuns, turn or turns";
-    return std::nullopt;
-  }
-  std::string rest = url.substr(colon + 1);
-  if (auto q = rest.find('?'); q != std::string::npos) {
-    std::string query = rest.substr(q + 1);
-    rest.erase(q);
-    if (query == "transport=udp" || query == "transport=tcp")
-      u.transport = query.substr(10);
-    else {
-      *why = "unknown query '" + query + "'";
-      return std::nullopt;
-    }
-    if (u.scheme.rfind("stun", 0) == 0) {
-      *why = "a STUN URL takes no transport";
-      return std::nullopt;
-    }
-  }
-  if (starts_with(rest, "//") || rest.find('@') != std::string::npos || rest.find('/') != std::string::npos) {
-    *why = "not of the form host:port";
-    return std::nullopt;
-  }
-  if (!rest.empty() && rest[0] == '[') {  // [IPv6]:port
-    auto close = rest.find(']');
-    if (close == std::string::npos) {
-      *why = "unterminated IPv6 address";
-      return std::nullopt;
-    }
-    u.host = rest.substr(0, close + 1);
-    rest.erase(0, close + 1);
-    if (!rest.empty() && rest[0] != ':') {
-      *why = "not of the form host:port";
-      return std::nullopt;
-    }
-    if (!rest.empty()) u.port = rest.substr(1);
-  } else {
-    auto c = rest.find(':');
-    u.host = rest.substr(0, c);
-    if (c != std::string::npos) u.port = rest.substr(c + 1);
-  }
-  if (u.host.empty() || !printable(u.host)) {
-    *why = "no host";
-    return std::nullopt;
-  }
-  if (!u.port.empty()) {
-    guint64 port = 0;
-    if (!g_ascii_string_to_unsigned(u.port.c_str(), 10, 1, 65535, &port, nullptr)) {
-      *why = "bad port '" + u.port + "'";
-      return std::nullopt;
-    }
-  }
-  return u;
 }
 
 }  // namespace
@@ -281,14 +206,20 @@ std::vector<IceServer> parse_link_ice_servers(const std::vector<std::string> &li
         problem("an ICE server URL that is oversized or not printable was ignored");
         continue;
       }
+      // RTCIceServer spelling only (stun:host:port): credentials come as
+      // parameters, never in the URL.
       auto url = parse_ice_url(link.target, &why);
+      if (url && (link.target.find("://") != std::string::npos || !url->username.empty())) {
+        url.reset();
+        why = "not of the form scheme:host:port";
+      }
       if (!url) {
         problem("ICE server <" + shown + "> ignored: " + why);
         continue;
       }
       IceServer server;
       server.urls.push_back(link.target);
-      if (url->scheme == "turn" || url->scheme == "turns") {
+      if (url->scheme != IceUrl::Scheme::Stun) {
         auto user = link.params.find("username");
         auto cred = link.params.find("credential");
         auto type = link.params.find("credential-type");
@@ -310,26 +241,6 @@ std::vector<IceServer> parse_link_ice_servers(const std::vector<std::string> &li
       }
       out.push_back(std::move(server));
     }
-  }
-  return out;
-}
-
-std::vector<std::string> webrtcbin_ice_uris(const IceServer &server) {
-  std::vector<std::string> out;
-  for (auto &u : server.urls) {
-    std::string why;
-    auto url = parse_ice_url(u, &why);
-    // webrtcbin (libnice) has neither STUN over TLS nor a default port.
-    if (!url || url->scheme == "stuns") continue;
-    std::string port = url->port.empty() ? (url->scheme == "turns" ? "5349" : "3478") : url->port;
-    if (url->scheme == "stun") {
-      out.push_back("stun://" + url->host + ":" + port);
-      continue;
-    }
-    std::string uri = url->scheme + "://" + escaped(server.username) + ":" + escaped(server.credential) + "@" +
-                      url->host + ":" + port;
-    if (!url->transport.empty()) uri += "?transport=" + url->transport;
-    out.push_back(uri);
   }
   return out;
 }

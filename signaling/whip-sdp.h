@@ -19,7 +19,7 @@ namespace webrtclive::whip {
 // Bounds on what a WHIP server may hand us (docs/webrtclivesink.md).
 inline constexpr size_t kMaxLinkHeaderBytes = 8192;  // one Link header value
 inline constexpr size_t kMaxIceServers = 8;          // ice-server links taken from one response
-inline constexpr size_t kMaxIceUrlBytes = 512;
+// (URLs: kMaxIceUrlBytes of ice-servers.h, read by its parse_ice_url)
 inline constexpr size_t kMaxIceCredentialBytes = 512;  // username and credential each
 inline constexpr size_t kMaxLocationBytes = 2048;
 
@@ -56,11 +56,6 @@ std::string build_sdpfrag(const OfferInfo &offer, const std::vector<protocol::Ic
 // password, or beyond kMaxIceServers.
 std::vector<IceServer> parse_link_ice_servers(const std::vector<std::string> &link_headers,
                                               std::vector<std::string> *problems);
-
-// The URIs webrtcbin takes for one ICE server: "stun://host:port" or
-// "turn(s)://user:password@host:port[?transport=tcp]", user and password
-// percent-escaped. Empty for a server whose URLs it cannot use.
-std::vector<std::string> webrtcbin_ice_uris(const IceServer &server);
 
 // The resource URL of a 201's Location header, resolved against the URL the
 // request went to. nullopt and why when it is missing, oversized, not

@@ -168,20 +168,6 @@ std::string body_of(SoupServerMessage *msg) {
   return text;
 }
 
-// RFC 9725 section 4.6: one Link header per ICE server URL, with its
-// credentials.
-std::vector<std::string> link_values(const ClientIce &ice) {
-  std::vector<std::string> links;
-  for (const IceServer &s : ice.servers)
-    for (const std::string &url : s.urls) {
-      std::string link = "<" + url + ">; rel=\"ice-server\"";
-      if (!s.username.empty())
-        link += "; username=\"" + s.username + "\"; credential=\"" + s.credential + "\"; credential-type=\"password\"";
-      links.push_back(std::move(link));
-    }
-  return links;
-}
-
 void reply(SoupServerMessage *msg, guint status, const std::string &text) {
   soup_server_message_set_status(msg, status, nullptr);
   std::string body = text.empty() ? std::string() : text + "\n";
@@ -260,7 +246,7 @@ void WhipWhepGateway::cors(SoupServerMessage *msg) const {
 void WhipWhepGateway::link_headers(SoupServerMessage *msg) const {
   if (!host_.client_ice) return;
   SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
-  for (const std::string &link : link_values(host_.client_ice())) soup_message_headers_append(h, "Link", link.c_str());
+  for (const std::string &link : ice_link_headers(host_.client_ice())) soup_message_headers_append(h, "Link", link.c_str());
 }
 
 bool WhipWhepGateway::serve(SoupServerMessage *msg, const std::string &path) {

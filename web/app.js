@@ -61,7 +61,6 @@
   const errors = S.errorList(api.errors, 'webrtclive', render);
   const addError = errors.add;
 
-  const ICE_SERVERS = S.iceServers(params, addError);
   // Adds api.channels, api.sendOnChannel and api.talk; follows each session below.
   const channels = window.WebRTCLiveChannels.create({ api, params, addError });
   // Adds api.plots; samples every getStats report of the current session.
@@ -167,7 +166,7 @@
   }
 
   function maybeAutoplay() {
-    if (current || userStopped) return;
+    if (current || playing || userStopped) return;
     const p = autoplayTarget();
     if (p) play(p.id);
   }
@@ -176,13 +175,20 @@
 
   let current = null;  // {producerId, sessionId, pc, ice, stream, ...}
 
-  function play(id) {
+  let playing = 0;  // the latest play() (a later one or stop() makes an earlier one give up)
+
+  async function play(id) {
     if (!id) return;
     if (current) stop();
     userStopped = false;
+    const mine = ++playing;
+    // Per session: TURN credentials from the server are made for this viewer and expire.
+    const ice = await S.iceConfig(params, addError);
+    if (mine !== playing || userStopped || current) return;
+    playing = 0;
     let pc;
     try {
-      pc = new RTCPeerConnection({ iceServers: ICE_SERVERS, bundlePolicy: 'max-bundle' });
+      pc = new RTCPeerConnection({ ...ice, bundlePolicy: 'max-bundle' });
     } catch (e) {
       addError(`RTCPeerConnection: ${e.message}`);
       return;
@@ -211,6 +217,7 @@
 
   function stop() {
     userStopped = true;
+    playing = 0;
     if (!current) return;
     if (current.sessionId) send({ type: 'endSession', sessionId: current.sessionId }, true);
     teardown();

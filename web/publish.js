@@ -40,7 +40,6 @@
   const errors = S.errorList(api.errors, 'webrtclivePublish', render);
   const addError = errors.add;
 
-  const ICE_SERVERS = S.iceServers(params, addError);
   const MEDIA = parseMedia();
   const CODEC = parseCodec();
 
@@ -202,6 +201,7 @@
   // ------------------------------------------------------------------ sessions
 
   const sessions = new Map();  // sessionId -> {sessionId, peerId, pc, ice, prev}
+  const fetchingIce = new Set();  // sessionIds waiting for their ICE servers
 
   async function onStartSession(msg) {
     const { sessionId, peerId } = msg;
@@ -211,9 +211,18 @@
       send({ type: 'endSession', sessionId }, true);
       return;
     }
+    // Per session: TURN credentials from the server are made for it and expire.
+    if (fetchingIce.has(sessionId)) return;
+    fetchingIce.add(sessionId);
+    const ice = await S.iceConfig(params, addError);
+    if (!fetchingIce.delete(sessionId)) return;  // ended meanwhile
+    if (!stream) {
+      send({ type: 'endSession', sessionId }, true);
+      return;
+    }
     let pc;
     try {
-      pc = new RTCPeerConnection({ iceServers: ICE_SERVERS, bundlePolicy: 'max-bundle' });
+      pc = new RTCPeerConnection({ ...ice, bundlePolicy: 'max-bundle' });
     } catch (e) {
       addError(`RTCPeerConnection: ${e.message}`);
       send({ type: 'endSession', sessionId }, true);

@@ -8,7 +8,8 @@
 //
 //   wsUrl(params)                    the signalling URL: ?ws= or this page's /ws
 //   wsProtocols(params)              WebSocket subprotocols carrying ?token=, if any
-//   iceServers(params, addError)     RTCIceServer[] from ?ice= ([] by default)
+//   iceConfig(params, addError)      Promise of {iceServers, iceTransportPolicy}: the
+//                                    server's /ice-servers.json, or ?ice= when given
 //   errorList(list, name, onChange)  {add(text), render(ul)} over an error array
 //   isMdns(candidate)                an ICE candidate with an mDNS (.local) host
 //   connection({...})                {connect(), send(msg, quiet)}: the reconnecting
@@ -42,16 +43,44 @@ window.WebRTCLiveSignalling = (() => {
     return token && SUBPROTOCOL_SAFE.test(token) ? ['webrtclive', 'webrtclive.token.' + token] : undefined;
   }
 
-  // ?ice= is JSON: an array of RTCIceServer, {iceServers: [...]} or a single
-  // RTCIceServer. A parse error is reported through addError and ignored.
-  function iceServers(params, addError) {
-    if (!params.has('ice')) return [];  // never a public STUN server by default
+  // The ICE servers and policy for one RTCPeerConnection. The server that
+  // served the page says which at GET /ice-servers.json (its STUN/TURN
+  // servers, TURN credentials made for this request), with the page's
+  // ?token= as a Bearer token; call it per connection, the credentials
+  // expire. A hand-made ?ice= wins: JSON of an array of RTCIceServer,
+  // {iceServers: [...], iceTransportPolicy} or a single RTCIceServer (a parse
+  // error is reported through addError and ignored). A server without the
+  // endpoint (404) or any failure: no ICE servers, never a public one.
+  const NO_ICE = Object.freeze({ iceServers: [], iceTransportPolicy: 'all' });
+  function iceShape(v) {
+    const servers = Array.isArray(v) ? v : (Array.isArray(v.iceServers) ? v.iceServers : [v]);
+    return {
+      iceServers: servers.filter((s) => s && (typeof s.urls === 'string' || Array.isArray(s.urls))),
+      iceTransportPolicy: v && v.iceTransportPolicy === 'relay' ? 'relay' : 'all',
+    };
+  }
+  async function iceConfig(params, addError) {
+    if (params.has('ice')) {
+      try {
+        return iceShape(JSON.parse(params.get('ice')));
+      } catch (e) {
+        addError(`ignoring ice= parameter: ${e.message}`);
+        return NO_ICE;
+      }
+    }
+    const headers = {};
+    if (params.get('token')) headers.Authorization = 'Bearer ' + params.get('token');
     try {
-      const v = JSON.parse(params.get('ice'));
-      return Array.isArray(v) ? v : (v.iceServers || [v]);
+      const r = await fetch('/ice-servers.json', { headers, cache: 'no-store' });
+      if (r.status === 404) return NO_ICE;
+      if (!r.ok) {
+        addError(`/ice-servers.json: HTTP ${r.status}; going on without ICE servers`);
+        return NO_ICE;
+      }
+      return iceShape(await r.json());
     } catch (e) {
-      addError(`ignoring ice= parameter: ${e.message}`);
-      return [];
+      addError(`/ice-servers.json: ${e.message}; going on without ICE servers`);
+      return NO_ICE;
     }
   }
 
@@ -223,5 +252,5 @@ window.WebRTCLiveSignalling = (() => {
     };
   }
 
-  return Object.freeze({ wsUrl, wsProtocols, iceServers, errorList, isMdns, connection, candidates });
+  return Object.freeze({ wsUrl, wsProtocols, iceConfig, errorList, isMdns, connection, candidates });
 })();

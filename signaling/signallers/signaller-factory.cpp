@@ -351,6 +351,7 @@ std::unique_ptr<SignallingTransport> builtin_transport(GstWebRTCLiveSignallable 
     if (!builtin::embedded_options(GST_WEBRTC_LIVE_EMBEDDED_SIGNALLER(signaller), &o, error)) return nullptr;
     o.metrics = extras.metrics;
     o.endpoints = extras.endpoints;
+    o.client_ice = extras.client_ice;
     o.whep = extras.whep;
     o.whip = extras.whip;
     return std::make_unique<EmbeddedTransport>(std::move(o));

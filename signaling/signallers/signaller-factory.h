@@ -40,6 +40,7 @@ namespace webrtclive {
 struct EmbeddedServerExtras {
   std::function<void(MetricsText &)> metrics;
   std::vector<SignallingServer::Options::Endpoint> endpoints;
+  ClientIceSource client_ice;  // GET /ice-servers.json (SignallingServer::Options)
   // WHEP for a producer's server (the sink), WHIP for a consumer's (the src).
   bool whep = false;
   bool whip = false;

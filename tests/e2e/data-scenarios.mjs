@@ -7,12 +7,8 @@
 // a message to one consumer reaches only it, an oversize message is dropped
 // with a warning while the channel and the video go on; with talkback=true a
 // page's (fake) microphone comes out of the sink's talkback pad.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
-  assert, keepsDecoding, launchBrowser, log, openViewer, run, sleep, startPipeline, until, waitFrames,
+  assert, keepsDecoding, launchBrowser, log, openViewer, run, sleep, startPipeline, toneWav, until, waitFrames,
 } from './lib.mjs';
 
 const W = 320, H = 240;
@@ -125,12 +121,7 @@ const scenarios = {
   },
 
   async talkback(defer) {
-    // A 440 Hz tone as the fake microphone (Chromium loops the file).
-    const dir = mkdtempSync(join(tmpdir(), 'webrtclive-talk-'));
-    defer(() => rmSync(dir, { recursive: true, force: true }));
-    const wav = join(dir, 'tone.wav');
-    execFileSync('gst-launch-1.0', ['-q', 'audiotestsrc', 'wave=sine', 'freq=440', 'volume=0.5', 'num-buffers=300', '!',
-      'audio/x-raw,rate=48000,channels=1,format=S16LE', '!', 'wavenc', '!', 'filesink', `location=${wav}`]);
+    const wav = toneWav(defer);  // the fake microphone
     const p = await startPipeline(
       `${SRC} ! ${SINK} talkback=true audiotestsrc is-live=true wave=silence ! s. ` +
       's.talkback ! level interval=100000000 post-messages=true ! fakesink name=counttalk');

@@ -3,7 +3,8 @@
 // Shared helpers for the end-to-end tests: run a pipeline through
 // live-runner, drive Debian's headless Chromium (playwright-core, never a
 // downloaded browser), and wait for what a user would see.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -46,7 +47,9 @@ let pipelines = 0;
 // CRITICAL/ERROR in its log fails the test.
 // `nofile`: the process's RLIMIT_NOFILE (soft and hard), as a service
 // manager or a shell's usual 1024 would set it.
-export async function startPipeline(pipeline, { expectStart = true, name, exits = false, exitCode = 0, nofile, env = {} } = {}) {
+// `netns`: the pid of a process whose network namespace the pipeline runs
+// in (nsenter execs the runner: same process).
+export async function startPipeline(pipeline, { expectStart = true, name, exits = false, exitCode = 0, nofile, env = {}, netns } = {}) {
   // A string is split on spaces (quotes group); an array is passed as it is,
   // one gst-launch token per element.
   const args = Array.isArray(pipeline) ? pipeline
@@ -57,7 +60,8 @@ export async function startPipeline(pipeline, { expectStart = true, name, exits 
   let stderr = '';
   const runner = join(BUILD_DIR, 'tests', 'live-runner');
   // prlimit execs the runner: same process, with the limit.
-  const [cmd, cmdArgs] = nofile ? ['prlimit', [`--nofile=${nofile}:${nofile}`, '--', runner, ...args]] : [runner, args];
+  let [cmd, cmdArgs] = nofile ? ['prlimit', [`--nofile=${nofile}:${nofile}`, '--', runner, ...args]] : [runner, args];
+  if (netns) [cmd, cmdArgs] = ['nsenter', [`--net=/proc/${netns}/ns/net`, '--', cmd, ...cmdArgs]];
   const w = spawnWatched(name, cmd, cmdArgs, {
     env: {
       ...process.env,
@@ -115,6 +119,18 @@ export async function startPipeline(pipeline, { expectStart = true, name, exits 
   return p;
 }
 
+// A webrtclivesrc serving its pages (publish.html, WHIP) on loopback, its
+// video counted at `countvideo`, and a browser to publish from.
+export async function srcWithBrowser(defer, options = '') {
+  const r = await startPipeline(
+    `webrtclivesrc name=s port=0 address=127.0.0.1 ${options} ice-addresses=127.0.0.1 s.video_0 ! fakesink name=countvideo`);
+  defer(() => r.stop());
+  const url = r.find((e) => e.event === 'urls').urls[0];
+  const browser = await launchBrowser();
+  defer(() => browser.close());
+  return { r, url, browser };
+}
+
 export const CHROMIUM_FLAGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -124,10 +140,16 @@ export const CHROMIUM_FLAGS = [
 ];
 
 // `args`: more Chromium flags (e.g. --use-file-for-fake-audio-capture=F.wav).
-export async function launchBrowser({ args = [] } = {}) {
+// `netns`: the pid of a process whose network namespace Chromium runs in.
+export async function launchBrowser({ args = [], netns } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'webrtclive-chromium-'));
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: '/usr/bin/chromium',
+  let executablePath = '/usr/bin/chromium';
+  if (netns) {
+    executablePath = join(dir, 'chromium-in-netns');
+    writeFileSync(executablePath, `#!/bin/sh\nexec nsenter --net=/proc/${netns}/ns/net -- /usr/bin/chromium "$@"\n`, { mode: 0o755 });
+  }
+  const context = await chromium.launchPersistentContext(netns ? join(dir, 'profile') : dir, {
+    executablePath,
     headless: true,
     args: [...CHROMIUM_FLAGS, ...args],
   });
@@ -336,3 +358,14 @@ export async function pageConsumer(page, wsUrl, { rewrite = (sdp) => sdp, contro
 // (what a man in the middle looks like).
 export const FORGE_FINGERPRINT = (sdp) => sdp.replace(/(a=fingerprint:sha-256 )([0-9A-F:]+)/g,
   (all, k, fp) => k + fp.split(':').map((b) => (b === '00' ? '01' : '00')).join(':'));
+
+// A 440 Hz tone as a WAV file for Chromium's fake microphone
+// (--use-file-for-fake-audio-capture; Chromium loops it), removed by `defer`.
+export function toneWav(defer) {
+  const dir = mkdtempSync(join(tmpdir(), 'webrtclive-talk-'));
+  defer(() => rmSync(dir, { recursive: true, force: true }));
+  const wav = join(dir, 'tone.wav');
+  execFileSync('gst-launch-1.0', ['-q', 'audiotestsrc', 'wave=sine', 'freq=440', 'volume=0.5', 'num-buffers=300', '!',
+    'audio/x-raw,rate=48000,channels=1,format=S16LE', '!', 'wavenc', '!', 'filesink', `location=${wav}`]);
+  return wav;
+}

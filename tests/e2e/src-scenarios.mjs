@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import {
   assert, launchBrowser, log, run, sleep, startPipeline, until,
-  counts, waitCount,
+  counts, waitCount, srcWithBrowser,
 } from './lib.mjs';
 
 const W = 320, H = 240;
@@ -33,15 +33,6 @@ const DECODED = 's.video_0 ! fakesink name=countvideo s.audio_0 ! fakesink name=
 
 // A webrtclivesrc running its embedded server (with `options`), and a
 // browser to publish to it: {r, url (the server's page URL), browser}.
-async function srcWithBrowser(defer, options = '') {
-  const r = await startPipeline(
-    `webrtclivesrc name=s port=0 address=127.0.0.1 ${options} ${ICE} s.video_0 ! fakesink name=countvideo`);
-  defer(() => r.stop());
-  const url = r.find((e) => e.event === 'urls').urls[0];
-  const browser = await launchBrowser();
-  defer(() => browser.close());
-  return { r, url, browser };
-}
 
 // The receiving pipeline decodes video with a decoder whose factory name
 // matches `want`, and has none matching `not`.

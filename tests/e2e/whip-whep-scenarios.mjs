@@ -6,7 +6,7 @@
 // trickle ICE with PATCH), and raw HTTP requests check every refusal.
 import { request } from 'node:http';
 import {
-  assert, launchBrowser, log, run, sleep, startPipeline, until, waitCount,
+  assert, launchBrowser, log, run, srcWithBrowser, startPipeline, until, waitCount,
 } from './lib.mjs';
 import {
   WHEP_LIBS, WHIP_LIBS, openClientsPage, servePages, waitWhepFrames, whipState,
@@ -76,13 +76,8 @@ async function pageHttpSession(page, endpoint, { mode, token } = {}) {
 
 const pcState = (page) => page.evaluate(() => window.__pc.connectionState);
 
-async function srcWithBrowser(defer, options = '') {
-  const r = await startPipeline(
-    `webrtclivesrc name=s port=0 address=127.0.0.1 ${options} ${ICE} s.video_0 ! fakesink name=countvideo`);
-  defer(() => r.stop());
-  const url = r.find((e) => e.event === 'urls').urls[0];
-  const browser = await launchBrowser();
-  defer(() => browser.close());
+async function srcWithPage(defer, options = '') {
+  const { r, url, browser } = await srcWithBrowser(defer, options);
   const page = await browser.newPage();
   await page.goto(`${url}health`);  // an origin for fetch()
   return { r, url, page };
@@ -94,7 +89,7 @@ const scenarios = {
   // A browser publishes its camera into webrtclivesrc with WHIP; DELETE
   // ends it and the resource is gone.
   async 'src-whip-browser'(defer) {
-    const { r, url, page } = await srcWithBrowser(defer);
+    const { r, url, page } = await srcWithPage(defer);
     const t0 = Date.now();
     const res = await pageHttpSession(page, `${url}whip`, { mode: 'whip' });
     log('POST /whip:', res.status, res.location, res.etag, `${Date.now() - t0} ms`);
@@ -124,9 +119,7 @@ const scenarios = {
   // the other; each one's stop DELETEs its session and the src takes the
   // next.
   async 'src-whip-npm-clients'(defer) {
-    const { r, url } = await srcWithBrowser(defer, 'token=sesame allowed-origins=*');
-    const browser = await launchBrowser();
-    defer(() => browser.close());
+    const { r, url, browser } = await srcWithBrowser(defer, 'token=sesame allowed-origins=*');
     const pages = await servePages(defer);
     for (const lib of WHIP_LIBS) {
       const before = (await waitCount(r, 'countvideo', 0)).buffers ?? 0;
@@ -151,10 +144,24 @@ const scenarios = {
   // 201, frames at the sent size, the audio m-line inactive; DELETE ends
   // the consumer; without the token: 401.
   async 'sink-whep-browser'(defer) {
-    const p = await startPipeline(`${SRC} ! webrtclivesink name=sink port=0 address=127.0.0.1 ${ICE} signaller::token=sesame`);
+    // A TURN server nobody runs: only its Link headers are looked at.
+    const p = await startPipeline(`${SRC} ! webrtclivesink name=sink port=0 address=127.0.0.1 ${ICE} signaller::token=sesame ` +
+      'turn-servers=turn:127.0.0.1:3478?transport=tcp turn-secret=link-secret turn-credential-ttl=600');
     defer(() => p.stop());
     const url = p.find((e) => e.event === 'urls').urls[0];
     const base = url.replace(/\/$/, '');
+    // The ICE servers, with credentials made for this client (TURN REST:
+    // expiry:name, HMAC-SHA1 of the secret), in RFC 9725 Link headers.
+    const pre = await http(`${base}/whep`, { method: 'OPTIONS' });
+    const link = [].concat(pre.headers.link || []).join(', ');
+    log('OPTIONS /whep Link:', link.replace(/credential="[^"]*"/, 'credential="…"'));
+    const lm = /<turn:127\.0\.0\.1:3478\?transport=tcp>; rel="ice-server"; username="(\d+):[^"]+"; credential="([^"]+)"/.exec(link);
+    assert(pre.status === 204 && lm, `OPTIONS /whep carries the TURN server in a Link header: ${pre.status} ${link}`);
+    const expires = Number(lm[1]) - Date.now() / 1000;
+    assert(expires > 590 && expires < 610, `credentials for turn-credential-ttl=600 (${expires.toFixed(0)} s left)`);
+    const { createHmac } = await import('node:crypto');
+    const user = /username="([^"]+)"/.exec(link)[1];
+    assert(createHmac('sha1', 'link-secret').update(user).digest('base64') === lm[2], 'the credential is the REST HMAC of the username');
     const noToken = await http(`${base}/whep`, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: SDP_OFFER });
     assert(noToken.status === 401, `WHEP without the token: ${noToken.status}`);
     const browser = await launchBrowser();
@@ -165,6 +172,7 @@ const scenarios = {
     const res = await pageHttpSession(page, `${url}whep`, { mode: 'whep', token: 'sesame' });
     log('POST /whep:', res.status, res.location, `${Date.now() - t0} ms`);
     assert(res.status === 201, `201 Created, got ${res.status}: ${res.body}`);
+    assert(!p.stderr.includes('link-secret'), 'the TURN secret is never logged');
     assert(/^\/whep\/resource\/[0-9a-f]{32}$/.test(res.location), `a Location: ${res.location}`);
     assert(/m=audio [1-9][0-9]* [^\r]*\r\n(?:[^m][^\r]*\r\n)*a=inactive/.test(res.body), 'the audio m-line answered inactive, port kept');
     const frames = await until('60 decoded frames', () => page.evaluate(async () => {
@@ -218,7 +226,7 @@ const scenarios = {
 
   // Bad requests get the right status and a reason; the src keeps serving.
   async 'whip-bad-requests'(defer) {
-    const { r, url, page } = await srcWithBrowser(defer, 'token=sesame');
+    const { r, url, page } = await srcWithPage(defer, 'token=sesame');
     const base = url.replace(/\/$/, '');
     const auth = { Authorization: 'Bearer sesame' };
     const checks = [

@@ -51,12 +51,26 @@ class DirectSignaller {
 
   // A consumer that is not an element: it is "started" at once, and hears
   // the producer through these instead of signals.
+  // `offers`: the session waits for request_session(offer).
   void use_own_consumer(std::function<void(const std::string &type, const std::string &sdp)> on_sdp,
-                        std::function<void(guint mline, const std::string &candidate)> on_ice) {
+                        std::function<void(guint mline, const std::string &candidate)> on_ice, bool offers = false) {
     std::lock_guard lock(mutex_);
     own_sdp_ = std::move(on_sdp);
     own_ice_ = std::move(on_ice);
+    own_offers_ = offers;
     started_[1] = true;
+  }
+  // An own consumer that offers (as a WHEP player behind a gateway): the
+  // session begins with its offer in session-requested, once both started.
+  void request_session(const std::string &offer) {
+    bool begin;
+    {
+      std::lock_guard lock(mutex_);
+      offer_ = offer;
+      begin = started_[0] && started_[1] && !begun_;
+      begun_ |= begin;
+    }
+    if (begin) g_signal_emit_by_name(producer_, "session-requested", kSession, "direct-consumer", offer.c_str());
   }
   void to_producer_sdp(const std::string &type, const std::string &sdp) {
     g_signal_emit_by_name(producer_, "session-description", kSession, type.c_str(), sdp.c_str());
@@ -94,17 +108,20 @@ class DirectSignaller {
   void started(bool producer) {
     bool begin;
     bool own;
+    std::string offer;
     {
       std::lock_guard lock(mutex_);
       started_[producer ? 0 : 1] = true;
-      begin = started_[0] && started_[1] && !begun_;
+      begin = started_[0] && started_[1] && !begun_ && (!own_offers_ || !offer_.empty());
       begun_ |= begin;
       own = static_cast<bool>(own_sdp_);
+      offer = offer_;
     }
     if (!begin) return;
     // The consumer first: it must know the session before the offer comes.
     if (!own) g_signal_emit_by_name(consumer_, "session-started", kSession, "direct-producer");
-    g_signal_emit_by_name(producer_, "session-requested", kSession, "direct-consumer", nullptr);
+    g_signal_emit_by_name(producer_, "session-requested", kSession, "direct-consumer",
+                          offer.empty() ? nullptr : offer.c_str());
   }
 
   void stopped(bool producer) {
@@ -114,6 +131,7 @@ class DirectSignaller {
       started_[producer ? 0 : 1] = false;
       tell = begun_;
       begun_ = false;
+      offer_.clear();
     }
     if (tell)
       g_signal_emit_by_name(producer ? consumer_ : producer_, "session-ended", kSession,
@@ -141,6 +159,8 @@ class DirectSignaller {
   std::mutex mutex_;  // leaf: never held while emitting
   bool started_[2] = {false, false};
   bool begun_ = false;
+  bool own_offers_ = false;
+  std::string offer_;  // an own consumer's offer, once made
   std::function<void(const std::string &, const std::string &)> own_sdp_;
   std::function<void(guint, const std::string &)> own_ice_;
   std::vector<std::unique_ptr<Side>> sides_;

@@ -18,9 +18,11 @@
 #include <vector>
 
 #include "direct-signaller.h"
+#include "pipeline-helpers.h"
 #include "../stamp/watchdog.h"
 
 using namespace webrtclive;
+using webrtclive::test::load_plugin;
 
 namespace {
 
@@ -339,9 +341,7 @@ void test_data_only() {
 int main(int argc, char **argv) {
   gst_init(&argc, &argv);
   g_test_init(&argc, &argv, nullptr);
-  GstElement *probe = gst_element_factory_make("webrtclivesink", nullptr);
-  if (!probe) g_error("webrtclivesink not found: is GST_PLUGIN_PATH set to the built plugin?");
-  gst_object_unref(gst_object_ref_sink(probe));
+  load_plugin();
   g_test_add_func("/data/both-ways", test_data_both_ways);
   g_test_add_func("/data/data-only", test_data_only);
   return g_test_run();

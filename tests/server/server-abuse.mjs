@@ -314,3 +314,58 @@ cases.metrics = async () => {
   cam.close();
   viewer.close();
 };
+
+// ------------------------------------------------------------ ICE servers
+
+// GET /ice-servers.json of the standalone server: the configured servers in
+// the RTCIceServer spelling, TURN REST credentials made per request that
+// verify against the secret (as coturn checks them), the token rule of
+// /metrics, no-store, and bad options refused at start.
+cases['ice-servers'] = async () => {
+  const { createHmac } = await import('node:crypto');
+  const secret = 'turn-shared-s3cret';
+  const file = join(tmp(), 'turn-secret');
+  writeFileSync(file, secret + '\n');
+  const s = await startServer(['--stun-server', 'stun:127.0.0.1:3478', '--turn-server', 'turn:127.0.0.1:3478',
+    '--turn-server', 'turn:127.0.0.1:3478?transport=tcp', '--turn-server', 'turns://127.0.0.1:5349',
+    '--turn-secret-file', file, '--turn-credential-ttl', '120', '--ice-transport-policy', 'relay'],
+  { env: { WEBRTCLIVE_TOKEN: 'ice-t0ken', GST_DEBUG: 'webrtcliveserver:7' } });
+  const denied = await request(`${s.http}/ice-servers.json`);
+  assert(denied.status === 401 && /token is required/.test(denied.body), `without the token: ${denied.status}`);
+  const bearer = { headers: { Authorization: 'Bearer ice-t0ken' } };
+  const get = async () => {
+    const r = await request(`${s.http}/ice-servers.json`, bearer);
+    assert(r.status === 200 && r.type === 'application/json', `/ice-servers.json: ${r.status} ${r.type}`);
+    assert(r.headers['cache-control'] === 'no-store', `no-store: ${r.headers['cache-control']}`);
+    return JSON.parse(r.body);
+  };
+  const a = await get();
+  const b = await get();
+  log(JSON.stringify(a));
+  assert(a.iceTransportPolicy === 'relay', 'the policy');
+  assert(a.iceServers.length === 2 && a.iceServers[0].urls[0] === 'stun:127.0.0.1:3478' && !a.iceServers[0].username,
+    'the STUN server, without credentials');
+  const turn = a.iceServers[1];
+  assertEqualJson(turn.urls, ['turn:127.0.0.1:3478?transport=udp', 'turn:127.0.0.1:3478?transport=tcp', 'turns:127.0.0.1:5349']);
+  const [expiry, name] = turn.username.split(':');
+  const now = Math.floor(Date.now() / 1000);
+  assert(Math.abs(Number(expiry) - (now + 120)) <= 2 && /^webrtclive-[0-9a-f]{8}$/.test(name), `username ${turn.username}`);
+  assert(turn.credential === createHmac('sha1', secret).update(turn.username).digest('base64'),
+    'the password is base64(HMAC-SHA1(secret, username))');
+  assert(b.iceServers[1].username !== turn.username, 'fresh credentials per request');
+  const query = await request(`${s.http}/ice-servers.json?token=ice-t0ken`);
+  assert(query.status === 200, `?token= works too: ${query.status}`);
+  assert(!s.out.includes(secret) && !s.out.includes(turn.credential), 'neither the secret nor a password in the logs');
+  // Bad options: the server says why and does not start.
+  for (const [args, why] of [[['--turn-server', 'turn://u:hunter2@bad host'], /--turn-server/],
+    [['--ice-transport-policy', 'none'], /all or relay/], [['--turn-credential-ttl', '0'], /turn-credential-ttl/],
+    [['--stun-server', 'turn:h'], /stun-server/]]) {
+    const bad = await startServer(args, { expectListen: false, exitCode: 2 });
+    await bad.exited;
+    assert(why.test(bad.out) && !bad.out.includes('hunter2'), `${args.join(' ')}: ${bad.out.trim()}`);
+  }
+};
+
+function assertEqualJson(a, b) {
+  assert(JSON.stringify(a) === JSON.stringify(b), `${JSON.stringify(a)} != ${JSON.stringify(b)}`);
+}

@@ -428,6 +428,102 @@ void test_answer_missing_mline() {
   UNIT_ASSERT_CONTAINS(v.why, "m-line");
 }
 
+
+// ---- a consumer's offer (the sink answers) -------------------------------------------
+
+// Chromium's video m-line: VP8, H.264 in several profiles (one without
+// packetization-mode), High last, RTX.
+const char *const kChromiumVideo =
+    "m=video 9 UDP/TLS/RTP/SAVPF 96 97 102 103 104 106 108 112 113\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=recvonly\r\n"
+    "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\n"
+    "a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n"
+    "a=rtpmap:102 H264/90000\r\na=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f\r\n"
+    "a=rtpmap:103 rtx/90000\r\na=fmtp:103 apt=102\r\n"
+    "a=rtpmap:104 H264/90000\r\na=fmtp:104 level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f\r\n"
+    "a=rtpmap:106 H264/90000\r\na=fmtp:106 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n"
+    "a=rtpmap:108 H264/90000\r\na=fmtp:108 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f\r\n"
+    "a=rtpmap:112 H264/90000\r\na=fmtp:112 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=640032\r\n"
+    "a=rtpmap:113 rtx/90000\r\na=fmtp:113 apt=112\r\n";
+const char *const kChromiumAudio =
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111 0\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=recvonly\r\n"
+    "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\na=rtpmap:0 PCMU/8000\r\n";
+
+std::string chromium_offer() {
+  return std::string(kHead) + kChromiumAudio + kChromiumVideo;
+}
+
+void test_offer_choice_h264() {
+  Sdp offer(chromium_offer());
+  const GstSDPMedia *video = gst_sdp_message_get_media(offer.msg, 1);
+  // x264's constrained baseline (encoded): the exact profile, mode 1.
+  OfferChoice c = choose_from_offer(video, {OfferedCodec{CodecId::H264, 96, false, "42e01f"}});
+  g_assert_true(c.codec.has_value());
+  g_assert_cmpint(c.codec->pt, ==, 106);
+  UNIT_ASSERT_STR_EQ(c.codec->profile_level_id, "42e01f");
+  // Baseline input as it is: the baseline payload.
+  c = choose_from_offer(video, {OfferedCodec{CodecId::H264, 96, true, "42001e"}});
+  g_assert_cmpint(c.codec->pt, ==, 102);
+  // Main input as it is: main, never High.
+  c = choose_from_offer(video, {OfferedCodec{CodecId::H264, 96, true, "4d0028"}});
+  g_assert_cmpint(c.codec->pt, ==, 108);
+  // Our order decides between codecs: VP8 first takes VP8.
+  c = choose_from_offer(video, {OfferedCodec{CodecId::VP8, 97, false, ""}, OfferedCodec{CodecId::H264, 96, false, "42e01f"}});
+  g_assert_true(c.codec->codec == CodecId::VP8);
+  g_assert_cmpint(c.codec->pt, ==, 96);
+  // Nothing fits: VP9 only.
+  c = choose_from_offer(video, {OfferedCodec{CodecId::VP9, 98, false, ""}});
+  g_assert_false(c.codec.has_value());
+  UNIT_ASSERT_CONTAINS(c.why, "offered VP8, H264");
+  UNIT_ASSERT_CONTAINS(c.why, "VP9");
+  // Opus on the audio m-line, with the offer's payload type.
+  c = choose_from_offer(gst_sdp_message_get_media(offer.msg, 0), {OfferedCodec{CodecId::Opus, 111, false, ""}});
+  g_assert_cmpint(c.codec->pt, ==, 111);
+}
+
+void test_offer_choice_h264_mode0_only() {
+  Sdp offer(std::string(kHead) + kChromiumAudio +
+            "m=video 9 UDP/TLS/RTP/SAVPF 104\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=rtpmap:104 H264/90000\r\n"
+            "a=fmtp:104 packetization-mode=0;profile-level-id=42e01f\r\n");
+  OfferChoice c = choose_from_offer(gst_sdp_message_get_media(offer.msg, 1), {OfferedCodec{CodecId::H264, 96, false, "42e01f"}});
+  g_assert_false(c.codec.has_value());
+  UNIT_ASSERT_CONTAINS(c.why, "packetization-mode=1");
+}
+
+void test_offer_structure() {
+  Sdp good(chromium_offer());
+  UNIT_ASSERT_STR_EQ(check_offer_structure(good.msg), "");
+  auto refused = [](const std::string &text, const char *why) {
+    Sdp o(text);
+    UNIT_ASSERT_CONTAINS(check_offer_structure(o.msg), why);
+  };
+  std::string text = chromium_offer();
+  refused(std::string(text).replace(text.find("a=group:BUNDLE 0 1\r\n"), 20, ""), "does not bundle");
+  refused(std::string(text).replace(text.find("BUNDLE 0 1"), 10, "BUNDLE 1 0"), "in order");
+  refused(std::string(text).replace(text.find("a=mid:1"), 7, "a=mid:0"), "used twice");
+  refused(std::string(text).replace(text.find("m=audio 9"), 9, "m=audio 0"), "port 0");
+  refused(std::string(text).replace(text.find("m=audio"), 7, "m=text"), "only audio, video and application");
+  std::string many = std::string(kHead) + kChromiumAudio + "m=video 9 UDP/TLS/RTP/SAVPF";
+  for (int pt = 0; pt < 60; pt++) many += " " + std::to_string(pt + 60);
+  many += "\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\n";
+  refused(many, "at most 48");
+  // webrtcbin's own max-bundle offer: later m-lines port 0 + bundle-only.
+  Sdp bundle_only(std::string(text).replace(text.find("m=video 9"), 9, "m=video 0").replace(
+      text.find("a=mid:1"), 7, "a=mid:1\r\na=bundle-only"));
+  UNIT_ASSERT_STR_EQ(check_offer_structure(bundle_only.msg), "");
+}
+
+void test_keep_only_payload() {
+  Sdp offer(chromium_offer());
+  auto *video = const_cast<GstSDPMedia *>(gst_sdp_message_get_media(offer.msg, 1));
+  keep_only_payload(video, 102);
+  g_assert_cmpuint(gst_sdp_media_formats_len(video), ==, 2);
+  UNIT_ASSERT_STR_EQ(gst_sdp_media_get_format(video, 0), "102");
+  UNIT_ASSERT_STR_EQ(gst_sdp_media_get_format(video, 1), "103");  // its RTX
+  set_media_direction(video, "inactive");
+  g_assert_nonnull(gst_sdp_media_get_attribute_val(video, "inactive"));
+  g_assert_null(gst_sdp_media_get_attribute_val(video, "recvonly"));
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -446,5 +542,9 @@ int main(int argc, char **argv) {
   g_test_add_func("/codecs/answer/rejected-mline", test_answer_rejected_mline);
   g_test_add_func("/codecs/answer/no-common-codec", test_answer_no_common_codec);
   g_test_add_func("/codecs/answer/missing-mline", test_answer_missing_mline);
+  g_test_add_func("/codecs/offer/choice-h264", test_offer_choice_h264);
+  g_test_add_func("/codecs/offer/h264-mode0-only", test_offer_choice_h264_mode0_only);
+  g_test_add_func("/codecs/offer/structure", test_offer_structure);
+  g_test_add_func("/codecs/offer/keep-only-payload", test_keep_only_payload);
   return g_test_run();
 }

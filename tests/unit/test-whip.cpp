@@ -148,7 +148,7 @@ static void test_link_headers() {
                                    &problems);
   g_assert_cmpuint(servers.size(), ==, 0);
   g_assert_cmpuint(problems.size(), ==, 9);
-  UNIT_ASSERT_CONTAINS(problems[0], "scheme 'http'");
+  UNIT_ASSERT_CONTAINS(problems[0], "<http://evil.example/> ignored");
   UNIT_ASSERT_CONTAINS(problems[1], "no username or credential");
   UNIT_ASSERT_CONTAINS(problems[2], "credential-type 'oauth'");
   UNIT_ASSERT_CONTAINS(problems[8], "bytes");
@@ -166,19 +166,6 @@ static void test_link_headers() {
       {"<turn:t>; rel=ice-server; username=u; credential=" + std::string(kMaxIceCredentialBytes + 1, 'c')}, &problems);
   g_assert_cmpuint(servers.size(), ==, 0);
   g_assert_cmpuint(problems.size(), ==, 1);
-}
-
-static void test_webrtcbin_uris() {
-  auto uris = webrtcbin_ice_uris(IceServer{{"stun:stun.example.net"}, "", ""});
-  g_assert_cmpuint(uris.size(), ==, 1);
-  UNIT_ASSERT_STR_EQ(uris[0], "stun://stun.example.net:3478");
-  // TURN REST usernames have a ':', base64 passwords '/', '+', '='.
-  uris = webrtcbin_ice_uris(IceServer{{"turn:10.0.0.1:3479?transport=tcp"}, "1700000000:bob", "a/b+c="});
-  UNIT_ASSERT_STR_EQ(uris.at(0), "turn://1700000000%3Abob:a%2Fb%2Bc%3D@10.0.0.1:3479?transport=tcp");
-  uris = webrtcbin_ice_uris(IceServer{{"turns:t.example"}, "u", "p"});
-  UNIT_ASSERT_STR_EQ(uris.at(0), "turns://u:p@t.example:5349");
-  // libnice has no STUN over TLS.
-  g_assert_cmpuint(webrtcbin_ice_uris(IceServer{{"stuns:s.example"}, "", ""}).size(), ==, 0);
 }
 
 static void test_location() {
@@ -203,7 +190,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/whip/offer-with-candidates", test_offer_with_candidates);
   g_test_add_func("/whip/sdpfrag", test_sdpfrag);
   g_test_add_func("/whip/link-headers", test_link_headers);
-  g_test_add_func("/whip/webrtcbin-uris", test_webrtcbin_uris);
   g_test_add_func("/whip/location", test_location);
   return g_test_run();
 }
