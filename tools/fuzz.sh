@@ -26,7 +26,7 @@ case "$TARGET" in
   http) SOURCES="signaling/http-route.cpp" ;;
   jwt) SOURCES="signaling/auth.cpp"; PKGS="$PKGS libjwt" ;;
   ice) SOURCES="signaling/ice-servers.cpp"; PKGS="$PKGS gstreamer-1.0" ;;
-  sdp) SOURCES="core/codecs.cpp core/webrtc-util.cpp"
+  sdp) SOURCES="core/codecs.cpp core/webrtc-util.cpp signaling/ice-servers.cpp"
        PKGS="$PKGS gstreamer-1.0 gstreamer-sdp-1.0 gstreamer-video-1.0 gstreamer-webrtc-1.0" ;;
   *) echo "unknown fuzz target '$TARGET' (protocol, control, sdp, http, jwt, ice)"; exit 2 ;;
 esac
