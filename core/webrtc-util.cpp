@@ -28,6 +28,7 @@ void configure_ice(GstElement *element, GstElement *webrtcbin, const IceSettings
   // And those a signaller learnt (a WHIP server's Link headers), with their own credentials.
   servers.servers.insert(servers.servers.end(), ice.learnt.begin(), ice.learnt.end());
   bool stun_set = false;
+  unsigned turn_added = 0;
   for (const auto &server : servers.servers)
     for (const auto &text : server.urls) {
       std::string why;
@@ -42,6 +43,7 @@ void configure_ice(GstElement *element, GstElement *webrtcbin, const IceSettings
       gboolean ok = FALSE;
       const std::string uri = webrtcbin_ice_uri(*url, server.username, server.credential);
       g_signal_emit_by_name(webrtcbin, "add-turn-server", uri.c_str(), &ok);
+      turn_added += ok ? 1 : 0;
       // The URL has no userinfo, the username is no secret; never the password.
       GST_CAT_INFO_OBJECT(webrtclive_ice_debug, element, "TURN server %s, username %s: %s", text.c_str(),
                           server.username.c_str(), ok ? "added" : "refused");
@@ -49,8 +51,16 @@ void configure_ice(GstElement *element, GstElement *webrtcbin, const IceSettings
         GST_ELEMENT_WARNING(element, RESOURCE, SETTINGS, ("webrtcbin refused the TURN server %s.", text.c_str()),
                             (nullptr));
     }
-  if (servers.transport_policy == "relay")
+  if (servers.transport_policy == "relay") {
     gst_util_set_object_arg(G_OBJECT(webrtcbin), "ice-transport-policy", "relay");
+    // Relay-only without a relay gathers nothing: say so once per element.
+    if (!turn_added && !g_object_get_data(G_OBJECT(element), "webrtclive-relay-warned")) {
+      g_object_set_data(G_OBJECT(element), "webrtclive-relay-warned", GINT_TO_POINTER(1));
+      GST_ELEMENT_WARNING(element, RESOURCE, SETTINGS,
+                          ("ice-transport-policy=relay but no TURN server is usable: no session can connect."),
+                          ("set turn-servers (and turn-secret for ephemeral credentials)"));
+    }
+  }
   GObject *agent = nullptr;
   g_object_get(webrtcbin, "ice-agent", &agent, nullptr);
   if (!agent) return;
