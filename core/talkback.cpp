@@ -190,6 +190,13 @@ std::shared_ptr<Talkback::Input> Talkback::attach(GstElement *consumer_bin, GstP
   return input;
 }
 
+void Talkback::stop(const std::shared_ptr<Input> &input) {
+  if (!input || !input->mixer_pad) return;
+  // flush-start is not serialized: it wakes aggregator's waiting query
+  // without the stream lock that query's thread holds.
+  gst_pad_send_event(input->mixer_pad.get(), gst_event_new_flush_start());
+}
+
 void Talkback::detach(const std::shared_ptr<Input> &input) {
   if (!input || !input->mixer_pad) return;
   gst_element_release_request_pad(mixer_.get(), input->mixer_pad.get());
