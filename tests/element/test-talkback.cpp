@@ -6,13 +6,21 @@
 // EOS, ~100 buffers a second) and the pipeline must stop within a bound.
 // Regression: audiomixer's ignore-inactive-pads made the mixer end its
 // stream after the first buffer in ~1 start of 6 (docs/webrtcbin-notes.md).
+//
+// And the Talkback class alone: a consumer that joins after the mixer
+// stopped (its downstream answered EOS) leaves in bounded time, in the
+// order SinkCore::finish_teardown uses (stop, bin to NULL, detach).
 #include <gst/gst.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <future>
+#include <memory>
 #include <mutex>
 
 #include "pipeline-helpers.h"
+#include "talkback.h"
 #include "../stamp/watchdog.h"
 
 using webrtclive::test::by_name;
@@ -87,6 +95,73 @@ void test_talkback_flows_and_stops() {
   g_test_message("%d starts: the talkback pad flowed every time; slowest stop %ld ms", kRuns, slowest_stop_ms);
 }
 
+// A consumer joins a mixer whose task has stopped: opusdec's serialized
+// ALLOCATION query waits in the mixer for good (aggregator holds it until
+// its src task takes it) while the talkback queue's thread holds its src
+// pad's stream lock. Stopping the consumer's bin must not wait for it.
+void test_leave_after_mixer_stopped() {
+  webrtclive::test::Watchdog watchdog("/talkback/leave-after-mixer-stopped", 60);
+  GstElement *pipeline = gst_pipeline_new("p");
+  GstElement *host = gst_bin_new("host");
+  gst_bin_add(GST_BIN(pipeline), host);
+  GstCaps *any = gst_caps_new_any();
+  GstPadTemplate *templ = gst_pad_template_new("talkback", GST_PAD_SRC, GST_PAD_SOMETIMES, any);
+  gst_caps_unref(any);
+  std::string error;
+  auto talkback = webrtclive::Talkback::create(host, templ, &error);
+  gst_object_unref(templ);
+  g_assert_nonnull(talkback.get());
+  GstElement *out = gst_element_factory_make("fakesink", "out");
+  gst_bin_add(GST_BIN(pipeline), out);
+  GstPad *talk = gst_element_get_static_pad(host, "talkback");
+  GstPad *out_pad = gst_element_get_static_pad(out, "sink");
+  g_assert_cmpint(gst_pad_link(talk, out_pad), ==, GST_PAD_LINK_OK);
+  // Downstream of the talkback pad answers EOS: the mixer's task stops.
+  static std::atomic<int> refused;
+  refused = 0;
+  gst_pad_add_probe(
+      out_pad, GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad *, GstPadProbeInfo *info, gpointer) {
+        refused++;
+        GST_PAD_PROBE_INFO_FLOW_RETURN(info) = GST_FLOW_EOS;
+        return GST_PAD_PROBE_HANDLED;
+      },
+      nullptr, nullptr);
+  gst_object_unref(out_pad);
+  gst_object_unref(talk);
+  g_assert_cmpint(gst_element_set_state(pipeline, GST_STATE_PLAYING), !=, GST_STATE_CHANGE_FAILURE);
+  for (int i = 0; i < 500 && refused == 0; i++) g_usleep(10 * 1000);
+  g_assert_cmpint(refused, >, 0);
+
+  // The consumer: Opus RTP from a tone, into the mixer.
+  GstElement *consumer = gst_parse_bin_from_description(
+      "audiotestsrc is-live=true wave=sine volume=0.5 ! opusenc ! rtpopuspay name=pay", FALSE, nullptr);
+  g_assert_nonnull(consumer);
+  gst_bin_add(GST_BIN(host), consumer);  // a sibling of the mixer, as in the sink
+  GstElement *pay = gst_bin_get_by_name(GST_BIN(consumer), "pay");
+  GstPad *rtp = gst_element_get_static_pad(pay, "src");
+  auto input = talkback->attach(consumer, rtp, "c1", &error);
+  gst_object_unref(rtp);
+  gst_object_unref(pay);
+  if (!input) g_error("attach: %s", error.c_str());
+  gst_element_sync_state_with_parent(consumer);
+  g_usleep(500 * 1000);  // its first buffers reach the talkback queue
+
+  // finish_teardown's order, bounded.
+  auto left = std::async(std::launch::async, [&] {
+    talkback->stop(input);
+    gst_element_set_locked_state(consumer, TRUE);
+    gst_element_set_state(consumer, GST_STATE_NULL);
+    talkback->detach(input);
+  });
+  const bool in_time = left.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+  if (!in_time) g_error("the consumer's bin did not stop within 5 s (a query held in the stopped mixer)");
+  gst_bin_remove(GST_BIN(host), consumer);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  talkback.reset();
+  gst_object_unref(pipeline);
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -94,5 +169,6 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, nullptr);
   load_plugin();
   g_test_add_func("/talkback/flows-and-stops", test_talkback_flows_and_stops);
+  g_test_add_func("/talkback/leave-after-mixer-stopped", test_leave_after_mixer_stopped);
   return g_test_run();
 }
