@@ -619,12 +619,13 @@ void SinkCore::teardown(std::shared_ptr<Consumer> consumer, const std::string &r
 
 void SinkCore::finish_teardown(const std::shared_ptr<Consumer> &c, const std::string &reason) {
   GstElement *w = c->webrtcbin.get();
-  retire_child(bin_, c->bin.get());
   std::shared_ptr<Talkback::Input> talk;
   {
     std::lock_guard lock(mutex_);
     talk = std::move(c->talk);
   }
+  if (talk) talkback_->stop(talk);  // before its bin stops (core/talkback.h)
+  retire_child(bin_, c->bin.get());
   if (talk) talkback_->detach(talk);
   // GstBin drops the SINK flag with its last sink child; this bin is a sink
   // whether or not consumers exist.

@@ -60,9 +60,13 @@ std::unique_ptr<Talkback> Talkback::create(GstElement *element, GstPadTemplate *
   t->element_ = element;
   g_object_set(silence, "is-live", TRUE, nullptr);
   gst_util_set_object_arg(G_OBJECT(silence), "wave", "silence");
+  // Not ignore-inactive-pads: in 1.22 a live audiomixer that times out
+  // while every pad is still "inactive" (none has had its first buffer,
+  // e.g. the silence before PLAYING) returns EOS and its pad never flows
+  // again (docs/webrtcbin-notes.md). The silent pad is active from its
+  // first buffer on, so a mixer that waits for every pad up to its latency
+  // loses nothing.
   g_object_set(mixer, "latency", kMixerLatency, nullptr);
-  if (g_object_class_find_property(G_OBJECT_GET_CLASS(mixer), "ignore-inactive-pads"))
-    g_object_set(mixer, "ignore-inactive-pads", TRUE, nullptr);
   GstElement *in_caps = caps_filter();
   GstElement *out_caps = caps_filter();
   std::vector<GstElement *> chain{silence, in_caps, mixer, out_caps};
@@ -184,6 +188,13 @@ std::shared_ptr<Talkback::Input> Talkback::attach(GstElement *consumer_bin, GstP
   }
   GST_INFO_OBJECT(element_, "consumer %s: talkback mixed in", id.c_str());
   return input;
+}
+
+void Talkback::stop(const std::shared_ptr<Input> &input) {
+  if (!input || !input->mixer_pad) return;
+  // flush-start is not serialized: it wakes aggregator's waiting query
+  // without the stream lock that query's thread holds.
+  gst_pad_send_event(input->mixer_pad.get(), gst_event_new_flush_start());
 }
 
 void Talkback::detach(const std::shared_ptr<Input> &input) {

@@ -42,6 +42,11 @@ class Talkback {
   // and mixes it in. Null (and why) when it cannot.
   [[nodiscard]] std::shared_ptr<Input> attach(GstElement *consumer_bin, GstPad *pad, const std::string &consumer_id,
                                               std::string *error);
+  // Refuses the consumer's audio from now on: its pushes return FLUSHING and
+  // a query it has waiting in the mixer returns. Call before stopping its
+  // bin, which otherwise waits for that query's thread (a mixer whose task
+  // has stopped never answers it).
+  void stop(const std::shared_ptr<Input> &input);
   // Releases the consumer's mixer pad (its bin is stopped by its owner).
   void detach(const std::shared_ptr<Input> &input);
 
