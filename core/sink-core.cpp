@@ -103,6 +103,7 @@ bool SinkCore::start(std::unique_ptr<ProducerSignaller> signaller, std::string *
   {
     std::lock_guard lock(mutex_);
     signaller_ = sig;
+    settings_.codec_limit = sig->accepted_codecs();
   }
   if (!sig->start(std::move(cb), error)) {
     stop();
@@ -185,7 +186,10 @@ void SinkCore::remove_input(GstPad *pad) { fanout_->remove_input(pad); }
 // ---- control thread: sessions ---------------------------------------------------
 
 std::vector<OfferedCodec> SinkCore::codecs_to_offer(const FanOut::InputInfo &input, const SinkSettings &s) const {
-  return deliverable_codecs(*input.format, input.kind == MediaKind::Video ? s.video_codecs : s.audio_codecs,
+  const bool video = input.kind == MediaKind::Video;
+  return deliverable_codecs(*input.format,
+                            limit_codecs(video ? s.video_codecs : s.audio_codecs,
+                                         video ? s.codec_limit.video : s.codec_limit.audio),
                             s.transcode);
 }
 

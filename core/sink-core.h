@@ -61,6 +61,7 @@ struct SinkSettings {
   bool talkback = false;   // consumers may send audio, mixed into the "talkback" pad
   double talkback_threshold_db = -45;  // level above which a consumer counts as talking
   unsigned stats_interval_ms = 0;  // a webrtclive-stats bus message per consumer this often; 0 = none
+  CodecLimit codec_limit;  // the signaller's (a Janus room's codecs): nothing else is offered; set by start()
 };
 
 struct SinkStats {
