@@ -8,6 +8,7 @@
 // janus-protocol) for Chromium to create rooms, list participants and
 // subscribe to a publisher.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,6 +127,7 @@ ${r.pin ? `  pin = "${r.pin}"\n` : ''}${r.secret ? `  secret = "${r.secret}"\n` 
 const PAGE_CLIENT = `
 window.janusTest = (() => {
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const trace = [];  // the last messages from Janus, for a failing test
   let next = 0;
   class Client {
     static async connect(url) {
@@ -136,6 +138,8 @@ window.janusTest = (() => {
       await new Promise((ok, fail) => { c.ws.onopen = ok; c.ws.onerror = () => fail(new Error('cannot reach ' + url)); });
       c.ws.onmessage = (e) => {
         const m = JSON.parse(e.data);
+        trace.push(e.data.slice(0, 300));
+        if (trace.length > 60) trace.shift();
         if (m.janus === 'ack') return;
         const p = m.transaction && c.pending.get(m.transaction);
         if (p) { c.pending.delete(m.transaction); p(m); } else c.events.push(m);
@@ -148,8 +152,9 @@ window.janusTest = (() => {
     // Resolves with the first reply that is not an ack (success, error or the plugin's event).
     send(msg) {
       const transaction = 't' + next++;
-      return new Promise((ok) => {
-        this.pending.set(transaction, ok);
+      return new Promise((ok, fail) => {
+        const t = setTimeout(() => fail(new Error('no reply to ' + JSON.stringify(msg).slice(0, 200))), 10000);
+        this.pending.set(transaction, (m) => { clearTimeout(t); ok(m); });
         this.ws.send(JSON.stringify({ ...msg, transaction, ...(this.session ? { session_id: this.session } : {}) }));
       });
     }
@@ -202,7 +207,9 @@ window.janusTest = (() => {
       setTimeout(ok, 3000);
     });
     const started = await c.message(h, { request: 'start', room }, { type: 'answer', sdp: pc.localDescription.sdp });
-    await c.send({ janus: 'trickle', handle_id: h, candidate: { completed: true } });
+    // (Janus acks a trickle and nothing more: not waited for.)
+    c.ws.send(JSON.stringify({ janus: 'trickle', session_id: c.session, handle_id: h, transaction: 'tc' + next++,
+      candidate: { completed: true } }));
     window.__janusSubscriber = { c, h, pc, feed };
     return { feed, started: started.plugindata && started.plugindata.data };
   }
@@ -225,14 +232,25 @@ window.janusTest = (() => {
     });
     return out;
   }
-  return { Client, videoroom, subscribe, received };
+  return { Client, videoroom, subscribe, received, trace };
 })();
 `;
 
-// A page (about:blank) with the client loaded.
-export async function janusPage(browser) {
+// A page with the client loaded, served from 127.0.0.1 like Janus's
+// WebSocket (Chromium blocks a page of another address space, about:blank
+// included, from opening loopback: ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS).
+export async function janusPage(defer, browser) {
+  const server = createHttpServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end('<!doctype html><title>Janus subscriber</title>');
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  defer(() => new Promise((r) => {
+    server.close(r);
+    server.closeAllConnections();  // the browser's keep-alive connection
+  }));
   const page = await browser.newPage();
-  await page.goto('about:blank');
+  await page.goto(`http://127.0.0.1:${server.address().port}/`);
   await page.evaluate(PAGE_CLIENT);
   return page;
 }
@@ -241,5 +259,9 @@ export const videoroom = (page, url, body) =>
   page.evaluate(([u, b]) => window.janusTest.videoroom(u, b), [url, body]);
 // `extra`: more members of the subscriber's join (e.g. {pin}).
 export const subscribe = (page, url, room, display, extra = {}) =>
-  page.evaluate(([u, r, d, x]) => window.janusTest.subscribe(u, r, d, x), [url, room, display, extra]);
+  page.evaluate(([u, r, d, x]) => window.janusTest.subscribe(u, r, d, x), [url, room, display, extra])
+    .catch(async (e) => {
+      const trace = await page.evaluate(() => window.janusTest.trace).catch(() => []);
+      throw new Error(`${e.message}\nlast messages from Janus:\n${trace.join('\n')}`);
+    });
 export const received = (page) => page.evaluate(() => window.janusTest.received());

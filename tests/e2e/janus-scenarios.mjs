@@ -19,14 +19,19 @@ const sink = (url, extra = '', audio = false) =>
 async function browserDecodes(defer, janus, room, display, { audio = false, codec, pin } = {}) {
   const browser = await launchBrowser();
   defer(() => browser.close());
-  const page = await janusPage(browser);
+  const page = await janusPage(defer, browser);
   const t0 = Date.now();
-  const sub = await subscribe(page, janus.url, room, display, pin ? { pin } : {});
+  const sub = await subscribe(page, janus.url, room, display, pin ? { pin } : {}).catch((e) => {
+    throw new Error(`${e.message}\nJanus's log:\n${janus.tail(60)}`);
+  });
   log(`subscribed to feed ${sub.feed} in ${Date.now() - t0} ms`);
+  let last = null;
   const r = await until('60 decoded frames at 320x240', async () => {
-    const got = await received(page);
+    const got = last = await received(page);
     return got.frames >= 60 && got.width === 320 && got.height === 240 ? got : null;
-  }, 20000, 200);
+  }, 20000, 200).catch((e) => {
+    throw new Error(`${e.message}: ${JSON.stringify(last)}\nJanus's log:\n${janus.tail(60)}`);
+  });
   log(`Chromium decoded ${r.frames} frames ${r.width}x${r.height} (${r.mime}), ${r.audioPackets} audio packets, ` +
       `${Date.now() - t0} ms after it subscribed`);
   if (audio) await until('audio packets', async () => (await received(page)).audioPackets > 50, 10000, 200);
@@ -85,7 +90,7 @@ const scenarios = {
     assert(!p.find((e) => e.event === 'error'), 'no error');
     const browser = await launchBrowser();
     defer(() => browser.close());
-    const page = await janusPage(browser);
+    const page = await janusPage(defer, browser);
     const created = await videoroom(page, janus.url, {
       request: 'create', room: 4321, publishers: 6, videocodec: 'vp8,h264', audiocodec: 'opus',
     });
@@ -106,7 +111,7 @@ const scenarios = {
     assert(p.alive && !p.find((e) => e.event === 'error'), 'the pipeline runs, no error');
     const browser = await launchBrowser();
     defer(() => browser.close());
-    const page = await janusPage(browser);
+    const page = await janusPage(defer, browser);
     const edited = await videoroom(page, janus.url, { request: 'edit', room: 5678, secret: 'adm', new_pin: 'wrong' });
     log('room edited:', JSON.stringify(edited));
     await browserDecodes(defer, janus, 5678, 'cam', { pin: 'wrong' });
