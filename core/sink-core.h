@@ -165,6 +165,7 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   void fail_consumer(const std::string &sid, const std::string &reason, EndReason kind = EndReason::Error);
   void remove_consumer(const std::string &sid, const std::string &reason, EndReason kind);
   std::vector<OfferedCodec> codecs_to_offer(const FanOut::InputInfo &input, const SinkSettings &s) const;
+  void warn_codec_limit(const SinkSettings &s);
   std::vector<DataChannelSpec> data_channels() const;
   void data_events(Session::Events &ev, const std::string &sid, const std::string &peer);
   void on_talkback_pad(const std::string &sid, GstPad *pad);

@@ -117,6 +117,18 @@ const scenarios = {
     await browserDecodes(defer, janus, 5678, 'cam', { pin: 'wrong' });
   },
 
+  // The room's codecs (videocodec=) and the sink's video-codecs have
+  // nothing in common: a warning at start that says so.
+  async 'codec-mismatch'(defer) {
+    const janus = await startJanus(defer);
+    const p = await startPipeline(sink(janus.sinkUrl('room=1234&display=cam&videocodec=vp8,h264'), 'video-codecs=vp9'));
+    defer(() => p.stop());
+    const w = await p.waitFor('a warning', (e) => e.event === 'warning' && /video codecs vp8,h264/.test(e.message), 10000);
+    log('warning:', w.message);
+    assert(/video-codecs/.test(w.message), 'it names the property');
+    assert(p.alive && !p.find((e) => e.event === 'error'), 'the pipeline runs, no error');
+  },
+
   // Janus not running: a warning, retries; Janus starts later and the sink
   // publishes into it.
   async 'not-running'(defer) {
