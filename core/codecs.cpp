@@ -65,6 +65,14 @@ std::vector<CodecId> parse_codec_list(const std::string &list, MediaKind kind, s
   return out;
 }
 
+std::vector<CodecId> limit_codecs(std::vector<CodecId> list, const std::vector<std::string> &allowed) {
+  if (allowed.empty()) return list;
+  std::erase_if(list, [&](CodecId id) {
+    return std::find(allowed.begin(), allowed.end(), codec_info(id).name) == allowed.end();
+  });
+  return list;
+}
+
 std::optional<InputFormat> classify_input(const GstCaps *caps, MediaKind pad_kind, std::string *why) {
   const char *accepted = pad_kind == MediaKind::Video
                              ? "raw video (video/x-raw, any format), H.264 (video/x-h264), VP8 (video/x-vp8) or VP9 "

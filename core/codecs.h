@@ -39,6 +39,9 @@ std::optional<CodecId> codec_from_encoding_name(const std::string &encoding_name
 // Parses a comma-separated codec list ("h264,vp8"); unknown names are
 // returned in `unknown`.
 std::vector<CodecId> parse_codec_list(const std::string &list, MediaKind kind, std::vector<std::string> *unknown);
+// `list` without the codecs `allowed` does not name (names as in
+// video-codecs: "vp8"); `allowed` empty = all of `list`. Order kept.
+std::vector<CodecId> limit_codecs(std::vector<CodecId> list, const std::vector<std::string> &allowed);
 
 // What arrived on an input pad.
 struct InputFormat {

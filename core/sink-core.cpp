@@ -100,10 +100,14 @@ bool SinkCore::start(std::unique_ptr<ProducerSignaller> signaller, std::string *
 
   // Published before start(): a signaller may deliver sessions from inside it.
   std::shared_ptr<ProducerSignaller> sig(std::move(signaller));
+  SinkSettings limited;
   {
     std::lock_guard lock(mutex_);
     signaller_ = sig;
+    settings_.codec_limit = sig->accepted_codecs();
+    limited = settings_;
   }
+  warn_codec_limit(limited);
   if (!sig->start(std::move(cb), error)) {
     stop();
     return false;
@@ -184,8 +188,29 @@ void SinkCore::remove_input(GstPad *pad) { fanout_->remove_input(pad); }
 
 // ---- control thread: sessions ---------------------------------------------------
 
+// A signaller that takes none of the codecs the sink may send for a kind:
+// said once at start, or that kind would silently never be sent.
+void SinkCore::warn_codec_limit(const SinkSettings &s) {
+  auto check = [this](const std::vector<CodecId> &mine, const std::vector<std::string> &theirs, const char *kind,
+                      const char *property) {
+    if (theirs.empty() || !limit_codecs(mine, theirs).empty()) return;
+    std::string list;
+    for (auto &t : theirs) list += (list.empty() ? "" : ",") + t;
+    GST_ELEMENT_WARNING(element_, RESOURCE, SETTINGS,
+                        ("The signaller's consumers take only the %s codecs %s, and %s has none of them: no %s will "
+                         "be sent.",
+                         kind, list.c_str(), property, kind),
+                        (nullptr));
+  };
+  check(s.video_codecs, s.codec_limit.video, "video", "video-codecs");
+  check(s.audio_codecs, s.codec_limit.audio, "audio", "audio-codecs");
+}
+
 std::vector<OfferedCodec> SinkCore::codecs_to_offer(const FanOut::InputInfo &input, const SinkSettings &s) const {
-  return deliverable_codecs(*input.format, input.kind == MediaKind::Video ? s.video_codecs : s.audio_codecs,
+  const bool video = input.kind == MediaKind::Video;
+  return deliverable_codecs(*input.format,
+                            limit_codecs(video ? s.video_codecs : s.audio_codecs,
+                                         video ? s.codec_limit.video : s.codec_limit.audio),
                             s.transcode);
 }
 

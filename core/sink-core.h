@@ -61,6 +61,7 @@ struct SinkSettings {
   bool talkback = false;   // consumers may send audio, mixed into the "talkback" pad
   double talkback_threshold_db = -45;  // level above which a consumer counts as talking
   unsigned stats_interval_ms = 0;  // a webrtclive-stats bus message per consumer this often; 0 = none
+  CodecLimit codec_limit;  // the signaller's (a Janus room's codecs): nothing else is offered; set by start()
 };
 
 struct SinkStats {
@@ -164,6 +165,7 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   void fail_consumer(const std::string &sid, const std::string &reason, EndReason kind = EndReason::Error);
   void remove_consumer(const std::string &sid, const std::string &reason, EndReason kind);
   std::vector<OfferedCodec> codecs_to_offer(const FanOut::InputInfo &input, const SinkSettings &s) const;
+  void warn_codec_limit(const SinkSettings &s);
   std::vector<DataChannelSpec> data_channels() const;
   void data_events(Session::Events &ev, const std::string &sid, const std::string &peer);
   void on_talkback_pad(const std::string &sid, GstPad *pad);

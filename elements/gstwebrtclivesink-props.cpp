@@ -375,7 +375,10 @@ void sink_install_properties(GObjectClass *gobject_class) {
       gobject_class, PROP_SERVER,
       g_param_spec_string("server", "Signalling Server",
                           "URL of a signalling server to register with as a producer (ws:// or wss://; reconnects with "
-                          "backoff if it goes away); setting it replaces the signaller with a WebSocket one, whose "
+                          "backoff if it goes away), or of a Janus VideoRoom to publish into "
+                          "(janus://host:port/?room=ROOM[&display=NAME&pin=PIN&token=T&videocodec=vp8,h264"
+                          "&audiocodec=opus], januss:// for TLS; see docs/webrtclivesink.md); setting it replaces the "
+                          "signaller with a WebSocket one, whose "
                           "TLS and header options are then set as signaller::ca-file, signaller::insecure-tls, "
                           "signaller::extra-headers; NULL = the embedded server",
                           nullptr, ready));

@@ -39,8 +39,12 @@ struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
     GST_INFO("connecting to %s (attempt %u)", shown_url(options.url).c_str(), attempt + 1);
     handshake = GRef<SoupMessage>::ref(msg);
     auto *self_ref = new std::weak_ptr<Impl>(weak_from_this());
+    std::vector<char *> protocols;
+    for (auto &p : options.protocols) protocols.push_back(const_cast<char *>(p.c_str()));
+    protocols.push_back(nullptr);
     soup_session_websocket_connect_async(
-        session.get(), msg, nullptr, nullptr, G_PRIORITY_DEFAULT, cancellable.get(),
+        session.get(), msg, nullptr, options.protocols.empty() ? nullptr : protocols.data(), G_PRIORITY_DEFAULT,
+        cancellable.get(),
         [](GObject *src, GAsyncResult *res, gpointer data) {
           std::unique_ptr<std::weak_ptr<Impl>> weak(static_cast<std::weak_ptr<Impl> *>(data));
           GError *err = nullptr;
@@ -82,6 +86,7 @@ struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
     handshake.reset();
     attempt = 0;
     soup_websocket_connection_set_keepalive_interval(c, 20);
+    if (options.max_message_bytes) soup_websocket_connection_set_max_incoming_payload_size(c, options.max_message_bytes);
     g_signal_connect(c, "message", G_CALLBACK(on_message), this);
     g_signal_connect(c, "closed", G_CALLBACK(on_closed), this);
     GST_INFO("connected to %s", shown_url(options.url).c_str());
@@ -94,6 +99,10 @@ struct WsClient::Impl : std::enable_shared_from_this<WsClient::Impl> {
     gsize size = 0;
     const char *p = static_cast<const char *>(g_bytes_get_data(message, &size));
     std::string text(p, size);
+    if (self->callbacks.text) {
+      self->callbacks.text(text);
+      return;
+    }
     auto parsed = protocol::parse_server(text);
     if (!parsed) {
       GST_WARNING("unparseable message from server: %s (%s)", parsed.error.c_str(), text.c_str());
@@ -215,19 +224,28 @@ void WsClient::call_later(unsigned ms, std::function<void()> fn) {
   });
 }
 
-void WsClient::send(protocol::ClientMessage msg) {
+template <typename Make>
+void WsClient::send_when_open(Make make) {
   std::lock_guard lock(mutex_);
   if (!impl_) return;
-  post_to(impl_->context.get(), [weak = std::weak_ptr<Impl>(impl_), msg = std::move(msg)] {
+  post_to(impl_->context.get(), [weak = std::weak_ptr<Impl>(impl_), make = std::move(make)] {
     auto s = weak.lock();
     if (!s) return;
     if (!s->conn || soup_websocket_connection_get_state(s->conn.get()) != SOUP_WEBSOCKET_STATE_OPEN) {
-      GST_DEBUG("not connected: dropping %s", protocol::type_name(msg));
+      GST_DEBUG("not connected: dropping a message");
       return;
     }
-    std::string text = protocol::to_json(msg);
+    std::string text = make();
     soup_websocket_connection_send_text(s->conn.get(), text.c_str());
   });
+}
+
+void WsClient::send(protocol::ClientMessage msg) {
+  send_when_open([msg = std::move(msg)] { return protocol::to_json(msg); });
+}
+
+void WsClient::send_text(std::string text) {
+  send_when_open([text = std::move(text)] { return text; });
 }
 
 }  // namespace webrtclive

@@ -32,6 +32,8 @@ class WsClient {
     std::string ca_file;              // PEM bundle to trust for wss (empty = system store)
     bool insecure = false;            // accept any server certificate (tests, self-signed)
     std::vector<std::pair<std::string, std::string>> headers;  // extra handshake headers (e.g. a token)
+    std::vector<std::string> protocols;  // WebSocket subprotocols offered (e.g. "janus-protocol"); none = none
+    size_t max_message_bytes = 0;        // larger incoming messages close the connection; 0 = libsoup's 128 KiB
     unsigned connect_timeout_ms = 10000;
     unsigned backoff_min_ms = 500;    // first retry after [min/2, min]
     unsigned backoff_max_ms = 10000;  // retries never wait longer than this
@@ -42,6 +44,10 @@ class WsClient {
     // The connection failed or closed; the next attempt starts in `retry_ms`.
     std::function<void(const std::string &why, unsigned retry_ms)> disconnected;
     std::function<void(const std::string &details)> bad_message;  // unparseable server text
+    // Raw mode (another protocol than ours, e.g. Janus's): when set, every
+    // text message is handed over as it came and `message` / `bad_message`
+    // are not used.
+    std::function<void(const std::string &text)> text;
   };
 
   WsClient();
@@ -54,6 +60,8 @@ class WsClient {
   void stop();
   // Queued to the client thread; dropped (with a debug log) when not connected.
   void send(protocol::ClientMessage msg);
+  // The same for a text of the caller's own (raw mode).
+  void send_text(std::string text);
   // Runs `fn` on the client thread after `ms` (never at once); dropped when
   // the client stops first.
   void call_later(unsigned ms, std::function<void()> fn);
@@ -64,6 +72,8 @@ class WsClient {
 
  private:
   struct Impl;
+  template <typename Make>
+  void send_when_open(Make make);
   std::shared_ptr<Impl> impl_;
   std::thread thread_;
   std::mutex mutex_;  // a leaf: guards impl_ and thread_

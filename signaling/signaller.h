@@ -2,8 +2,9 @@
 //
 // The producer side of signalling as webrtclivesink sees it: sessions come in,
 // SDP and ICE go out. Implementations: ProtocolProducer (the protocol over
-// a SignallingTransport: protocol-producer.h) and, for application
-// signallers, the adapter of signallers/signaller-factory.h. Every method is
+// a SignallingTransport: protocol-producer.h), WhipClient (whip-client.h),
+// JanusPublisher (janus-publisher.h) and, for application signallers, the
+// adapter of signallers/signaller-factory.h. Every method is
 // non-blocking and callable from any thread, except stop() (see the
 // implementation); callbacks may come from any thread, never with a lock of
 // the signaller held (the element marshals them).
@@ -18,6 +19,12 @@
 #include "protocol.h"
 
 namespace webrtclive {
+
+// Codec names as the sink's video-codecs / audio-codecs spell them ("vp8",
+// "opus") that a signaller's consumers take; empty = any.
+struct CodecLimit {
+  std::vector<std::string> video, audio;
+};
 
 class ProducerSignaller {
  public:
@@ -45,6 +52,9 @@ class ProducerSignaller {
   // ICE servers the signalling side learnt for sessions it requests from now
   // on (a WHIP server's Link headers), in addition to the element's own.
   virtual std::vector<IceServer> ice_servers() const { return {}; }
+  // What its consumers can take (a Janus room's codecs): the sink offers
+  // nothing else. Read once, before start().
+  virtual CodecLimit accepted_codecs() const { return {}; }
 };
 
 }  // namespace webrtclive

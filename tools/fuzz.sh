@@ -26,9 +26,10 @@ case "$TARGET" in
   http) SOURCES="signaling/http-route.cpp" ;;
   jwt) SOURCES="signaling/auth.cpp"; PKGS="$PKGS libjwt" ;;
   ice) SOURCES="signaling/ice-servers.cpp"; PKGS="$PKGS gstreamer-1.0" ;;
+  janus) SOURCES="signaling/janus-api.cpp signaling/protocol/protocol.cpp" ;;
   sdp) SOURCES="core/codecs.cpp core/webrtc-util.cpp signaling/ice-servers.cpp"
        PKGS="$PKGS gstreamer-1.0 gstreamer-sdp-1.0 gstreamer-video-1.0 gstreamer-webrtc-1.0" ;;
-  *) echo "unknown fuzz target '$TARGET' (protocol, control, sdp, http, jwt, ice)"; exit 2 ;;
+  *) echo "unknown fuzz target '$TARGET' (protocol, control, sdp, http, jwt, ice, janus)"; exit 2 ;;
 esac
 BIN=$OUT/fuzz-$TARGET
 SRCS=("$ROOT/fuzz/fuzz-$TARGET.cpp")

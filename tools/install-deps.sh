@@ -15,7 +15,7 @@ RUN_PKGS=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-nice
   gstreamer1.0-libav gstreamer1.0-x
 )
-TEST_PKGS=( coturn chromium nodejs npm iproute2 util-linux gdb openssl clang libclang-rt-14-dev prometheus python3-gi gir1.2-gst-plugins-bad-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gstreamer-1.0 )
+TEST_PKGS=( coturn janus chromium nodejs npm iproute2 util-linux gdb openssl clang libclang-rt-14-dev prometheus python3-gi gir1.2-gst-plugins-bad-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gstreamer-1.0 )
 
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}")
 if [[ "${1:-}" == "--tests" ]]; then want+=("${TEST_PKGS[@]}"); fi

@@ -429,7 +429,11 @@ static void gst_webrtc_live_ws_signaller_class_init(GstWebRTCLiveWsSignallerClas
   oc->get_property = ws_get_property;
   g_object_class_install_property(
       oc, WS_PROP_URI,
-      g_param_spec_string("uri", "URI", "Signalling server URL, ws://host:port/path or wss://...", nullptr, kRW));
+      g_param_spec_string("uri", "URI",
+                          "Signalling server URL, ws://host:port/path or wss://...; for webrtclivesink also "
+                          "janus://host:port/?room=ROOM[&display=NAME&pin=PIN&token=T] (januss:// over TLS): publish "
+                          "into a Janus VideoRoom",
+                          nullptr, kRW));
   g_object_class_install_property(
       oc, WS_PROP_CA_FILE,
       g_param_spec_string("ca-file", "CA File", "PEM file of trusted certificate authorities for wss://; NULL = system",

@@ -7,7 +7,9 @@
 #include <thread>
 #include <variant>
 
+#include "client-common.h"
 #include "gobj.h"
+#include "janus-publisher.h"
 #include "protocol-producer.h"
 #include "signallable-builtins.h"
 #include "transport.h"
@@ -361,6 +363,14 @@ std::unique_ptr<SignallingTransport> builtin_transport(GstWebRTCLiveSignallable 
   return nullptr;
 }
 
+// The URL of a WebSocket signaller when it names a Janus server (janus://,
+// januss://), else "".
+std::string janus_url(GstWebRTCLiveSignallable *signaller) {
+  if (!GST_IS_WEBRTC_LIVE_WS_SIGNALLER(signaller)) return {};
+  std::string url = builtin::ws_options(GST_WEBRTC_LIVE_WS_SIGNALLER(signaller)).url;
+  return janus::is_janus_url(url) ? url : std::string();
+}
+
 bool is_builtin(GstWebRTCLiveSignallable *signaller) {
   return GST_IS_WEBRTC_LIVE_EMBEDDED_SIGNALLER(signaller) || GST_IS_WEBRTC_LIVE_WS_SIGNALLER(signaller);
 }
@@ -372,6 +382,21 @@ std::unique_ptr<ProducerSignaller> make_producer_signaller(GstWebRTCLiveSignalla
                                                            const EmbeddedServerExtras &extras) {
   if (!is_builtin(signaller)) return std::make_unique<ProducerAdapter>(signaller, meta.to_json());
   std::string why;
+  if (std::string url = janus_url(signaller); !url.empty()) {
+    // A Janus VideoRoom: we publish into it (janus-publisher.h).
+    auto target = janus::parse_url(url, &why);
+    if (!target) return std::make_unique<Refused<ProducerSignaller>>("server " + shown_url(url) + ": " + why);
+    JanusPublisher::Options o;
+    o.ws = builtin::ws_options(GST_WEBRTC_LIVE_WS_SIGNALLER(signaller));
+    o.display = target->display.empty() ? meta.name() : target->display;
+    if (o.display.size() > janus::kMaxDisplayChars) {
+      o.display.resize(janus::kMaxDisplayChars);
+      while (!o.display.empty() && !g_utf8_validate(o.display.c_str(), o.display.size(), nullptr))
+        o.display.pop_back();
+    }
+    o.target = std::move(*target);
+    return std::make_unique<JanusPublisher>(std::move(o));
+  }
   auto transport = builtin_transport(signaller, extras, &why);
   if (!transport) return std::make_unique<Refused<ProducerSignaller>>(why);
   return std::make_unique<Attached<ProducerSignaller, ProtocolProducer>>(
@@ -383,6 +408,10 @@ std::unique_ptr<ConsumerSignaller> make_consumer_signaller(GstWebRTCLiveSignalla
                                                            const EmbeddedServerExtras &extras) {
   if (!is_builtin(signaller)) return std::make_unique<ConsumerAdapter>(signaller, options);
   std::string why;
+  if (std::string url = janus_url(signaller); !url.empty())
+    return std::make_unique<Refused<ConsumerSignaller>>(
+        "server " + shown_url(url) + ": subscribing to a Janus room is not supported yet (only webrtclivesink "
+        "publishes into one)");
   auto transport = builtin_transport(signaller, extras, &why);
   if (!transport) return std::make_unique<Refused<ConsumerSignaller>>(why);
   return std::make_unique<Attached<ConsumerSignaller, ProtocolConsumer>>(

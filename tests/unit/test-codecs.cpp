@@ -36,6 +36,16 @@ std::string joined(const std::vector<std::string> &v) {
 
 // ---- codec lists ---------------------------------------------------------------
 
+// A signaller's limit (a Janus room's codecs) keeps the sink's order.
+void test_limit_codecs() {
+  auto list = parse_codec_list("h264,vp8,vp9", MediaKind::Video, nullptr);
+  UNIT_ASSERT_STR_EQ(names_of(limit_codecs(list, {})), "h264,vp8,vp9");
+  UNIT_ASSERT_STR_EQ(names_of(limit_codecs(list, {"vp8", "h264"})), "h264,vp8");
+  UNIT_ASSERT_STR_EQ(names_of(limit_codecs(list, {"av1"})), "");
+  auto audio = parse_codec_list("opus", MediaKind::Audio, nullptr);
+  UNIT_ASSERT_STR_EQ(names_of(limit_codecs(audio, {"opus", "pcmu"})), "opus");
+}
+
 void test_parse_codec_list() {
   std::vector<std::string> unknown;
   UNIT_ASSERT_STR_EQ(names_of(parse_codec_list("vp8,h264", MediaKind::Video, &unknown)), "vp8,h264");
@@ -530,6 +540,7 @@ int main(int argc, char **argv) {
   gst_init(&argc, &argv);
   g_test_init(&argc, &argv, nullptr);
   g_test_add_func("/codecs/parse-codec-list", test_parse_codec_list);
+  g_test_add_func("/codecs/limit-codecs", test_limit_codecs);
   g_test_add_func("/codecs/names", test_codec_names);
   g_test_add_func("/codecs/classify/raw", test_classify_raw);
   g_test_add_func("/codecs/classify/encoded", test_classify_encoded);

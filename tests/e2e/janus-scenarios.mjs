@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// webrtclivesink publishing into a Janus VideoRoom (server=janus://...,
+// signaling/janus-publisher.*), Janus from the Debian package with a config
+// of the test's own (janus-lib.mjs), and headless Chromium subscribing to
+// the publisher through Janus with plain Janus API calls in the page.
+import { assert, launchBrowser, log, run, sleep, startPipeline, until } from './lib.mjs';
+import { NIC_ADDRESS, freePort, janusPage, received, startJanus, subscribe, videoroom } from './janus-lib.mjs';
+
+const VSRC = 'videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1';
+const ASRC = 'audiotestsrc is-live=true wave=ticks';
+// Janus never uses loopback for ICE: the sink gathers on nic0, as Janus does.
+const sink = (url, extra = '', audio = false) =>
+  `webrtclivesink name=s server=${url} ice-addresses=${NIC_ADDRESS} ${extra} ${VSRC} ! s.video_0` +
+  (audio ? ` ${ASRC} ! s.audio_0` : '');
+
+// Chromium subscribes to `display` in `room` and decodes 60 frames at the
+// sent size (320x240); returns what it received.
+async function browserDecodes(defer, janus, room, display, { audio = false, codec, pin } = {}) {
+  const browser = await launchBrowser();
+  defer(() => browser.close());
+  const page = await janusPage(defer, browser);
+  const t0 = Date.now();
+  const sub = await subscribe(page, janus.url, room, display, pin ? { pin } : {}).catch((e) => {
+    throw new Error(`${e.message}\nJanus's log:\n${janus.tail(60)}`);
+  });
+  log(`subscribed to feed ${sub.feed} in ${Date.now() - t0} ms`);
+  let last = null;
+  const r = await until('60 decoded frames at 320x240', async () => {
+    const got = last = await received(page);
+    return got.frames >= 60 && got.width === 320 && got.height === 240 ? got : null;
+  }, 20000, 200).catch((e) => {
+    throw new Error(`${e.message}: ${JSON.stringify(last)}\nJanus's log:\n${janus.tail(60)}`);
+  });
+  log(`Chromium decoded ${r.frames} frames ${r.width}x${r.height} (${r.mime}), ${r.audioPackets} audio packets, ` +
+      `${Date.now() - t0} ms after it subscribed`);
+  if (audio) await until('audio packets', async () => (await received(page)).audioPackets > 50, 10000, 200);
+  if (codec) assert(r.mime.toLowerCase() === `video/${codec}`, `the room got ${codec}: ${r.mime}`);
+  return { page, r };
+}
+
+const warnings = (p, re) => p.filter((e) => e.event === 'warning' && re.test(e.message));
+
+const scenarios = {
+  // Video and audio into room 1234; the sink offers only what the room takes
+  // (videocodec=vp8,h264): Janus picks VP8, its first. Janus's RTCP keeps
+  // the publication past peer-timeout=3. Stopping the pipeline leaves the room.
+  async publish(defer) {
+    const janus = await startJanus(defer);
+    const t0 = Date.now();
+    const p = await startPipeline(sink(janus.sinkUrl('room=1234&display=cam&videocodec=vp8,h264&audiocodec=opus'),
+      'peer-timeout=3', true));
+    defer(() => p.stop());
+    const added = await p.waitFor('the room as a consumer', (e) => e.event === 'webrtclive-consumer-added', 15000);
+    log(`joined the room ${added.at - t0} ms after start (peer '${added.peer ?? added['peer-id'] ?? ''}')`);
+    const { page, r } = await browserDecodes(defer, janus, 1234, 'cam', { audio: true, codec: 'vp8' });
+    await sleep(5000);  // past peer-timeout
+    const later = await received(page);
+    log(`5 s later: ${later.frames} frames, ${later.audioPackets} audio packets`);
+    assert(later.frames >= r.frames + 90, 'frames keep coming');
+    assert(!p.find((e) => e.event === 'webrtclive-consumer-removed'), 'one publication all along');
+    assert(!p.find((e) => e.event === 'warning' || e.event === 'error'), 'no warning, no error');
+    await p.stop();
+    await until('the publisher gone from the room', async () => {
+      const list = await videoroom(page, janus.url, { request: 'listparticipants', room: 1234 });
+      return !(list.participants || []).some((x) => x.display === 'cam');
+    }, 5000, 200);
+    log('the stopped sink left the room');
+  },
+
+  // video-codecs=h264 into a vp8,h264 room: H.264 it is.
+  async 'publish-h264'(defer) {
+    const janus = await startJanus(defer);
+    const p = await startPipeline(sink(janus.sinkUrl('room=1234&display=h264cam&videocodec=vp8,h264'), 'video-codecs=h264'));
+    defer(() => p.stop());
+    await browserDecodes(defer, janus, 1234, 'h264cam', { codec: 'h264' });
+  },
+
+  // A room that does not exist: one clear warning (not repeated while the
+  // sink retries), no crash; once the room is created the retry gets in.
+  async 'wrong-room'(defer) {
+    const janus = await startJanus(defer);
+    const p = await startPipeline(sink(janus.sinkUrl('room=4321&display=cam')));
+    defer(() => p.stop());
+    const w = await p.waitFor('a warning', (e) => e.event === 'warning' && /no such room 4321/.test(e.message), 10000);
+    log('warning:', w.message);
+    await sleep(4000);  // several retries (0.5 s doubling)
+    assert(p.alive, 'the pipeline runs');
+    assert(warnings(p, /no such room/).length === 1, 'the warning is not repeated');
+    assert(!p.find((e) => e.event === 'error'), 'no error');
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const page = await janusPage(defer, browser);
+    const created = await videoroom(page, janus.url, {
+      request: 'create', room: 4321, publishers: 6, videocodec: 'vp8,h264', audiocodec: 'opus',
+    });
+    log('room created:', JSON.stringify(created));
+    await browserDecodes(defer, janus, 4321, 'cam');
+  },
+
+  // A wrong pin: a warning that says so, and the pin in no message and no
+  // log line (GST_DEBUG=webrtclive*:7); once the room's pin is what the
+  // sink has, the retry gets in.
+  async 'wrong-pin'(defer) {
+    const PIN = 'S3cr3tPin';
+    const janus = await startJanus(defer, { rooms: { 5678: { pin: 'right', secret: 'adm' } } });
+    const p = await startPipeline(sink(janus.sinkUrl(`room=5678&display=cam&pin=${PIN}`)),
+      { env: { GST_DEBUG: 'webrtclive*:7' } });
+    defer(() => p.stop());
+    const w = await p.waitFor('a warning', (e) => e.event === 'warning' && /wrong pin/.test(e.message), 10000);
+    log('warning:', w.message);
+    await sleep(2000);
+    assert(p.alive && !p.find((e) => e.event === 'error'), 'the pipeline runs, no error');
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const page = await janusPage(defer, browser);
+    const edited = await videoroom(page, janus.url, { request: 'edit', room: 5678, secret: 'adm', new_pin: PIN });
+    log('room edited:', JSON.stringify(edited));
+    await browserDecodes(defer, janus, 5678, 'cam', { pin: PIN });
+    await p.stop();
+    const lines = p.stderr.split('\n').length;
+    assert(p.stderr.includes('webrtclivejanus'), 'the debug log was captured');
+    assert(!p.stderr.includes(PIN) && !JSON.stringify(p.events).includes(PIN),
+      'the pin appears in no message and no log line');
+    log(`the pin is in none of ${lines} log lines and ${p.events.length} messages`);
+  },
+
+  // The room's codecs (videocodec=) and the sink's video-codecs have
+  // nothing in common: a warning at start that says so.
+  async 'codec-mismatch'(defer) {
+    const janus = await startJanus(defer);
+    const p = await startPipeline(sink(janus.sinkUrl('room=1234&display=cam&videocodec=vp8,h264'), 'video-codecs=vp9'));
+    defer(() => p.stop());
+    const w = await p.waitFor('a warning', (e) => e.event === 'warning' && /video codecs vp8,h264/.test(e.message), 10000);
+    log('warning:', w.message);
+    assert(/video-codecs/.test(w.message), 'it names the property');
+    assert(p.alive && !p.find((e) => e.event === 'error'), 'the pipeline runs, no error');
+  },
+
+  // Janus not running: a warning, retries; Janus starts later and the sink
+  // publishes into it.
+  async 'not-running'(defer) {
+    const port = await freePort();
+    const p = await startPipeline(sink(`janus://127.0.0.1:${port}/?room=1234&display=cam`));
+    defer(() => p.stop());
+    const w = await p.waitFor('a warning', (e) => e.event === 'warning' && /cannot reach Janus/.test(e.message), 15000);
+    log('warning:', w.message);
+    await sleep(3000);
+    assert(p.alive && !p.find((e) => e.event === 'error'), 'the pipeline runs, no error');
+    assert(warnings(p, /cannot reach Janus/).length === 1, 'the warning is not repeated');
+    const janus = await startJanus(defer, { port });
+    const t0 = Date.now();
+    await browserDecodes(defer, janus, 1234, 'cam');
+    log(`published ${Date.now() - t0} ms after Janus started`);
+  },
+};
+
+const name = process.argv[2];
+if (!scenarios[name]) {
+  console.error(`unknown scenario ${name}; one of ${Object.keys(scenarios).join(', ')}`);
+  process.exit(2);
+}
+await run(`janus-${name}`, (defer) => scenarios[name](defer));
