@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "sink-core.h"
+#include "local-producers.h"
 
 #include "consumer-chain.h"
 #include "sink-consumer.h"
@@ -90,6 +91,9 @@ bool SinkCore::start(std::unique_ptr<ProducerSignaller> signaller, std::string *
         remove_consumer(sid, reason ? "consumer left: " + *reason : "consumer left", EndReason::Normal);
       });
   };
+  cb.registered = [this, weak](const std::string &peer_id) {
+    if (weak.lock()) register_local_producer(peer_id, element_);
+  };
   cb.error = [this, weak](const std::string &message, bool fatal) {
     if (!weak.lock()) return;
     if (fatal)
@@ -124,6 +128,7 @@ void SinkCore::stop() {
   }
   // No more signalling callbacks after this.
   if (sig) sig->stop();
+  forget_local_producers(element_);
 
   // Let the control thread finish what it is doing, then end every consumer.
   control_.stop([this] {

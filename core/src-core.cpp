@@ -30,18 +30,19 @@ void set_if_exists(GstElement *e, const char *prop, gboolean value) {
 }  // namespace
 
 // Audio, video and data m-lines a producer may offer (cameras offer 1-3).
-// Audio, video and data m-lines a producer may offer (cameras offer 1-3).
 constexpr guint kMaxOfferMlines = 8;
-
-// The producer being consumed: one Session and what it feeds.
-
 
 SrcCore::SrcCore(GstElement *element)
     : element_(element),
       bin_(GST_BIN(element)),
-      stats_poller_([this] { return settings().stats_interval_ms; }, [this](bool post) { stats_tick(post); }) {}
+      stats_poller_([this] { return settings().stats_interval_ms; }, [this](bool post) { stats_tick(post); }) {
+  for (auto &m : mixers_) g_weak_ref_init(&m, nullptr);
+}
 
-SrcCore::~SrcCore() { stop(); }
+SrcCore::~SrcCore() {
+  stop();
+  for (auto &m : mixers_) g_weak_ref_clear(&m);
+}
 
 template <typename Fn>
 void SrcCore::post(Fn &&fn) {
@@ -90,8 +91,8 @@ bool SrcCore::start(std::unique_ptr<ConsumerSignaller> signaller, std::string *e
                                  G_TYPE_STRING, name.c_str(), nullptr);
     gst_element_post_message(element_, gst_message_new_element(GST_OBJECT(element_), st));
   };
-  cb.session_started = [this, weak](const std::string &sid, const std::string &peer, const std::string &) {
-    if (weak.lock()) post([this, sid, peer] { on_session_started(sid, peer); });
+  cb.session_started = [this, weak](const std::string &sid, const std::string &peer, const std::string &name) {
+    if (weak.lock()) post([this, sid, peer, name] { on_session_started(sid, peer, name); });
   };
   cb.remote_sdp = [this, weak](const std::string &sid, const Sdp &sdp) {
     if (weak.lock()) post([this, sid, sdp] { on_remote_sdp(sid, sdp); });
@@ -134,17 +135,19 @@ void SrcCore::stop() {
   // No signalling callback after this returns.
   if (sig) sig->stop();
   control_.stop([this] {
-    std::shared_ptr<Link> s;
+    std::map<std::string, std::shared_ptr<Link>> all;
     {
       std::lock_guard lock(mutex_);
-      s = std::move(link_);
+      all.swap(links_);
     }
-    if (s) {
+    for (auto &[sid, s] : all) {
       s->session->close();
-      std::lock_guard lock(mutex_);
-      count_link_end(*s, EndReason::Normal);
+      {
+        std::lock_guard lock(mutex_);
+        count_link_end(*s, EndReason::Normal);
+      }
+      teardown(s);
     }
-    if (s) teardown(s);
     stats_poller_.stop();
     running_ = false;
   });
@@ -154,21 +157,22 @@ void SrcCore::stop() {
 
 // ---- control thread: the session with the producer --------------------------------
 
-void SrcCore::on_session_started(const std::string &sid, const std::string &peer) {
+void SrcCore::on_session_started(const std::string &sid, const std::string &peer, const std::string &name) {
   if (current(sid)) return;
   if (finished_) {
     if (auto sig = signaller()) sig->end_session(sid, "the stream has ended");
     return;
   }
-  if (auto old = [this] {
-        std::lock_guard lock(mutex_);
-        return link_;
-      }())
-    lose_link(old, "the signaller started another session", true);
   SrcSettings s = settings();
+  // One producer at a time, or one session per producer: an older session
+  // it replaces is ended first.
+  for (auto &old : links())
+    if (!s.all_producers || old->producer == peer) lose_link(old, "the signaller started another session", true);
   auto link = std::make_shared<Link>();
   link->sid = sid;
   link->producer = peer;
+  link->name = name;
+  for (char c : peer) link->key += g_ascii_isalnum(c) || c == '-' ? c : '_';
   SessionConfig config;
   config.role = SessionRole::Answerer;
   config.owner = element_;
@@ -226,7 +230,8 @@ void SrcCore::on_session_started(const std::string &sid, const std::string &peer
   link->webrtcbin = GRef<GstElement>::ref(session->webrtcbin());
   {
     std::lock_guard lock(mutex_);
-    link_ = link;
+    link->seq = link_seq_++;
+    links_[sid] = link;
     figures_.sessions.started++;
   }
   gst_bin_add(bin_, session->webrtcbin());
@@ -243,7 +248,15 @@ void SrcCore::on_session_started(const std::string &sid, const std::string &peer
 
 std::shared_ptr<SrcCore::Link> SrcCore::current(const std::string &sid) {
   std::lock_guard lock(mutex_);
-  return link_ && link_->sid == sid ? link_ : nullptr;
+  auto it = links_.find(sid);
+  return it != links_.end() ? it->second : nullptr;
+}
+
+std::vector<std::shared_ptr<SrcCore::Link>> SrcCore::links() const {
+  std::vector<std::shared_ptr<Link>> all;
+  std::lock_guard lock(mutex_);
+  for (auto &[sid, l] : links_) all.push_back(l);
+  return all;
 }
 
 void SrcCore::on_remote_sdp(const std::string &sid, const Sdp &sdp) {
@@ -254,21 +267,13 @@ void SrcCore::on_remote_ice(const std::string &sid, const Ice &ice) {
   if (auto l = current(sid)) l->session->add_remote_candidate(ice);
 }
 
-void SrcCore::lose_producer(const std::string &reason, bool tell_server, EndReason kind) {
-  std::shared_ptr<Link> l;
-  {
-    std::lock_guard lock(mutex_);
-    l = link_;
-  }
-  if (l) lose_link(l, reason, tell_server, kind);
-}
-
 void SrcCore::lose_link(const std::shared_ptr<Link> &l, const std::string &reason, bool tell_server,
                         EndReason kind) {
   {
     std::lock_guard lock(mutex_);
-    if (link_ != l) return;  // already lost
-    link_.reset();
+    auto it = links_.find(l->sid);
+    if (it == links_.end() || it->second != l) return;  // already lost
+    links_.erase(it);
     count_link_end(*l, kind);
   }
   l->session->close();
@@ -280,7 +285,9 @@ void SrcCore::lose_link(const std::shared_ptr<Link> &l, const std::string &reaso
   gst_element_post_message(element_, gst_message_new_element(GST_OBJECT(element_), st));
   // The signaller looks for the producer again by itself, unless this was
   // the last session (eos mode: it was made with `once`).
-  if (set.eos_on_loss) {
+  if (set.all_producers) {
+    GST_INFO_OBJECT(element_, "producer %s (%s) left: %s", l->producer.c_str(), l->name.c_str(), reason.c_str());
+  } else if (set.eos_on_loss) {
     GST_ELEMENT_WARNING(element_, RESOURCE, READ, ("Producer went away (%s); ending the stream.", reason.c_str()),
                         (nullptr));
     finished_ = true;
@@ -376,37 +383,14 @@ void SrcCore::push_data(const DataChannelSpec &ch, GBytes *data, bool text) {
   gst_buffer_unref(buf);
 }
 
+// To every producer with that channel open (producers=all: all of them).
 bool SrcCore::send_data(const std::string &label, GBytes *data, bool text) {
-  std::shared_ptr<Link> l;
-  {
-    std::lock_guard lock(mutex_);
-    l = link_;
-  }
-  return l && l->session->send_data(label, data, text);
+  bool sent = false;
+  for (auto &l : links()) sent |= l->session->send_data(label, data, text);
+  return sent;
 }
 
 // ---- streaming thread: pads ------------------------------------------------------
-
-GstPad *SrcCore::ghost_for(MediaKind kind, unsigned index) {
-  std::string name = std::string(kind == MediaKind::Video ? "video_" : "audio_") + std::to_string(index);
-  {
-    std::lock_guard lock(mutex_);
-    auto it = pads_.find(name);
-    if (it != pads_.end()) return it->second;
-  }
-  GstPadTemplate *templ =
-      gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(element_), kind == MediaKind::Video ? "video_%u" : "audio_%u");
-  GstPad *ghost = gst_ghost_pad_new_no_target_from_template(name.c_str(), templ);
-  {
-    std::lock_guard lock(mutex_);
-    pads_[name] = ghost;
-  }
-  gst_pad_set_active(ghost, TRUE);
-  // gst-launch links sometimes pads from this call, so the pad's peer is
-  // known right after it.
-  gst_element_add_pad(element_, ghost);
-  return ghost;
-}
 
 void SrcCore::on_pad_added(const std::shared_ptr<Link> &session, GstPad *pad) {
   // webrtcbin exposes audio and video on two streaming threads, often in the
@@ -437,7 +421,7 @@ void SrcCore::on_pad_added(const std::shared_ptr<Link> &session, GstPad *pad) {
     std::lock_guard lock(mutex_);
     index = info.kind == MediaKind::Video ? session->video++ : session->audio++;
   }
-  GstPad *ghost = ghost_for(info.kind, index);
+  GstPad *ghost = ghost_for(*session, info.kind, index);
 
   // Decoded by default; the encoded stream when downstream takes it but not
   // raw media (e.g. `webrtclivesrc ! video/x-h264 ! ...`).
@@ -496,6 +480,8 @@ void SrcCore::on_pad_added(const std::shared_ptr<Link> &session, GstPad *pad) {
   }
   if (lr != GST_PAD_LINK_OK)
     GST_ELEMENT_WARNING(element_, CORE, NEGOTIATION, ("Could not link the received %s stream.", info.name), (nullptr));
+  tag_first_buffer(*session, ghost);
+  if (settings().all_producers) lay_out();
   GST_INFO_OBJECT(element_, "%s: %s from the producer%s", GST_PAD_NAME(ghost), info.name,
                   decode ? ", decoded" : ", not decoded (downstream takes it encoded)");
 }
@@ -513,7 +499,7 @@ void SrcCore::teardown(std::shared_ptr<Link> session) {
     std::shared_ptr<Link> session;
     bool eos;
   };
-  auto *job = new Job{weak_from_this(), std::move(session), finished_};
+  auto *job = new Job{weak_from_this(), std::move(session), finished_ || settings().all_producers};
   gst_element_call_async(
       element_,
       [](GstElement *, gpointer data) {
@@ -548,7 +534,9 @@ void SrcCore::teardown(std::shared_ptr<Link> session) {
           }
           if (ours) gst_ghost_pad_set_target(GST_GHOST_PAD(g), nullptr);
         }
-        if (j->eos)
+        if (core->settings().all_producers)
+          core->end_pads(*j->session, ghosts);  // this producer's pads only: EOS, then gone
+        else if (j->eos)
           for (auto *pad : all_pads) gst_pad_push_event(pad, gst_event_new_eos());
         for (auto *e : elements) gst_bin_remove(core->bin_, e);
         gst_bin_remove(core->bin_, w);
@@ -565,22 +553,26 @@ void SrcCore::teardown(std::shared_ptr<Link> session) {
 bool SrcCore::handle_child_error(GstMessage *msg) {
   // Snapshot under the lock; walk the hierarchy without it (object locks).
   std::shared_ptr<Link> s;
-  std::vector<GstElement *> elements;
-  {
-    std::lock_guard lock(mutex_);
-    s = link_;
-    if (!s) return false;
-    elements = s->elements;
+  for (auto &l : links()) {
+    std::vector<GstElement *> elements;
+    {
+      std::lock_guard lock(mutex_);
+      elements = l->elements;
+    }
+    bool ours = GST_MESSAGE_SRC(msg) == GST_OBJECT(l->webrtcbin.get()) ||
+                gst_object_has_as_ancestor(GST_MESSAGE_SRC(msg), GST_OBJECT(l->webrtcbin.get()));
+    for (auto *e : elements) ours |= GST_MESSAGE_SRC(msg) == GST_OBJECT(e);
+    if (ours) s = l;
   }
-  bool ours = GST_MESSAGE_SRC(msg) == GST_OBJECT(s->webrtcbin.get()) ||
-              gst_object_has_as_ancestor(GST_MESSAGE_SRC(msg), GST_OBJECT(s->webrtcbin.get()));
-  for (auto *e : elements) ours |= GST_MESSAGE_SRC(msg) == GST_OBJECT(e);
-  if (!ours) return false;
+  if (!s) return false;
   GError *err = nullptr;
   gst_message_parse_error(msg, &err, nullptr);
   std::string why = std::string("receiving failed: ") + (err ? err->message : "?");
   if (err) g_error_free(err);
-  post([this, why] { lose_producer(why, true, EndReason::Error); });
+  std::weak_ptr<Link> weak_link = s;
+  post([this, why, weak_link] {
+    if (auto l = weak_link.lock()) lose_link(l, why, true, EndReason::Error);
+  });
   return true;
 }
 

@@ -12,6 +12,9 @@ namespace webrtclive {
 struct SrcCore::Link {
   std::string sid;
   std::string producer;
+  std::string name;  // the producer's meta.name ("" if none)
+  std::string key;   // producers=all: in its pad names (the peer id, made pad-name safe)
+  unsigned seq = 0;  // order of arrival
   std::shared_ptr<Session> session;    // control thread
   GRef<GstElement> webrtcbin;          // the session's, kept for teardown
   std::vector<GstElement *> elements;  // depayloaders, parsers, decoders (mutex_)

@@ -11,19 +11,16 @@
 namespace webrtclive {
 
 void SrcCore::stats_tick(bool post) {
-  std::shared_ptr<Link> l;
-  {
-    std::lock_guard lock(mutex_);
-    l = link_;
+  for (auto &l : links()) {
+    if (!l->session->is_connected()) continue;
+    std::weak_ptr<SrcCore> weak = weak_from_this();
+    std::weak_ptr<Link> weak_link = l;
+    l->session->request_stats([weak, weak_link, post](const GstStructure *stats) {
+      auto self = weak.lock();
+      auto link = weak_link.lock();
+      if (self && link && self->running_) self->on_link_stats(link, stats, post);
+    });
   }
-  if (!l || !l->session->is_connected()) return;
-  std::weak_ptr<SrcCore> weak = weak_from_this();
-  std::weak_ptr<Link> weak_link = l;
-  l->session->request_stats([weak, weak_link, post](const GstStructure *stats) {
-    auto self = weak.lock();
-    auto link = weak_link.lock();
-    if (self && link && self->running_) self->on_link_stats(link, stats, post);
-  });
 }
 
 void SrcCore::on_link_stats(const std::shared_ptr<Link> &l, const GstStructure *raw, bool post) {
@@ -32,7 +29,8 @@ void SrcCore::on_link_stats(const std::shared_ptr<Link> &l, const GstStructure *
   GstStructure *msg = nullptr;
   {
     std::lock_guard lock(mutex_);
-    if (link_ != l) return;
+    auto it = links_.find(l->sid);
+    if (it == links_.end() || it->second != l) return;
     l->reading.update(std::move(stats), now, false);
     if (post) {
       const PeerStats &s = l->reading.stats;
@@ -61,21 +59,25 @@ void SrcCore::count_link_end(const Link &l, EndReason kind) {
 void SrcCore::write_metrics(MetricsText &m) {
   stats_poller_.want();
   Figures f;
-  PeerStats now;
-  bool connected = false;
+  PeerStats now;  // of every current session, for its worst jitter and RTT
+  unsigned connected = 0;
   double bitrate = -1;
+  StatsTotals t;
   {
     std::lock_guard lock(mutex_);
     f = figures_;
-    if (link_) {
-      now = link_->reading.stats;
-      connected = link_->session && link_->reading.at_us;
-      bitrate = link_->reading.bitrate_bps;
+    t = f.ended;
+    for (auto &[sid, l] : links_) {
+      t.add(l->reading.stats, false);
+      for (auto &s : l->reading.stats.streams) now.streams.push_back(s);
+      if (l->session && l->reading.at_us) {
+        connected++;
+        bitrate = std::max(0.0, bitrate) + std::max(0.0, l->reading.bitrate_bps);
+      }
     }
   }
-  StatsTotals t = f.ended;
-  t.add(now, false);
-  m.gauge("webrtclive_src_connected", "1 while the session with the producer is up.", connected ? 1 : 0);
+  m.gauge("webrtclive_src_connected", "1 while a session with a producer is up.", connected ? 1 : 0);
+  m.gauge("webrtclive_src_producers", "Producers with a session up (producers=all: more than one).", connected);
   m.counter("webrtclive_sessions_started_total", "Sessions with a producer started.",
             static_cast<double>(f.sessions.started));
   m.counters("webrtclive_sessions_ended_total",
@@ -90,12 +92,12 @@ void SrcCore::write_metrics(MetricsText &m) {
             static_cast<double>(t.packets_lost));
   m.counter("webrtclive_nacks_sent_total", "NACKs sent to the producer.", static_cast<double>(t.nacks));
   m.counter("webrtclive_plis_sent_total", "PLIs sent to the producer.", static_cast<double>(t.plis));
-  m.gauge("webrtclive_receive_bitrate_bps", "Receive rate of the current session (bit/s; NaN = not known).",
+  m.gauge("webrtclive_receive_bitrate_bps", "Receive rate of the current sessions together (bit/s; NaN = not known).",
           bitrate >= 0 ? bitrate : NAN);
   const double jitter = now.jitter_ms(), rtt = now.rtt_ms();
-  m.gauge("webrtclive_jitter_seconds", "Interarrival jitter of the current session (NaN = not known).",
+  m.gauge("webrtclive_jitter_seconds", "Worst interarrival jitter of the current sessions (NaN = not known).",
           jitter >= 0 ? jitter / 1000 : NAN);
-  m.gauge("webrtclive_rtt_seconds", "Round-trip time to the producer (NaN = not known).", rtt >= 0 ? rtt / 1000 : NAN);
+  m.gauge("webrtclive_rtt_seconds", "Worst round-trip time to a producer (NaN = not known).", rtt >= 0 ? rtt / 1000 : NAN);
 }
 
 }  // namespace webrtclive

@@ -13,6 +13,8 @@
 #include "signaller-child-proxy.h"
 #include "signaller-factory.h"
 #include "src-core.h"
+#include "local-producers.h"
+#include "src-producers-props.h"
 #include "util.h"
 #include "webrtc-util.h"
 
@@ -66,7 +68,8 @@ enum {
   PROP_MAX_DATA_MESSAGE_SIZE,
   PROP_MAX_DATA_RATE,
   PROP_STATS_INTERVAL,
-  PROP_ACCESS,  // and the kAccessProperties after it (server-access.h)
+  PROP_PRODUCERS,  // and the rest of kProducersProperties (src-producers-props.h)
+  PROP_ACCESS = PROP_PRODUCERS + kProducersProperties,  // and the kAccessProperties after it (server-access.h)
 };
 
 const IcePropIds kIceProps{PROP_STUN_SERVER, PROP_TURN_SERVERS, PROP_TURN_SECRET, PROP_TURN_CREDENTIAL_TTL,
@@ -76,6 +79,11 @@ GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE(
     "video_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS("video/x-raw; video/x-h264; video/x-vp8; video/x-vp9"));
 GstStaticPadTemplate audio_template =
     GST_STATIC_PAD_TEMPLATE("audio_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS("audio/x-raw; audio/x-opus"));
+// producers=all: each producer's own (<key>: its peer id, made pad-name safe).
+GstStaticPadTemplate producer_video_template = GST_STATIC_PAD_TEMPLATE(
+    "video_%s_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS("video/x-raw; video/x-h264; video/x-vp8; video/x-vp9"));
+GstStaticPadTemplate producer_audio_template =
+    GST_STATIC_PAD_TEMPLATE("audio_%s_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS("audio/x-raw; audio/x-opus"));
 // One per data channel the producer opens; each buffer is one message.
 GstStaticPadTemplate data_template = GST_STATIC_PAD_TEMPLATE(
     "data_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS("text/x-raw, format=(string)utf8; application/octet-stream"));
@@ -231,6 +239,9 @@ static void gst_webrtc_live_src_set_property(GObject *object, guint prop_id, con
       p->core->update_settings([&](SrcSettings &s) { change(s.ice_servers); });
     return;
   }
+  bool done = false;
+  p->core->update_settings([&](SrcSettings &s) { done = set_producers_property(PROP_PRODUCERS, prop_id, value, s); });
+  if (done) return;
   switch (prop_id) {
     case PROP_SERVER: {
       std::string server = str();
@@ -346,6 +357,7 @@ static void gst_webrtc_live_src_get_property(GObject *object, guint prop_id, GVa
     return;
   }
   if (kIceProps.has(prop_id)) return get_ice_property(kIceProps, prop_id, s.ice_servers, value);
+  if (get_producers_property(PROP_PRODUCERS, prop_id, s, value)) return;
   GST_OBJECT_LOCK(self);
   switch (prop_id) {
     case PROP_SERVER:
@@ -481,7 +493,15 @@ static bool start_signalling(GstWebRTCLiveSrc *self) {
   o.meta = protocol::Meta::from_name(GST_OBJECT_NAME(self));
   o.peer_id = settings.peer_id;
   o.producer_name = settings.producer_name;
-  o.once = settings.eos_on_loss;  // after the producer is lost, the stream ends: do not look again
+  // One producer: after it is lost in eos mode, the stream ends: do not look again.
+  o.once = settings.eos_on_loss && !settings.all_producers;
+  if (settings.all_producers) {
+    o.max_sessions = settings.max_producers;
+    // Never our own pipeline's sink: a room would consume its own composite.
+    o.accept = [self](const std::string &peer, const protocol::Meta &) {
+      return !is_producer_of_own_pipeline(peer, GST_ELEMENT(self));
+    };
+  }
   GST_OBJECT_LOCK(self);
   GstWebRTCLiveSignallable *sig = p->signaller ? GST_WEBRTC_LIVE_SIGNALLABLE(g_object_ref(p->signaller)) : nullptr;
   GST_OBJECT_UNLOCK(self);
@@ -570,8 +590,8 @@ static void gst_webrtc_live_src_class_init(GstWebRTCLiveSrcClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_PRODUCER_NAME,
       g_param_spec_string("producer-name", "Producer Name",
-                          "Consume the first producer whose meta.name is this (survives producer restarts, unlike "
-                          "peer-id); NULL = the first producer that appears",
+                          "Consume the first producer whose meta.name is this, or matches this glob pattern (* and "
+                          "?; survives producer restarts, unlike peer-id); NULL = the first producer that appears",
                           nullptr, ready));
   g_object_class_install_property(
       gobject_class, PROP_LATENCY,
@@ -651,6 +671,7 @@ static void gst_webrtc_live_src_class_init(GstWebRTCLiveSrcClass *klass) {
    * pushed on the channel's data_%u pad).
    */
   data_received_signal = install_data_signals(gobject_class, send_data);
+  install_producers_properties(gobject_class, PROP_PRODUCERS, ready);
   g_object_class_install_property(
       gobject_class, PROP_MAX_DATA_MESSAGE_SIZE,
       g_param_spec_uint("max-data-message-size", "Max Data Message Size",
@@ -674,6 +695,8 @@ static void gst_webrtc_live_src_class_init(GstWebRTCLiveSrcClass *klass) {
 
   gst_element_class_add_static_pad_template(element_class, &video_template);
   gst_element_class_add_static_pad_template(element_class, &audio_template);
+  gst_element_class_add_static_pad_template(element_class, &producer_video_template);
+  gst_element_class_add_static_pad_template(element_class, &producer_audio_template);
   gst_element_class_add_static_pad_template(element_class, &data_template);
   gst_element_class_set_static_metadata(
       element_class, "WebRTC Live Source", "Source/Network/WebRTC",

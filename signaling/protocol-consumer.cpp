@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "protocol-consumer.h"
 
+#include <algorithm>
+#include <map>
 #include <mutex>
+
+#include <glib.h>
 
 #include "util.h"
 
@@ -18,12 +22,12 @@ struct ProtocolConsumer::Core : std::enable_shared_from_this<ProtocolConsumer::C
   std::mutex mutex;
   Callbacks callbacks;
   bool running = false;
-  std::string my_id;         // from welcome; empty while not connected
-  std::string pending;       // startSession sent to this producer
-  std::string pending_name;  // its meta.name
-  std::string sid;           // the current session ("" = none)
-  std::string producer;      // its producer
-  std::string producer_name;
+  std::string my_id;  // from welcome; empty while not connected
+  struct Producer {
+    std::string id, name;
+  };
+  std::map<std::string, std::string> pending;  // startSession sent: producer id -> its meta.name
+  std::map<std::string, Producer> sessions;    // session id -> its producer
   bool finished = false;       // `once` and a session ended: never look again
   unsigned rediscover_gen = 0;  // a newer rediscover_later() replaces older ones
 
@@ -34,13 +38,26 @@ struct ProtocolConsumer::Core : std::enable_shared_from_this<ProtocolConsumer::C
   }
   void send(ClientMessage msg) { transport->send(std::move(msg)); }
 
-  // Under `mutex`: forgets the current session; true when we may look again.
-  bool forget_session_locked() {
-    sid.clear();
-    producer.clear();
-    producer_name.clear();
+  // Under `mutex`: forgets a session; true when we may look again.
+  bool forget_session_locked(const std::string &session_id) {
+    sessions.erase(session_id);
     if (options.once) finished = true;
     return running && !finished;
+  }
+
+  // Under `mutex`: a session with this producer is up or asked for.
+  bool busy_with_locked(const std::string &peer_id) const {
+    if (pending.count(peer_id)) return true;
+    for (auto &[sid, p] : sessions)
+      if (p.id == peer_id) return true;
+    return false;
+  }
+
+  bool matches(const std::string &peer_id, const Meta &meta, const std::string &name) const {
+    if (!options.peer_id.empty() && options.peer_id != peer_id) return false;
+    if (!options.producer_name.empty() && !g_pattern_match_simple(options.producer_name.c_str(), name.c_str()))
+      return false;
+    return !options.accept || options.accept(peer_id, meta);
   }
 
   void rediscover_later(unsigned ms) {
@@ -66,11 +83,16 @@ struct ProtocolConsumer::Core : std::enable_shared_from_this<ProtocolConsumer::C
     std::string name = meta.name();
     {
       std::lock_guard lock(mutex);
-      if (!running || finished || !pending.empty() || !sid.empty()) return;
-      if (!options.peer_id.empty() && options.peer_id != peer_id) return;
-      if (!options.producer_name.empty() && options.producer_name != name) return;
-      pending = peer_id;
-      pending_name = name;
+      if (!running || finished || peer_id == my_id || busy_with_locked(peer_id)) return;
+      if (pending.size() + sessions.size() >= std::max(1u, options.max_sessions)) return;
+    }
+    // The filter may be application code (the src's): no lock held.
+    if (!matches(peer_id, meta, name)) return;
+    {
+      std::lock_guard lock(mutex);
+      if (!running || finished || busy_with_locked(peer_id)) return;
+      if (pending.size() + sessions.size() >= std::max(1u, options.max_sessions)) return;
+      pending[peer_id] = name;
     }
     send(StartSessionRequest{peer_id, std::nullopt});
     if (auto cb = callback(&Callbacks::producer_found)) cb(peer_id, name);
@@ -81,8 +103,8 @@ struct ProtocolConsumer::Core : std::enable_shared_from_this<ProtocolConsumer::C
     bool again;
     {
       std::lock_guard lock(mutex);
-      if (session_id.empty() || session_id != sid) return;
-      again = forget_session_locked();
+      if (!sessions.count(session_id)) return;
+      again = forget_session_locked(session_id);
     }
     if (auto cb = callback(&Callbacks::session_ended)) cb(session_id, reason);
     if (again) rediscover_later(options.rediscover_ms);
@@ -112,25 +134,23 @@ struct ProtocolConsumer::Core : std::enable_shared_from_this<ProtocolConsumer::C
                    },
                    [&](const PeerStatusChanged &m) {
                      bool is_producer = has_role(m.roles, Role::Producer);
-                     std::string current;
-                     bool was_pending = false;
+                     bool self = false, was_pending = false;
+                     std::vector<std::string> left;  // its sessions
                      {
                        std::lock_guard lock(mutex);
                        if (!running) return;
                        if (m.peer_id == my_id) {
-                         current = "<self>";
+                         self = true;
                        } else if (!is_producer) {
-                         if (!sid.empty() && m.peer_id == producer) current = sid;
-                         if (!pending.empty() && m.peer_id == pending) {
-                           pending.clear();
-                           was_pending = true;
-                         }
+                         for (auto &[sid, p] : sessions)
+                           if (p.id == m.peer_id) left.push_back(sid);
+                         was_pending = pending.erase(m.peer_id) > 0;
                        }
                      }
-                     if (current == "<self>") {
+                     if (self) {
                        send(List{});  // registered: now ask who is there
-                     } else if (!current.empty()) {
-                       ended(current, "producer left");
+                     } else if (!left.empty()) {
+                       for (auto &sid : left) ended(sid, "producer left");
                      } else if (was_pending) {
                        rediscover_later(options.rediscover_ms);  // another may match
                      } else if (is_producer) {
@@ -146,13 +166,12 @@ struct ProtocolConsumer::Core : std::enable_shared_from_this<ProtocolConsumer::C
                      {
                        std::lock_guard lock(mutex);
                        if (!running) return;
-                       if (!pending.empty() && m.peer_id == pending && sid.empty()) {
+                       auto it = pending.find(m.peer_id);
+                       if (it != pending.end() && !sessions.count(m.session_id)) {
                          ours = true;
-                         sid = m.session_id;
-                         producer = pending;
-                         producer_name = name = pending_name;
-                         pending.clear();
-                         pending_name.clear();
+                         name = it->second;
+                         sessions[m.session_id] = Producer{m.peer_id, name};
+                         pending.erase(it);
                        }
                      }
                      if (!ours) {
@@ -164,7 +183,7 @@ struct ProtocolConsumer::Core : std::enable_shared_from_this<ProtocolConsumer::C
                    [&](const Peer &m) {
                      {
                        std::lock_guard lock(mutex);
-                       if (!running || sid.empty() || m.session_id != sid) return;
+                       if (!running || !sessions.count(m.session_id)) return;
                      }
                      if (auto *sdp = std::get_if<Sdp>(&m.payload)) {
                        if (auto cb = callback(&Callbacks::remote_sdp)) cb(m.session_id, *sdp);
@@ -185,10 +204,11 @@ struct ProtocolConsumer::Core : std::enable_shared_from_this<ProtocolConsumer::C
                      if (auto cb = callback(&Callbacks::error)) cb("signalling server: " + m.details, false);
                      bool retry = false;
                      {
+                       // Errors name no request: every startSession
+                       // still unanswered is given up and asked again.
                        std::lock_guard lock(mutex);
                        if (!pending.empty()) {
                          pending.clear();
-                         pending_name.clear();
                          retry = true;
                        }
                      }
@@ -200,23 +220,23 @@ struct ProtocolConsumer::Core : std::enable_shared_from_this<ProtocolConsumer::C
   }
 
   void on_disconnected(const std::string &why, unsigned retry_ms) {
-    std::string lost;
+    std::vector<std::string> lost;
     bool again = false;
     {
       std::lock_guard lock(mutex);
       if (!running) return;
       my_id.clear();
       pending.clear();
-      pending_name.clear();
-      lost = sid;
-      if (!lost.empty()) again = forget_session_locked();
+      for (auto &[sid, p] : sessions) lost.push_back(sid);
+      for (auto &sid : lost) again = forget_session_locked(sid);
     }
     if (auto cb = callback(&Callbacks::error)) cb(why + "; reconnecting in " + std::to_string(retry_ms) + " ms", false);
     // The media path does not depend on the socket, but a session whose
     // server went away cannot be renegotiated or ended cleanly, and its
     // producer may be gone with it (an embedded server): start again.
     if (!lost.empty()) {
-      if (auto cb = callback(&Callbacks::session_ended)) cb(lost, "signalling connection lost");
+      for (auto &sid : lost)
+        if (auto cb = callback(&Callbacks::session_ended)) cb(sid, "signalling connection lost");
       if (again) rediscover_later(options.rediscover_ms);  // a no-op until the next welcome
     }
   }
@@ -245,8 +265,7 @@ bool ProtocolConsumer::start(Callbacks callbacks, std::string *error) {
     core_->finished = false;
     core_->my_id.clear();
     core_->pending.clear();
-    core_->sid.clear();
-    core_->producer.clear();
+    core_->sessions.clear();
   }
   if (!start_for(*core_->transport, core_, error)) {
     std::lock_guard lock(core_->mutex);
@@ -269,7 +288,7 @@ void ProtocolConsumer::stop() {
 void ProtocolConsumer::send_sdp(const std::string &session_id, const Sdp &sdp) {
   {
     std::lock_guard lock(core_->mutex);
-    if (core_->sid.empty() || session_id != core_->sid) return;
+    if (!core_->sessions.count(session_id)) return;
   }
   core_->send(Peer{session_id, sdp});
 }
@@ -277,7 +296,7 @@ void ProtocolConsumer::send_sdp(const std::string &session_id, const Sdp &sdp) {
 void ProtocolConsumer::send_ice(const std::string &session_id, const Ice &ice) {
   {
     std::lock_guard lock(core_->mutex);
-    if (core_->sid.empty() || session_id != core_->sid) return;
+    if (!core_->sessions.count(session_id)) return;
   }
   core_->send(Peer{session_id, ice});
 }
@@ -286,8 +305,8 @@ void ProtocolConsumer::end_session(const std::string &session_id, const std::opt
   bool again;
   {
     std::lock_guard lock(core_->mutex);
-    if (core_->sid.empty() || session_id != core_->sid) return;
-    again = core_->forget_session_locked();
+    if (!core_->sessions.count(session_id)) return;
+    again = core_->forget_session_locked(session_id);
   }
   // v1.1 (announced first, like the producer): the producer hears why.
   core_->send(EndSession{session_id, true, reason});

@@ -60,8 +60,11 @@ struct ProtocolProducer::Core : std::enable_shared_from_this<ProtocolProducer::C
 
   void on_message(const ServerMessage &msg) {
     std::visit(Overloaded{
-                   [&](const Welcome &) {
-                     if (is_running()) transport->send(SetPeerStatus{{Role::Producer}, meta});
+                   [&](const Welcome &m) {
+                     if (!is_running()) return;
+                     // Known before any consumer can see us (setPeerStatus follows).
+                     if (auto cb = callback(&Callbacks::registered)) cb(m.peer_id);
+                     transport->send(SetPeerStatus{{Role::Producer}, meta});
                    },
                    [&](const StartSession &m) {
                      {

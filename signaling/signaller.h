@@ -39,6 +39,8 @@ class ProducerSignaller {
     std::function<void(const std::string &session_id, const std::optional<std::string> &reason)> session_ended;
     // Something the user should know; `fatal` when signalling cannot go on.
     std::function<void(const std::string &message, bool fatal)> error;
+    // Optional: our peer id on the server, at each (re)registration.
+    std::function<void(const std::string &peer_id)> registered;
   };
 
   virtual ~ProducerSignaller() = default;

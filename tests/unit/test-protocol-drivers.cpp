@@ -239,6 +239,59 @@ void test_producer_leaves() {
   second.signaller->stop();
 }
 
+// max_sessions > 1 (webrtclivesrc producers=all): one session with every
+// producer matching a glob and the accept filter, at most max_sessions at
+// once; one leaving ends only its session, and a waiting one takes the slot.
+void test_many_producers() {
+  Watchdog wd;
+  Server server;
+  auto one = std::make_unique<Producer>(server.url(), "cam-1");
+  Producer two(server.url(), "cam-2"), other(server.url(), "other"), refused(server.url(), "cam-refused");
+  one->start();
+  two.start();
+  other.start();
+  refused.start();
+  ProtocolConsumer::Options o = by_name("cam-*");
+  o.max_sessions = 2;
+  o.accept = [](const std::string &, const Meta &meta) { return meta.name() != "cam-refused"; };
+  Consumer viewer(server.url(), o);
+  viewer.start();
+  // started SID PEER NAME, in whatever order the server answers.
+  std::string s1, s2;
+  for (size_t i = 1; i <= 2; i++) {
+    std::string line = viewer.log.wait("started ", i);
+    (word(line, 3) == "cam-1" ? s1 : s2) = word(line, 1);
+  }
+  g_assert_false(s1.empty() || s2.empty());
+  one->log.wait("sdp " + s1 + " answer");  // sessions are independent: both answered
+  two.log.wait("sdp " + s2 + " answer");
+  std::this_thread::sleep_for(200ms);
+  g_assert_cmpuint(viewer.log.count("started "), ==, 2);
+  g_assert_cmpuint(other.log.count("requested "), ==, 0);
+  g_assert_cmpuint(refused.log.count("requested "), ==, 0);
+
+  // A third matching producer waits for a free slot (max_sessions = 2).
+  Producer three(server.url(), "cam-3");
+  three.start();
+  std::this_thread::sleep_for(300ms);
+  g_assert_cmpuint(three.log.count("requested "), ==, 0);
+  one->signaller->stop();
+  one.reset();
+  std::string ended = viewer.log.wait("ended ");
+  g_assert_true(word(ended, 1) == s1);
+  g_assert_cmpuint(viewer.log.count("ended "), ==, 1);  // only its own
+  std::string s3 = word(viewer.log.wait("started ", 3), 1);
+  three.log.wait("sdp " + s3 + " answer");
+  // two's session went on untouched; SDP for it still flows.
+  viewer.signaller->send_ice(s2, Ice{kCandidate, 0});
+  two.log.wait("ice " + s2, 2);
+  viewer.signaller->stop();
+  two.signaller->stop();
+  three.signaller->stop();
+  other.signaller->stop();
+  refused.signaller->stop();
+}
+
 // The server restarts: both sides are told (not fatal), reconnect, the
 // producer registers again (its old sessions are forgotten: nothing is sent
 // for them) and the consumer finds it again.
@@ -364,6 +417,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/drivers/consumer-ends-and-looks-again", test_consumer_ends_and_looks_again);
   g_test_add_func("/drivers/consumer-peer-id-filter", test_peer_id_filter);
   g_test_add_func("/drivers/producer-leaves", test_producer_leaves);
+  g_test_add_func("/drivers/consumer-many-producers", test_many_producers);
   g_test_add_func("/drivers/server-restart", test_server_restart);
   g_test_add_func("/drivers/stop-inside-callback/embedded-consumer", test_stop_inside_callback_embedded_consumer);
   g_test_add_func("/drivers/stop-inside-callback/ws-consumer", test_stop_inside_callback_ws_consumer);
