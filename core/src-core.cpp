@@ -482,6 +482,11 @@ void SrcCore::on_pad_added(const std::shared_ptr<Link> &session, GstPad *pad) {
     GST_ELEMENT_WARNING(element_, CORE, NEGOTIATION, ("Could not link the received %s stream.", info.name), (nullptr));
   tag_first_buffer(*session, ghost);
   if (settings().all_producers) lay_out();
+  // The pipeline's latency was computed before this stream existed: asked
+  // again, a mixer downstream waits for this stream's jitterbuffer too (seen
+  // in the room test: compositor's latency 67 → 133 ms after the first
+  // producer). Posted after the chain is linked.
+  gst_element_post_message(element_, gst_message_new_latency(GST_OBJECT(element_)));
   GST_INFO_OBJECT(element_, "%s: %s from the producer%s", GST_PAD_NAME(ghost), info.name,
                   decode ? ", decoded" : ", not decoded (downstream takes it encoded)");
 }
