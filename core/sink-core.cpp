@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "sink-core.h"
 #include "local-producers.h"
+#include "srtp-crypto.h"
 
 #include "consumer-chain.h"
 #include "sink-consumer.h"
@@ -66,6 +67,7 @@ bool SinkCore::start(std::unique_ptr<ProducerSignaller> signaller, std::string *
     }
   }
   if (talkback_) talkback_->set_threshold_db(settings_now.talkback_threshold_db);
+  prepare_srtp_crypto();  // once per process: SRTP on OpenSSL (core/srtp-crypto.h)
   if (unsigned ms = prepare_dtls_certificate())
     GST_INFO_OBJECT(element_, "made the process's DTLS certificate before any viewer came (%u ms)", ms);
   running_ = true;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "src-core.h"
 #include "src-link.h"
+#include "srtp-crypto.h"
 
 #include "util.h"
 #include "webrtc-util.h"
@@ -75,6 +76,7 @@ std::vector<std::string> SrcCore::urls() const {
 
 bool SrcCore::start(std::unique_ptr<ConsumerSignaller> signaller, std::string *error) {
   if (running_) return true;
+  prepare_srtp_crypto();  // once per process: SRTP on OpenSSL (core/srtp-crypto.h)
   if (unsigned ms = prepare_dtls_certificate())
     GST_INFO_OBJECT(element_, "made the process's DTLS certificate before the producer came (%u ms)", ms);
   running_ = true;

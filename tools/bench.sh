@@ -25,18 +25,27 @@
 #                                 baselines (build/bench/scale-baseline): CPU,
 #                                 threads, RSS, FDs, fps per N; first viewer
 #                                 and a join storm (bench/scale.mjs)
+#   tools/bench.sh scale-out      producer CPU with N viewers served directly
+#                                 and through a Janus VideoRoom it publishes
+#                                 into once (bench/scale-out.mjs)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD_DIR:-$ROOT/build}
 
 usage() {
-  echo "usage: tools/bench.sh join-latency|glass-to-glass|server-capacity|viewers|data-throughput|scale" >&2
+  echo "usage: tools/bench.sh join-latency|glass-to-glass|server-capacity|viewers|data-throughput|scale|scale-out" >&2
   exit 2
 }
 
 if [[ "${1:-}" == "--in-netns" ]]; then
   # Second stage, inside the namespace: bring up loopback and run the bench.
   ip link set lo up
+  # A NIC-like veth with nothing routed behind it, as in tools/run-tests.sh:
+  # Janus (scale-out) does ICE only on a non-loopback address.
+  ip link add nic0 type veth peer name nic1
+  ip addr add 198.18.0.1/24 dev nic0
+  ip link set nic0 up
+  ip link set nic1 up
   # server-capacity opens up to 10 000 sockets in one process.
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   export WEBRTCLIVE_BUILD_DIR="$BUILD"
@@ -51,6 +60,7 @@ case "$1" in
   viewers) SCRIPT="$ROOT/bench/viewers.mjs" ;;
   data-throughput) SCRIPT="$ROOT/bench/data-throughput.mjs" ;;
   scale) SCRIPT="$ROOT/bench/scale.mjs" ;;
+  scale-out) SCRIPT="$ROOT/bench/scale-out.mjs" ;;
   -h|--help) usage ;;
   *) echo "unknown benchmark: $1" >&2; usage ;;
 esac

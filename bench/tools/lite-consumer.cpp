@@ -17,7 +17,7 @@
 //   --producer NAME        the producer whose meta.name is NAME ("" = the first one listed)
 //   --verbose              offers, answers and signalling errors on stderr
 //   --srtp-builtin         leave libsrtp's own AES and HMAC (Debian's: NSS, ~2x the CPU per
-//                          packet) instead of ours on OpenSSL (lite-srtp-crypto.cpp)
+//                          packet) instead of ours on OpenSSL (core/srtp-crypto.cpp)
 //   --tamper-fingerprint   self-test of the DTLS identity check: expect another certificate
 //                          than the offer's; every consumer must fail ("failed", DTLS ...
 //                          is not the one its SDP announced) and receive nothing

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "lite-dtls.h"
+#include "srtp-crypto.h"
 
 #include <glib.h>
 #include <openssl/err.h>
@@ -61,7 +62,7 @@ std::unique_ptr<DtlsContext> DtlsContext::create(bool builtin_srtp_crypto, std::
     *error = "libsrtp could not be initialised";
     return nullptr;
   }
-  c->openssl_srtp_ = !builtin_srtp_crypto && use_openssl_srtp_crypto();
+  c->openssl_srtp_ = !builtin_srtp_crypto && webrtclive::use_openssl_srtp_crypto();  // core/srtp-crypto.h
   EVP_PKEY *key = EVP_EC_gen("P-256");
   X509 *cert = X509_new();
   bool ok = key && cert;

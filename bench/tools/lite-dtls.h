@@ -45,9 +45,6 @@ class DtlsContext {
   bool openssl_srtp_ = false;
 };
 
-// lite-srtp-crypto.cpp: installs them; false when libsrtp refused them.
-bool use_openssl_srtp_crypto();
-
 class DtlsSrtp {
  public:
   enum class State { New, Handshaking, Connected, Failed, Closed };

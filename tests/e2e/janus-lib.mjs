@@ -108,6 +108,7 @@ ${r.pin ? `  pin = "${r.pin}"\n` : ''}${r.secret ? `  secret = "${r.secret}"\n` 
   });
   const janus = {
     port, dir, lines,
+    pid: w.proc.pid,
     url: `ws://127.0.0.1:${port}/`,
     sinkUrl: (query) => `janus://127.0.0.1:${port}/?${query}`,
     stop: () => w.stop(),

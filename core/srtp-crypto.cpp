@@ -7,23 +7,35 @@
 // Why: Debian 12's libsrtp2 is built on NSS, which makes a PKCS#11 context
 // per packet: measured with 50 lite-consumers at 2 Mbit/s, srtp_unprotect
 // was 68 % of the process's CPU, most of it in NSS (libfreebl, libsoftokn,
-// memcmp and malloc under PK11_CipherOp / PK11_DigestOp). Here the AES key
-// schedule and the HMAC pads are computed once per key; a packet costs an
-// IV reset, one AES-CTR pass (AES-NI) and two SHA-1 passes.
+// memcmp and malloc under PK11_CipherOp / PK11_DigestOp); in webrtclivesink
+// with 50 viewers NSS was 9 % of the process. Here the AES key schedule and
+// the HMAC pads are computed once per key; a packet costs an IV reset, one
+// AES-CTR pass (AES-NI) and two SHA-1 passes.
+//
+// libsrtp's crypto kernel is process-wide: webrtcbin's srtpenc/srtpdec (the
+// same libsrtp2.so) use these once installed. Used by webrtclivesink,
+// webrtclivesrc (prepare_srtp_crypto, decision 78) and bench/'s lite-consumer.
 #define OPENSSL_SUPPRESS_DEPRECATED  // SHA1_Init & co: the cheapest pre-keyed HMAC
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <srtp2/auth.h>
 #include <srtp2/cipher.h>
+#include <srtp2/srtp.h>
+
+#include <gst/gst.h>
+
+#include <mutex>
 
 #include <cstdlib>
 #include <cstring>
+
+#include "srtp-crypto.h"
 
 // libsrtp's known-answer tests (exported data).
 extern "C" const srtp_cipher_test_case_t srtp_aes_icm_128_test_case_0;
 extern "C" const srtp_auth_test_case_t srtp_hmac_test_case_0;
 
-namespace lite {
+namespace webrtclive {
 
 namespace {
 
@@ -69,7 +81,7 @@ srtp_err_status_t icm_crypt(void *state, uint8_t *buffer, unsigned int *len) {
 
 const srtp_cipher_type_t icm_type = {
     icm_alloc, icm_dealloc, icm_init, nullptr, icm_crypt, icm_crypt, icm_set_iv, nullptr,
-    "AES-128 counter mode (lite-consumer, OpenSSL)", &srtp_aes_icm_128_test_case_0, SRTP_AES_ICM_128,
+    "AES-128 counter mode (gst-webrtc-live, OpenSSL)", &srtp_aes_icm_128_test_case_0, SRTP_AES_ICM_128,
 };
 
 srtp_err_status_t icm_alloc(srtp_cipher_pointer_t *cp, int key_len, int) {
@@ -146,7 +158,7 @@ srtp_err_status_t hmac_compute(void *state, const uint8_t *data, int len, int ta
 
 const srtp_auth_type_t hmac_type = {
     hmac_alloc, hmac_dealloc, hmac_init, hmac_compute, hmac_update, hmac_start,
-    "HMAC-SHA1 (lite-consumer, OpenSSL)", &srtp_hmac_test_case_0, SRTP_HMAC_SHA1,
+    "HMAC-SHA1 (gst-webrtc-live, OpenSSL)", &srtp_hmac_test_case_0, SRTP_HMAC_SHA1,
 };
 
 srtp_err_status_t hmac_alloc(srtp_auth_pointer_t *ap, int key_len, int out_len) {
@@ -164,10 +176,28 @@ srtp_err_status_t hmac_alloc(srtp_auth_pointer_t *ap, int key_len, int out_len) 
 
 }  // namespace
 
-// After srtp_init(). False (libsrtp keeps its own) when libsrtp refuses them.
 bool use_openssl_srtp_crypto() {
   return srtp_replace_cipher_type(&icm_type, SRTP_AES_ICM_128) == srtp_err_status_ok &&
          srtp_replace_auth_type(&hmac_type, SRTP_HMAC_SHA1) == srtp_err_status_ok;
 }
 
-}  // namespace lite
+const char *prepare_srtp_crypto() {
+  static std::once_flag once;
+  static const char *in_use = "libsrtp";
+  std::call_once(once, [] {
+    const char *env = g_getenv("WEBRTCLIVE_SRTP_CRYPTO");
+    if (env && g_str_equal(env, "libsrtp")) {
+      GST_INFO("SRTP: libsrtp's own crypto (WEBRTCLIVE_SRTP_CRYPTO=libsrtp)");
+      return;
+    }
+    if (srtp_init() == srtp_err_status_ok && use_openssl_srtp_crypto()) {
+      in_use = "openssl";
+      GST_INFO("SRTP: AES-128-CM and HMAC-SHA1 on OpenSSL");
+    } else {
+      GST_WARNING("SRTP: libsrtp refused the OpenSSL ciphers; it keeps its own");
+    }
+  });
+  return in_use;
+}
+
+}  // namespace webrtclive
