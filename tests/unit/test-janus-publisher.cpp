@@ -155,12 +155,12 @@ std::unique_ptr<JanusPublisher> publisher(FakeJanus &fake, Seen &seen, const std
   auto target = janus::parse_url("janus://127.0.0.1:" + std::to_string(fake.port) + "/?" + query, &why);
   g_assert_true(target.has_value());
   JanusPublisher::Options o;
-  o.target = *target;
+  o.janus.target = *target;
   o.display = "cam";
-  o.request_timeout_ms = 300;
-  o.ws.backoff_min_ms = 100;
-  o.ws.backoff_max_ms = 200;
-  o.ws.connect_timeout_ms = 2000;
+  o.janus.request_timeout_ms = 300;
+  o.janus.ws.backoff_min_ms = 100;
+  o.janus.ws.backoff_max_ms = 200;
+  o.janus.ws.connect_timeout_ms = 2000;
   auto p = std::make_unique<JanusPublisher>(std::move(o));
   ProducerSignaller::Callbacks cb;
   cb.session_requested = [&seen](const std::string &sid, const std::string &, const std::optional<std::string> &) {
