@@ -73,7 +73,11 @@ void Connection::ask(const char *what, const Build &build, Reply reply) {
   });
 }
 
-void Connection::tell(const Build &build) { client_.send_text(build(transaction())); }
+void Connection::tell(const Build &build) {
+  std::string text = build(transaction());
+  GST_LOG("%s: %.40s...", where().c_str(), text.c_str());
+  client_.send_text(std::move(text));
+}
 
 void Connection::later(unsigned ms, std::function<void()> fn) {
   client_.call_later(ms, [this, g = gen_, fn = std::move(fn)] {
@@ -166,9 +170,11 @@ void Connection::on_text(const std::string &text) {
 void Connection::fail(const std::string &why, bool warn_user) {
   gen_++;
   pending_.clear();
-  if (session_) client_.send_text(destroy_request(target(), transaction(), session_));
+  // Whoever takes session_for_stop_ (here, or stop() on another thread)
+  // destroys the session: once.
+  if (uint64_t session = session_for_stop_.exchange(0))
+    client_.send_text(destroy_request(target(), transaction(), session));
   session_ = 0;
-  session_for_stop_ = 0;
   const bool stable = up_since_ && g_get_monotonic_time() - up_since_ >= gint64(options_.stable_ms) * 1000;
   if (stable) attempt_ = 0;
   up_since_ = 0;

@@ -111,6 +111,10 @@ struct JanusSubscriber::Impl : std::enable_shared_from_this<JanusSubscriber::Imp
     feeds.clear();
     add_publishers(m);
     consider();
+    // A feed= that names nobody: said once per join (when it leaves later,
+    // the src says the producer went away).
+    if (!options.feed.empty() && std::none_of(feeds.begin(), feeds.end(), [&](auto &p) { return matches(p); }))
+      conn->warn(where() + " has no publisher '" + options.feed + "' (feed= is a display name or an id): waiting for it");
   }
 
   void add_publishers(const janus::Message &m) {
@@ -161,11 +165,8 @@ struct JanusSubscriber::Impl : std::enable_shared_from_this<JanusSubscriber::Imp
     if (done || !joined) return;
     const gint64 now = g_get_monotonic_time();
     gint64 wake = 0;
-    bool any = false;
     for (const auto &p : feeds) {
-      if (!matches(p)) continue;
-      any = true;
-      if (subscribed(p.id)) continue;
+      if (!matches(p) || subscribed(p.id)) continue;
       if (subs.size() >= options.max_sessions) break;
       if (auto it = retries.find(p.id.text); it != retries.end() && it->second.not_before > now) {
         if (!wake || it->second.not_before < wake) wake = it->second.not_before;
@@ -173,9 +174,6 @@ struct JanusSubscriber::Impl : std::enable_shared_from_this<JanusSubscriber::Imp
       }
       subscribe(p);
     }
-    if (!any && !options.feed.empty())
-      conn->warn("room " + t().room + " in " + where() + " has no publisher '" + options.feed +
-                 "' (feed= is a display name or an id): waiting for it");
     if (wake && !consider_pending) {
       consider_pending = true;
       conn->later(unsigned((wake - now) / 1000) + 1, [this] {
