@@ -316,17 +316,21 @@ std::string attach_request(const Target &t, const std::string &tx, uint64_t sess
   return request(t, "attach", tx, session, 0, [plugin](JsonBuilder *b) { add_string(b, "plugin", plugin); });
 }
 
-std::string join_publisher_request(const Target &t, const std::string &tx, uint64_t session, uint64_t handle,
-                                   const std::string &display) {
+namespace {
+
+// A VideoRoom join: {"body": {"request": "join", "ptype": ptype, "room",
+// [pin], [token], ...more}}.
+std::string join_request(const Target &t, const std::string &tx, uint64_t session, uint64_t handle,
+                         const char *ptype, const std::function<void(JsonBuilder *)> &more) {
   return request(t, "message", tx, session, handle, [&](JsonBuilder *b) {
     json_builder_set_member_name(b, "body");
     json_builder_begin_object(b);
     add_string(b, "request", "join");
-    add_string(b, "ptype", "publisher");
+    add_string(b, "ptype", ptype);
     add_room(b, t);
-    if (!display.empty()) add_string(b, "display", display);
     if (!t.pin.empty()) add_string(b, "pin", t.pin);
     if (!t.token.empty()) add_string(b, "token", t.token);
+    more(b);
     json_builder_end_object(b);
   });
 }
@@ -347,6 +351,15 @@ std::string message_with_jsep(const Target &t, const char *verb, const std::stri
   });
 }
 
+}  // namespace
+
+std::string join_publisher_request(const Target &t, const std::string &tx, uint64_t session, uint64_t handle,
+                                   const std::string &display) {
+  return join_request(t, tx, session, handle, "publisher", [&](JsonBuilder *b) {
+    if (!display.empty()) add_string(b, "display", display);
+  });
+}
+
 std::string publish_request(const Target &t, const std::string &tx, uint64_t session, uint64_t handle,
                             const protocol::Sdp &offer) {
   return message_with_jsep(t, "publish", tx, session, handle, offer);
@@ -354,12 +367,7 @@ std::string publish_request(const Target &t, const std::string &tx, uint64_t ses
 
 std::string join_subscriber_request(const Target &t, const std::string &tx, uint64_t session, uint64_t handle,
                                     const Id &feed, uint64_t private_id) {
-  return request(t, "message", tx, session, handle, [&](JsonBuilder *b) {
-    json_builder_set_member_name(b, "body");
-    json_builder_begin_object(b);
-    add_string(b, "request", "join");
-    add_string(b, "ptype", "subscriber");
-    add_room(b, t);
+  return join_request(t, tx, session, handle, "subscriber", [&](JsonBuilder *b) {
     json_builder_set_member_name(b, "streams");
     json_builder_begin_array(b);
     json_builder_begin_object(b);
@@ -376,9 +384,6 @@ std::string join_subscriber_request(const Target &t, const std::string &tx, uint
       json_builder_set_member_name(b, "private_id");
       json_builder_add_int_value(b, gint64(private_id));
     }
-    if (!t.pin.empty()) add_string(b, "pin", t.pin);
-    if (!t.token.empty()) add_string(b, "token", t.token);
-    json_builder_end_object(b);
   });
 }
 

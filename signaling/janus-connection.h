@@ -38,7 +38,9 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "client.h"
 #include "janus-api.h"
@@ -81,9 +83,11 @@ class Connection {
   void stop();
   void post(std::function<void()> fn);  // fn on the client thread (never at once); dropped after stop()
 
-  // ---- the client thread only -------------------------------------------------------
+  // Any thread (constant).
   const Target &target() const { return options_.target; }
   const Options &options() const { return options_; }
+
+  // ---- the client thread only -------------------------------------------------------
   std::string where() const;  // "Janus at ws://host:8188/, room 1234"
   uint64_t session() const;   // 0 = none
   std::string transaction();
@@ -133,6 +137,58 @@ class Connection {
   void on_disconnected(const std::string &why);
   void on_text(const std::string &text);
   void keepalive();
+};
+
+// A Janus signaller's body: its state, `Impl`, on a Connection. Impl lives
+// on the connection's thread and has `options` (with `.janus`, the
+// Connection's), `callbacks` (with `error`, for warnings), `conn`, and
+// on_session_up(), on_event(const Message &), on_session_down(why). The
+// owner posts to it with post(); no call reaches it after stop().
+template <typename Impl>
+class Driver {
+ public:
+  template <typename Options>
+  explicit Driver(Options options) : conn_(options.janus) {
+    impl_ = std::make_shared<Impl>();
+    impl_->options = std::move(options);
+    impl_->conn = &conn_;
+  }
+  ~Driver() { stop(); }
+  Driver(const Driver &) = delete;
+  Driver &operator=(const Driver &) = delete;
+
+  template <typename Callbacks>
+  bool start(Callbacks callbacks, std::string *error) {
+    impl_->callbacks = std::move(callbacks);
+    std::weak_ptr<Impl> weak = impl_;
+    Connection::Events ev;
+    ev.session_up = [weak] {
+      if (auto s = weak.lock()) s->on_session_up();
+    };
+    ev.event = [weak](const Message &m) {
+      if (auto s = weak.lock()) s->on_event(m);
+    };
+    ev.session_down = [weak](const std::string &why) {
+      if (auto s = weak.lock()) s->on_session_down(why);
+    };
+    ev.warning = [weak](const std::string &message) {
+      if (auto s = weak.lock(); s && s->callbacks.error) s->callbacks.error(message, false);
+    };
+    return conn_.start(std::move(ev), error);
+  }
+  void stop() { conn_.stop(); }
+  // fn(impl) on the connection's thread (never at once).
+  template <typename Fn>
+  void post(Fn &&fn) {
+    conn_.post([weak = std::weak_ptr<Impl>(impl_), fn = std::forward<Fn>(fn)] {
+      if (auto s = weak.lock()) fn(*s);
+    });
+  }
+  const Target &target() const { return conn_.target(); }
+
+ private:
+  std::shared_ptr<Impl> impl_;
+  Connection conn_;  // after impl_: stopped (destroyed) first
 };
 
 }  // namespace webrtclive::janus

@@ -7,7 +7,7 @@
 
 namespace webrtclive {
 
-struct JanusPublisher::Impl : std::enable_shared_from_this<JanusPublisher::Impl> {
+struct JanusPublisher::Impl {
   enum class Phase { Idle, Attaching, Joining, Joined, Publishing, Up };
 
   Options options;
@@ -135,54 +135,24 @@ struct JanusPublisher::Impl : std::enable_shared_from_this<JanusPublisher::Impl>
   }
 };
 
-JanusPublisher::JanusPublisher(Options options) : conn_(options.janus) {
-  impl_ = std::make_shared<Impl>();
-  impl_->options = std::move(options);
-  impl_->conn = &conn_;
-}
+JanusPublisher::JanusPublisher(Options options) : driver_(std::move(options)) {}
 
 JanusPublisher::~JanusPublisher() { stop(); }
 
-bool JanusPublisher::start(Callbacks callbacks, std::string *error) {
-  auto impl = impl_;
-  impl->callbacks = std::move(callbacks);
-  std::weak_ptr<Impl> weak = impl;
-  janus::Connection::Events ev;
-  ev.session_up = [weak] {
-    if (auto s = weak.lock()) s->on_session_up();
-  };
-  ev.event = [weak](const janus::Message &m) {
-    if (auto s = weak.lock()) s->on_event(m);
-  };
-  ev.session_down = [weak](const std::string &why) {
-    if (auto s = weak.lock()) s->on_session_down(why);
-  };
-  ev.warning = [weak](const std::string &message) {
-    if (auto s = weak.lock(); s && s->callbacks.error) s->callbacks.error(message, false);
-  };
-  return conn_.start(std::move(ev), error);
-}
+bool JanusPublisher::start(Callbacks callbacks, std::string *error) { return driver_.start(std::move(callbacks), error); }
 
-void JanusPublisher::stop() { conn_.stop(); }
-
-// Runs fn(impl) on the connection's thread (never at once).
-template <typename Fn>
-void JanusPublisher::post_on(Fn &&fn) {
-  conn_.post([weak = std::weak_ptr<Impl>(impl_), fn = std::forward<Fn>(fn)] {
-    if (auto s = weak.lock()) fn(*s);
-  });
-}
+void JanusPublisher::stop() { driver_.stop(); }
 
 void JanusPublisher::send_sdp(const std::string &session_id, const protocol::Sdp &sdp) {
-  post_on([session_id, sdp](Impl &s) { s.on_offer(session_id, sdp); });
+  driver_.post([session_id, sdp](Impl &s) { s.on_offer(session_id, sdp); });
 }
 
 void JanusPublisher::send_ice(const std::string &session_id, const protocol::Ice &ice) {
-  post_on([session_id, ice](Impl &s) { s.on_candidate(session_id, ice); });
+  driver_.post([session_id, ice](Impl &s) { s.on_candidate(session_id, ice); });
 }
 
 void JanusPublisher::end_session(const std::string &session_id, const std::optional<std::string> &reason) {
-  post_on([session_id, why = reason.value_or("the sink ended the session")](Impl &s) {
+  driver_.post([session_id, why = reason.value_or("the sink ended the session")](Impl &s) {
     if (s.sid.empty() || session_id != s.sid) return;
     s.sid.clear();  // the sink knows
     s.conn->fail("session " + session_id + " ended: " + why, false);
@@ -190,7 +160,7 @@ void JanusPublisher::end_session(const std::string &session_id, const std::optio
 }
 
 CodecLimit JanusPublisher::accepted_codecs() const {
-  return {conn_.target().video_codecs, conn_.target().audio_codecs};
+  return {driver_.target().video_codecs, driver_.target().audio_codecs};
 }
 
 }  // namespace webrtclive

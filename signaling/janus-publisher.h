@@ -67,10 +67,7 @@ class JanusPublisher : public ProducerSignaller {
 
  private:
   struct Impl;
-  template <typename Fn>
-  void post_on(Fn &&fn);
-  std::shared_ptr<Impl> impl_;
-  janus::Connection conn_;
+  janus::Driver<Impl> driver_;
 };
 
 }  // namespace webrtclive

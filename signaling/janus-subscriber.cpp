@@ -31,9 +31,14 @@ struct Retry {
   gint64 not_before = 0;  // monotonic µs
 };
 
+JanusSubscriber::Options bounded(JanusSubscriber::Options o) {
+  o.max_sessions = std::clamp<unsigned>(o.max_sessions, 1, janus::kMaxPublishers);
+  return o;
+}
+
 }  // namespace
 
-struct JanusSubscriber::Impl : std::enable_shared_from_this<JanusSubscriber::Impl> {
+struct JanusSubscriber::Impl {
   Options options;
   Callbacks callbacks;
   janus::Connection *conn = nullptr;  // the owner's; outlives every callback
@@ -369,55 +374,24 @@ struct JanusSubscriber::Impl : std::enable_shared_from_this<JanusSubscriber::Imp
   }
 };
 
-JanusSubscriber::JanusSubscriber(Options options) : conn_(options.janus) {
-  options.max_sessions = std::clamp<unsigned>(options.max_sessions, 1, janus::kMaxPublishers);
-  impl_ = std::make_shared<Impl>();
-  impl_->options = std::move(options);
-  impl_->conn = &conn_;
-}
+JanusSubscriber::JanusSubscriber(Options options) : driver_(bounded(std::move(options))) {}
 
 JanusSubscriber::~JanusSubscriber() { stop(); }
 
-bool JanusSubscriber::start(Callbacks callbacks, std::string *error) {
-  auto impl = impl_;
-  impl->callbacks = std::move(callbacks);
-  std::weak_ptr<Impl> weak = impl;
-  janus::Connection::Events ev;
-  ev.session_up = [weak] {
-    if (auto s = weak.lock()) s->on_session_up();
-  };
-  ev.event = [weak](const janus::Message &m) {
-    if (auto s = weak.lock()) s->on_event(m);
-  };
-  ev.session_down = [weak](const std::string &why) {
-    if (auto s = weak.lock()) s->on_session_down(why);
-  };
-  ev.warning = [weak](const std::string &message) {
-    if (auto s = weak.lock(); s && s->callbacks.error) s->callbacks.error(message, false);
-  };
-  return conn_.start(std::move(ev), error);
-}
+bool JanusSubscriber::start(Callbacks callbacks, std::string *error) { return driver_.start(std::move(callbacks), error); }
 
-void JanusSubscriber::stop() { conn_.stop(); }
-
-// Runs fn(impl) on the connection's thread (never at once).
-template <typename Fn>
-void JanusSubscriber::post_on(Fn &&fn) {
-  conn_.post([weak = std::weak_ptr<Impl>(impl_), fn = std::forward<Fn>(fn)] {
-    if (auto s = weak.lock()) fn(*s);
-  });
-}
+void JanusSubscriber::stop() { driver_.stop(); }
 
 void JanusSubscriber::send_sdp(const std::string &session_id, const protocol::Sdp &sdp) {
-  post_on([session_id, sdp](Impl &s) { s.on_answer(session_id, sdp); });
+  driver_.post([session_id, sdp](Impl &s) { s.on_answer(session_id, sdp); });
 }
 
 void JanusSubscriber::send_ice(const std::string &session_id, const protocol::Ice &ice) {
-  post_on([session_id, ice](Impl &s) { s.on_candidate(session_id, ice); });
+  driver_.post([session_id, ice](Impl &s) { s.on_candidate(session_id, ice); });
 }
 
 void JanusSubscriber::end_session(const std::string &session_id, const std::optional<std::string> &reason) {
-  post_on([session_id, why = reason.value_or("the src ended the session")](Impl &s) {
+  driver_.post([session_id, why = reason.value_or("the src ended the session")](Impl &s) {
     if (!s.find(session_id)) return;
     GST_INFO("%s: session %s ended: %s", s.where().c_str(), session_id.c_str(), why.c_str());
     s.drop(session_id, why, false);

@@ -73,10 +73,7 @@ class JanusSubscriber : public ConsumerSignaller {
 
  private:
   struct Impl;
-  template <typename Fn>
-  void post_on(Fn &&fn);
-  std::shared_ptr<Impl> impl_;
-  janus::Connection conn_;
+  janus::Driver<Impl> driver_;
 };
 
 }  // namespace webrtclive

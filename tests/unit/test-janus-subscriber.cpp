@@ -8,6 +8,7 @@
 #include <gst/gst.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -158,6 +159,28 @@ std::unique_ptr<JanusSubscriber> subscriber(FakeJanus &fake, Seen &seen, const S
   return s;
 }
 
+// A fake room serving `publishers` (the "joined" list), changed by `tweak`,
+// and a subscriber on it; stopped at the end of the scope.
+struct Run {
+  FakeJanus fake;
+  Room room;
+  Seen seen;
+  std::unique_ptr<JanusSubscriber> s;
+  explicit Run(const std::string &publishers, const Setup &setup = {},
+               const std::function<void(Room &)> &tweak = {}) {
+    room.publishers = publishers;
+    if (tweak) tweak(room);
+    room.serve(fake);
+    fake.start();
+    s = subscriber(fake, seen, setup);
+  }
+  ~Run() {
+    s->stop();
+    s.reset();
+    fake.stop();
+  }
+};
+
 // An asynchronous event of the room, to our participant (handle 10: the first attached).
 std::string room_event(const std::string &data) { return Room::event(10, "", data); }
 
@@ -166,21 +189,15 @@ std::string room_event(const std::string &data) { return Room::event(10, "", dat
 // feed=cam: joins as a participant, subscribes to 'cam' only, answers,
 // trickles both ways.
 static void test_subscribes() {
-  FakeJanus fake;
-  Room room;
-  room.publishers = R"([{"id":101,"display":"mic","streams":[]},{"id":102,"display":"cam"}])";
-  room.serve(fake);
-  fake.start();
-  Seen seen;
-  auto s = subscriber(fake, seen, {.feed = "cam"});
-  g_assert_true(wait_until([&] { return seen.count(&Seen::offers) == 1; }));
-  auto started = seen.session(0);
+  Run r(R"([{"id":101,"display":"mic","streams":[]},{"id":102,"display":"cam"}])", {.feed = "cam"});
+  g_assert_true(wait_until([&] { return r.seen.count(&Seen::offers) == 1; }));
+  auto started = r.seen.session(0);
   UNIT_ASSERT_STR_EQ(started.peer, "102");
   UNIT_ASSERT_STR_EQ(started.name, "cam");
   g_assert_true(g_str_has_prefix(started.sid.c_str(), "janus-102-"));
-  UNIT_ASSERT_STR_EQ(seen.offers[0], "offer");
+  UNIT_ASSERT_STR_EQ(r.seen.offers[0], "offer");
   // Our participant: a publisher that never publishes, named as the element.
-  auto joins = fake.all("message:join");
+  auto joins = r.fake.all("message:join");
   g_assert_cmpuint(joins.size(), ==, 2);
   UNIT_ASSERT_JSON_SAME(joins[0].text, R"({"janus":"message","transaction":")" + joins[0].tx +
                                            R"(","session_id":1,"handle_id":10,"body":{"request":"join",
@@ -189,131 +206,102 @@ static void test_subscribes() {
                                            R"(","session_id":1,"handle_id":11,"body":{"request":"join",
                                            "ptype":"subscriber","room":1234,"streams":[{"feed":102}],
                                            "autoupdate":false,"private_id":77,"pin":"S3cr3t"}})");
-  g_assert_cmpuint(fake.count("message:publish"), ==, 0);
+  g_assert_cmpuint(r.fake.count("message:publish"), ==, 0);
 
   // Our candidate before the answer waits; after it, it goes with the offer's mid.
-  s->send_ice(started.sid, protocol::Ice{"candidate:1 1 UDP 1 198.18.0.1 9 typ host", 1});
-  s->send_sdp(started.sid, protocol::Sdp{"answer", "v=0\r\n"});
-  g_assert_true(wait_until([&] { return fake.count("trickle") == 1; }));
-  auto start = fake.all("message:start");
+  r.s->send_ice(started.sid, protocol::Ice{"candidate:1 1 UDP 1 198.18.0.1 9 typ host", 1});
+  r.s->send_sdp(started.sid, protocol::Sdp{"answer", "v=0\r\n"});
+  g_assert_true(wait_until([&] { return r.fake.count("trickle") == 1; }));
+  auto start = r.fake.all("message:start");
   g_assert_cmpuint(start.size(), ==, 1);
   g_assert_cmpint(start[0].handle, ==, 11);
   UNIT_ASSERT_CONTAINS(start[0].text, R"("jsep":{"type":"answer")");
-  UNIT_ASSERT_CONTAINS(fake.all("trickle")[0].text, R"("sdpMid":"v1")");
+  UNIT_ASSERT_CONTAINS(r.fake.all("trickle")[0].text, R"("sdpMid":"v1")");
 
   // Janus's candidates, by index or by mid; a trickle for a handle not ours is dropped.
-  fake.push(R"({"janus":"trickle","session_id":1,"sender":11,"candidate":{"sdpMid":"v1","candidate":"candidate:9 1 udp 1 198.18.0.1 40000 typ host"}})");
-  fake.push(R"({"janus":"trickle","session_id":1,"sender":99,"candidate":{"sdpMLineIndex":0,"candidate":"candidate:8 1 udp 1 198.18.0.1 40001 typ host"}})");
-  fake.push(R"({"janus":"trickle","session_id":1,"sender":11,"candidate":{"completed":true}})");
-  g_assert_true(wait_until([&] { return seen.count(&Seen::ice) == 1; }));
+  r.fake.push(R"({"janus":"trickle","session_id":1,"sender":11,"candidate":{"sdpMid":"v1","candidate":"candidate:9 1 udp 1 198.18.0.1 40000 typ host"}})");
+  r.fake.push(R"({"janus":"trickle","session_id":1,"sender":99,"candidate":{"sdpMLineIndex":0,"candidate":"candidate:8 1 udp 1 198.18.0.1 40001 typ host"}})");
+  r.fake.push(R"({"janus":"trickle","session_id":1,"sender":11,"candidate":{"completed":true}})");
+  g_assert_true(wait_until([&] { return r.seen.count(&Seen::ice) == 1; }));
   g_usleep(100 * 1000);
-  g_assert_cmpuint(seen.count(&Seen::ice), ==, 1);
-  UNIT_ASSERT_STR_EQ(seen.ice[0], started.sid + " 1 candidate:9 1 udp 1 198.18.0.1 40000 typ host");
-  g_assert_cmpuint(seen.count(&Seen::errors), ==, 0);
+  g_assert_cmpuint(r.seen.count(&Seen::ice), ==, 1);
+  UNIT_ASSERT_STR_EQ(r.seen.ice[0], started.sid + " 1 candidate:9 1 udp 1 198.18.0.1 40000 typ host");
+  g_assert_cmpuint(r.seen.count(&Seen::errors), ==, 0);
 
   // 'mic' leaving is not ours; 'cam' unpublishing ends its session.
-  fake.push(room_event(R"({"videoroom":"event","room":1234,"leaving":101})"));
+  r.fake.push(room_event(R"({"videoroom":"event","room":1234,"leaving":101})"));
   g_usleep(100 * 1000);
-  g_assert_cmpuint(seen.count(&Seen::ended), ==, 0);
-  fake.push(room_event(R"({"videoroom":"event","room":1234,"unpublished":102})"));
-  g_assert_true(wait_until([&] { return seen.count(&Seen::ended) == 1; }));
-  UNIT_ASSERT_STR_EQ(seen.reasons[0], "publisher left the room");
-  g_assert_true(wait_until([&] { return fake.count("detach") == 1; }));
-  g_assert_cmpint(fake.all("detach")[0].handle, ==, 11);
+  g_assert_cmpuint(r.seen.count(&Seen::ended), ==, 0);
+  r.fake.push(room_event(R"({"videoroom":"event","room":1234,"unpublished":102})"));
+  g_assert_true(wait_until([&] { return r.seen.count(&Seen::ended) == 1; }));
+  UNIT_ASSERT_STR_EQ(r.seen.reasons[0], "publisher left the room");
+  g_assert_true(wait_until([&] { return r.fake.count("detach") == 1; }));
+  g_assert_cmpint(r.fake.all("detach")[0].handle, ==, 11);
   // It publishes again: subscribed again.
-  fake.push(room_event(R"({"videoroom":"event","room":1234,"publishers":[{"id":102,"display":"cam"}]})"));
-  g_assert_true(wait_until([&] { return seen.sessions() == 2; }));
-  UNIT_ASSERT_STR_EQ(seen.session(1).peer, "102");
+  r.fake.push(room_event(R"({"videoroom":"event","room":1234,"publishers":[{"id":102,"display":"cam"}]})"));
+  g_assert_true(wait_until([&] { return r.seen.sessions() == 2; }));
+  UNIT_ASSERT_STR_EQ(r.seen.session(1).peer, "102");
 
-  s->stop();
-  g_assert_true(wait_until([&] { return fake.count("destroy") == 1; }, 2000));
-  s.reset();
-  fake.stop();
+  r.s->stop();
+  g_assert_true(wait_until([&] { return r.fake.count("destroy") == 1; }, 2000));
 }
 
 // max_sessions > 1 (producers=all): every publisher at once, each its own
 // handle and session; one leaving ends its session only; a newcomer joins.
 static void test_many() {
-  FakeJanus fake;
-  Room room;
-  room.publishers = R"([{"id":101,"display":"a"},{"id":102,"display":"b"},{"id":500,"display":"me"}])";
-  room.serve(fake);
-  fake.start();
-  Seen seen;
-  auto s = subscriber(fake, seen, {.max_sessions = 4});
-  g_assert_true(wait_until([&] { return seen.count(&Seen::offers) == 2; }));
+  Run r(R"([{"id":101,"display":"a"},{"id":102,"display":"b"},{"id":500,"display":"me"}])", {.max_sessions = 4});
+  g_assert_true(wait_until([&] { return r.seen.count(&Seen::offers) == 2; }));
   g_usleep(100 * 1000);
-  g_assert_cmpuint(seen.sessions(), ==, 2);  // not 500: our own id
+  g_assert_cmpuint(r.seen.sessions(), ==, 2);  // not 500: our own id
   std::map<std::string, std::string> sid_of;
-  for (size_t i = 0; i < 2; i++) sid_of[seen.session(i).peer] = seen.session(i).sid;
+  for (size_t i = 0; i < 2; i++) sid_of[r.seen.session(i).peer] = r.seen.session(i).sid;
   g_assert_true(sid_of.count("101") && sid_of.count("102"));
   g_assert_true(sid_of["101"] != sid_of["102"]);
-  for (auto &[peer, sid] : sid_of) s->send_sdp(sid, protocol::Sdp{"answer", "v=0\r\n"});
-  g_assert_true(wait_until([&] { return fake.count("message:start") == 2; }));
-  auto starts = fake.all("message:start");
+  for (auto &[peer, sid] : sid_of) r.s->send_sdp(sid, protocol::Sdp{"answer", "v=0\r\n"});
+  g_assert_true(wait_until([&] { return r.fake.count("message:start") == 2; }));
+  auto starts = r.fake.all("message:start");
   g_assert_cmpint(starts[0].handle, !=, starts[1].handle);
 
-  fake.push(room_event(R"({"videoroom":"event","room":1234,"unpublished":101})"));
-  g_assert_true(wait_until([&] { return seen.count(&Seen::ended) == 1; }));
-  UNIT_ASSERT_STR_EQ(seen.ended[0], sid_of["101"]);
-  UNIT_ASSERT_STR_EQ(seen.reasons[0], "publisher left the room");
-  fake.push(room_event(R"({"videoroom":"event","room":1234,"publishers":[{"id":103,"display":"c"}]})"));
-  g_assert_true(wait_until([&] { return seen.sessions() == 3; }));
-  UNIT_ASSERT_STR_EQ(seen.session(2).peer, "103");
+  r.fake.push(room_event(R"({"videoroom":"event","room":1234,"unpublished":101})"));
+  g_assert_true(wait_until([&] { return r.seen.count(&Seen::ended) == 1; }));
+  UNIT_ASSERT_STR_EQ(r.seen.ended[0], sid_of["101"]);
+  UNIT_ASSERT_STR_EQ(r.seen.reasons[0], "publisher left the room");
+  r.fake.push(room_event(R"({"videoroom":"event","room":1234,"publishers":[{"id":103,"display":"c"}]})"));
+  g_assert_true(wait_until([&] { return r.seen.sessions() == 3; }));
+  UNIT_ASSERT_STR_EQ(r.seen.session(2).peer, "103");
   g_usleep(100 * 1000);
-  g_assert_cmpuint(seen.count(&Seen::ended), ==, 1);  // b's session untouched
-  g_assert_cmpuint(fake.count("detach"), ==, 1);
-  s->stop();
-  s.reset();
-  fake.stop();
+  g_assert_cmpuint(r.seen.count(&Seen::ended), ==, 1);  // b's session untouched
+  g_assert_cmpuint(r.fake.count("detach"), ==, 1);
 }
 
 // One at a time, no feed=: the first publisher; when it leaves, the next.
 // The src ending a session: that handle detached, the publisher subscribed
 // again after its backoff.
 static void test_one_at_a_time() {
-  FakeJanus fake;
-  Room room;
-  room.publishers = R"([{"id":101,"display":"a"},{"id":102,"display":"b"}])";
-  room.serve(fake);
-  fake.start();
-  Seen seen;
-  auto s = subscriber(fake, seen);
-  g_assert_true(wait_until([&] { return seen.sessions() == 1; }));
-  UNIT_ASSERT_STR_EQ(seen.session(0).peer, "101");
-  s->end_session(seen.session(0).sid, std::string("ICE failed"));
-  g_assert_true(wait_until([&] { return fake.count("detach") == 1; }));
-  g_assert_true(wait_until([&] { return seen.sessions() == 2; }));
+  Run r(R"([{"id":101,"display":"a"},{"id":102,"display":"b"}])");
+  g_assert_true(wait_until([&] { return r.seen.sessions() == 1; }));
+  UNIT_ASSERT_STR_EQ(r.seen.session(0).peer, "101");
+  r.s->end_session(r.seen.session(0).sid, std::string("ICE failed"));
+  g_assert_true(wait_until([&] { return r.fake.count("detach") == 1; }));
+  g_assert_true(wait_until([&] { return r.seen.sessions() == 2; }));
   // The held publisher waits for its backoff: the other one is taken meanwhile.
-  UNIT_ASSERT_STR_EQ(seen.session(1).peer, "102");
-  g_assert_cmpuint(seen.count(&Seen::ended), ==, 0);  // end_session is not reported back
-  fake.push(room_event(R"({"videoroom":"event","room":1234,"leaving":102})"));
-  g_assert_true(wait_until([&] { return seen.sessions() == 3; }));
-  UNIT_ASSERT_STR_EQ(seen.session(2).peer, "101");
-  g_assert_cmpuint(seen.count(&Seen::ended), ==, 1);
-  s->stop();
-  s.reset();
-  fake.stop();
+  UNIT_ASSERT_STR_EQ(r.seen.session(1).peer, "102");
+  g_assert_cmpuint(r.seen.count(&Seen::ended), ==, 0);  // end_session is not reported back
+  r.fake.push(room_event(R"({"videoroom":"event","room":1234,"leaving":102})"));
+  g_assert_true(wait_until([&] { return r.seen.sessions() == 3; }));
+  UNIT_ASSERT_STR_EQ(r.seen.session(2).peer, "101");
+  g_assert_cmpuint(r.seen.count(&Seen::ended), ==, 1);
 }
 
 // `once` (on-producer-lost=eos): after the first session ended, nothing more.
 static void test_once() {
-  FakeJanus fake;
-  Room room;
-  room.publishers = R"([{"id":101,"display":"a"}])";
-  room.serve(fake);
-  fake.start();
-  Seen seen;
-  auto s = subscriber(fake, seen, {.once = true});
-  g_assert_true(wait_until([&] { return seen.sessions() == 1; }));
-  fake.push(room_event(R"({"videoroom":"event","room":1234,"unpublished":101})"));
-  fake.push(room_event(R"({"videoroom":"event","room":1234,"publishers":[{"id":101,"display":"a"}]})"));
-  g_assert_true(wait_until([&] { return seen.count(&Seen::ended) == 1; }));
+  Run r(R"([{"id":101,"display":"a"}])", {.once = true});
+  g_assert_true(wait_until([&] { return r.seen.sessions() == 1; }));
+  r.fake.push(room_event(R"({"videoroom":"event","room":1234,"unpublished":101})"));
+  r.fake.push(room_event(R"({"videoroom":"event","room":1234,"publishers":[{"id":101,"display":"a"}]})"));
+  g_assert_true(wait_until([&] { return r.seen.count(&Seen::ended) == 1; }));
   g_usleep(400 * 1000);
-  g_assert_cmpuint(seen.sessions(), ==, 1);
-  s->stop();
-  s.reset();
-  fake.stop();
+  g_assert_cmpuint(r.seen.sessions(), ==, 1);
 }
 
 // No such room, wrong pin: one warning each that says so (without the pin),
@@ -321,150 +309,88 @@ static void test_once() {
 // the feed retried.
 static void test_errors() {
   for (int code : {426, 433}) {
-    FakeJanus fake;
-    Room room;
-    room.join_error = code;
-    room.serve(fake);
-    fake.start();
-    Seen seen;
-    auto s = subscriber(fake, seen);
-    g_assert_true(wait_until([&] { return fake.count("message:join") >= 3; }));
-    g_assert_cmpuint(seen.count(&Seen::errors), ==, 1);
-    UNIT_ASSERT_CONTAINS(seen.error(0), code == 426 ? "no such room 1234" : "wrong pin or token for room 1234");
-    g_assert_true(seen.error(0).find("S3cr3t") == std::string::npos);
-    g_assert_cmpuint(seen.sessions(), ==, 0);
-    s->stop();
-    s.reset();
-    fake.stop();
+    Run r("[]", {}, [code](Room &room) { room.join_error = code; });
+    g_assert_true(wait_until([&] { return r.fake.count("message:join") >= 3; }));
+    g_assert_cmpuint(r.seen.count(&Seen::errors), ==, 1);
+    UNIT_ASSERT_CONTAINS(r.seen.error(0), code == 426 ? "no such room 1234" : "wrong pin or token for room 1234");
+    g_assert_true(r.seen.error(0).find("S3cr3t") == std::string::npos);
+    g_assert_cmpuint(r.seen.sessions(), ==, 0);
   }
-  FakeJanus fake;
-  Room room;
-  room.publishers = R"([{"id":101,"display":"a"}])";
-  room.subscribe_error = 428;
-  room.serve(fake);
-  fake.start();
-  Seen seen;
-  auto s = subscriber(fake, seen, {.feed = "a"});
-  g_assert_true(wait_until([&] { return fake.all("message:join").size() >= 4; }));  // 1 + 3 tries
-  g_assert_cmpuint(seen.count(&Seen::errors), ==, 1);
-  UNIT_ASSERT_CONTAINS(seen.error(0), "no such feed");
-  UNIT_ASSERT_CONTAINS(seen.error(0), "publisher 'a' (id 101)");
-  g_assert_cmpuint(seen.sessions(), ==, 0);
-  g_assert_cmpuint(seen.count(&Seen::ended), ==, 0);
-  g_assert_true(wait_until([&] { return fake.count("detach") >= 3; }));  // each failed handle
-  s->stop();
-  s.reset();
-  fake.stop();
+  Run r(R"([{"id":101,"display":"a"}])", {.feed = "a"}, [](Room &room) { room.subscribe_error = 428; });
+  g_assert_true(wait_until([&] { return r.fake.all("message:join").size() >= 4; }));  // 1 + 3 tries
+  g_assert_cmpuint(r.seen.count(&Seen::errors), ==, 1);
+  UNIT_ASSERT_CONTAINS(r.seen.error(0), "no such feed");
+  UNIT_ASSERT_CONTAINS(r.seen.error(0), "publisher 'a' (id 101)");
+  g_assert_cmpuint(r.seen.sessions(), ==, 0);
+  g_assert_cmpuint(r.seen.count(&Seen::ended), ==, 0);
+  g_assert_true(wait_until([&] { return r.fake.count("detach") >= 3; }));  // each failed handle
 }
 
 // feed= names nobody in the room: a warning saying so; when it comes, subscribed.
 static void test_missing_feed() {
-  FakeJanus fake;
-  Room room;
-  room.publishers = R"([{"id":101,"display":"a"}])";
-  room.serve(fake);
-  fake.start();
-  Seen seen;
-  auto s = subscriber(fake, seen, {.feed = "cam"});
-  g_assert_true(wait_until([&] { return seen.count(&Seen::errors) == 1; }));
-  UNIT_ASSERT_CONTAINS(seen.error(0), "no publisher 'cam'");
-  fake.push(room_event(R"({"videoroom":"event","room":1234,"publishers":[{"id":7,"display":"b"}]})"));
-  fake.push(room_event(R"({"videoroom":"event","room":1234,"publishers":[{"id":8,"display":"cam"}]})"));
-  g_assert_true(wait_until([&] { return seen.sessions() == 1; }));
-  UNIT_ASSERT_STR_EQ(seen.session(0).peer, "8");
-  g_assert_cmpuint(seen.count(&Seen::errors), ==, 1);  // not repeated
-  s->stop();
-  s.reset();
-  fake.stop();
+  Run r(R"([{"id":101,"display":"a"}])", {.feed = "cam"});
+  g_assert_true(wait_until([&] { return r.seen.count(&Seen::errors) == 1; }));
+  UNIT_ASSERT_CONTAINS(r.seen.error(0), "no publisher 'cam'");
+  r.fake.push(room_event(R"({"videoroom":"event","room":1234,"publishers":[{"id":7,"display":"b"}]})"));
+  r.fake.push(room_event(R"({"videoroom":"event","room":1234,"publishers":[{"id":8,"display":"cam"}]})"));
+  g_assert_true(wait_until([&] { return r.seen.sessions() == 1; }));
+  UNIT_ASSERT_STR_EQ(r.seen.session(0).peer, "8");
+  g_assert_cmpuint(r.seen.count(&Seen::errors), ==, 1);  // not repeated
 }
 
 // Hostile lists: 100 publishers → at most kMaxPublishers followed and
 // subscribed; entries without a usable id skipped; a display with control
 // characters made one line; events about other sessions ignored.
 static void test_hostile() {
-  FakeJanus fake;
-  Room room;
   std::string list = R"([{"id":-1,"display":"neg"},{"id":"has space"},{"display":"noid"},7,)"
                      R"({"id":99,"display":"two\nlines\u0007"},{"id":98,"dummy":true})";
   for (int i = 0; i < 100; i++) list += R"(,{"id":)" + std::to_string(1000 + i) + "}";
-  room.publishers = list + "]";
-  room.serve(fake);
-  fake.start();
-  Seen seen;
-  auto s = subscriber(fake, seen, {.max_sessions = 1000});
-  g_assert_true(wait_until([&] { return seen.sessions() == janus::kMaxPublishers; }, 10000));
+  Run r(list + "]", {.max_sessions = 1000});
+  g_assert_true(wait_until([&] { return r.seen.sessions() == janus::kMaxPublishers; }, 10000));
   g_usleep(200 * 1000);
-  g_assert_cmpuint(seen.sessions(), ==, janus::kMaxPublishers);
-  UNIT_ASSERT_STR_EQ(seen.session(0).peer, "99");
-  UNIT_ASSERT_STR_EQ(seen.session(0).name, "two lines ");
-  for (size_t i = 0; i < seen.sessions(); i++) g_assert_cmpstr(seen.session(i).peer.c_str(), !=, "98");
+  g_assert_cmpuint(r.seen.sessions(), ==, janus::kMaxPublishers);
+  UNIT_ASSERT_STR_EQ(r.seen.session(0).peer, "99");
+  UNIT_ASSERT_STR_EQ(r.seen.session(0).name, "two lines ");
+  for (size_t i = 0; i < r.seen.sessions(); i++) g_assert_cmpstr(r.seen.session(i).peer.c_str(), !=, "98");
   // Not our session: ignored. An unpublished for a feed we never knew: nothing.
-  fake.push(R"({"janus":"hangup","session_id":2,"sender":11})");
-  fake.push(room_event(R"({"videoroom":"event","room":1234,"unpublished":"ok"})"));
-  fake.push("[]");
+  r.fake.push(R"({"janus":"hangup","session_id":2,"sender":11})");
+  r.fake.push(room_event(R"({"videoroom":"event","room":1234,"unpublished":"ok"})"));
+  r.fake.push("[]");
   g_usleep(200 * 1000);
-  g_assert_cmpuint(seen.count(&Seen::ended), ==, 0);
-  s->stop();
-  s.reset();
-  fake.stop();
+  g_assert_cmpuint(r.seen.count(&Seen::ended), ==, 0);
 }
 
 // A subscription hung up by Janus: that session ended, subscribed again.
 static void test_hangup() {
-  FakeJanus fake;
-  Room room;
-  room.publishers = R"([{"id":101,"display":"a"}])";
-  room.serve(fake);
-  fake.start();
-  Seen seen;
-  auto s = subscriber(fake, seen);
-  g_assert_true(wait_until([&] { return seen.sessions() == 1; }));
-  fake.push(R"({"janus":"hangup","session_id":1,"sender":11,"reason":"DTLS alert"})");
-  g_assert_true(wait_until([&] { return seen.count(&Seen::ended) == 1; }));
-  UNIT_ASSERT_CONTAINS(seen.reasons[0], "hung up our subscription to publisher 'a' (id 101): DTLS alert");
-  g_assert_true(wait_until([&] { return seen.sessions() == 2; }));
-  s->stop();
-  s.reset();
-  fake.stop();
+  Run r(R"([{"id":101,"display":"a"}])");
+  g_assert_true(wait_until([&] { return r.seen.sessions() == 1; }));
+  r.fake.push(R"({"janus":"hangup","session_id":1,"sender":11,"reason":"DTLS alert"})");
+  g_assert_true(wait_until([&] { return r.seen.count(&Seen::ended) == 1; }));
+  UNIT_ASSERT_CONTAINS(r.seen.reasons[0], "hung up our subscription to publisher 'a' (id 101): DTLS alert");
+  g_assert_true(wait_until([&] { return r.seen.sessions() == 2; }));
 }
 
 // Silence (no reply in request_timeout_ms) and oversized messages: a
 // warning, the Janus session made again; the sessions it had ended.
 static void test_silent_and_huge() {
   for (bool huge : {false, true}) {
-    FakeJanus fake;
-    Room room;
-    room.silent = !huge;
-    room.huge = huge;
-    room.serve(fake);
-    fake.start();
-    Seen seen;
-    auto s = subscriber(fake, seen);
-    g_assert_true(wait_until([&] { return fake.count("create") >= 2; }));
-    g_assert_cmpuint(seen.count(&Seen::errors), ==, 1);
-    UNIT_ASSERT_CONTAINS(seen.error(0), huge ? "cannot reach Janus" : "no reply");
-    g_assert_cmpuint(seen.sessions(), ==, 0);
-    s->stop();
-    s.reset();
-    fake.stop();
+    Run r("[]", {}, [huge](Room &room) {
+      room.silent = !huge;
+      room.huge = huge;
+    });
+    g_assert_true(wait_until([&] { return r.fake.count("create") >= 2; }));
+    g_assert_cmpuint(r.seen.count(&Seen::errors), ==, 1);
+    UNIT_ASSERT_CONTAINS(r.seen.error(0), huge ? "cannot reach Janus" : "no reply");
+    g_assert_cmpuint(r.seen.sessions(), ==, 0);
   }
   // A session up, then Janus falls silent: the session is ended for the src.
-  FakeJanus fake;
-  Room room;
-  room.publishers = R"([{"id":101,"display":"a"}])";
-  room.serve(fake);
-  fake.start();
-  Seen seen;
-  auto s = subscriber(fake, seen);
-  g_assert_true(wait_until([&] { return seen.sessions() == 1; }));
-  room.silent = true;
-  s->send_sdp(seen.session(0).sid, protocol::Sdp{"answer", "v=0\r\n"});
-  g_assert_true(wait_until([&] { return seen.count(&Seen::ended) == 1; }));
-  UNIT_ASSERT_CONTAINS(seen.reasons[0], "no reply");
-  UNIT_ASSERT_CONTAINS(seen.reasons[0], "start");
-  s->stop();
-  s.reset();
-  fake.stop();
+  Run r(R"([{"id":101,"display":"a"}])");
+  g_assert_true(wait_until([&] { return r.seen.sessions() == 1; }));
+  r.room.silent = true;
+  r.s->send_sdp(r.seen.session(0).sid, protocol::Sdp{"answer", "v=0\r\n"});
+  g_assert_true(wait_until([&] { return r.seen.count(&Seen::ended) == 1; }));
+  UNIT_ASSERT_CONTAINS(r.seen.reasons[0], "no reply");
+  UNIT_ASSERT_CONTAINS(r.seen.reasons[0], "start");
 }
 
 int main(int argc, char **argv) {
