@@ -351,7 +351,7 @@ static void test_hostile() {
   g_assert_cmpuint(r.seen.sessions(), ==, janus::kMaxPublishers);
   UNIT_ASSERT_STR_EQ(r.seen.session(0).peer, "99");
   UNIT_ASSERT_STR_EQ(r.seen.session(0).name, "two lines ");
-  for (size_t i = 0; i < r.seen.sessions(); i++) g_assert_cmpstr(r.seen.session(i).peer.c_str(), !=, "98");
+  for (size_t i = 0; i < r.seen.sessions(); i++) g_assert_true(r.seen.session(i).peer != "98");
   // Not our session: ignored. An unpublished for a feed we never knew: nothing.
   r.fake.push(R"({"janus":"hangup","session_id":2,"sender":11})");
   r.fake.push(room_event(R"({"videoroom":"event","room":1234,"unpublished":"ok"})"));
