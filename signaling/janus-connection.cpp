@@ -73,6 +73,28 @@ void Connection::ask(const char *what, const Build &build, Reply reply) {
   });
 }
 
+void Connection::join_room(const std::string &display,
+                           std::function<void(uint64_t handle, const Message &)> joined) {
+  ask("attach", [this](const std::string &tx) { return attach_request(target(), tx, session_, kVideoRoom); },
+      [this, display, joined = std::move(joined)](const Message &m) {
+        if (!check(m, "attach", m.janus == "success" && m.data_id)) return;
+        const uint64_t handle = m.data_id;
+        ask("join", [&](const std::string &tx) { return join_publisher_request(target(), tx, session_, handle, display); },
+            [this, handle, joined](const Message &j) {
+              if (check(j, "join", j.janus == "event" && j.videoroom == "joined")) joined(handle, j);
+            });
+      });
+}
+
+bool Connection::check(const Message &m, const char *what, bool expected) {
+  if (is_error(m)) {
+    fail("cannot " + options_.purpose + " " + where() + ": " + describe_error(m.error_code, m.error, target()));
+    return false;
+  }
+  if (!expected) fail(where() + " answered our " + what + " request with '" + m.janus + "'");
+  return expected;
+}
+
 void Connection::tell(const Build &build) {
   std::string text = build(transaction());
   GST_LOG("%s: %.40s...", where().c_str(), text.c_str());
@@ -111,10 +133,7 @@ void Connection::begin() {
   phase_ = Phase::Creating;
   ask("create", [this](const std::string &tx) { return create_request(target(), tx); },
       [this](const Message &m) {
-        if (is_error(m) || m.janus != "success" || !m.data_id) {
-          fail("cannot create a session on " + where() + ": " + describe_error(m.error_code, m.error, target()));
-          return;
-        }
+        if (!check(m, "create", m.janus == "success" && m.data_id)) return;
         session_ = m.data_id;
         session_for_stop_ = session_;
         phase_ = Phase::Up;

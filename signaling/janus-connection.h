@@ -63,6 +63,7 @@ class Connection {
     unsigned request_timeout_ms = 10000;  // a request unanswered this long fails the attempt
     unsigned stable_ms = 10000;           // an attempt up() this long resets the backoff
     size_t max_message_bytes = 256 * 1024;
+    std::string purpose = "use";  // "publish into", "subscribe to": for "cannot <purpose> Janus at ..."
   };
   struct Events {
     std::function<void()> session_up;                   // a new Janus session: attach
@@ -94,6 +95,13 @@ class Connection {
   // A request whose reply is awaited: `reply` gets it (success, error, or
   // the plugin's event; see is_error()), unless the attempt ended first.
   void ask(const char *what, const Build &build, Reply reply);
+  // Attaches a VideoRoom handle and joins the room with it as a participant
+  // (ptype publisher) named `display`; `joined(handle, reply)` gets the
+  // "joined" event. A refusal, or any other reply, fails the attempt.
+  void join_room(const std::string &display, std::function<void(uint64_t handle, const Message &)> joined);
+  // A reply the attempt depends on: true when it is no refusal and
+  // `expected` holds, else the attempt fails saying which.
+  bool check(const Message &m, const char *what, bool expected);
   // A request whose reply is not awaited (trickle, detach).
   void tell(const Build &build);
   // fn after `ms`, unless the attempt ended first.

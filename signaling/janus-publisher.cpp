@@ -8,7 +8,7 @@
 namespace webrtclive {
 
 struct JanusPublisher::Impl {
-  enum class Phase { Idle, Attaching, Joining, Joined, Publishing, Up };
+  enum class Phase { Idle, Joined, Publishing, Up };
 
   Options options;
   Callbacks callbacks;
@@ -24,16 +24,6 @@ struct JanusPublisher::Impl {
   const janus::Target &t() const { return conn->target(); }
   std::string where() const { return conn->where(); }
 
-  // A reply to our request: a refusal fails the attempt.
-  bool refused(const janus::Message &m) {
-    if (!janus::is_error(m)) return false;
-    conn->fail("cannot publish into " + where() + ": " + janus::describe_error(m.error_code, m.error, t()));
-    return true;
-  }
-  void unexpected(const janus::Message &m, const char *what) {
-    conn->fail(where() + " answered our " + std::string(what) + " request with '" + m.janus + "'");
-  }
-
   void trickle(const protocol::Ice &ice) {
     const uint64_t session = conn->session();
     conn->tell([&](const std::string &tx) {
@@ -46,33 +36,15 @@ struct JanusPublisher::Impl {
   // ---- one attempt, on a Janus session of its own --------------------------------
 
   void on_session_up() {
-    phase = Phase::Attaching;
-    conn->ask("attach",
-              [this](const std::string &tx) { return janus::attach_request(t(), tx, conn->session(), janus::kVideoRoom); },
-              [this](const janus::Message &m) {
-                if (refused(m)) return;
-                if (m.janus != "success" || !m.data_id) return unexpected(m, "attach");
-                handle = m.data_id;
-                join();
-              });
-  }
-
-  void join() {
-    phase = Phase::Joining;
-    conn->ask("join",
-              [this](const std::string &tx) {
-                return janus::join_publisher_request(t(), tx, conn->session(), handle, options.display);
-              },
-              [this](const janus::Message &m) {
-                if (refused(m)) return;
-                if (m.janus != "event" || m.videoroom != "joined") return unexpected(m, "join");
-                phase = Phase::Joined;
-                sid = "janus-" + std::to_string(++next_sid);
-                early.clear();
-                GST_INFO("joined %s as '%s': asking the sink for an offer (session %s)", where().c_str(),
-                         options.display.c_str(), sid.c_str());
-                if (callbacks.session_requested) callbacks.session_requested(sid, "janus room " + t().room, std::nullopt);
-              });
+    conn->join_room(options.display, [this](uint64_t joined_handle, const janus::Message &) {
+      handle = joined_handle;
+      phase = Phase::Joined;
+      sid = "janus-" + std::to_string(++next_sid);
+      early.clear();
+      GST_INFO("joined %s as '%s': asking the sink for an offer (session %s)", where().c_str(),
+               options.display.c_str(), sid.c_str());
+      if (callbacks.session_requested) callbacks.session_requested(sid, "janus room " + t().room, std::nullopt);
+    });
   }
 
   void on_offer(const std::string &for_sid, const protocol::Sdp &sdp) {
@@ -82,8 +54,7 @@ struct JanusPublisher::Impl {
     conn->ask("publish",
               [&](const std::string &tx) { return janus::publish_request(t(), tx, conn->session(), handle, sdp); },
               [this](const janus::Message &m) {
-                if (refused(m)) return;
-                if (m.janus != "event") return unexpected(m, "publish");
+                if (!conn->check(m, "publish", m.janus == "event")) return;
                 if (!m.jsep || m.jsep->type != "answer") {
                   conn->fail(where() + " answered our publish without an SDP answer");
                   return;
@@ -135,7 +106,14 @@ struct JanusPublisher::Impl {
   }
 };
 
-JanusPublisher::JanusPublisher(Options options) : driver_(std::move(options)) {}
+namespace {
+JanusPublisher::Options publishing(JanusPublisher::Options o) {
+  o.janus.purpose = "publish into";
+  return o;
+}
+}  // namespace
+
+JanusPublisher::JanusPublisher(Options options) : driver_(publishing(std::move(options))) {}
 
 JanusPublisher::~JanusPublisher() { stop(); }
 

@@ -31,8 +31,9 @@ struct Retry {
   gint64 not_before = 0;  // monotonic µs
 };
 
-JanusSubscriber::Options bounded(JanusSubscriber::Options o) {
+JanusSubscriber::Options subscribing(JanusSubscriber::Options o) {
   o.max_sessions = std::clamp<unsigned>(o.max_sessions, 1, janus::kMaxPublishers);
+  o.janus.purpose = "subscribe to";
   return o;
 }
 
@@ -80,33 +81,11 @@ struct JanusSubscriber::Impl {
   // ---- our participant ----------------------------------------------------------------
 
   void on_session_up() {
-    conn->ask("attach",
-              [this](const std::string &tx) { return janus::attach_request(t(), tx, conn->session(), janus::kVideoRoom); },
-              [this](const janus::Message &m) {
-                if (refused(m, "attach")) return;
-                manager = m.data_id;
-                conn->ask("join",
-                          [this](const std::string &tx) {
-                            return janus::join_publisher_request(t(), tx, conn->session(), manager, options.display);
-                          },
-                          [this](const janus::Message &j) { on_joined(j); });
-              });
+    conn->join_room(options.display, [this](uint64_t handle, const janus::Message &m) { on_joined(handle, m); });
   }
 
-  // A reply to one of our participant's requests: a refusal ends the attempt.
-  bool refused(const janus::Message &m, const char *what) {
-    if (janus::is_error(m)) {
-      conn->fail("cannot subscribe to " + where() + ": " + janus::describe_error(m.error_code, m.error, t()));
-      return true;
-    }
-    const bool ok = std::string(what) == "attach" ? m.janus == "success" && m.data_id
-                                                  : m.janus == "event" && m.videoroom == "joined";
-    if (!ok) conn->fail(where() + " answered our " + what + " request with '" + m.janus + "'");
-    return !ok;
-  }
-
-  void on_joined(const janus::Message &m) {
-    if (refused(m, "join")) return;
+  void on_joined(uint64_t handle, const janus::Message &m) {
+    manager = handle;
     joined = true;
     me = m.id;
     private_id = m.private_id;
@@ -374,7 +353,7 @@ struct JanusSubscriber::Impl {
   }
 };
 
-JanusSubscriber::JanusSubscriber(Options options) : driver_(bounded(std::move(options))) {}
+JanusSubscriber::JanusSubscriber(Options options) : driver_(subscribing(std::move(options))) {}
 
 JanusSubscriber::~JanusSubscriber() { stop(); }
 
