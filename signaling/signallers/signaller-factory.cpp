@@ -421,6 +421,8 @@ std::unique_ptr<ConsumerSignaller> make_consumer_signaller(GstWebRTCLiveSignalla
     o.display = janus::display_name(target->display.empty() ? options.meta.name() : target->display);
     o.feed = !target->feed.empty() ? target->feed : !options.producer_name.empty() ? options.producer_name
                                                                                  : options.peer_id;
+    // From the URL for now; the src's own many-producer mode passes its
+    // bound here when it has one.
     o.max_sessions = target->all_producers ? unsigned(janus::kMaxPublishers) : 1;
     o.once = options.once;
     o.janus = janus_options(signaller, std::move(*target));
