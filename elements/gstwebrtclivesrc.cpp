@@ -579,7 +579,9 @@ static void gst_webrtc_live_src_class_init(GstWebRTCLiveSrcClass *klass) {
       gobject_class, PROP_SERVER,
       g_param_spec_string("server", "Signalling Server",
                           "URL of the signalling server to connect to (ws:// or wss://, e.g. the page URL of a "
-                          "webrtclivesink with ws in place of http); NULL = run an embedded server on 'port' and "
+                          "webrtclivesink with ws in place of http), or of a Janus VideoRoom to subscribe to "
+                          "(janus://host:port/?room=ROOM[&feed=NAME-OR-ID&pin=PIN&token=T], januss:// for TLS; see "
+                          "docs/webrtclivesrc.md); NULL = run an embedded server on 'port' and "
                           "wait for a browser to publish from its /publish.html page",
                           nullptr, ready));
   g_object_class_install_property(

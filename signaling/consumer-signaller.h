@@ -3,9 +3,12 @@
 // The consumer side of signalling as webrtclivesrc (and webrtclivesignaller
 // role=consumer) sees it: the signaller finds a producer and starts a session
 // with it; the producer's offer and ICE come in, the answer and our ICE go
-// out. One session at a time. Implementations: ProtocolConsumer (the
-// protocol over a SignallingTransport) and, for application signallers, the
-// adapter of signallers/signaller-factory.h.
+// out. One session at a time, except where the implementation is told
+// otherwise (JanusSubscriber's max_sessions: one session per Janus
+// publisher). Implementations: ProtocolConsumer (the protocol over a
+// SignallingTransport), JanusSubscriber (a Janus VideoRoom's publishers)
+// and, for application signallers, the adapter of
+// signallers/signaller-factory.h.
 //
 // Every method is non-blocking and callable from any thread, except stop()
 // (see the implementation). Callbacks may come from any thread, never with a

@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <tuple>
@@ -113,6 +114,83 @@ JsonObject *object_member(JsonObject *o, const char *name) {
   return JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : nullptr;
 }
 
+// An id member: a positive integer below 2^53, or a short printable string
+// (string_ids). Anything else (Janus's "ok" for our own request included)
+// reads as none.
+Id id_of(JsonObject *o, const char *name) {
+  if (!o || !json_object_has_member(o, name)) return {};
+  JsonNode *n = json_object_get_member(o, name);
+  if (!JSON_NODE_HOLDS_VALUE(n)) return {};
+  if (json_node_get_value_type(n) == G_TYPE_INT64) {
+    gint64 v = json_node_get_int(n);
+    if (v <= 0 || uint64_t(v) > kMaxSafeInteger) return {};
+    return Id{std::to_string(v), true};
+  }
+  if (json_node_get_value_type(n) != G_TYPE_STRING) return {};
+  std::string text = json_node_get_string(n);
+  if (text.empty() || text.size() > kMaxIdChars || text == "ok" ||
+      !std::all_of(text.begin(), text.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; }))
+    return {};
+  return Id{text, false};
+}
+
+// Someone's display name: valid UTF-8, control characters made spaces,
+// at most kMaxDisplayChars bytes.
+std::string display_of(const char *text) {
+  if (!text) return {};
+  gchar *valid = g_utf8_make_valid(text, -1);
+  std::string out = valid;
+  g_free(valid);
+  for (char &c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  return display_name(std::move(out));
+}
+
+bool bool_member(JsonObject *o, const char *name) {
+  if (!o || !json_object_has_member(o, name)) return false;
+  JsonNode *n = json_object_get_member(o, name);
+  return JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_BOOLEAN && json_node_get_boolean(n);
+}
+
+void read_publishers(JsonObject *data, Message &m) {
+  if (!data || !json_object_has_member(data, "publishers")) return;
+  JsonNode *n = json_object_get_member(data, "publishers");
+  if (!JSON_NODE_HOLDS_ARRAY(n)) return;
+  JsonArray *list = json_node_get_array(n);
+  for (guint i = 0; i < json_array_get_length(list); i++) {
+    JsonNode *e = json_array_get_element(list, i);
+    JsonObject *p = JSON_NODE_HOLDS_OBJECT(e) ? json_node_get_object(e) : nullptr;
+    Id id = id_of(p, "id");
+    if (id.empty() || m.publishers.size() >= kMaxPublishers) {
+      m.publishers_dropped++;
+      continue;
+    }
+    if (bool_member(p, "dummy")) continue;  // a placeholder without media
+    m.publishers.push_back(Publisher{std::move(id), display_of(string_member(p, "display"))});
+  }
+}
+
+std::optional<Candidate> read_candidate(JsonObject *c) {
+  if (!c) return std::nullopt;
+  Candidate out;
+  if (bool_member(c, "completed")) {
+    out.completed = true;
+    return out;
+  }
+  const char *text = string_member(c, "candidate");
+  if (!text || strlen(text) > kMaxCandidateChars) return std::nullopt;
+  out.candidate = text;
+  if (json_object_has_member(c, "sdpMLineIndex")) {
+    JsonNode *n = json_object_get_member(c, "sdpMLineIndex");
+    if (JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_INT64 && json_node_get_int(n) >= 0 &&
+        json_node_get_int(n) < 256)
+      out.mline = int(json_node_get_int(n));
+  }
+  if (const char *mid = string_member(c, "sdpMid"); mid && one_line(mid, 64)) out.mid = mid;
+  if (out.mline < 0 && out.mid.empty()) return std::nullopt;
+  return out;
+}
+
 int int_member(JsonObject *o, const char *name) {
   if (!o || !json_object_has_member(o, name)) return 0;
   JsonNode *n = json_object_get_member(o, name);
@@ -122,6 +200,14 @@ int int_member(JsonObject *o, const char *name) {
 }
 
 }  // namespace
+
+std::string display_name(std::string name) {
+  if (name.size() > kMaxDisplayChars) {
+    name.resize(kMaxDisplayChars);
+    while (!name.empty() && !g_utf8_validate(name.c_str(), name.size(), nullptr)) name.pop_back();
+  }
+  return name;
+}
 
 bool is_janus_url(const std::string &url) {
   return g_ascii_strncasecmp(url.c_str(), "janus://", 8) == 0 || g_ascii_strncasecmp(url.c_str(), "januss://", 9) == 0;
@@ -176,6 +262,7 @@ std::optional<Target> parse_url(const std::string &url, std::string *error) {
   auto apisecret = param("apisecret");
   auto vcodec = param("videocodec");
   auto acodec = param("audiocodec");
+  auto feed = param("feed");
   if (params) g_hash_table_unref(params);
 
   if (!room || room->empty()) {
@@ -193,12 +280,13 @@ std::optional<Target> parse_url(const std::string &url, std::string *error) {
     *error = "the room number must be between 1 and 2^53-1";
     return std::nullopt;
   }
-  if (display) {
-    if (!one_line(*display, kMaxDisplayChars) || !g_utf8_validate(display->c_str(), display->size(), nullptr)) {
-      *error = "display must be one line of UTF-8, at most " + std::to_string(kMaxDisplayChars) + " bytes";
+  for (auto [name, value, slot] : {std::tuple{"display", &display, &t.display}, std::tuple{"feed", &feed, &t.feed}}) {
+    if (!*value) continue;
+    if (!one_line(**value, kMaxDisplayChars) || !g_utf8_validate((*value)->c_str(), (*value)->size(), nullptr)) {
+      *error = std::string(name) + " must be one line of UTF-8, at most " + std::to_string(kMaxDisplayChars) + " bytes";
       return std::nullopt;
     }
-    t.display = *display;
+    *slot = **value;
   }
   for (auto [name, value, slot] : {std::tuple{"pin", &pin, &t.pin}, std::tuple{"token", &token, &t.token},
                                    std::tuple{"apisecret", &apisecret, &t.apisecret}}) {
@@ -220,34 +308,84 @@ std::string attach_request(const Target &t, const std::string &tx, uint64_t sess
   return request(t, "attach", tx, session, 0, [plugin](JsonBuilder *b) { add_string(b, "plugin", plugin); });
 }
 
-std::string join_publisher_request(const Target &t, const std::string &tx, uint64_t session, uint64_t handle,
-                                   const std::string &display) {
+namespace {
+
+// A VideoRoom join: {"body": {"request": "join", "ptype": ptype, "room",
+// [pin], [token], ...more}}.
+std::string join_request(const Target &t, const std::string &tx, uint64_t session, uint64_t handle,
+                         const char *ptype, const std::function<void(JsonBuilder *)> &more) {
   return request(t, "message", tx, session, handle, [&](JsonBuilder *b) {
     json_builder_set_member_name(b, "body");
     json_builder_begin_object(b);
     add_string(b, "request", "join");
-    add_string(b, "ptype", "publisher");
+    add_string(b, "ptype", ptype);
     add_room(b, t);
-    if (!display.empty()) add_string(b, "display", display);
     if (!t.pin.empty()) add_string(b, "pin", t.pin);
     if (!t.token.empty()) add_string(b, "token", t.token);
+    more(b);
     json_builder_end_object(b);
+  });
+}
+
+// A plugin message {"body": {"request": verb}, "jsep": sdp}.
+std::string message_with_jsep(const Target &t, const char *verb, const std::string &tx, uint64_t session,
+                              uint64_t handle, const protocol::Sdp &sdp) {
+  return request(t, "message", tx, session, handle, [&](JsonBuilder *b) {
+    json_builder_set_member_name(b, "body");
+    json_builder_begin_object(b);
+    add_string(b, "request", verb);
+    json_builder_end_object(b);
+    json_builder_set_member_name(b, "jsep");
+    json_builder_begin_object(b);
+    add_string(b, "type", sdp.type);
+    add_string(b, "sdp", sdp.sdp);
+    json_builder_end_object(b);
+  });
+}
+
+}  // namespace
+
+std::string join_publisher_request(const Target &t, const std::string &tx, uint64_t session, uint64_t handle,
+                                   const std::string &display) {
+  return join_request(t, tx, session, handle, "publisher", [&](JsonBuilder *b) {
+    if (!display.empty()) add_string(b, "display", display);
   });
 }
 
 std::string publish_request(const Target &t, const std::string &tx, uint64_t session, uint64_t handle,
                             const protocol::Sdp &offer) {
-  return request(t, "message", tx, session, handle, [&](JsonBuilder *b) {
-    json_builder_set_member_name(b, "body");
+  return message_with_jsep(t, "publish", tx, session, handle, offer);
+}
+
+std::string join_subscriber_request(const Target &t, const std::string &tx, uint64_t session, uint64_t handle,
+                                    const Id &feed, uint64_t private_id) {
+  return join_request(t, tx, session, handle, "subscriber", [&](JsonBuilder *b) {
+    json_builder_set_member_name(b, "streams");
+    json_builder_begin_array(b);
     json_builder_begin_object(b);
-    add_string(b, "request", "publish");
+    json_builder_set_member_name(b, "feed");
+    if (feed.number)
+      json_builder_add_int_value(b, gint64(g_ascii_strtoull(feed.text.c_str(), nullptr, 10)));
+    else
+      json_builder_add_string_value(b, feed.text.c_str());
     json_builder_end_object(b);
-    json_builder_set_member_name(b, "jsep");
-    json_builder_begin_object(b);
-    add_string(b, "type", offer.type);
-    add_string(b, "sdp", offer.sdp);
-    json_builder_end_object(b);
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "autoupdate");
+    json_builder_add_boolean_value(b, FALSE);
+    if (private_id) {
+      json_builder_set_member_name(b, "private_id");
+      json_builder_add_int_value(b, gint64(private_id));
+    }
   });
+}
+
+std::string start_request(const Target &t, const std::string &tx, uint64_t session, uint64_t handle,
+                          const protocol::Sdp &answer) {
+  return message_with_jsep(t, "start", tx, session, handle, answer);
+}
+
+std::string detach_request(const Target &t, const std::string &tx, uint64_t session, uint64_t handle) {
+  return request(t, "detach", tx, session, handle);
 }
 
 std::string trickle_request(const Target &t, const std::string &tx, uint64_t session, uint64_t handle,
@@ -342,7 +480,16 @@ std::optional<Message> parse_message(const std::string &text, std::string *error
     }
     const char *configured = string_member(data, "configured");
     m.configured = configured && g_strcmp0(configured, "ok") == 0;
+    const char *started = string_member(data, "started");
+    m.started = started && g_strcmp0(started, "ok") == 0;
+    m.id = id_of(data, "id");
+    m.private_id = id_member(data, "private_id");
+    read_publishers(data, m);
+    m.unpublished = id_of(data, "unpublished");
+    m.leaving = id_of(data, "leaving");
+    if (m.leaving.empty()) m.leaving = id_of(data, "kicked");
   }
+  if (m.janus == "trickle") m.candidate = read_candidate(object_member(o, "candidate"));
   if (json_object_has_member(o, "jsep")) {
     JsonObject *jsep = object_member(o, "jsep");
     const char *type = string_member(jsep, "type");
@@ -359,6 +506,7 @@ std::optional<Message> parse_message(const std::string &text, std::string *error
 std::string describe_error(int code, const std::string &words, const Target &t) {
   std::string what;
   switch (code) {
+    case 428: what = "no such feed in room " + t.room + " (the publisher left, or never published)"; break;
     case 426: what = "no such room " + t.room + " (create it in janus.plugin.videoroom.jcfg or with the API)"; break;
     case 433:
       what = t.pin.empty() && t.token.empty() ? "room " + t.room + " wants a pin or a token: add pin= or token= to the URL"

@@ -22,24 +22,23 @@
 //   failed: ICE, a rejected m-line...)
 //   stop()                                destroy the Janus session, close the WebSocket
 //
-// Everything Janus sends is hostile input: messages bounded (max_message_bytes,
-// the WebSocket's limit), parsed and checked (janus-api.h), replies matched
-// to the one request under way, unknown ones ignored. The pin, token and API
-// secret never appear in a log or a message.
+// The WebSocket, the Janus session, requests and replies, keepalives,
+// timeouts and the backoff are janus::Connection's (janus-connection.h),
+// shared with JanusSubscriber; this class is the publishing on top of it.
+// Everything Janus sends is hostile input: see there and janus-api.h. The
+// pin, token and API secret never appear in a log or a message.
 //
-// Threads: WsClient's thread holds every piece of state; methods post to it
-// and never block, except stop() (joins that thread). Callbacks run there
-// with no lock held; none runs after stop() returned.
+// Threads: the connection's thread holds every piece of state; methods post
+// to it and never block, except stop() (joins that thread). Callbacks run
+// there with no lock held; none runs after stop() returned.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "client.h"
-#include "janus-api.h"
+#include "janus-connection.h"
 #include "signaller.h"
 
 namespace webrtclive {
@@ -47,15 +46,10 @@ namespace webrtclive {
 class JanusPublisher : public ProducerSignaller {
  public:
   struct Options {
-    janus::Target target;
+    // The room, the WebSocket, keepalive, request timeout; its stable_ms:
+    // a publication that lasted this long resets the backoff.
+    janus::Connection::Options janus;
     std::string display;  // the name shown in the room (target.display, else the producer's name)
-    // TLS (januss://), extra handshake headers, connect timeout and the
-    // reconnect backoff; url, protocols and the message limit are set here.
-    WsClient::Options ws;
-    unsigned keepalive_ms = 25000;        // Janus drops a session silent for 60 s (session_timeout)
-    unsigned request_timeout_ms = 10000;  // a request unanswered this long fails the attempt
-    unsigned stable_session_ms = 10000;  // a publication that lasted this long resets the backoff
-    size_t max_message_bytes = 256 * 1024;
     size_t max_early_candidates = 64;  // candidates before the publish went out; more are dropped
   };
 
@@ -73,11 +67,7 @@ class JanusPublisher : public ProducerSignaller {
 
  private:
   struct Impl;
-  template <typename Fn>
-  void post_on(Fn &&fn);
-  std::shared_ptr<Impl> impl_;
-  WsClient client_;
-  std::atomic<bool> started_{false};
+  janus::Driver<Impl> driver_;
 };
 
 }  // namespace webrtclive

@@ -10,6 +10,7 @@
 #include "client-common.h"
 #include "gobj.h"
 #include "janus-publisher.h"
+#include "janus-subscriber.h"
 #include "protocol-producer.h"
 #include "signallable-builtins.h"
 #include "transport.h"
@@ -371,6 +372,15 @@ std::string janus_url(GstWebRTCLiveSignallable *signaller) {
   return janus::is_janus_url(url) ? url : std::string();
 }
 
+// The connection to Janus: the URL's target, the WebSocket signaller's
+// TLS, headers, connect timeout and backoff.
+janus::Connection::Options janus_options(GstWebRTCLiveSignallable *signaller, janus::Target target) {
+  janus::Connection::Options o;
+  o.ws = builtin::ws_options(GST_WEBRTC_LIVE_WS_SIGNALLER(signaller));
+  o.target = std::move(target);
+  return o;
+}
+
 bool is_builtin(GstWebRTCLiveSignallable *signaller) {
   return GST_IS_WEBRTC_LIVE_EMBEDDED_SIGNALLER(signaller) || GST_IS_WEBRTC_LIVE_WS_SIGNALLER(signaller);
 }
@@ -387,14 +397,8 @@ std::unique_ptr<ProducerSignaller> make_producer_signaller(GstWebRTCLiveSignalla
     auto target = janus::parse_url(url, &why);
     if (!target) return std::make_unique<Refused<ProducerSignaller>>("server " + shown_url(url) + ": " + why);
     JanusPublisher::Options o;
-    o.ws = builtin::ws_options(GST_WEBRTC_LIVE_WS_SIGNALLER(signaller));
-    o.display = target->display.empty() ? meta.name() : target->display;
-    if (o.display.size() > janus::kMaxDisplayChars) {
-      o.display.resize(janus::kMaxDisplayChars);
-      while (!o.display.empty() && !g_utf8_validate(o.display.c_str(), o.display.size(), nullptr))
-        o.display.pop_back();
-    }
-    o.target = std::move(*target);
+    o.display = janus::display_name(target->display.empty() ? meta.name() : target->display);
+    o.janus = janus_options(signaller, std::move(*target));
     return std::make_unique<JanusPublisher>(std::move(o));
   }
   auto transport = builtin_transport(signaller, extras, &why);
@@ -408,10 +412,23 @@ std::unique_ptr<ConsumerSignaller> make_consumer_signaller(GstWebRTCLiveSignalla
                                                            const EmbeddedServerExtras &extras) {
   if (!is_builtin(signaller)) return std::make_unique<ConsumerAdapter>(signaller, options);
   std::string why;
-  if (std::string url = janus_url(signaller); !url.empty())
-    return std::make_unique<Refused<ConsumerSignaller>>(
-        "server " + shown_url(url) + ": subscribing to a Janus room is not supported yet (only webrtclivesink "
-        "publishes into one)");
+  if (std::string url = janus_url(signaller); !url.empty()) {
+    // A Janus VideoRoom: we subscribe to its publishers (janus-subscriber.h).
+    // feed= chooses them, else the element's producer-name / peer-id.
+    auto target = janus::parse_url(url, &why);
+    if (!target) return std::make_unique<Refused<ConsumerSignaller>>("server " + shown_url(url) + ": " + why);
+    JanusSubscriber::Options o;
+    o.display = janus::display_name(target->display.empty() ? options.meta.name() : target->display);
+    o.feed = !target->feed.empty() ? target->feed : !options.producer_name.empty() ? options.producer_name
+                                                                                 : options.peer_id;
+    // The src's producers=all and max-producers (one publisher otherwise).
+    o.max_sessions = std::clamp(options.max_sessions, 1u, unsigned(janus::kMaxPublishers));
+    o.once = options.once;
+    if (options.accept)
+      o.accept = [accept = options.accept](const std::string &id) { return accept(id, protocol::Meta{}); };
+    o.janus = janus_options(signaller, std::move(*target));
+    return std::make_unique<JanusSubscriber>(std::move(o));
+  }
   auto transport = builtin_transport(signaller, extras, &why);
   if (!transport) return std::make_unique<Refused<ConsumerSignaller>>(why);
   return std::make_unique<Attached<ConsumerSignaller, ProtocolConsumer>>(

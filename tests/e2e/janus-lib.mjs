@@ -5,8 +5,8 @@
 // VideoRoom plugin and the WebSocket transport (127.0.0.1, a free port),
 // ICE on the namespace's nic0 (Janus never uses loopback for ICE), and a
 // Janus API client written in the page (plain WebSocket, subprotocol
-// janus-protocol) for Chromium to create rooms, list participants and
-// subscribe to a publisher.
+// janus-protocol) for Chromium to create rooms, list participants,
+// subscribe to a publisher and publish its fake camera.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer } from 'node:net';
@@ -110,7 +110,7 @@ ${r.pin ? `  pin = "${r.pin}"\n` : ''}${r.secret ? `  secret = "${r.secret}"\n` 
     port, dir, lines,
     pid: w.proc.pid,
     url: `ws://127.0.0.1:${port}/`,
-    sinkUrl: (query) => `janus://127.0.0.1:${port}/?${query}`,
+    roomUrl: (query) => `janus://127.0.0.1:${port}/?${query}`,
     stop: () => w.stop(),
     tail: (n = 40) => lines.slice(-n).join('\n'),
   };
@@ -124,7 +124,7 @@ ${r.pin ? `  pin = "${r.pin}"\n` : ''}${r.secret ? `  secret = "${r.secret}"\n` 
   return janus;
 }
 
-// A Janus API client in the page: window.janusTest.{connect, subscribe}.
+// A Janus API client in the page: window.janusTest.{videoroom, subscribe, publish, ...}.
 const PAGE_CLIENT = `
 window.janusTest = (() => {
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -169,6 +169,14 @@ window.janusTest = (() => {
     }
     close() { clearInterval(this.keepalive); this.ws.close(); }
   }
+  // Candidates in the local description (at most 3 s).
+  const gathered = (pc) => new Promise((ok) => {
+    if (pc.iceGatheringState === 'complete') return ok();
+    pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && ok());
+    setTimeout(ok, 3000);
+  });
+  const endOfCandidates = (c, h) => c.ws.send(JSON.stringify({ janus: 'trickle', session_id: c.session, handle_id: h,
+    transaction: 'tc' + next++, candidate: { completed: true } }));
   // A VideoRoom request on a handle of its own: the plugin's data.
   async function videoroom(url, body) {
     const c = await Client.connect(url);
@@ -202,17 +210,51 @@ window.janusTest = (() => {
     pc.ontrack = (e) => { stream.addTrack(e.track); video.play().catch(() => {}); };
     await pc.setRemoteDescription(joined.jsep);
     await pc.setLocalDescription(await pc.createAnswer());
-    await new Promise((ok) => {
-      if (pc.iceGatheringState === 'complete') return ok();
-      pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && ok());
-      setTimeout(ok, 3000);
-    });
+    await gathered(pc);
     const started = await c.message(h, { request: 'start', room }, { type: 'answer', sdp: pc.localDescription.sdp });
-    // (Janus acks a trickle and nothing more: not waited for.)
-    c.ws.send(JSON.stringify({ janus: 'trickle', session_id: c.session, handle_id: h, transaction: 'tc' + next++,
-      candidate: { completed: true } }));
+    endOfCandidates(c, h);  // (Janus acks a trickle and nothing more: not waited for)
     window.__janusSubscriber = { c, h, pc, feed };
     return { feed, started: started.plugindata && started.plugindata.data };
+  }
+  // Publishes the fake camera (width x height) and microphone into \`room\`
+  // as \`display\`; resolves with the publisher's id once Janus answered.
+  // The publication ends when the page closes (Janus destroys a closed
+  // WebSocket's sessions).
+  async function publish(url, room, display, { width = 320, height = 240, pin } = {}) {
+    const stream = await navigator.mediaDevices.getUserMedia({
+      video: { width: { exact: width }, height: { exact: height }, frameRate: 30 }, audio: true });
+    const c = await Client.connect(url);
+    const h = await c.attach();
+    const joined = await c.message(h, { request: 'join', ptype: 'publisher', room, display, ...(pin ? { pin } : {}) });
+    const data = joined.plugindata && joined.plugindata.data;
+    if (!data || data.videoroom !== 'joined') throw new Error('not joined: ' + JSON.stringify(joined));
+    const pc = new RTCPeerConnection({ iceServers: [] });
+    (window.__pcs = window.__pcs || []).push(pc);
+    for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    await pc.setLocalDescription(await pc.createOffer());
+    await gathered(pc);
+    const r = await c.message(h, { request: 'publish' }, { type: 'offer', sdp: pc.localDescription.sdp });
+    if (!r.jsep) throw new Error('no answer from Janus: ' + JSON.stringify(r));
+    await pc.setRemoteDescription(r.jsep);
+    endOfCandidates(c, h);
+    window.__janusPublisher = { c, h, pc, id: data.id };
+    return { id: data.id };
+  }
+  // What the page sends: video frames encoded, their size; audio packets.
+  async function sent() {
+    const out = { frames: 0, width: 0, height: 0, audioPackets: 0, state: '' };
+    const p = window.__janusPublisher;
+    if (!p) return out;
+    out.state = p.pc.connectionState;
+    (await p.pc.getStats()).forEach((r) => {
+      if (r.type !== 'outbound-rtp') return;
+      if (r.kind === 'video') {
+        out.frames += r.framesEncoded || 0;
+        out.width = r.frameWidth || out.width;
+        out.height = r.frameHeight || out.height;
+      } else out.audioPackets += r.packetsSent || 0;
+    });
+    return out;
   }
   // What the page decoded: video frames, their size, audio packets.
   async function received() {
@@ -233,7 +275,7 @@ window.janusTest = (() => {
     });
     return out;
   }
-  return { Client, videoroom, subscribe, received, trace };
+  return { Client, videoroom, subscribe, received, publish, sent, trace };
 })();
 `;
 
@@ -258,11 +300,16 @@ export async function janusPage(defer, browser) {
 
 export const videoroom = (page, url, body) =>
   page.evaluate(([u, b]) => window.janusTest.videoroom(u, b), [url, body]);
+// window.janusTest[fn](...args) in the page; a failure carries the last
+// messages from Janus.
+const call = (page, fn, ...args) =>
+  page.evaluate(([f, a]) => window.janusTest[f](...a), [fn, args]).catch(async (e) => {
+    const trace = await page.evaluate(() => window.janusTest.trace).catch(() => []);
+    throw new Error(`${e.message}\nlast messages from Janus:\n${trace.join('\n')}`);
+  });
 // `extra`: more members of the subscriber's join (e.g. {pin}).
-export const subscribe = (page, url, room, display, extra = {}) =>
-  page.evaluate(([u, r, d, x]) => window.janusTest.subscribe(u, r, d, x), [url, room, display, extra])
-    .catch(async (e) => {
-      const trace = await page.evaluate(() => window.janusTest.trace).catch(() => []);
-      throw new Error(`${e.message}\nlast messages from Janus:\n${trace.join('\n')}`);
-    });
+export const subscribe = (page, url, room, display, extra = {}) => call(page, 'subscribe', url, room, display, extra);
 export const received = (page) => page.evaluate(() => window.janusTest.received());
+// The page publishes its fake camera and microphone as `display` (options: {width, height, pin}).
+export const publish = (page, url, room, display, options = {}) => call(page, 'publish', url, room, display, options);
+export const sent = (page) => page.evaluate(() => window.janusTest.sent());

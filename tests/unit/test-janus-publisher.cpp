@@ -1,22 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
 // JanusPublisher (signaling/janus-publisher.h) against a scripted fake
-// Janus (a libsoup WebSocket server, subprotocol janus-protocol) on
-// loopback: the whole publishing exchange, and a Janus that errs, stays
+// Janus (fake-janus.h: a libsoup WebSocket server, subprotocol
+// janus-protocol, on loopback): the whole publishing exchange, and a Janus that errs, stays
 // silent, sends garbage or oversized messages. The real Janus is in
 // tests/e2e/janus-scenarios.mjs.
 #include <gst/gst.h>
-#include <json-glib/json-glib.h>
-#include <libsoup/soup.h>
 
-#include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "fake-janus.h"
 #include "janus-api.h"
 #include "janus-publisher.h"
 #include "unit-helpers.h"
@@ -25,120 +20,48 @@ using namespace webrtclive;
 
 namespace {
 
+using fake::FakeJanus;
+using fake::Request;
+using fake::wait_until;
+
 enum class Mode { Good, NoSuchRoom, Silent, Garbage, Huge };
 
-// The fake: answers each request as `mode` says; records what it got.
-struct FakeJanus {
-  Mode mode = Mode::Good;
-  GMainContext *context = nullptr;
-  GMainLoop *loop = nullptr;
-  SoupServer *server = nullptr;
-  std::thread thread;
-  guint port = 0;
-  std::mutex mutex;
-  std::vector<std::string> requests;  // "create", "attach", "message:join", "trickle", ...
-  std::vector<std::string> texts;
-
-  static std::string member(JsonObject *o, const char *name) {
-    return o && json_object_has_member(o, name) && JSON_NODE_HOLDS_VALUE(json_object_get_member(o, name)) &&
-                   json_node_get_value_type(json_object_get_member(o, name)) == G_TYPE_STRING
-               ? json_object_get_string_member(o, name)
-               : "";
-  }
-
-  void reply(SoupWebsocketConnection *c, const std::string &text) { soup_websocket_connection_send_text(c, text.c_str()); }
-
-  void on_text(SoupWebsocketConnection *c, const std::string &text) {
-    JsonNode *n = json_from_string(text.c_str(), nullptr);
-    if (!n || !JSON_NODE_HOLDS_OBJECT(n)) return;
-    JsonObject *o = json_node_get_object(n);
-    std::string janus = member(o, "janus"), tx = member(o, "transaction");
-    JsonObject *body = json_object_has_member(o, "body") ? json_object_get_object_member(o, "body") : nullptr;
-    std::string what = janus + (body ? ":" + member(body, "request") : "");
-    {
-      std::lock_guard lock(mutex);
-      requests.push_back(what);
-      texts.push_back(text);
-    }
-    json_node_unref(n);
-    const std::string t = "\"transaction\":\"" + tx + "\"";
+// The fake answers each request as `mode` says.
+void serve(FakeJanus &fake, Mode mode) {
+  fake.script = [mode](FakeJanus &j, const Request &r) {
+    const std::string t = r.t();
     if (mode == Mode::Silent) return;
     if (mode == Mode::Garbage) {
-      reply(c, "not json {");
-      reply(c, R"({"janus":"success","transaction":"someone-else","data":{"id":5}})");
-      reply(c, R"({"janus":"event","session_id":77,"sender":78,"reason":"x"})");
+      j.reply("not json {");
+      j.reply(R"({"janus":"success","transaction":"someone-else","data":{"id":5}})");
+      j.reply(R"({"janus":"event","session_id":77,"sender":78,"reason":"x"})");
       return;
     }
-    if (mode == Mode::Huge) {
-      reply(c, R"({"janus":"success",)" + t + R"(,"data":{"id":1},"pad":")" + std::string(300 * 1024, 'x') + "\"}");
-      return;
+    if (mode == Mode::Huge)
+      return j.reply(R"({"janus":"success",)" + t + R"(,"data":{"id":1},"pad":")" + std::string(300 * 1024, 'x') + "\"}");
+    if (r.what == "create") return j.reply(R"({"janus":"success",)" + t + R"(,"data":{"id":1}})");
+    if (r.what == "attach") return j.reply(R"({"janus":"success","session_id":1,)" + t + R"(,"data":{"id":2}})");
+    if (r.what.rfind("message", 0) == 0) {
+      j.reply(R"({"janus":"ack","session_id":1,)" + t + "}");
+      if (r.what == "message:join" && mode == Mode::NoSuchRoom)
+        return j.reply(R"j({"janus":"event","session_id":1,"sender":2,)j" + t +
+                       R"j(,"plugindata":{"plugin":"janus.plugin.videoroom","data":{"videoroom":"event","error_code":426,"error":"No such room (4321)"}}})j");
+      if (r.what == "message:join")
+        return j.reply(R"({"janus":"event","session_id":1,"sender":2,)" + t +
+                       R"(,"plugindata":{"plugin":"janus.plugin.videoroom","data":{"videoroom":"joined","room":1234,"id":9}}})");
+      if (r.what == "message:publish")
+        return j.reply(R"({"janus":"event","session_id":1,"sender":2,)" + t +
+                       R"(,"plugindata":{"plugin":"janus.plugin.videoroom","data":{"videoroom":"event","configured":"ok"}},"jsep":{"type":"answer","sdp":"v=0\r\n"}})");
     }
-    if (janus == "create") return reply(c, R"({"janus":"success",)" + t + R"(,"data":{"id":1}})");
-    if (janus == "attach") return reply(c, R"({"janus":"success","session_id":1,)" + t + R"(,"data":{"id":2}})");
-    if (janus == "message") {
-      reply(c, R"({"janus":"ack","session_id":1,)" + t + "}");
-      if (what == "message:join" && mode == Mode::NoSuchRoom)
-        return reply(c, R"j({"janus":"event","session_id":1,"sender":2,)j" + t +
-                            R"j(,"plugindata":{"plugin":"janus.plugin.videoroom","data":{"videoroom":"event","error_code":426,"error":"No such room (4321)"}}})j");
-      if (what == "message:join")
-        return reply(c, R"({"janus":"event","session_id":1,"sender":2,)" + t +
-                            R"(,"plugindata":{"plugin":"janus.plugin.videoroom","data":{"videoroom":"joined","room":1234,"id":9}}})");
-      if (what == "message:publish")
-        return reply(c, R"({"janus":"event","session_id":1,"sender":2,)" + t +
-                            R"(,"plugindata":{"plugin":"janus.plugin.videoroom","data":{"videoroom":"event","configured":"ok"}},"jsep":{"type":"answer","sdp":"v=0\r\n"}})");
-    }
-    if (janus == "keepalive" || janus == "trickle") return reply(c, R"({"janus":"ack","session_id":1,)" + t + "}");
-    if (janus == "destroy") return reply(c, R"({"janus":"success","session_id":1,)" + t + "}");
-  }
+    if (r.what == "keepalive" || r.what == "trickle") return j.reply(R"({"janus":"ack","session_id":1,)" + t + "}");
+    if (r.what == "destroy") return j.reply(R"({"janus":"success","session_id":1,)" + t + "}");
+  };
+}
 
-  void start(Mode m) {
-    mode = m;
-    context = g_main_context_new();
-    loop = g_main_loop_new(context, FALSE);
-    g_main_context_push_thread_default(context);
-    server = soup_server_new(nullptr, nullptr);
-    const char *protocols[] = {"janus-protocol", nullptr};
-    soup_server_add_websocket_handler(
-        server, nullptr, nullptr, const_cast<char **>(protocols),
-        [](SoupServer *, SoupServerMessage *, const char *, SoupWebsocketConnection *c, gpointer d) {
-          g_object_ref(c);
-          g_signal_connect(c, "message", G_CALLBACK(+[](SoupWebsocketConnection *c, gint, GBytes *b, gpointer d) {
-                             gsize n = 0;
-                             auto *p = static_cast<const char *>(g_bytes_get_data(b, &n));
-                             static_cast<FakeJanus *>(d)->on_text(c, std::string(p, n));
-                           }),
-                           d);
-          g_signal_connect(c, "closed", G_CALLBACK(+[](SoupWebsocketConnection *c, gpointer) { g_object_unref(c); }),
-                           nullptr);
-        },
-        this, nullptr);
-    GError *err = nullptr;
-    g_assert_true(soup_server_listen_local(server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &err));
-    GSList *uris = soup_server_get_uris(server);
-    port = g_uri_get_port(static_cast<GUri *>(uris->data));
-    g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
-    g_main_context_pop_thread_default(context);
-    thread = std::thread([this] {
-      g_main_context_push_thread_default(context);
-      g_main_loop_run(loop);
-      g_main_context_pop_thread_default(context);
-    });
-  }
-  void stop() {
-    g_main_loop_quit(loop);
-    thread.join();
-    g_main_context_push_thread_default(context);
-    soup_server_disconnect(server);
-    g_object_unref(server);
-    g_main_context_pop_thread_default(context);
-    g_main_loop_unref(loop);
-    g_main_context_unref(context);
-  }
-  size_t count(const std::string &what) {
-    std::lock_guard lock(mutex);
-    return std::count(requests.begin(), requests.end(), what);
-  }
-};
+void start(FakeJanus &fake, Mode mode) {
+  serve(fake, mode);
+  fake.start();
+}
 
 // What the publisher told its sink.
 struct Seen {
@@ -155,12 +78,12 @@ std::unique_ptr<JanusPublisher> publisher(FakeJanus &fake, Seen &seen, const std
   auto target = janus::parse_url("janus://127.0.0.1:" + std::to_string(fake.port) + "/?" + query, &why);
   g_assert_true(target.has_value());
   JanusPublisher::Options o;
-  o.target = *target;
+  o.janus.target = *target;
   o.display = "cam";
-  o.request_timeout_ms = 300;
-  o.ws.backoff_min_ms = 100;
-  o.ws.backoff_max_ms = 200;
-  o.ws.connect_timeout_ms = 2000;
+  o.janus.request_timeout_ms = 300;
+  o.janus.ws.backoff_min_ms = 100;
+  o.janus.ws.backoff_max_ms = 200;
+  o.janus.ws.connect_timeout_ms = 2000;
   auto p = std::make_unique<JanusPublisher>(std::move(o));
   ProducerSignaller::Callbacks cb;
   cb.session_requested = [&seen](const std::string &sid, const std::string &, const std::optional<std::string> &) {
@@ -183,20 +106,11 @@ std::unique_ptr<JanusPublisher> publisher(FakeJanus &fake, Seen &seen, const std
   return p;
 }
 
-template <typename Fn>
-bool wait_until(Fn fn, int ms = 5000) {
-  for (int i = 0; i < ms / 10; i++) {
-    if (fn()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return fn();
-}
-
 }  // namespace
 
 static void test_publishes() {
   FakeJanus fake;
-  fake.start(Mode::Good);
+  start(fake, Mode::Good);
   Seen seen;
   auto p = publisher(fake, seen);
   g_assert_true(wait_until([&] { return seen.count(&Seen::sessions) == 1; }));
@@ -208,12 +122,7 @@ static void test_publishes() {
   p->send_sdp(sid, protocol::Sdp{"offer", "v=0\r\nm=video 9 X 96\r\na=mid:video0\r\nm=audio 9 X 111\r\na=mid:audio1\r\n"});
   g_assert_true(wait_until([&] { return seen.count(&Seen::answers) == 1; }));
   g_assert_true(wait_until([&] { return fake.count("trickle") == 1; }));
-  {
-    std::lock_guard lock(fake.mutex);
-    bool mid = false;
-    for (auto &t : fake.texts) mid |= t.find("\"sdpMid\":\"audio1\"") != std::string::npos;
-    g_assert_true(mid);
-  }
+  UNIT_ASSERT_CONTAINS(fake.all("trickle")[0].text, "\"sdpMid\":\"audio1\"");
   g_assert_cmpuint(seen.count(&Seen::errors), ==, 0);
   p->stop();
   g_assert_true(wait_until([&] { return fake.count("destroy") == 1; }, 2000));
@@ -223,7 +132,7 @@ static void test_publishes() {
 
 static void test_no_such_room() {
   FakeJanus fake;
-  fake.start(Mode::NoSuchRoom);
+  start(fake, Mode::NoSuchRoom);
   Seen seen;
   auto p = publisher(fake, seen, "room=4321&pin=S3cr3t");
   // Retried with backoff (100-200 ms), warned once, the pin in no message.
@@ -241,7 +150,7 @@ static void test_no_such_room() {
 static void test_silent_and_garbage() {
   for (Mode m : {Mode::Silent, Mode::Garbage}) {
     FakeJanus fake;
-    fake.start(m);
+    start(fake, m);
     Seen seen;
     auto p = publisher(fake, seen);
     // No reply within request_timeout_ms (300): a warning, and again later.
@@ -257,7 +166,7 @@ static void test_silent_and_garbage() {
 
 static void test_oversized_message() {
   FakeJanus fake;
-  fake.start(Mode::Huge);
+  start(fake, Mode::Huge);
   Seen seen;
   auto p = publisher(fake, seen);
   // Over 256 KiB: the WebSocket is closed, a warning, and a new connection.

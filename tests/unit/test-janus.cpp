@@ -68,6 +68,16 @@ static void test_url() {
   g_assert_true(why.find("SSSS") == std::string::npos);
   why = refusal("janus://user:hunter2@h/?room=1");
   g_assert_true(why.find("hunter2") == std::string::npos);
+
+  // A subscriber's part: feed= (a display name or an id). How many at once
+  // is the element's (producers=all), not the URL's.
+  Target f = target("janus://h/?room=1&feed=front%20cam");
+  UNIT_ASSERT_STR_EQ(f.feed, "front cam");
+  UNIT_ASSERT_CONTAINS(refusal("janus://h/?room=1&feed=a%0Ab"), "feed");
+  UNIT_ASSERT_CONTAINS(refusal("janus://h/?room=1&feed=" + std::string(kMaxDisplayChars + 1, 'f')), "feed");
+  // A display name cut on a UTF-8 boundary.
+  std::string name = display_name(std::string(kMaxDisplayChars - 1, 'a') + "\xc3\xa9");
+  g_assert_cmpuint(name.size(), ==, kMaxDisplayChars - 1);
 }
 
 static void test_requests() {
@@ -103,6 +113,21 @@ static void test_requests() {
                             "body":{"request":"join","ptype":"publisher","room":"lobby"}})");
   UNIT_ASSERT_JSON_SAME(keepalive_request(s, "g", 1),
                         R"({"janus":"keepalive","transaction":"g","apisecret":"k","session_id":1})");
+
+  // A subscriber: every stream of one feed, no automatic renegotiation.
+  UNIT_ASSERT_JSON_SAME(join_subscriber_request(t, "j", 42, 8, Id{"4063970846077982", true}, 77),
+                        R"({"janus":"message","transaction":"j","session_id":42,"handle_id":8,
+                            "body":{"request":"join","ptype":"subscriber","room":1234,
+                                    "streams":[{"feed":4063970846077982}],"autoupdate":false,
+                                    "private_id":77,"pin":"secret","token":"tok"}})");
+  UNIT_ASSERT_JSON_SAME(join_subscriber_request(s, "j", 1, 8, Id{"alice", false}, 0),
+                        R"({"janus":"message","transaction":"j","apisecret":"k","session_id":1,"handle_id":8,
+                            "body":{"request":"join","ptype":"subscriber","room":"lobby",
+                                    "streams":[{"feed":"alice"}],"autoupdate":false}})");
+  UNIT_ASSERT_JSON_SAME(start_request(t, "k", 42, 8, protocol::Sdp{"answer", "v=0\r\n"}),
+                        R"({"janus":"message","transaction":"k","session_id":42,"handle_id":8,
+                            "body":{"request":"start"},"jsep":{"type":"answer","sdp":"v=0\r\n"}})");
+  UNIT_ASSERT_JSON_SAME(detach_request(t, "l", 42, 8), R"({"janus":"detach","transaction":"l","session_id":42,"handle_id":8})");
 }
 
 static void test_mids() {
@@ -160,6 +185,55 @@ static void test_replies() {
   UNIT_ASSERT_STR_EQ(m->reason, "DTLS alert");  // one printable line
 }
 
+static void test_room_events() {
+  std::string why;
+  auto m = parse_message(R"({"janus":"event","session_id":1,"sender":7,"transaction":"c",
+      "plugindata":{"plugin":"janus.plugin.videoroom","data":{"videoroom":"joined","room":1234,"id":99,
+      "private_id":1234567,"publishers":[{"id":4063970846077982,"display":"cam","streams":[]},
+      {"id":12,"display":"two\nlines"},{"id":13,"dummy":true},{"display":"no id"},{"id":0},"x"]}}})", &why);
+  g_assert_true(m.has_value());
+  UNIT_ASSERT_STR_EQ(m->id.text, "99");
+  g_assert_true(m->id.number);
+  g_assert_cmpuint(m->private_id, ==, 1234567);
+  g_assert_cmpuint(m->publishers.size(), ==, 2);  // the dummy skipped; three unreadable
+  UNIT_ASSERT_STR_EQ(m->publishers[0].id.text, "4063970846077982");
+  UNIT_ASSERT_STR_EQ(m->publishers[0].display, "cam");
+  UNIT_ASSERT_STR_EQ(m->publishers[1].display, "two lines");
+  g_assert_cmpuint(m->publishers_dropped, ==, 3);
+
+  m = parse_message(R"({"janus":"event","session_id":1,"sender":7,"plugindata":{"plugin":"janus.plugin.videoroom",
+      "data":{"videoroom":"event","room":1234,"unpublished":12}}})", &why);
+  UNIT_ASSERT_STR_EQ(m->unpublished.text, "12");
+  g_assert_true(m->leaving.empty());
+  m = parse_message(R"({"janus":"event","sender":7,"plugindata":{"data":{"videoroom":"event","leaving":"ok"}}})", &why);
+  g_assert_true(m->leaving.empty());  // our own leave's reply, not someone leaving
+  m = parse_message(R"({"janus":"event","sender":7,"plugindata":{"data":{"videoroom":"event","kicked":"bob"}}})", &why);
+  UNIT_ASSERT_STR_EQ(m->leaving.text, "bob");  // string_ids
+  g_assert_false(m->leaving.number);
+  m = parse_message(R"({"janus":"event","sender":7,"plugindata":{"data":{"videoroom":"event","started":"ok"}}})", &why);
+  g_assert_true(m->started);
+
+  // Janus's candidates.
+  m = parse_message(R"({"janus":"trickle","session_id":1,"sender":8,"candidate":{"sdpMid":"0","sdpMLineIndex":1,
+      "candidate":"candidate:1 1 udp 1 198.18.0.1 4000 typ host"}})", &why);
+  g_assert_true(m->candidate.has_value());
+  g_assert_cmpint(m->candidate->mline, ==, 1);
+  UNIT_ASSERT_STR_EQ(m->candidate->mid, "0");
+  m = parse_message(R"({"janus":"trickle","sender":8,"candidate":{"completed":true}})", &why);
+  g_assert_true(m->candidate && m->candidate->completed);
+  for (const char *bad : {R"({"janus":"trickle","candidate":{"candidate":"c"}})",
+                          R"({"janus":"trickle","candidate":{"candidate":5,"sdpMLineIndex":0}})",
+                          R"({"janus":"trickle","candidate":{"candidate":"c","sdpMLineIndex":-1}})"}) {
+    m = parse_message(bad, &why);
+    g_assert_true(m.has_value());
+    g_assert_false(m->candidate.has_value());
+  }
+  m = parse_message(R"({"janus":"trickle","candidate":{"sdpMLineIndex":0,"candidate":")" + std::string(2000, 'c') +
+                        R"("}})", &why);
+  g_assert_false(m->candidate.has_value());
+  UNIT_ASSERT_CONTAINS(describe_error(428, "No such feed (1)", target("janus://h/?room=9")), "no such feed");
+}
+
 static void test_hostile_replies() {
   std::string why;
   for (const char *bad : {"", "not json", "[1,2]", "42", R"({"transaction":"a"})", R"({"janus":5})",
@@ -169,6 +243,19 @@ static void test_hostile_replies() {
     g_assert_false(parse_message(bad, &why).has_value());
     g_assert_false(why.empty());
   }
+  // A list of 10000 publishers: kMaxPublishers read, the rest counted.
+  std::string list;
+  for (int i = 1; i <= 10000; i++) list += (list.empty() ? "" : ",") + std::string(R"({"id":)") + std::to_string(i) + "}";
+  auto many = parse_message(R"({"janus":"event","plugindata":{"data":{"videoroom":"event","publishers":[)" + list + "]}}}",
+                            &why);
+  g_assert_cmpuint(many->publishers.size(), ==, kMaxPublishers);
+  g_assert_cmpuint(many->publishers_dropped, ==, 10000 - kMaxPublishers);
+  // String ids: printable, no spaces, at most kMaxIdChars.
+  many = parse_message(R"({"janus":"event","plugindata":{"data":{"publishers":[{"id":"a b"},{"id":")" +
+                           std::string(kMaxIdChars + 1, 'i') + R"("},{"id":"ok-id"}]}}})",
+                       &why);
+  g_assert_cmpuint(many->publishers.size(), ==, 1);
+  UNIT_ASSERT_STR_EQ(many->publishers[0].id.text, "ok-id");
   // Ids that are not positive integers below 2^53 read as none; a huge
   // error text is cut; an odd error code is no code.
   auto m = parse_message(R"({"janus":"success","transaction":"a","data":{"id":-4},"session_id":"7",
@@ -190,6 +277,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/janus/requests", test_requests);
   g_test_add_func("/janus/mids", test_mids);
   g_test_add_func("/janus/replies", test_replies);
+  g_test_add_func("/janus/room-events", test_room_events);
   g_test_add_func("/janus/hostile-replies", test_hostile_replies);
   return g_test_run();
 }
