@@ -86,10 +86,12 @@ async function measure(mode, producer, janus, n, server, defer) {
   return row;
 }
 
-const rows = [];
+// BENCH_FROM_JSON=1: the report and plot again from the last results, no measuring.
+const fromJson = process.env.BENCH_FROM_JSON === '1';
+const rows = fromJson ? JSON.parse(readFileSync(join(RESULTS, 'scale-out.json'), 'utf8')).rows : [];
 const deferred = [];
 const defer = (fn) => deferred.push(fn);
-try {
+if (!fromJson) try {
   // Direct: the sink serves every viewer.
   {
     const producer = await startPipeline(`${PRODUCER_SRC} ! webrtclivesink port=0 address=127.0.0.1 ${ICE} video-codecs=h264`,
@@ -107,7 +109,7 @@ try {
   {
     const janus = await startJanus(defer, { port: await freePort(), rooms: { [ROOM]: { videocodec: 'h264' } } });
     const producer = await startPipeline(
-      `${PRODUCER_SRC} ! webrtclivesink ${ICE} server=${janus.sinkUrl(`room=${ROOM}&display=cam&videocodec=h264`)}`,
+      `${PRODUCER_SRC} ! webrtclivesink ${ICE} server=${janus.roomUrl(`room=${ROOM}&display=cam&videocodec=h264`)}`,
       { name: 'producer-janus' });
     await producer.waitFor('published into the room', (e) => e.event === 'webrtclive-consumer-added', 30000);
     await sleep(3000);
@@ -139,55 +141,58 @@ const out = {
   },
 };
 mkdirSync(RESULTS, { recursive: true });
-writeFileSync(join(RESULTS, 'scale-out.json'), JSON.stringify(out, null, 2));
+if (!fromJson) writeFileSync(join(RESULTS, 'scale-out.json'), JSON.stringify(out, null, 2));
 
-const series = (mode, key) => rows.filter((r) => r.mode === mode).map((r) => [r.n, r[key]]);
-const chart = `<html><body style="margin:0;font:14px sans-serif">
-<canvas id="c" width="900" height="520"></canvas>
-<script>
-const s = ${JSON.stringify({ direct: series('direct', 'cpuPct'), janus: series('janus', 'cpuPct'), janusSelf: series('janus', 'janusCpuPct').filter((p) => p[1] !== null) })};
-const g = document.getElementById('c').getContext('2d');
+const series = (mode, key) => rows.filter((r) => r.mode === mode && r[key] !== null).map((r) => [r.n, r[key]]);
+const lines = {
+  'producer, viewers direct': ['#c0392b', series('direct', 'cpuPct')],
+  'producer, viewers through Janus': ['#2471a3', series('janus', 'cpuPct')],
+  'Janus itself (same machine)': ['#7d8c9a', series('janus', 'janusCpuPct')],
+};
 const W = 900, H = 520, L = 70, B = 60, T = 40, R = 20;
-const xs = [].concat(...Object.values(s)).map((p) => p[0]), ys = [].concat(...Object.values(s)).map((p) => p[1]);
-const xmax = Math.max(...xs, 1), ymax = Math.max(...ys, 10) * 1.1;
-const X = (x) => L + (W - L - R) * x / xmax, Y = (y) => H - B - (H - B - T) * y / ymax;
-g.fillStyle = '#fff'; g.fillRect(0, 0, W, H); g.strokeStyle = '#888'; g.strokeRect(L, T, W - L - R, H - B - T);
-g.fillStyle = '#000'; g.fillText('Producer CPU (% of one core) against viewers: direct vs through Janus', L, 24);
-g.fillText('viewers', W / 2, H - 20); g.save(); g.translate(20, H / 2); g.rotate(-Math.PI / 2); g.fillText('% of one core', 0, 0); g.restore();
-for (let i = 0; i <= 5; i++) { const y = ymax * i / 5; g.fillText(y.toFixed(0), 30, Y(y) + 4); }
-for (const x of [...new Set(xs)]) g.fillText(String(x), X(x) - 4, H - B + 16);
-const colors = { direct: '#c0392b', janus: '#2471a3', janusSelf: '#7d8c9a' };
-const names = { direct: 'producer, viewers direct', janus: 'producer, viewers through Janus', janusSelf: 'Janus itself' };
-let ly = T + 16;
-for (const [k, pts] of Object.entries(s)) {
-  g.strokeStyle = colors[k]; g.lineWidth = 2; g.beginPath();
-  pts.forEach(([x, y], i) => (i ? g.lineTo(X(x), Y(y)) : g.moveTo(X(x), Y(y)))); g.stroke();
-  g.fillStyle = colors[k]; pts.forEach(([x, y]) => g.fillRect(X(x) - 3, Y(y) - 3, 6, 6));
-  g.fillText(names[k], L + 12, ly); ly += 18;
+const all = Object.values(lines).flatMap(([, pts]) => pts);
+const xmax = Math.max(...all.map((p) => p[0]), 1), ymax = Math.max(...all.map((p) => p[1]), 10) * 1.1;
+const X = (x) => (L + (W - L - R) * x / xmax).toFixed(1), Y = (y) => (H - B - (H - B - T) * y / ymax).toFixed(1);
+const svg = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="13">`,
+  `<rect width="${W}" height="${H}" fill="#fff"/><rect x="${L}" y="${T}" width="${W - L - R}" height="${H - B - T}" fill="none" stroke="#888"/>`,
+  `<text x="${L}" y="24" font-size="15">Producer CPU against viewers: served directly, or through Janus (720p30 H.264 2 Mbit/s)</text>`,
+  `<text x="${W / 2}" y="${H - 18}">viewers</text>`,
+  `<text x="18" y="${H / 2}" transform="rotate(-90 18 ${H / 2})">% of one core</text>`];
+for (let i = 0; i <= 5; i++) svg.push(`<text x="${L - 8}" y="${Number(Y(ymax * i / 5)) + 4}" text-anchor="end">${(ymax * i / 5).toFixed(0)}</text>`);
+for (const x of [...new Set(all.map((p) => p[0]))]) svg.push(`<text x="${X(x)}" y="${H - B + 18}" text-anchor="middle">${x}</text>`);
+let ly = T + 20;
+for (const [name, [color, pts]] of Object.entries(lines)) {
+  svg.push(`<polyline fill="none" stroke="${color}" stroke-width="2.5" points="${pts.map(([x, y]) => `${X(x)},${Y(y)}`).join(' ')}"/>`);
+  for (const [x, y] of pts) svg.push(`<circle cx="${X(x)}" cy="${Y(y)}" r="4" fill="${color}"/>`);
+  svg.push(`<rect x="${L + 14}" y="${ly - 10}" width="14" height="4" fill="${color}"/><text x="${L + 34}" y="${ly - 5}">${name}</text>`);
+  ly += 20;
 }
-</script></body></html>`;
+svg.push('</svg>');
+const chart = `<html><body style="margin:0">${svg.join('')}</body></html>`;
 await renderPng(chart, join(RESULTS, 'scale-out.png'));
 
 const table = ['| mode | viewers | producer CPU (% core) | producer threads | producer RSS (MB) | Janus CPU (% core) | slowest viewer (fps) |',
   '|---|---|---|---|---|---|---|',
   ...rows.map((r) => `| ${r.mode} | ${r.n} | ${r.cpuPct} | ${r.threads} | ${r.rssMb} | ${r.janusCpuPct ?? '–'} | ${r.minFps ?? '–'} |`)];
+const sign = (x) => (x < 0 ? '−' : '+') + Math.abs(x);
 const last = (mode) => rows.filter((r) => r.mode === mode).slice(-1)[0];
 const ratio = (last('direct').cpuPct / Math.max(0.1, last('janus').cpuPct)).toFixed(2);
 const section = `<!-- scale-out:begin -->
 ## Scale-out through Janus (issue 13)
 
-\`tools/bench.sh scale-out\` (${out.date.slice(0, 16).replace('T', ' ')}): one producer of 720p30 H.264 at 2 Mbit/s
+\`tools/bench.sh scale-out\` (${(fromJson ? JSON.parse(readFileSync(join(RESULTS, 'scale-out.json'), 'utf8')).date : out.date).slice(0, 16).replace('T', ' ')}): one producer of 720p30 H.264 at 2 Mbit/s
 (x264 upstream, passed through), N viewers (webrtclivesrc, depayload only, in another process) served directly
 by the sink's embedded server, then through a Janus VideoRoom (Debian's janus 1.1) the sink publishes into once.
 Everything on this 2-core machine, ICE on the namespace's veth; sampled over ${MEASURE_S} s per step.
 
 ${table.join('\n')}
 
-Per added viewer: direct **+${out.perViewer.direct.cpuPct} % of a core**, +${out.perViewer.direct.threads} threads,
-+${out.perViewer.direct.rssMb} MB in the producer; through Janus **+${out.perViewer.janus.cpuPct} %**,
-+${out.perViewer.janus.threads} threads, +${out.perViewer.janus.rssMb} MB in the producer (Janus itself
-+${out.perViewer.janus.janusCpuPct} % per viewer). At ${last('direct').n} viewers the producer pays ${ratio}× more CPU
-serving them itself than publishing once. Recipe: docs/scale-out.md.
+Per added viewer, in the producer: direct **${sign(out.perViewer.direct.cpuPct)} % of a core**, ${sign(out.perViewer.direct.threads)} threads,
+${sign(out.perViewer.direct.rssMb)} MB; through Janus **${sign(out.perViewer.janus.cpuPct)} %**, ${sign(out.perViewer.janus.threads)} threads,
+${sign(out.perViewer.janus.rssMb)} MB: flat, whatever the audience (Janus itself ${sign(out.perViewer.janus.janusCpuPct)} % per viewer,
+on its own machine in a real deployment). At ${last('direct').n} viewers the producer uses ${last('direct').cpuPct} % of a core serving
+them itself and ${last('janus').cpuPct} % publishing once (${ratio}×); most of both is the 720p30 source and x264 it runs
+in this bench (${rows.find((r) => r.mode === 'direct' && r.n === 0).cpuPct} % with no viewer). Recipe: docs/scale-out.md.
 
 ![scale-out](../bench/results/scale-out.png)
 <!-- scale-out:end -->`;
