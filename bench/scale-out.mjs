@@ -21,27 +21,17 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { log, sleep, startPipeline, until } from '../tests/e2e/lib.mjs';
+import { procStat } from '../tests/e2e/proc.mjs';
 import { NIC_ADDRESS, freePort, startJanus } from '../tests/e2e/janus-lib.mjs';
 import { RESULTS, machine, renderPng, writeDocSection } from './lib.mjs';
 
 const STEPS = (process.env.BENCH_STEPS || '1,5,10,20').split(',').map(Number);
 const MEASURE_S = Number(process.env.BENCH_MEASURE_S || 10);
-const TICK = 100;  // USER_HZ
 const ROOM = 1234;
 const ICE = `ice-addresses=${NIC_ADDRESS}`;  // Janus does ICE on nic0 only; both modes alike
 const PRODUCER_SRC = 'videotestsrc is-live=true pattern=snow ! video/x-raw,width=1280,height=720,framerate=30/1 ! ' +
   'x264enc tune=zerolatency speed-preset=ultrafast key-int-max=60 bitrate=2000 ! video/x-h264,profile=constrained-baseline';
 
-function procStat(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return {
-    cpuS: (Number(rest[11]) + Number(rest[12])) / TICK,
-    threads: Number(/Threads:\s+(\d+)/.exec(status)[1]),
-    rssMb: Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024,
-  };
-}
 
 // n viewers in one process, each a webrtclivesrc feeding count<i>.
 async function startViewers(defer, n, server) {

@@ -22,6 +22,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUILD_DIR, log, sleep, startPipeline, until } from '../tests/e2e/lib.mjs';
+import { procStat } from '../tests/e2e/proc.mjs';
 import { RESULTS, machine, median, percentile, renderPng, writeDocSection } from './lib.mjs';
 
 const STEPS = (process.env.BENCH_STEPS || '1,10,25,50,100,150').split(',').map(Number);
@@ -30,7 +31,6 @@ const MODES = (process.env.BENCH_MODES || 'E-pre,E-raw,B,P').split(',');
 const MEASURE_S = Number(process.env.BENCH_MEASURE_S || 10);
 const STORM = Number(process.env.BENCH_STORM || 25);
 const PER_PROCESS = 50;     // consumers per lite-consumer process
-const TICK = 100;           // USER_HZ
 const BITRATE = 2000;
 const NAME = 'bench';
 
@@ -51,17 +51,6 @@ const LABELS = {
 
 // ------------------------------------------------------------------ processes
 
-function procStat(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return {
-    cpuS: (Number(rest[11]) + Number(rest[12])) / TICK,
-    threads: Number(/Threads:\s+(\d+)/.exec(status)[1]),
-    rssMb: Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024,
-    fds: readdirSync(`/proc/${pid}/fd`).length,
-  };
-}
 
 // The producer's threads by name (/proc/PID/task/*/comm): which ones grow
 // with viewers.

@@ -10,24 +10,15 @@
 //
 //   tools/bench.sh viewers            (inside a private network namespace)
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPipeline, sleep, log, until } from '../tests/e2e/lib.mjs';
+import { procStat } from '../tests/e2e/proc.mjs';
 import { RESULTS, ROOT, writeDocSection } from './lib.mjs';
 
 const COUNTS = (process.env.BENCH_VIEWERS || '0,1,2,4,8,12').split(',').map(Number);
 const MEASURE_S = Number(process.env.BENCH_MEASURE_S || 10);
-const TICK = 100;  // USER_HZ on Linux
 
-function procStat(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(rest[11]), stime = Number(rest[12]);
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const threads = Number(/Threads:\s+(\d+)/.exec(status)[1]);
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)[1]);
-  return { cpuS: (utime + stime) / TICK, threads, rssMb: rssKb / 1024 };
-}
 
 function startViewer(ws) {
   const p = spawn(process.execPath, [join(ROOT, 'tests', 'e2e', 'werift-consumer.mjs'), ws, 'bench', '0'],

@@ -4,7 +4,7 @@
 // consumes every browser that publishes on the sink's own server, a
 // compositor lays them out, webrtclivesink sends the composite back; each
 // browser plays it over WHEP from publish.html?room=1.
-import { readFileSync } from 'node:fs';
+import { procStat } from './proc.mjs';
 import { assert, launchBrowser, log, run, startPipeline, toneWav, until } from './lib.mjs';
 import { freePort } from './janus-lib.mjs';
 
@@ -71,14 +71,10 @@ async function keepsPlaying(page, what, n = 30) {
 
 // The room pipeline's CPU (% of one core) over `ms`, and its threads.
 async function cost(pid, ms = 5000) {
-  const ticks = () => {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(f[11]) + Number(f[12]);  // utime + stime, in clock ticks (100/s)
-  };
-  const a = ticks();
+  const a = procStat(pid);
   await new Promise((r) => setTimeout(r, ms));
-  const threads = Number(/Threads:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
-  return { cpu: ((ticks() - a) / (ms / 1000)), threads };
+  const b = procStat(pid);
+  return { cpu: 100 * (b.cpuS - a.cpuS) / (ms / 1000), threads: b.threads };
 }
 
 const THREE = [true, true, true, false];  // a 2×2 grid, the last cell empty
