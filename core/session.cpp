@@ -59,6 +59,24 @@ std::optional<guint> rejected_mline(const GstSDPMessage *answer) {
   return std::nullopt;
 }
 
+// Every DTLS transport webrtcbin makes takes the certificate: its
+// dtlssrtpdec's "pem" (bound both ways to the transport's "certificate",
+// which the SDP fingerprint is made from). Set when the transport's bin joins
+// webrtcbin, before any DTLS state change (dtlsdec makes its connection
+// again for the new agent; docs/webrtcbin-notes.md).
+void use_certificate(GstElement *webrtcbin, std::shared_ptr<const std::string> pem) {
+  g_signal_connect_data(
+      webrtcbin, "deep-element-added",
+      G_CALLBACK(+[](GstBin *, GstBin *, GstElement *element, gpointer data) {
+        GstElementFactory *f = gst_element_get_factory(element);
+        if (f && g_str_equal(GST_OBJECT_NAME(f), "dtlssrtpdec"))
+          g_object_set(element, "pem", static_cast<std::shared_ptr<const std::string> *>(data)->get()->c_str(), nullptr);
+      }),
+      new std::shared_ptr<const std::string>(std::move(pem)),
+      [](gpointer data, GClosure *) { delete static_cast<std::shared_ptr<const std::string> *>(data); },
+      GConnectFlags(0));
+}
+
 }  // namespace
 
 std::shared_ptr<Session> Session::create(GMainContext *context, SessionConfig config, Events events,
@@ -74,6 +92,12 @@ std::shared_ptr<Session> Session::create(GMainContext *context, SessionConfig co
     s->webrtcbin_ = GRef<GstElement>::ref(w);  // sinks the floating ref: the owner adds it to a bin
     g_object_set(w, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
     if (s->config_.latency_ms) g_object_set(w, "latency", s->config_.latency_ms, nullptr);
+    if (s->config_.certificate_pem) {
+      if (auto fp = pem_fingerprint(*s->config_.certificate_pem, "sha-256")) {
+        use_certificate(w, s->config_.certificate_pem);
+        s->local_fingerprint_ = "sha-256 " + *fp;
+      }
+    }
   }
   if (s->config_.configure_ice) configure_ice(s->config_.owner, s->webrtcbin_.get(), s->config_.ice);
   DataChannels::Events dev;
@@ -249,6 +273,33 @@ bool Session::send_data(const std::string &label, GBytes *data, bool text) { ret
 
 std::vector<std::string> Session::open_channels() const { return channels_->open_labels(); }
 
+// webrtcbin 1.22 writes the fingerprint of the DTLS certificate its
+// transport had when the description was made; the element's own
+// certificate reaches the transport's dtlssrtpdec only when its bin joins
+// webrtcbin, after that (docs/webrtcbin-notes.md). The handshake uses the
+// element's certificate, so its fingerprint is the one to announce; a
+// mismatch still fails closed at the peer's identity check.
+void Session::stamp_fingerprint(GstSDPMessage *sdp) const {
+  if (local_fingerprint_.empty()) return;
+  auto stamp = [this](auto get_n, auto get, auto replace) {
+    for (guint i = 0; i < get_n(); i++) {
+      const GstSDPAttribute *a = get(i);
+      if (a && a->key && g_str_equal(a->key, "fingerprint")) {
+        GstSDPAttribute fresh;
+        gst_sdp_attribute_set(&fresh, "fingerprint", local_fingerprint_.c_str());
+        replace(i, &fresh);
+      }
+    }
+  };
+  stamp([sdp] { return gst_sdp_message_attributes_len(sdp); }, [sdp](guint i) { return gst_sdp_message_get_attribute(sdp, i); },
+        [sdp](guint i, GstSDPAttribute *a) { gst_sdp_message_replace_attribute(sdp, i, a); });
+  for (guint m = 0; m < gst_sdp_message_medias_len(sdp); m++) {
+    auto *media = const_cast<GstSDPMedia *>(gst_sdp_message_get_media(sdp, m));
+    stamp([media] { return gst_sdp_media_attributes_len(media); }, [media](guint i) { return gst_sdp_media_get_attribute(media, i); },
+          [media](guint i, GstSDPAttribute *a) { gst_sdp_media_replace_attribute(media, i, a); });
+  }
+}
+
 void Session::on_local_description(const protocol::Sdp &sdp) {
   local_sdp_ = sdp.sdp;
   if (events_.local_description) events_.local_description(sdp);
@@ -269,6 +320,7 @@ void Session::make_offer() {
     // set-remote-description (queued later) finds the offer applied; and
     // posted now, from this callback: candidates only start once it
     // returned, so the offer reaches the owner before any of them.
+    s->stamp_fingerprint(offer->sdp);
     g_signal_emit_by_name(s->webrtcbin_.get(), "set-local-description", offer, nullptr);
     protocol::Sdp sdp{"offer", take_string(gst_sdp_message_as_text(offer->sdp))};
     gst_webrtc_session_description_free(offer);
@@ -381,6 +433,7 @@ void Session::answer() {
       return;
     }
     // As for the offer: applied first, then posted, before any candidate.
+    s->stamp_fingerprint(answer->sdp);
     g_signal_emit_by_name(s->webrtcbin_.get(), "set-local-description", answer, nullptr);
     protocol::Sdp sdp{"answer", take_string(gst_sdp_message_as_text(answer->sdp))};
     gst_webrtc_session_description_free(answer);

@@ -56,6 +56,10 @@ struct SessionConfig {
   unsigned peer_timeout_s = 20;    // no RTCP this long once connected: failed; 0 = never
   unsigned max_remote_mlines = 8;  // a remote offer with more is refused (each costs a decoder chain)
   bool gate_media = true;          // hold outgoing media until the DTLS identity check passed
+  // PEM (certificate then key) for webrtcbin's DTLS (core/dtls-certificate.h):
+  // the owner element's ECDSA identity, shared by its sessions; null =
+  // GStreamer's process-wide RSA certificate. Not applied to an adopted webrtcbin.
+  std::shared_ptr<const std::string> certificate_pem;
   std::vector<DataChannelSpec> channels;  // offerer: negotiated in the offer
   DataLimits data_limits;                 // for every message the peer sends on any channel
 };
@@ -162,6 +166,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void prepare_answer();
   void answer();
   void on_connection_state(int state);
+  void stamp_fingerprint(GstSDPMessage *sdp) const;  // our certificate's, in a local description
   void on_local_description(const protocol::Sdp &sdp);
   std::string check_answer(const GstSDPMessage *answer);
 
@@ -178,6 +183,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool adopted_ = false;
   State state_ = State::New;
   bool remote_set_ = false;
+  std::string local_fingerprint_;  // "sha-256 AB:..." of config_.certificate_pem, or empty
   std::string local_sdp_;   // our description as sent
   std::string remote_sdp_;  // theirs, for the DTLS fingerprint check
   unsigned remote_candidates_ = 0;

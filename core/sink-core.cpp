@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "sink-core.h"
 #include "local-producers.h"
+#include "dtls-certificate.h"
 #include "srtp-crypto.h"
 
 #include "consumer-chain.h"
@@ -68,6 +69,7 @@ bool SinkCore::start(std::unique_ptr<ProducerSignaller> signaller, std::string *
   }
   if (talkback_) talkback_->set_threshold_db(settings_now.talkback_threshold_db);
   prepare_srtp_crypto();  // once per process: SRTP on OpenSSL (core/srtp-crypto.h)
+  certificate_pem_ = element_dtls_certificate(element_);  // this element's sessions share it
   if (unsigned ms = prepare_dtls_certificate())
     GST_INFO_OBJECT(element_, "made the process's DTLS certificate before any viewer came (%u ms)", ms);
   running_ = true;
@@ -368,6 +370,7 @@ std::shared_ptr<SinkCore::Consumer> SinkCore::open_consumer(const std::string &s
   config.role = role;
   config.name = "consumer-" + short_id(sid) + "-" + std::to_string(next_consumer_++);
   config.owner = element_;
+  config.certificate_pem = certificate_pem_;
   config.ice = IceSettings{s.ice_servers, s.ice_addresses};
   if (auto sig = signaller()) config.ice.learnt = sig->ice_servers();
   config.connect_timeout_s = kConnectTimeoutS;

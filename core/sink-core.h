@@ -216,6 +216,9 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   std::shared_ptr<KeyframeControl> keyframes_ = std::make_shared<KeyframeControl>();
   std::shared_ptr<FanOut> fanout_;  // inputs and shared branches
   std::unique_ptr<Talkback> talkback_;  // application thread creates it (start), kept until the element goes
+  // Its ECDSA DTLS certificate (core/dtls-certificate.h): set by start()
+  // before the control thread runs, read there.
+  std::shared_ptr<const std::string> certificate_pem_;
   ControlLoop control_;
   std::atomic<bool> running_{false};
   unsigned next_consumer_ = 0;

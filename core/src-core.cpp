@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "src-core.h"
 #include "src-link.h"
+#include "dtls-certificate.h"
 #include "srtp-crypto.h"
 
 #include "util.h"
@@ -77,6 +78,7 @@ std::vector<std::string> SrcCore::urls() const {
 bool SrcCore::start(std::unique_ptr<ConsumerSignaller> signaller, std::string *error) {
   if (running_) return true;
   prepare_srtp_crypto();  // once per process: SRTP on OpenSSL (core/srtp-crypto.h)
+  certificate_pem_ = element_dtls_certificate(element_);  // this element's sessions share it
   if (unsigned ms = prepare_dtls_certificate())
     GST_INFO_OBJECT(element_, "made the process's DTLS certificate before the producer came (%u ms)", ms);
   running_ = true;
@@ -178,6 +180,7 @@ void SrcCore::on_session_started(const std::string &sid, const std::string &peer
   SessionConfig config;
   config.role = SessionRole::Answerer;
   config.owner = element_;
+  config.certificate_pem = certificate_pem_;
   config.ice = IceSettings{s.ice_servers, s.ice_addresses};
   config.latency_ms = s.latency_ms;
   config.peer_timeout_s = s.peer_timeout_s;

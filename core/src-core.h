@@ -157,6 +157,9 @@ class SrcCore : public std::enable_shared_from_this<SrcCore> {
   } figures_;
   StatsPoller stats_poller_;  // control thread
 
+  // Its ECDSA DTLS certificate (core/dtls-certificate.h): set by start()
+  // before the control thread runs, read there.
+  std::shared_ptr<const std::string> certificate_pem_;
   ControlLoop control_;
   std::atomic<bool> running_{false};
 };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "lite-dtls.h"
+#include "dtls-certificate.h"
 #include "srtp-crypto.h"
 
 #include <glib.h>
@@ -63,25 +64,9 @@ std::unique_ptr<DtlsContext> DtlsContext::create(bool builtin_srtp_crypto, std::
     return nullptr;
   }
   c->openssl_srtp_ = !builtin_srtp_crypto && webrtclive::use_openssl_srtp_crypto();  // core/srtp-crypto.h
-  EVP_PKEY *key = EVP_EC_gen("P-256");
-  X509 *cert = X509_new();
-  bool ok = key && cert;
-  if (ok) {
-    X509_set_version(cert, 2);
-    unsigned char serial[8];
-    RAND_bytes(serial, sizeof serial);
-    serial[0] &= 0x7f;
-    BIGNUM *bn = BN_bin2bn(serial, sizeof serial, nullptr);
-    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert));
-    BN_free(bn);
-    X509_gmtime_adj(X509_getm_notBefore(cert), -24 * 3600);
-    X509_gmtime_adj(X509_getm_notAfter(cert), 30L * 24 * 3600);
-    X509_NAME *name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char *>("lite-consumer"),
-                               -1, -1, 0);
-    X509_set_issuer_name(cert, name);
-    ok = X509_set_pubkey(cert, key) && X509_sign(cert, key, EVP_sha256()) > 0;
-  }
+  X509 *cert = nullptr;
+  EVP_PKEY *key = nullptr;
+  bool ok = webrtclive::make_ecdsa_certificate("lite-consumer", &cert, &key, error);  // core/dtls-certificate.h
   if (ok) {
     c->ctx_ = SSL_CTX_new(DTLS_client_method());
     ok = c->ctx_ && SSL_CTX_use_certificate(c->ctx_, cert) == 1 && SSL_CTX_use_PrivateKey(c->ctx_, key) == 1 &&

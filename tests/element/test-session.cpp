@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "control-loop.h"
+#include "dtls-certificate.h"
+#include "webrtc-util.h"
 #include "session.h"
 #include "../stamp/watchdog.h"
 
@@ -208,6 +210,39 @@ void test_connects_and_media_flows() {
   assert_no_failure(pair.answer_seen_);
 }
 
+// The answerer with an element's own ECDSA certificate (SessionConfig::
+// certificate_pem, core/dtls-certificate.h): its answer announces that
+// certificate's fingerprint, and the offerer's identity check (the
+// certificate presented in the handshake against the answer) passes, so the
+// handshake used it; media flows.
+void test_own_ecdsa_certificate() {
+  test::Watchdog dog("ecdsa", 60);
+  std::string error;
+  const gint64 t0 = g_get_monotonic_time();
+  auto pem = make_dtls_certificate_pem("answerer", &error);
+  g_test_message("ECDSA P-256 certificate made in %.2f ms", (g_get_monotonic_time() - t0) / 1000.0);
+  g_assert_nonnull(pem.get());
+  g_assert_true(pem->find("BEGIN CERTIFICATE") != std::string::npos && pem->find("BEGIN PRIVATE KEY") != std::string::npos);
+  const auto expected = pem_fingerprint(*pem, "sha-256");
+  g_assert_true(expected.has_value());
+  auto announced = std::make_shared<std::string>();
+  Wire wire;
+  wire.answer = [announced](protocol::Sdp s) {
+    if (auto fp = sdp_fingerprint(s.sdp)) *announced = fp->second;
+    return s;
+  };
+  SessionConfig answerer;
+  answerer.certificate_pem = pem;
+  Pair pair(wire, {}, answerer);
+  pair.start();
+  g_assert_true(pair.offer_seen_.wait([](Seen &s) { return s.connected; }, 15000));
+  g_assert_true(pair.answer_seen_.wait([](Seen &s) { return s.rtp >= 30; }, 15000));
+  g_assert_true(*announced == *expected);
+  g_assert_true(pair.offerer_->verified()->load());
+  assert_no_failure(pair.offer_seen_);
+  assert_no_failure(pair.answer_seen_);
+}
+
 // An answer announcing another certificate than the one the peer presents
 // (a man in the middle): the offerer ends the session, and not one packet
 // of its media has left.
@@ -325,6 +360,7 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, nullptr);
   g_test_add_func("/session/connects-and-media-flows", test_connects_and_media_flows);
   g_test_add_func("/session/forged-fingerprint", test_forged_fingerprint);
+  g_test_add_func("/session/own-ecdsa-certificate", test_own_ecdsa_certificate);
   g_test_add_func("/session/hostile-descriptions", test_hostile_descriptions);
   g_test_add_func("/session/too-many-mlines-offered", test_too_many_mlines_offered);
   g_test_add_func("/session/candidates-bounded", test_candidates_bounded);
