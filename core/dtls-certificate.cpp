@@ -71,6 +71,10 @@ std::shared_ptr<const std::string> make_dtls_certificate_pem(const char *common_
 }
 
 std::shared_ptr<const std::string> element_dtls_certificate(GstElement *element) {
+  if (const char *env = g_getenv("WEBRTCLIVE_DTLS_CERTIFICATE"); env && g_str_equal(env, "gstreamer")) {
+    GST_INFO_OBJECT(element, "GStreamer's process-wide RSA certificate (WEBRTCLIVE_DTLS_CERTIFICATE=gstreamer)");
+    return nullptr;
+  }
   const gint64 t0 = g_get_monotonic_time();
   std::string error;
   gchar *name = gst_object_get_name(GST_OBJECT(element));

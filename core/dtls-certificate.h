@@ -29,6 +29,7 @@ std::shared_ptr<const std::string> make_dtls_certificate_pem(const char *common_
 // An element's own, made when it starts (CN = its name), logged with the
 // time it took; null (after a WARNING on the element) when it could not be
 // made: its sessions then use GStreamer's process-wide RSA certificate.
+// WEBRTCLIVE_DTLS_CERTIFICATE=gstreamer asks for that one (comparisons).
 std::shared_ptr<const std::string> element_dtls_certificate(GstElement *element);
 
 }  // namespace webrtclive
