@@ -73,6 +73,7 @@ struct Sim {
   bool reorder_reports = false;  // deliver each pair of reports swapped
   bool duplicate_reports = false;
   uint32_t packet_size = 1200;
+  int64_t eval_period_us = 100 * kMs;
 
   int64_t now = 0;
   int64_t next_send = 0;
@@ -92,6 +93,9 @@ struct Sim {
   std::optional<Report> held_back;  // for reorder_reports
   std::vector<std::pair<int64_t, LayerDecision>> switches;
   int64_t max_qdelay_us = 0;
+  // From 2 s on: the lowest receive-rate estimate, the steepest delay gradient (ms/s).
+  uint32_t min_estimate_kbps = UINT32_MAX;
+  double max_gradient = 0;
 
   explicit Sim(LayerEstimator e) : est(std::move(e)) { seq = first_seq; }
 
@@ -224,11 +228,15 @@ struct Sim {
         if (duplicate_reports) deliver(r);
       }
       if (now >= next_eval) {
-        next_eval += 100 * kMs;
+        next_eval += eval_period_us;
         LayerDecision d = est.evaluate(now);
         if (d.action != LayerAction::Hold) switches.emplace_back(now, d);
         auto snap = est.snapshot();
         if (snap.qdelay_us) max_qdelay_us = std::max(max_qdelay_us, *snap.qdelay_us);
+        if (now >= 2 * kS) {
+          if (snap.estimate_kbps) min_estimate_kbps = std::min(min_estimate_kbps, *snap.estimate_kbps);
+          if (snap.delay_gradient) max_gradient = std::max(max_gradient, std::abs(*snap.delay_gradient));
+        }
       }
     }
   }
@@ -505,14 +513,18 @@ void test_queuing_delay_without_loss_moves_down() {
 
 void test_reference_time_and_sequence_wrap() {
   // The receiver's 24-bit reference time wraps at 10 s, our 16-bit
-  // transport sequence at about 2 s: no delay spike, no switch.
+  // transport sequence at about 2 s: no delay spike, no switch (judged
+  // every 10 ms, so that a window holding both sides of the wrap is seen).
   Sim sim(make(0));
+  sim.eval_period_us = 10 * kMs;
   sim.receiver_offset_us = 7 * kRefPeriodUs - 10 * kS;
   sim.first_seq = 65536 - 500;
   sim.seq = sim.first_seq;
   sim.run(30 * kS);
   ASSERT_SIM(sim.switches.empty(), sim);
   g_assert_cmpint(sim.max_qdelay_us, <, 2 * kMs);
+  g_assert_cmpuint(sim.min_estimate_kbps, >, 2000);
+  g_assert_cmpfloat(sim.max_gradient, <, 5.0);
   g_assert_cmpuint(sim.est.snapshot().discontinuities, ==, 0);
   g_assert_cmpfloat(sim.est.snapshot().loss, ==, 0.0);
 
