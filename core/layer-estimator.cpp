@@ -10,9 +10,12 @@ namespace webrtclive {
 namespace {
 
 constexpr int64_t kSecondUs = 1'000'000;
-// Sequence numbers and times outside +-2^62 are refused, so that the
-// differences below never overflow.
-constexpr int64_t kSane = int64_t{1} << 62;
+// Sequence numbers and times outside +-2^60 are refused, so that sums and
+// differences of two of them never overflow.
+constexpr int64_t kSane = int64_t{1} << 60;
+
+// |v| <= lim, without negating INT64_MIN.
+bool within(int64_t v, int64_t lim) { return v >= -lim && v <= lim; }
 
 template <typename T>
 T clamp_to(T v, T lo, T hi) {
@@ -156,7 +159,7 @@ TwccUnwrapper::Result TwccUnwrapper::unwrap(std::span<const TwccPacket> report, 
     int64_t seq = p.seqnum;
     if (last_seq_) {
       seq = unwrap_seq(p.seqnum, *last_seq_);
-      if (seq > *last_seq_ + max_seq_jump_ || seq < *last_seq_ - max_seq_jump_ || std::llabs(seq) > kSane) {
+      if (seq > *last_seq_ + max_seq_jump_ || seq < *last_seq_ - max_seq_jump_ || !within(seq, kSane)) {
         out.discontinuity = true;  // a new sequence: start over from this one
         out.packets.clear();       // (what came before it in this report is the old one)
         seq = p.seqnum;
@@ -177,7 +180,7 @@ TwccUnwrapper::Result TwccUnwrapper::unwrap(std::span<const TwccPacket> report, 
         // A receiver time that moved much more (or less) than our send time
         // did is not a queue: the receiver's clock restarted, or it lies.
         const int64_t moved = (remote - last_ns) / 1000 - (r.sent_us - last_sent_us);
-        if (std::llabs(moved) > max_time_jump_ns_ / 1000 || std::llabs(remote) > kSane / 2) {
+        if (!within(moved, max_time_jump_ns_ / 1000) || !within(remote, kSane)) {
           out.discontinuity = true;
           remote = unwrap_remote_ns(p.remote_ts_ns, 0);
         }
@@ -249,8 +252,8 @@ void LayerEstimator::on_feedback(std::span<const PacketResult> report, int64_t n
   for (size_t i = 0; i < n; i++) {
     const PacketResult &p = report[i];
     const bool received = !p.lost();
-    if (p.sent_us < 0 || p.sent_us > kSane || std::llabs(p.seq) > kSane || p.size > 65'535 ||
-        (received && std::llabs(p.received_us) > kSane)) {
+    if (p.sent_us < 0 || p.sent_us > kSane || !within(p.seq, kSane) || p.size > 65'535 ||
+        (received && !within(p.received_us, kSane))) {
       snap_.rejected++;
       continue;
     }
@@ -264,7 +267,7 @@ void LayerEstimator::on_feedback(std::span<const PacketResult> report, int64_t n
     if (received) {
       const int64_t delay = p.received_us - p.sent_us;
       const std::optional<int64_t> base = minimum_of(delay_minima_);
-      if (base && std::llabs(delay - *base) > s_.max_delay_jump_us) {
+      if (base && !within(delay - *base, s_.max_delay_jump_us)) {
         // The receiver's clock jumped: queuing delay is measured afresh.
         restart(now_us);
         highest_seq_ = p.seq;
