@@ -68,8 +68,9 @@ EstimatorSettings EstimatorSettings::sanitized() const {
   s.qdelay_clean_us = clamp_to<int64_t>(s.qdelay_clean_us, 0, 5 * kSecondUs);
   s.clean_us = clamp_to<int64_t>(s.clean_us, 500'000, 600 * kSecondUs);
   s.clean_max_us = clamp_to<int64_t>(s.clean_max_us, s.clean_us, 3600 * kSecondUs);
-  s.trial_us = clamp_to<int64_t>(s.trial_us, 0, 60 * kSecondUs);
   s.min_dwell_us = clamp_to<int64_t>(s.min_dwell_us, 0, 60 * kSecondUs);
+  // A trial can only fail once a down is allowed again.
+  s.trial_us = clamp_to<int64_t>(s.trial_us, s.min_dwell_us, 120 * kSecondUs);
   s.settle_us = clamp_to<int64_t>(s.settle_us, 0, 5 * kSecondUs);
   s.min_packets = clamp_to<uint32_t>(s.min_packets, 1, 10'000);
   s.feedback_stale_us = clamp_to<int64_t>(s.feedback_stale_us, 100'000, 60 * kSecondUs);
@@ -516,6 +517,11 @@ LayerDecision LayerEstimator::evaluate(int64_t now_us) {
     sig = rr_signals(now_us);
   } else {
     snap_.source = FeedbackSource::None;  // nothing to judge: hold, and nothing is clean
+    snap_.estimate_kbps.reset();
+    snap_.sent_kbps.reset();
+    snap_.qdelay_us.reset();
+    snap_.delay_gradient.reset();
+    snap_.rtt_us.reset();
     loss_bad_since_.reset();
     qdelay_bad_since_.reset();
     rate_bad_since_.reset();

@@ -71,7 +71,7 @@ struct EstimatorSettings {
   int64_t clean_us = 5'000'000;         // 500 ms .. 600 s
   int64_t clean_max_us = 20'000'000;    // clean_us .. 3600 s
   // A down switch within trial_us of an up switch fails the trial.
-  int64_t trial_us = 3'000'000;  // 0 .. 60 s
+  int64_t trial_us = 3'000'000;  // min_dwell_us .. 120 s
   // No switch within min_dwell_us of the last one.
   int64_t min_dwell_us = 1'000'000;  // 0 .. 60 s
   // Feedback that comes within settle_us of a switch is not judged: it is

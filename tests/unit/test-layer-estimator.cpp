@@ -389,6 +389,10 @@ void test_settings_sanitized() {
   g_assert_cmpint(c.clean_max_us, ==, c.clean_us);
   g_assert_cmpuint(c.max_records, ==, 64);
   g_assert_cmpuint(c.min_packets, ==, 1);
+  s = EstimatorSettings{};
+  s.min_dwell_us = 4 * kS;
+  s.trial_us = 0;
+  g_assert_cmpint(s.sanitized().trial_us, ==, 4 * kS);  // else no trial could ever fail
 }
 
 // ---- behaviour on a simulated link --------------------------------------------------------
