@@ -77,8 +77,9 @@ async function measure(mode, producer, janus, n, server, defer) {
 }
 
 // BENCH_FROM_JSON=1: the report and plot again from the last results, no measuring.
-const fromJson = process.env.BENCH_FROM_JSON === '1';
-const rows = fromJson ? JSON.parse(readFileSync(join(RESULTS, 'scale-out.json'), 'utf8')).rows : [];
+const prior = process.env.BENCH_FROM_JSON === '1' ? JSON.parse(readFileSync(join(RESULTS, 'scale-out.json'), 'utf8')) : null;
+const fromJson = prior !== null;
+const rows = fromJson ? prior.rows : [];
 const deferred = [];
 const defer = (fn) => deferred.push(fn);
 if (!fromJson) try {
@@ -170,7 +171,7 @@ const ratio = (last('direct').cpuPct / Math.max(0.1, last('janus').cpuPct)).toFi
 const section = `<!-- scale-out:begin -->
 ## Scale-out through Janus (issue 13)
 
-\`tools/bench.sh scale-out\` (${(fromJson ? JSON.parse(readFileSync(join(RESULTS, 'scale-out.json'), 'utf8')).date : out.date).slice(0, 16).replace('T', ' ')}): one producer of 720p30 H.264 at 2 Mbit/s
+\`tools/bench.sh scale-out\` (${(prior ?? out).date.slice(0, 16).replace('T', ' ')}): one producer of 720p30 H.264 at 2 Mbit/s
 (x264 upstream, passed through), N viewers (webrtclivesrc, depayload only, in another process) served directly
 by the sink's embedded server, then through a Janus VideoRoom (Debian's janus 1.1) the sink publishes into once.
 Everything on this 2-core machine, ICE on the namespace's veth; sampled over ${MEASURE_S} s per step.

@@ -6,6 +6,9 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
+#include "srtp-crypto.h"
+#include "webrtc-util.h"
+
 namespace webrtclive {
 
 namespace {
@@ -85,6 +88,14 @@ std::shared_ptr<const std::string> element_dtls_certificate(GstElement *element)
   else
     GST_ELEMENT_WARNING(element, LIBRARY, INIT, ("No DTLS certificate of its own: %s.", error.c_str()),
                         ("sessions use GStreamer's process-wide RSA certificate"));
+  return pem;
+}
+
+std::shared_ptr<const std::string> prepare_element_crypto(GstElement *element, const char *before_what) {
+  prepare_srtp_crypto();
+  auto pem = element_dtls_certificate(element);
+  if (unsigned ms = prepare_dtls_certificate())
+    GST_INFO_OBJECT(element, "made the process's DTLS certificate before %s (%u ms)", before_what, ms);
   return pem;
 }
 

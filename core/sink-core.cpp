@@ -2,7 +2,6 @@
 #include "sink-core.h"
 #include "local-producers.h"
 #include "dtls-certificate.h"
-#include "srtp-crypto.h"
 
 #include "consumer-chain.h"
 #include "sink-consumer.h"
@@ -68,10 +67,7 @@ bool SinkCore::start(std::unique_ptr<ProducerSignaller> signaller, std::string *
     }
   }
   if (talkback_) talkback_->set_threshold_db(settings_now.talkback_threshold_db);
-  prepare_srtp_crypto();  // once per process: SRTP on OpenSSL (core/srtp-crypto.h)
-  certificate_pem_ = element_dtls_certificate(element_);  // this element's sessions share it
-  if (unsigned ms = prepare_dtls_certificate())
-    GST_INFO_OBJECT(element_, "made the process's DTLS certificate before any viewer came (%u ms)", ms);
+  certificate_pem_ = prepare_element_crypto(element_, "any viewer came");  // its sessions share the certificate
   running_ = true;
   control_.start();
   keyframes_->set_context(control_.context());

@@ -2,7 +2,6 @@
 #include "src-core.h"
 #include "src-link.h"
 #include "dtls-certificate.h"
-#include "srtp-crypto.h"
 
 #include "util.h"
 #include "webrtc-util.h"
@@ -77,10 +76,7 @@ std::vector<std::string> SrcCore::urls() const {
 
 bool SrcCore::start(std::unique_ptr<ConsumerSignaller> signaller, std::string *error) {
   if (running_) return true;
-  prepare_srtp_crypto();  // once per process: SRTP on OpenSSL (core/srtp-crypto.h)
-  certificate_pem_ = element_dtls_certificate(element_);  // this element's sessions share it
-  if (unsigned ms = prepare_dtls_certificate())
-    GST_INFO_OBJECT(element_, "made the process's DTLS certificate before the producer came (%u ms)", ms);
+  certificate_pem_ = prepare_element_crypto(element_, "the producer came");  // its sessions share the certificate
   running_ = true;
   finished_ = false;
   control_.start();
@@ -486,7 +482,7 @@ void SrcCore::on_pad_added(const std::shared_ptr<Link> &session, GstPad *pad) {
   if (lr != GST_PAD_LINK_OK)
     GST_ELEMENT_WARNING(element_, CORE, NEGOTIATION, ("Could not link the received %s stream.", info.name), (nullptr));
   tag_first_buffer(*session, ghost);
-  if (settings().all_producers) lay_out();
+  lay_out();  // producers=all with layout=grid
   // The pipeline's latency was computed before this stream existed: asked
   // again, a mixer downstream waits for this stream's jitterbuffer too (seen
   // in the room test: compositor's latency 67 → 133 ms after the first
@@ -507,9 +503,10 @@ void SrcCore::teardown(std::shared_ptr<Link> session) {
   struct Job {
     std::weak_ptr<SrcCore> core;
     std::shared_ptr<Link> session;
-    bool eos;
+    bool eos;  // one producer, eos mode: every pad ends
+    bool own;  // producers=all: this producer's pads end and go
   };
-  auto *job = new Job{weak_from_this(), std::move(session), finished_ || settings().all_producers};
+  auto *job = new Job{weak_from_this(), std::move(session), finished_, settings().all_producers};
   gst_element_call_async(
       element_,
       [](GstElement *, gpointer data) {
@@ -531,7 +528,7 @@ void SrcCore::teardown(std::shared_ptr<Link> session) {
         }
         for (auto *e : elements) stop_child(e);
         GST_DEBUG_OBJECT(core->element_, "session %s stopped; %s %zu pad(s)", j->session->sid.c_str(),
-                         j->eos ? "ending" : "detaching", ghosts.size());
+                         j->eos || j->own ? "ending" : "detaching", ghosts.size());
         for (auto *g : ghosts) {
           // The next session may already feed this pad: only detach our own.
           GstPad *target = gst_ghost_pad_get_target(GST_GHOST_PAD(g));
@@ -544,7 +541,7 @@ void SrcCore::teardown(std::shared_ptr<Link> session) {
           }
           if (ours) gst_ghost_pad_set_target(GST_GHOST_PAD(g), nullptr);
         }
-        if (core->settings().all_producers)
+        if (j->own)
           core->end_pads(*j->session, ghosts);  // this producer's pads only: EOS, then gone
         else if (j->eos)
           for (auto *pad : all_pads) gst_pad_push_event(pad, gst_event_new_eos());

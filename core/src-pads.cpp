@@ -39,16 +39,13 @@ bool has_properties(GObject *o, std::initializer_list<const char *> names) {
   return true;
 }
 
-// The element a pad is linked to when that element makes pads on request
-// (a mixer or a muxer): later producers' pads of the same kind go there too.
-GstElement *request_peer_of(GstPad *pad) {
-  GstPad *peer = gst_pad_get_peer(pad);
-  if (!peer) return nullptr;
+// The element owning `peer` when it made that pad on request (a mixer or a
+// muxer): later producers' pads of the same kind go there too. A new ref.
+GstElement *request_owner(GstPad *peer) {
   GstElement *owner = nullptr;
   GstPadTemplate *templ = gst_pad_get_pad_template(peer);
   if (templ && GST_PAD_TEMPLATE_PRESENCE(templ) == GST_PAD_REQUEST) owner = gst_pad_get_parent_element(peer);
   if (templ) gst_object_unref(templ);
-  gst_object_unref(peer);
   return owner;
 }
 
@@ -86,10 +83,13 @@ GstPad *SrcCore::ghost_for(const Link &link, MediaKind kind, unsigned index) {
   if (all) {
     if (!gst_pad_is_linked(ghost) && link_to_mixer(ghost, kind))
       GST_INFO_OBJECT(element_, "%s: linked to the mixer of the earlier %s pads", name.c_str(), k);
-    if (GstElement *mixer = request_peer_of(ghost)) {
-      std::lock_guard lock(mutex_);
-      g_weak_ref_set(&mixers_[kind_index(kind)], mixer);
-      gst_object_unref(mixer);
+    if (GstPad *peer = gst_pad_get_peer(ghost)) {
+      if (GstElement *mixer = request_owner(peer)) {
+        std::lock_guard lock(mutex_);
+        g_weak_ref_set(&mixers_[kind_index(kind)], mixer);
+        gst_object_unref(mixer);
+      }
+      gst_object_unref(peer);
     }
   }
   return ghost;
@@ -105,10 +105,10 @@ bool SrcCore::link_to_mixer(GstPad *ghost, MediaKind kind) {
   bool linked = false;
   if (GstPad *sink = gst_element_get_compatible_pad(mixer, ghost, nullptr)) {
     linked = gst_pad_link(ghost, sink) == GST_PAD_LINK_OK;
-    if (!linked) {
-      GstPadTemplate *templ = gst_pad_get_pad_template(sink);
-      if (templ && GST_PAD_TEMPLATE_PRESENCE(templ) == GST_PAD_REQUEST) gst_element_release_request_pad(mixer, sink);
-      if (templ) gst_object_unref(templ);
+    GstElement *owner = linked ? nullptr : request_owner(sink);
+    if (owner) {  // one we asked for: give it back
+      gst_element_release_request_pad(owner, sink);
+      gst_object_unref(owner);
     }
     gst_object_unref(sink);
   }
@@ -151,7 +151,7 @@ void SrcCore::end_pads(const Link &link, const std::vector<GstPad *> &ghosts) {
   for (GstPad *ghost : ghosts) {
     gst_pad_push_event(ghost, gst_event_new_eos());
     if (GstPad *peer = gst_pad_get_peer(ghost)) {
-      GstElement *owner = request_peer_of(ghost);
+      GstElement *owner = request_owner(peer);
       gst_pad_unlink(ghost, peer);
       // A mixer forgets the input (its tile, its mix); a muxer's request
       // pad is left to the application (many cannot release while running).

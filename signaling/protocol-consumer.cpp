@@ -45,6 +45,13 @@ struct ProtocolConsumer::Core : std::enable_shared_from_this<ProtocolConsumer::C
     return running && !finished;
   }
 
+  // Under `mutex`: a session with this producer may be asked for now (not
+  // ourselves, none up or asked for with it, fewer than max_sessions in all).
+  bool may_take_locked(const std::string &peer_id) const {
+    return running && !finished && peer_id != my_id && !busy_with_locked(peer_id) &&
+           pending.size() + sessions.size() < std::max(1u, options.max_sessions);
+  }
+
   // Under `mutex`: a session with this producer is up or asked for.
   bool busy_with_locked(const std::string &peer_id) const {
     if (pending.count(peer_id)) return true;
@@ -83,15 +90,14 @@ struct ProtocolConsumer::Core : std::enable_shared_from_this<ProtocolConsumer::C
     std::string name = meta.name();
     {
       std::lock_guard lock(mutex);
-      if (!running || finished || peer_id == my_id || busy_with_locked(peer_id)) return;
-      if (pending.size() + sessions.size() >= std::max(1u, options.max_sessions)) return;
+      if (!may_take_locked(peer_id)) return;
     }
-    // The filter may be application code (the src's): no lock held.
+    // The filter may be application code (the src's): no lock held; so
+    // asked again after it.
     if (!matches(peer_id, meta, name)) return;
     {
       std::lock_guard lock(mutex);
-      if (!running || finished || busy_with_locked(peer_id)) return;
-      if (pending.size() + sessions.size() >= std::max(1u, options.max_sessions)) return;
+      if (!may_take_locked(peer_id)) return;
       pending[peer_id] = name;
     }
     send(StartSessionRequest{peer_id, std::nullopt});
