@@ -91,11 +91,10 @@ std::shared_ptr<const std::string> element_dtls_certificate(GstElement *element)
   return pem;
 }
 
-std::shared_ptr<const std::string> prepare_element_crypto(GstElement *element, const char *before_what) {
+std::shared_ptr<const std::string> prepare_element_crypto(GstElement *element, unsigned *process_cert_ms) {
   prepare_srtp_crypto();
   auto pem = element_dtls_certificate(element);
-  if (unsigned ms = prepare_dtls_certificate())
-    GST_INFO_OBJECT(element, "made the process's DTLS certificate before %s (%u ms)", before_what, ms);
+  *process_cert_ms = prepare_dtls_certificate();
   return pem;
 }
 

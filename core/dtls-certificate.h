@@ -34,9 +34,9 @@ std::shared_ptr<const std::string> element_dtls_certificate(GstElement *element)
 
 // Everything a sink or src prepares when it starts so that no session pays
 // for it: SRTP on OpenSSL and the process's RSA certificate (which 1.22's
-// dtlsdec makes anyway; logged "made the process's DTLS certificate before
-// <before_what>"), both once per process, and the element's own certificate,
-// returned.
-std::shared_ptr<const std::string> prepare_element_crypto(GstElement *element, const char *before_what);
+// dtlsdec makes anyway; the ms that took in `process_cert_ms`, 0 after the
+// first call, for the element's own log), both once per process, and the
+// element's own certificate, returned.
+std::shared_ptr<const std::string> prepare_element_crypto(GstElement *element, unsigned *process_cert_ms);
 
 }  // namespace webrtclive

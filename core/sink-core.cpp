@@ -67,7 +67,9 @@ bool SinkCore::start(std::unique_ptr<ProducerSignaller> signaller, std::string *
     }
   }
   if (talkback_) talkback_->set_threshold_db(settings_now.talkback_threshold_db);
-  certificate_pem_ = prepare_element_crypto(element_, "any viewer came");  // its sessions share the certificate
+  unsigned ms = 0;
+  certificate_pem_ = prepare_element_crypto(element_, &ms);  // its sessions share the certificate
+  if (ms) GST_INFO_OBJECT(element_, "made the process's DTLS certificate before any viewer came (%u ms)", ms);
   running_ = true;
   control_.start();
   keyframes_->set_context(control_.context());
