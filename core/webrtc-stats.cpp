@@ -212,9 +212,15 @@ int64_t PeerStats::packets_lost() const {
 }
 
 void StatsReading::update(PeerStats next, int64_t now_us, bool outbound) {
-  const uint64_t now_bytes = next.bytes(outbound), before = stats.bytes(outbound);
-  if (at_us && now_us > at_us && now_bytes >= before)
-    bitrate_bps = static_cast<double>(now_bytes - before) * 8 * 1e6 / static_cast<double>(now_us - at_us);
+  const uint64_t now_bytes = next.bytes(outbound);
+  if (!rate_from_us_ || now_bytes < rate_from_bytes_ || now_us < rate_from_us_) {
+    rate_from_us_ = now_us;  // the first reading, or counters that went back (a new stream): start again
+    rate_from_bytes_ = now_bytes;
+  } else if (now_us - rate_from_us_ >= kMinRateIntervalUs) {
+    bitrate_bps = static_cast<double>(now_bytes - rate_from_bytes_) * 8 * 1e6 / static_cast<double>(now_us - rate_from_us_);
+    rate_from_us_ = now_us;
+    rate_from_bytes_ = now_bytes;
+  }
   stats = std::move(next);
   at_us = now_us;
 }

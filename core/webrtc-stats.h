@@ -69,11 +69,19 @@ struct PeerStats {
 // One session's last get-stats reading and its rate since the reading
 // before (what the bus messages, /metrics and /consumers.json show).
 struct StatsReading {
+  // The rate is measured over at least this long: get-stats is asked for
+  // by two clocks (stats-interval and /metrics reads), and two readings a
+  // few ms apart often see no packet in between (a rate of 0 at 100 kbit/s).
+  static constexpr int64_t kMinRateIntervalUs = 250 * 1000;
   PeerStats stats;
   int64_t at_us = 0;        // monotonic; 0 = no reading yet
   double bitrate_bps = -1;  // -1 = not known (one reading is not a rate)
   // `outbound`: the rate of what we send, else of what we receive.
   void update(PeerStats next, int64_t now_us, bool outbound);
+
+ private:
+  int64_t rate_from_us_ = 0;  // the reading the next rate is measured from
+  uint64_t rate_from_bytes_ = 0;
 };
 
 // Counters summed over sessions, for /metrics: an ended session's last

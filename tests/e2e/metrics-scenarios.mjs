@@ -139,22 +139,12 @@ const scenarios = {
     }), 10000, 250);
 
     // Bus stats at the interval, plausible.
-    // Four plausible readings in a row per consumer. On a loaded 2-core CI
-    // box one 500 ms interval once read 0 bytes sent (a scheduling stall while
-    // Chromium and the src process started); it is logged, not failed on, and a
-    // consumer whose stats never become plausible still fails after 15 s.
-    const plausible = (x) => x.bitrate > 50000 && x.candidate === 'host' && x.codec === 'H264';
-    await until('4 plausible stats messages in a row for each consumer', () => report.consumers.every((c) => {
-      const s = stats(p, 'consumer-id', c.id);
-      return s.length >= 6 && s.slice(-4).every(plausible);
-    }), 15000, 250).catch((e) => {
-      throw new Error(`${e.message}: ${report.consumers.map((c) => stats(p, 'consumer-id', c.id).slice(-4).map((x) => x.raw).join('\n')).join('\n')}`);
-    });
+    await until('6 stats messages of one consumer', () => report.consumers.every((c) => stats(p, 'consumer-id', c.id).length >= 6), 10000, 250);
     for (const c of report.consumers) {
       const s = stats(p, 'consumer-id', c.id);
       const last = s.slice(-4);
-      const idle = s.slice(2).filter((x) => !(x.bitrate > 0));
-      if (idle.length) log(`stats of ${c.id.slice(0, 8)}: ${idle.length} reading(s) with no bytes sent after the first second`);
+      assert(last.every((x) => x.bitrate > 50000 && x.candidate === 'host' && x.codec === 'H264'),
+        `plausible stats for ${c.id.slice(0, 8)}: ${last.map((x) => x.raw).join('\n')}`);
       assert(last.every((x, i) => i === 0 || x.packets > last[i - 1].packets), 'packets-sent keeps growing');
       // At the configured interval (500 ms), as the test receives them.
       const gaps = s.slice(1).map((x, i) => x.at - s[i].at).sort((a, b) => a - b);

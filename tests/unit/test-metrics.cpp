@@ -160,6 +160,34 @@ void test_end_reason_labels() {
 
 }  // namespace
 
+// The send rate of a reading: measured over at least 250 ms, so a second
+// get-stats a few ms after another (stats-interval and a /metrics read
+// together) never reads as 0 bit/s; 12500 bytes a second is 100 kbit/s.
+void test_rate_interval() {
+  auto at = [](uint64_t bytes) {
+    PeerStats p;
+    RtpStreamStats s;
+    s.outbound = true;
+    s.bytes = bytes;
+    p.streams.push_back(s);
+    return p;
+  };
+  StatsReading r;
+  r.update(at(0), 1000000, true);
+  g_assert_cmpfloat(r.bitrate_bps, ==, -1);  // one reading is not a rate
+  r.update(at(6250), 1500000, true);
+  g_assert_cmpfloat(r.bitrate_bps, ==, 100000);
+  r.update(at(6250), 1505000, true);  // 5 ms later, no packet in between
+  g_assert_cmpfloat(r.bitrate_bps, ==, 100000);
+  r.update(at(12500), 2000000, true);
+  g_assert_cmpfloat(r.bitrate_bps, ==, 100000);
+  r.update(at(100), 2500000, true);  // counters went back (a new stream): start again
+  g_assert_cmpfloat(r.bitrate_bps, ==, 100000);
+  r.update(at(6350), 3000000, true);
+  g_assert_cmpfloat(r.bitrate_bps, ==, 100000);
+  g_assert_cmpint(r.at_us, ==, 3000000);
+}
+
 int main(int argc, char **argv) {
   gst_init(&argc, &argv);
   g_type_ensure(GST_TYPE_WEBRTC_STATS_TYPE);  // the dumps name its values
@@ -174,5 +202,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/webrtc-stats/receiver-1.22", test_receiver_stats_122);
   g_test_add_func("/webrtc-stats/nothing-known", test_nothing_known);
   g_test_add_func("/webrtc-stats/end-reasons", test_end_reason_labels);
+  g_test_add_func("/webrtc-stats/rate-over-a-quarter-second", test_rate_interval);
   return g_test_run();
 }
