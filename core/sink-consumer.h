@@ -23,6 +23,8 @@ struct ConsumerStream {
   std::unique_ptr<ConsumerChain> chain;            // once answered
   std::shared_ptr<FanOut::Attachment> attachment;  // fed from a shared branch
   ProbeHandle keyframe_capture;                    // its PLI/FIR go to the branch's throttle
+  gint64 last_request_us = 0;      // control thread: its last PLI/FIR passed on
+  uint64_t requests_dropped = 0;   // control thread: PLI/FIR within a second of the last
   // Video (core/sink-layers.cpp), control thread: which layer of the
   // ladder it is on and what its feedback says its link carries.
   std::optional<LayerEstimator> estimator;

@@ -512,7 +512,17 @@ bool SinkCore::attach_streams(const std::shared_ptr<Consumer> &c) {
       auto core = weak.lock();
       auto consumer = weak_c.lock();
       if (!core || !core->running_ || !consumer || i >= consumer->streams.size()) return;
-      if (auto &a = consumer->streams[i].attachment) core->fanout_->request_keyframe(*a);
+      // One viewer's PLIs are its own: a lossy link asks for a keyframe
+      // with every loss, and its layer's other viewers would pay for each.
+      ConsumerStream &stream = consumer->streams[i];
+      const gint64 now = g_get_monotonic_time();
+      const gint64 interval = gint64{core->settings().consumer_keyframe_interval_ms} * 1000;
+      if (stream.last_request_us && now - stream.last_request_us < interval) {
+        stream.requests_dropped++;
+        return;
+      }
+      stream.last_request_us = now;
+      if (auto &a = stream.attachment) core->fanout_->request_keyframe(*a);
     });
     // Start each consumer on a keyframe: what it would decode before one
     // is garbage.

@@ -56,6 +56,9 @@ struct SinkSettings {
   unsigned audio_bitrate_kbps = 64;
   unsigned keyframe_interval_frames = 60;
   unsigned min_keyframe_interval_ms = 500;
+  // One consumer's own keyframe requests (PLI/FIR) are passed on at most
+  // this often; then the encoder's throttle coalesces them with everyone's.
+  unsigned consumer_keyframe_interval_ms = 1000;
   unsigned peer_timeout_s = 20;  // no RTCP from a connected consumer for this long: it is gone
   unsigned max_consumers = 0;    // 0 = as many as the process's file descriptors allow
   bool transcode = true;

@@ -227,7 +227,8 @@ void SinkCore::add_layer_figures(Consumer &c, GstStructure *figures) {
                       : snap.source == FeedbackSource::ReceiverReports ? "receiver-reports"
                                                                        : "none",
                       "estimate-kbps", G_TYPE_UINT, snap.estimate_kbps.value_or(0), "layer-switches", G_TYPE_UINT64,
-                      static_cast<guint64>(snap.switches), nullptr);
+                      static_cast<guint64>(snap.switches), "keyframe-requests-dropped", G_TYPE_UINT64,
+                      static_cast<guint64>(cs.requests_dropped), nullptr);
     return;  // the first video stream
   }
 }

@@ -7,7 +7,7 @@ namespace webrtclive {
 
 namespace {
 
-enum Offset { kVideoLayers, kSwitching, kDownLoss, kDownDelay, kUpAfter, kMinDwell };
+enum Offset { kVideoLayers, kSwitching, kDownLoss, kDownDelay, kUpAfter, kMinDwell, kConsumerKeyframes };
 
 }  // namespace
 
@@ -51,6 +51,12 @@ void install_layer_properties(GObjectClass *klass, guint first) {
       klass, first + kMinDwell,
       g_param_spec_uint("layer-min-dwell", "Layer Min Dwell", "Least time, in ms, between two switches of a viewer", 0,
                         60000, static_cast<guint>(d.min_dwell_us / 1000), playing));
+  g_object_class_install_property(
+      klass, first + kConsumerKeyframes,
+      g_param_spec_uint("consumer-keyframe-interval", "Consumer Keyframe Interval",
+                        "Least time, in ms, between two keyframe requests (PLI/FIR) of one consumer that are passed "
+                        "on to its encoder; more are dropped, so a lossy viewer cannot flood the viewers of its layer",
+                        0, 60000, SinkSettings{}.consumer_keyframe_interval_ms, playing));
 }
 
 bool set_layer_property(GstElement *element, guint first, guint id, const GValue *value, SinkSettings &s) {
@@ -83,6 +89,9 @@ bool set_layer_property(GstElement *element, guint first, guint id, const GValue
     case kMinDwell:
       s.estimator.min_dwell_us = int64_t{g_value_get_uint(value)} * 1000;
       break;
+    case kConsumerKeyframes:
+      s.consumer_keyframe_interval_ms = g_value_get_uint(value);
+      break;
   }
   return true;
 }
@@ -107,6 +116,9 @@ bool get_layer_property(guint first, guint id, const SinkSettings &s, GValue *va
       break;
     case kMinDwell:
       g_value_set_uint(value, static_cast<guint>(s.estimator.min_dwell_us / 1000));
+      break;
+    case kConsumerKeyframes:
+      g_value_set_uint(value, s.consumer_keyframe_interval_ms);
       break;
   }
   return true;

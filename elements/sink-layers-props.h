@@ -2,7 +2,7 @@
 //
 // webrtclivesink's properties for the video layer ladder (issue 15):
 // video-layers, layer-switching, layer-down-loss, layer-down-delay,
-// layer-up-after, layer-min-dwell. Consecutive property ids from `first`.
+// layer-up-after, layer-min-dwell, consumer-keyframe-interval. Consecutive property ids from `first`.
 #pragma once
 
 #include <gst/gst.h>
@@ -11,7 +11,7 @@
 
 namespace webrtclive {
 
-constexpr guint kLayerProperties = 6;
+constexpr guint kLayerProperties = 7;
 
 void install_layer_properties(GObjectClass *klass, guint first);
 // True when `id` is one of them (then applied to / read from `s`). A
