@@ -605,8 +605,8 @@ OfferChoice choose_from_offer(const GstSDPMedia *m, const std::vector<OfferedCod
     OfferedCodec c = ours;
     c.pt = best_pt;
     if (c.codec == CodecId::H264 && !best_pli.empty()) c.profile_level_id = best_pli;
-    // The offer's id for TWCC, when it offers it on a video m-line.
-    c.twcc_ext = info.kind == MediaKind::Video ? twcc_extmap_id(m) : 0;
+    // The offer's id for TWCC, when we want it (ours.twcc_ext) and it offers it.
+    c.twcc_ext = ours.twcc_ext && info.kind == MediaKind::Video ? twcc_extmap_id(m) : 0;
     out.codec = c;
     return out;
   }

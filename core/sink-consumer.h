@@ -51,6 +51,13 @@ struct SinkCore::Consumer {
   gint64 requested_us = 0;  // the session was requested (set once, control thread)
   std::shared_ptr<std::atomic<gint64>> first_packet_us = std::make_shared<std::atomic<gint64>>(0);
   StatsReading reading;  // mutex_: the last get-stats reading and the rate since the one before
+  // mutex_: its video layer as /consumers.json shows it (core/sink-layers.cpp).
+  struct LayerSummary {
+    int layer = -1;
+    unsigned layers = 0;
+    std::string size, source;
+    double estimate_kbps = -1;
+  } layer_summary;
 };
 
 // Runs `fn` on the control thread, unless the core is gone or stopped by then.

@@ -225,9 +225,10 @@ std::vector<OfferedCodec> SinkCore::codecs_to_offer(const FanOut::InputInfo &inp
                                    limit_codecs(video ? s.video_codecs : s.audio_codecs,
                                                 video ? s.codec_limit.video : s.codec_limit.audio),
                                    s.transcode);
-  // TWCC on every video m-line: each viewer's feedback drives its layer and
-  // its estimate (core/sink-layers.cpp).
-  if (video)
+  // With a layer ladder, TWCC on every video m-line: each viewer's feedback
+  // drives its layer (core/sink-layers.cpp). Without one nothing would read
+  // it, and every packet would cost rtpsession a record (decision 85).
+  if (video && s.video_layers.size() > 1)
     for (auto &c : codecs) c.twcc_ext = kTwccOfferId;
   return codecs;
 }

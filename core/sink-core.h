@@ -195,6 +195,7 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   bool move_layer(Consumer &c, ConsumerStream &cs, unsigned layer, SwitchReason why, gint64 now);
   void feed_receiver_reports(Consumer &c, const PeerStats &stats, gint64 now);
   void add_layer_figures(Consumer &c, GstStructure *figures);
+  void summarize_layer(Consumer &c);
   void start_layers();
   void stop_layers();
   // core/sink-stats.cpp (control thread)
