@@ -102,7 +102,7 @@ void SinkCore::watch_layers(const std::shared_ptr<Consumer> &c, size_t i, const 
   };
   auto guard = std::make_shared<Guard>();
   gulong id = add_probe_fn(
-      cs.chain->queue_src(),
+      cs.chain->head(),
       static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
       [guard](GstPad *, GstPadProbeInfo *info) {
         if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
@@ -121,7 +121,7 @@ void SinkCore::watch_layers(const std::shared_ptr<Consumer> &c, size_t i, const 
         guard->last = rt;
         return GST_PAD_PROBE_OK;
       });
-  cs.pts_guard = ProbeHandle(cs.chain->queue_src(), id);
+  cs.pts_guard = ProbeHandle(cs.chain->head(), id);
   GST_INFO_OBJECT(element_, "consumer %s: video on layer 0 of %u (%s), %s", c->peer.c_str(), cs.layers,
                   to_string(s.video_layers).c_str(), cs.twcc ? "TWCC feedback" : "receiver reports only");
 }
