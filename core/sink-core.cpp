@@ -46,7 +46,7 @@ SinkCore::SinkCore(GstElement *element, Hooks hooks)
     SinkSettings s = settings();
     return FanOut::Settings{
         EncoderSettings{s.video_bitrate_kbps, s.audio_bitrate_kbps, s.keyframe_interval_frames},
-        s.min_keyframe_interval_ms, s.video_layers};
+        s.min_keyframe_interval_ms, s.video_layers, s.fanout_threads};
   };
   fh.encoder_setup = [this](const std::string &input, const char *codec, GstElement *encoder) {
     if (hooks_.encoder_setup) hooks_.encoder_setup(input, codec, encoder);
