@@ -32,6 +32,7 @@ struct ConsumerStream {
   unsigned layers = 1;        // in its ladder (1: it never switches)
   bool layer_forced = false;  // set-layer holds it
   bool twcc = false;          // TWCC negotiated (else receiver reports)
+  gint64 judge_from_us = 0;   // not judged before (its first GOP's burst)
   ProbeHandle twcc_probe;
   ProbeHandle pts_guard;
 };

@@ -31,6 +31,8 @@ constexpr unsigned kReceiverReportEveryTicks = 4;  // get-stats once a second wi
 // RTCP feedback a peer may send: a TWCC report every ~50-100 ms is normal;
 // beyond this many per second the rest are dropped unread.
 constexpr unsigned kMaxTwccReportsPerSecond = 50;
+// A viewer is judged from this long after it was attached (decision 90).
+constexpr gint64 kJoinSettleUs = 2 * G_USEC_PER_SEC;
 
 std::vector<uint32_t> ladder_kbps(const std::vector<VideoLayer> &layers) {
   std::vector<uint32_t> out;
@@ -59,6 +61,9 @@ void SinkCore::watch_layers(const std::shared_ptr<Consumer> &c, size_t i, const 
   }
   cs.layers = static_cast<unsigned>(kbps.size());
   cs.twcc = chosen.twcc_ext != 0;
+  // Its first GOP leaves in one burst once it connects (held since the
+  // join): losses in a viewer's receive buffer then say nothing of its link.
+  cs.judge_from_us = g_get_monotonic_time() + kJoinSettleUs;
   if (cs.twcc) {
     // rtpfunnel hands every feedback to every sink pad: this one's payloader
     // sees the whole session's, which is this consumer's alone.
@@ -144,6 +149,7 @@ void SinkCore::on_twcc(const std::string &sid, size_t i, std::vector<TwccPacket>
 // layer-switching off): the estimate still goes to stats; a decision not
 // acted on puts the estimator back on the viewer's layer.
 void SinkCore::evaluate_layer(Consumer &c, ConsumerStream &cs, gint64 now) {
+  if (now < cs.judge_from_us) return;
   LayerDecision d = cs.estimator->evaluate(now);
   if (d.action == LayerAction::Hold) return;
   if (cs.layers > 1 && !cs.layer_forced && settings().layer_switching)
