@@ -530,7 +530,8 @@ void FanOut::detach(const std::shared_ptr<Attachment> &a, std::function<void()> 
   unlink_and_release(a, a->tee_pad_, std::move(done));
 }
 
-bool FanOut::switch_to(const std::shared_ptr<Attachment> &a, const BranchKey &key, std::string *error) {
+bool FanOut::switch_to(const std::shared_ptr<Attachment> &a, const BranchKey &key, std::string *error,
+                       gint64 hold_us) {
   {
     std::lock_guard lock(a->mutex_);
     if (a->detached_ || a->relinking_) {
@@ -549,6 +550,12 @@ bool FanOut::switch_to(const std::shared_ptr<Attachment> &a, const BranchKey &ke
   GRef<GstPad> new_pad = GRef<GstPad>::adopt(gst_element_request_pad_simple(new_tee.get(), "src_%u"));
   // The new branch's GOP is elsewhere: nothing of it reaches the consumer
   // before its next keyframe (asked for below).
+  if (hold_us > 0) {
+    const gint64 until = g_get_monotonic_time() + hold_us;
+    add_probe_fn(new_pad.get(), GST_PAD_PROBE_TYPE_BUFFER, [until](GstPad *, GstPadProbeInfo *) {
+      return g_get_monotonic_time() < until ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_REMOVE;
+    });
+  }
   if (codec_info(key.codec).kind == MediaKind::Video) KeyframeControl::drop_deltas_until_keyframe(new_pad.get());
   {
     std::lock_guard lock(a->mutex_);
@@ -585,7 +592,7 @@ bool FanOut::switch_to(const std::shared_ptr<Attachment> &a, const BranchKey &ke
   GST_INFO_OBJECT(element_, "switching %s:%s from %s/%s/%u to %s/%s/%u", GST_DEBUG_PAD_NAME(a->sink_.get()),
                   old_branch->key.input.c_str(), codec_info(old_branch->key.codec).name, old_branch->key.layer,
                   key.input.c_str(), codec_info(key.codec).name, key.layer);
-  keyframes_->request(branch->keyframes);
+  if (hold_us <= 0) keyframes_->request(branch->keyframes);
   return true;
 }
 

@@ -134,7 +134,11 @@ class FanOut : public std::enable_shared_from_this<FanOut> {
   // it gets no delta frame of the new branch before a keyframe, and one
   // keyframe is asked of the new branch. False (and why) when the branch
   // cannot be made or the attachment is detached or still relinking.
-  [[nodiscard]] bool switch_to(const std::shared_ptr<Attachment> &a, const BranchKey &key, std::string *error);
+  // With `hold_us`, nothing of the new branch reaches the consumer for that
+  // long (a congested link drains first) and no keyframe is asked: the
+  // caller asks once the hold is over.
+  [[nodiscard]] bool switch_to(const std::shared_ptr<Attachment> &a, const BranchKey &key, std::string *error,
+                               gint64 hold_us = 0);
   void request_keyframe(const Attachment &a);
 
  private:

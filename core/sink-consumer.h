@@ -24,6 +24,7 @@ struct ConsumerStream {
   std::shared_ptr<FanOut::Attachment> attachment;  // fed from a shared branch
   ProbeHandle keyframe_capture;                    // its PLI/FIR go to the branch's throttle
   gint64 last_request_us = 0;      // control thread: its last PLI/FIR passed on
+  gint64 requests_held_until_us = 0;  // control thread: a down switch drains its link until then
   uint64_t requests_dropped = 0;   // control thread: PLI/FIR within a second of the last
   // Video (core/sink-layers.cpp), control thread: which layer of the
   // ladder it is on and what its feedback says its link carries.

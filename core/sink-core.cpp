@@ -522,7 +522,8 @@ bool SinkCore::attach_streams(const std::shared_ptr<Consumer> &c) {
       ConsumerStream &stream = consumer->streams[i];
       const gint64 now = g_get_monotonic_time();
       const gint64 interval = gint64{core->settings().consumer_keyframe_interval_ms} * 1000;
-      if (stream.last_request_us && now - stream.last_request_us < interval) {
+      if (now < stream.requests_held_until_us ||
+          (stream.last_request_us && now - stream.last_request_us < interval)) {
         stream.requests_dropped++;
         return;
       }

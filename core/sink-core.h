@@ -197,6 +197,7 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   void layers_tick();
   void evaluate_layer(Consumer &c, ConsumerStream &cs, gint64 now);
   bool move_layer(Consumer &c, ConsumerStream &cs, unsigned layer, SwitchReason why, gint64 now);
+  void ask_keyframe_later(const ConsumerStream &cs, gint64 hold_us);
   void feed_receiver_reports(Consumer &c, const PeerStats &stats, gint64 now);
   void add_layer_figures(Consumer &c, GstStructure *figures);
   void summarize_layer(Consumer &c);

@@ -31,6 +31,9 @@ constexpr unsigned kReceiverReportEveryTicks = 4;  // get-stats once a second wi
 // RTCP feedback a peer may send: a TWCC report every ~50-100 ms is normal;
 // beyond this many per second the rest are dropped unread.
 constexpr unsigned kMaxTwccReportsPerSecond = 50;
+// The drain before a congested down switch's keyframe: the queuing delay
+// the viewer's feedback showed, plus a margin, within bounds (decision 91).
+constexpr gint64 kDrainGuessUs = 150'000, kDrainMarginUs = 50'000, kMinDrainUs = 100'000, kMaxDrainUs = 400'000;
 // A viewer is judged from this long after it was attached (decision 90).
 constexpr gint64 kJoinSettleUs = 2 * G_USEC_PER_SEC;
 
@@ -165,7 +168,15 @@ bool SinkCore::move_layer(Consumer &c, ConsumerStream &cs, unsigned layer, Switc
   std::string error;
   BranchKey key = cs.attachment->key();
   key.layer = layer;
-  if (!fanout_->switch_to(cs.attachment, key, &error)) {
+  // Down because the link is congested: its queue is still full of the old
+  // layer, and the new layer's first keyframe would be lost in it. Nothing
+  // is sent for about the queuing delay, then one keyframe is asked for.
+  const EstimatorSnapshot before = cs.estimator->snapshot();
+  const bool congested = layer > from && why != SwitchReason::Forced;
+  const gint64 hold_us =
+      congested ? std::clamp<gint64>(before.qdelay_us.value_or(kDrainGuessUs) + kDrainMarginUs, kMinDrainUs, kMaxDrainUs)
+                : 0;
+  if (!fanout_->switch_to(cs.attachment, key, &error, hold_us)) {
     // Still relinking from the last switch, or the branch failed: stay
     // where it is, and let the estimator know.
     GST_INFO_OBJECT(element_, "consumer %s: not switching to layer %u: %s", c.peer.c_str(), layer, error.c_str());
@@ -173,12 +184,16 @@ bool SinkCore::move_layer(Consumer &c, ConsumerStream &cs, unsigned layer, Switc
     return false;
   }
   cs.layer = layer;
+  // Its own requests start afresh after the switch (and wait for the drain).
+  cs.last_request_us = 0;
+  cs.requests_held_until_us = hold_us ? now + hold_us : 0;
+  if (hold_us) ask_keyframe_later(cs, hold_us);
   const SinkSettings s = settings();
   const VideoLayer size = layer < s.video_layers.size() ? s.video_layers[layer] : VideoLayer{};
   const EstimatorSnapshot snap = cs.estimator->snapshot();
-  GST_INFO_OBJECT(element_, "consumer %s: layer %u -> %u (%ux%u at %u kbit/s): %s, estimate %u kbit/s",
+  GST_INFO_OBJECT(element_, "consumer %s: layer %u -> %u (%ux%u at %u kbit/s): %s, estimate %u kbit/s, drain %u ms",
                   c.peer.c_str(), from, layer, size.width, size.height, size.kbps, to_string(why),
-                  snap.estimate_kbps.value_or(0));
+                  snap.estimate_kbps.value_or(0), static_cast<unsigned>(hold_us / 1000));
   GstStructure *msg = gst_structure_new(
       "webrtclive-layer-switched", "peer-id", G_TYPE_STRING, c.peer.c_str(), "session-id", G_TYPE_STRING,
       c.sid.c_str(), "from", G_TYPE_UINT, from, "to", G_TYPE_UINT, layer, "width", G_TYPE_UINT, size.width, "height",
@@ -187,6 +202,29 @@ bool SinkCore::move_layer(Consumer &c, ConsumerStream &cs, unsigned layer, Switc
   summarize_layer(c);
   gst_element_post_message(element_, gst_message_new_element(GST_OBJECT(element_), msg));
   return true;
+}
+
+// Control thread: the keyframe of a drained down switch, asked of the new
+// layer once the hold is over (if the consumer is still there and on it).
+void SinkCore::ask_keyframe_later(const ConsumerStream &cs, gint64 hold_us) {
+  std::weak_ptr<SinkCore> weak = weak_from_this();
+  std::weak_ptr<FanOut::Attachment> attachment = cs.attachment;
+  GSource *t = g_timeout_source_new(static_cast<guint>((hold_us + 999) / 1000));
+  using Fn = std::function<void()>;
+  auto *fn = new Fn([weak, attachment] {
+    auto self = weak.lock();
+    auto a = attachment.lock();
+    if (self && self->running_ && a) self->fanout_->request_keyframe(*a);
+  });
+  g_source_set_callback(
+      t,
+      [](gpointer data) -> gboolean {
+        (*static_cast<Fn *>(data))();
+        return G_SOURCE_REMOVE;
+      },
+      fn, [](gpointer data) { delete static_cast<Fn *>(data); });
+  g_source_attach(t, control_.context());
+  g_source_unref(t);
 }
 
 // Control thread, every 250 ms: holds and clean periods end between
