@@ -27,71 +27,27 @@ import {
   assert, counts, keepsDecoding, launchBrowser, log, openViewer, run, sleep, startPipeline, until, waitCount,
   waitFrames, watchFrames,
 } from './lib.mjs';
-import { childNamespace, link, shaper } from './netns.mjs';
+import {
+  LADDER, NOISE, TOP, consumerAt, fpsWindows, longestGap, sizeAt, sizesText, startViewer, statsLine, switchedOf,
+  viewerSite,
+} from './layer-lib.mjs';
 
-const LADDER = '1280x720@2500,640x360@800,320x180@250';
-const TOP = [1280, 720];
-// Noise: every layer's encoder meets its bitrate (a ball would be ~170
-// kbit/s at 720p and fit under any cap), and frames are all about the same
-// size (noise predicts as badly as it intra-codes): no keyframe bursts.
-const NOISE = 'videotestsrc is-live=true pattern=snow ! video/x-raw,width=1280,height=720,framerate=30/1';
 const BALL = 'videotestsrc is-live=true pattern=ball ! video/x-raw,width=1280,height=720,framerate=30/1';
 const CAP_KBIT = 400;
 const CAP_HOLD_MS = 10000;
-// Viewer i's link: the sink's end lv<i> = 10.98.<i>.1, the viewer's eth0 = 10.98.<i>.2.
-const net = (i) => ({ sink: `10.98.${i}.1`, viewer: `10.98.${i}.2`, dev: `lv${i}` });
-
-// The fields of the sink's element messages (live-runner's "fields").
-const fieldsOf = (p, name, pred = () => true) => p.filter((e) => e.event === name && e.fields && pred(e.fields, e));
-const switchedOf = (p, peer) => fieldsOf(p, 'webrtclive-layer-switched', (f) => f['peer-id'] === peer).map((e) => ({ ...e.fields, at: e.at }));
-
-// Frame rates over every run of `width` whole seconds inside [from, to] (ms),
-// from a counter's per_second ([second, n]; a missing second had no frame).
-function fpsWindows(c, from, to, width = 3) {
-  const per = new Map(c.per_second);
-  const first = Math.ceil(from / 1000), last = Math.floor(to / 1000) - 1;  // whole seconds only
-  const out = [];
-  for (let s = first; s + width - 1 <= last; s++) {
-    let n = 0;
-    for (let k = 0; k < width; k++) n += per.get(s + k) ?? 0;
-    out.push(n / width);
-  }
-  return out;
-}
-
-// The longest gap between decoded frames that overlaps [from, to] (ms), as
-// {start, ms} ({start: null, ms: 0} if none of 100 ms or more); a gap still
-// open at `now` counts up to now.
-function longestGap(c, from, to, now = Date.now()) {
-  const gaps = [...c.gaps];
-  if (c.last && now - c.last >= 100) gaps.push([c.last, now - c.last]);
-  return gaps.filter(([start, ms]) => start < to && start + ms > from)
-    .reduce((best, [start, ms]) => (ms > best.ms ? { start, ms } : best), { start: null, ms: 0 });
-}
-
-// The first caps change at or after `from` to a size matching `pred`: its time.
-const sizeAt = (c, from, pred) => c.sizes.find(([at, w, h]) => at >= from && pred(w, h))?.[0] ?? null;
 
 // A sink, and viewers 1..n in namespaces of their own (webrtclivesrc, decoded
 // video counted at `countvideo`); returns {p, viewers: [{r, pid, addr, peer, cap}]}.
 async function sinkAndNamespacedViewers(defer, sinkOptions, n = 2) {
   const viewers = [];
-  for (let i = 1; i <= n; i++) {
-    const pid = await childNamespace(defer, `viewer${i}`);
-    const a = net(i);
-    link(pid, { name: a.dev, address: a.sink, peer: a.viewer });
-    const cap = shaper(a.dev);
-    defer(() => cap.lift());
-    viewers.push({ i, pid, addr: a.viewer, sinkAddr: a.sink, cap });
-  }
+  for (let i = 1; i <= n; i++) viewers.push(await viewerSite(defer, i));
   const ice = viewers.map((v) => v.sinkAddr).join(',');
   const p = await startPipeline(`${NOISE} ! webrtclivesink name=sink port=0 producer-name=cam video-codecs=h264 ` +
     `stats-interval=1000 ice-addresses=${ice} ${sinkOptions}`, { name: 'sink' });
   defer(() => p.stop());
   const port = new URL(p.url).port;
   for (const v of viewers) {
-    v.r = await startPipeline(`webrtclivesrc name=s server=ws://${v.sinkAddr}:${port}/ws ice-addresses=${v.addr} ` +
-      's.video_0 ! fakesink name=countvideo sync=false async=false', { name: `viewer${v.i}`, netns: v.pid });
+    v.r = await startViewer(v, port, { name: `viewer${v.i}` });
     defer(() => v.r.stop());
   }
   for (const v of viewers) {
@@ -101,24 +57,13 @@ async function sinkAndNamespacedViewers(defer, sinkOptions, n = 2) {
   }
   // Which consumer is which viewer: the sink's stats name the address.
   for (const v of viewers) {
-    const s = await p.waitFor(`the sink's stats of viewer ${v.i}`, (e) => e.event === 'webrtclive-stats' &&
-      (e.fields?.['remote-address'] ?? '').startsWith(`${v.addr}:`), 10000);
-    v.peer = s.fields['consumer-id'] ?? s['peer-id'];
+    v.peer = await consumerAt(p, v.addr);
     log(`viewer ${v.i}: ${v.addr}, consumer ${v.peer}`);
   }
   return { p, viewers };
 }
 
 const countOf = async (v) => (await counts(v.r)).countvideo;
-
-// What the sink reports of one viewer, once a second (its webrtclive-stats).
-function statsLine(p, v, since) {
-  return fieldsOf(p, 'webrtclive-stats', (f, e) => f['consumer-id'] === v.peer && e.at >= since)
-    .map((e) => ({ ...e.fields, at: e.at }))
-    .map((f) => `${Math.round((f.at - since) / 100) / 10}s L${f.layer ?? '-'}/${f['layer-source'] ?? '-'} ` +
-      `est ${f['estimate-kbps'] ?? '-'} sent ${Math.round((f.bitrate ?? 0) / 1000)}k lost ${f['fraction-lost']}`)
-    .join('; ');
-}
 
 // The encoders the sink made: counted in its bin and in its own stats.
 async function encoders(p) {
@@ -136,7 +81,7 @@ async function assertUntouched(v, from) {
   const others = c.sizes.filter(([at, w, h]) => at >= from && (w !== TOP[0] || h !== TOP[1]));
   const gap = longestGap(c, from, Date.now()).ms;
   log(`viewer ${v.i} over ${Math.round((Date.now() - from) / 1000)} s: fps per 3 s min ${Math.min(...fps).toFixed(1)} ` +
-    `median ${fps.sort((a, b) => a - b)[fps.length >> 1]?.toFixed(1)}, longest gap ${gap} ms, sizes ${JSON.stringify(c.sizes.map(([, w, h]) => `${w}x${h}`))}`);
+    `median ${fps.sort((a, b) => a - b)[fps.length >> 1]?.toFixed(1)}, longest gap ${gap} ms, sizes ${sizesText(c)}`);
   assert(fps.length >= 5, `enough whole seconds measured (${fps.length} windows)`);
   assert(!others.length, `viewer ${v.i} stayed at ${TOP.join('x')}: ${JSON.stringify(others)}`);
   assert(Math.min(...fps) >= 29, `viewer ${v.i} kept >= 29 fps over every 3 s (min ${Math.min(...fps).toFixed(1)})`);
@@ -173,7 +118,7 @@ async function tbf(defer, ladder) {
     const fps2 = fpsWindows(c2b, lowAt + 1000, Date.now());
     log(`while capped: viewer 2 ${JSON.stringify(switchedOf(p, v2.peer).map((s) => `${s.from}->${s.to} ${s.reason} +${s.at - tCap}ms`))}, ` +
       `fps per 3 s ${fps2.map((x) => x.toFixed(1)).join(' ')}; encoders ${e1.enc} (stats ${e1.stat}) for layers used ${[...used]}`);
-    log(`sink's view of viewer 2: ${statsLine(p, v2, tCap)}`);
+    log(`sink's view of viewer 2: ${statsLine(p, v2.peer, tCap)}`);
     assert(e1.enc === e1.stat, `the sink's stats count its encoders (${e1.stat} vs ${e1.enc})`);
     assert(e1.enc >= 2 && e1.enc <= used.size, `an encoder per layer used (${e1.enc} encoders, layers ${[...used]}), not per viewer`);
     assert(fps2.length && Math.min(...fps2) > 0, 'viewer 2 kept decoding under the cap');
@@ -194,9 +139,9 @@ async function tbf(defer, ladder) {
     const gap = longestGap(c2, tCap, Date.now()).ms;
     const fps2 = fpsWindows(c2, tCap + 1000, Date.now());
     log(`no ladder, viewer 2 capped at ${CAP_KBIT} kbit/s for ${CAP_HOLD_MS} ms: longest decoded-frame gap ${gap} ms, ` +
-      `fps per 3 s ${fps2.map((x) => x.toFixed(1)).join(' ')}, sizes ${JSON.stringify(c2.sizes.map(([, w, h]) => `${w}x${h}`))}`);
+      `fps per 3 s ${fps2.map((x) => x.toFixed(1)).join(' ')}, sizes ${sizesText(c2)}`);
     log(`tbf on ${v2.cap.stats()}`);
-    log(`sink's view of viewer 2: ${statsLine(p, v2, tCap)}`);
+    log(`sink's view of viewer 2: ${statsLine(p, v2.peer, tCap)}`);
     assert(gap > 1000 || Math.max(...fps2) < 10, `the cap bites: viewer 2 froze (gap ${gap} ms) or crawled`);
     v2.cap.lift();
     const before = c2.buffers;

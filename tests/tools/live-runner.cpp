@@ -24,7 +24,8 @@
 // counts GQuarks; elements named "fku..." count the force-key-unit events that reach their
 // src pad from downstream. "set ELEMENT PROPERTY VALUE" sets a property of
 // a named element while the pipeline runs (e.g. a valve's drop, to pause a
-// source), VALUE parsed as gst-launch would. "emit ELEMENT SIGNAL ARG..."
+// source), VALUE parsed as gst-launch would; "get ELEMENT PROPERTY" reads
+// one ("value", as gst-launch would write it). "emit ELEMENT SIGNAL ARG..."
 // emits an action signal of a named element (webrtclivesink's set-layer,
 // remove-consumer), each ARG converted to the signal's parameter type
 // (strings, "null" for a NULL string, integers, booleans, doubles); the
@@ -41,15 +42,16 @@
 
 #include <malloc.h>
 
-#include <array>
+#include "frame-timing.h"
+
+using live_runner::Timing;
+using live_runner::report_timing;
+
 #include <atomic>
 #include <cstdio>
 #include <cstring>
-#include <deque>
 #include <map>
-#include <mutex>
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace {
@@ -64,49 +66,6 @@ struct Counter {
 };
 std::vector<Counter *> counters;
 
-// The frame timing of a "count..." element (written on its streaming thread,
-// read by "counts" on the main loop; all under `lock`). Times in wall-clock
-// ms since the Unix epoch.
-struct Timing {
-  static constexpr gint64 kGapMs = 100;     // gaps this long or longer are listed
-  static constexpr size_t kMaxEntries = 200;  // gaps and sizes kept
-  static constexpr size_t kSeconds = 600;     // per-second counts kept
-  std::mutex lock;
-  gint64 first = 0, last = 0, max_gap = 0;
-  std::deque<std::pair<gint64, gint64>> gaps;  // [start, ms]
-  std::deque<std::array<gint64, 3>> sizes;     // [at, width, height]
-  std::deque<std::pair<gint64, gint64>> per_second;  // [second, n]
-
-  template <typename T>
-  static void push_bounded(std::deque<T> &q, T v, size_t max) {
-    q.push_back(v);
-    if (q.size() > max) q.pop_front();
-  }
-  void buffer(guint n) {
-    const gint64 now = g_get_real_time() / 1000;
-    std::lock_guard<std::mutex> g(lock);
-    if (first == 0) first = now;
-    if (last != 0) {
-      const gint64 gap = now - last;
-      max_gap = std::max(max_gap, gap);
-      if (gap >= kGapMs) push_bounded(gaps, {last, gap}, kMaxEntries);
-    }
-    last = now;
-    const gint64 sec = now / 1000;
-    if (per_second.empty() || per_second.back().first != sec) push_bounded(per_second, {sec, 0}, kSeconds);
-    per_second.back().second += n;
-  }
-  void caps(GstCaps *c) {
-    gint w = 0, h = 0;
-    const GstStructure *st = gst_caps_get_size(c) ? gst_caps_get_structure(c, 0) : nullptr;
-    if (st) {
-      gst_structure_get_int(st, "width", &w);
-      gst_structure_get_int(st, "height", &h);
-    }
-    std::lock_guard<std::mutex> g(lock);
-    push_bounded(sizes, {g_get_real_time() / 1000, gint64{w}, gint64{h}}, kMaxEntries);
-  }
-};
 std::map<Counter *, Timing *> timings;  // of the "count..." elements; filled before PLAYING
 
 void emit(JsonBuilder *b) {
@@ -373,6 +332,34 @@ void set_property(const char *line) {
   g_strfreev(w);
 }
 
+// "get ELEMENT PROPERTY": a "get" event with the property's value as
+// gst-launch would write it ("value"), ok false when there is no such
+// element or property.
+void get_property(const char *line) {
+  gchar **w = g_strsplit(line, " ", 3);
+  bool ok = false;
+  std::string text;
+  GstElement *e = g_strv_length(w) == 3 ? gst_bin_get_by_name(GST_BIN(pipeline), w[1]) : nullptr;
+  GParamSpec *spec = e ? g_object_class_find_property(G_OBJECT_GET_CLASS(e), w[2]) : nullptr;
+  if (spec) {
+    GValue v = G_VALUE_INIT;
+    g_value_init(&v, spec->value_type);
+    g_object_get_property(G_OBJECT(e), w[2], &v);
+    gchar *str = gst_value_serialize(&v);
+    ok = str != nullptr;
+    text = str ? str : "";
+    g_free(str);
+    g_value_unset(&v);
+  }
+  if (e) gst_object_unref(e);
+  JsonBuilder *b = begin("get");
+  json_builder_set_member_name(b, "ok");
+  json_builder_add_boolean_value(b, ok);
+  member(b, "value", text.c_str());
+  finish(b);
+  g_strfreev(w);
+}
+
 // "emit ELEMENT SIGNAL ARG...": an action signal of a named element, its
 // arguments converted from text to the signal's parameter types.
 void emit_signal(const char *line) {
@@ -507,39 +494,6 @@ void attach_counters() {
   gst_iterator_free(it);
 }
 
-void int_member(JsonBuilder *b, const char *k, gint64 v) {
-  json_builder_set_member_name(b, k);
-  json_builder_add_int_value(b, v);
-}
-
-template <typename Seq, typename Each>
-void array_member(JsonBuilder *b, const char *k, const Seq &seq, Each each) {
-  json_builder_set_member_name(b, k);
-  json_builder_begin_array(b);
-  for (const auto &e : seq) {
-    json_builder_begin_array(b);
-    each(e);
-    json_builder_end_array(b);
-  }
-  json_builder_end_array(b);
-}
-
-void report_timing(JsonBuilder *b, Timing &t) {
-  std::lock_guard<std::mutex> g(t.lock);
-  int_member(b, "first", t.first);
-  int_member(b, "last", t.last);
-  int_member(b, "max_gap_ms", t.max_gap);
-  auto pair = [b](const std::pair<gint64, gint64> &p) {
-    json_builder_add_int_value(b, p.first);
-    json_builder_add_int_value(b, p.second);
-  };
-  array_member(b, "gaps", t.gaps, pair);
-  array_member(b, "sizes", t.sizes, [b](const std::array<gint64, 3> &a) {
-    for (gint64 v : a) json_builder_add_int_value(b, v);
-  });
-  array_member(b, "per_second", t.per_second, pair);
-}
-
 void report_counts() {
   JsonBuilder *b = begin("counts");
   json_builder_set_member_name(b, "counts");
@@ -654,6 +608,7 @@ gboolean on_stdin(GIOChannel *ch, GIOCondition cond, gpointer) {
     data_command(line);
   else if (g_str_has_prefix(line, "set ")) set_property(line);
   else if (g_str_has_prefix(line, "emit ")) emit_signal(line);
+  else if (g_str_has_prefix(line, "get ")) get_property(line);
   else if (g_str_equal(line, "quit")) g_main_loop_quit(loop);
   else if (g_str_equal(line, "trim")) {
     // Hands free heap pages back to the system, so that RSS shows what is
