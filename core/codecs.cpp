@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "codecs.h"
 
+#include "twcc.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -169,6 +171,9 @@ CapsPtr offer_caps(const OfferedCodec &c) {
     case CodecId::VP8:
       break;
   }
+  if (c.twcc_ext) {
+    gst_structure_set(s, ("extmap-" + std::to_string(c.twcc_ext)).c_str(), G_TYPE_STRING, kTwccUri, nullptr);
+  }
   GstCaps *caps = gst_caps_new_empty();
   gst_caps_append_structure(caps, s);
   return CapsPtr(caps);
@@ -193,6 +198,8 @@ AnswerChoice choose_from_answer(const GstSDPMessage *answer, unsigned mline, con
       if (o.pt == pt) {
         out.accepted = true;
         out.codec = o;
+        // TWCC only when the answer kept our extension under our id.
+        if (o.twcc_ext && twcc_extmap_id(m) != o.twcc_ext) out.codec->twcc_ext = 0;
         return out;
       }
     }
@@ -409,6 +416,9 @@ void configure_payloader(const OfferedCodec &c, GstElement *pay, guint ssrc) {
   if (c.codec == CodecId::H264) g_object_set(pay, "config-interval", -1, "aggregate-mode", 0 /* none */, nullptr);
   if (c.codec == CodecId::VP8 || c.codec == CodecId::VP9)
     gst_util_set_object_arg(G_OBJECT(pay), "picture-id-mode", "15-bit");
+  // Negotiated TWCC: the payloader stamps the transport-wide sequence
+  // number (rtpsession fills it in), and the consumer sends feedback.
+  if (c.twcc_ext) add_twcc_extension(pay, c.twcc_ext);
 }
 
 CapsPtr payloader_caps_override(const OfferedCodec &c) {
@@ -595,6 +605,8 @@ OfferChoice choose_from_offer(const GstSDPMedia *m, const std::vector<OfferedCod
     OfferedCodec c = ours;
     c.pt = best_pt;
     if (c.codec == CodecId::H264 && !best_pli.empty()) c.profile_level_id = best_pli;
+    // The offer's id for TWCC, when it offers it on a video m-line.
+    c.twcc_ext = info.kind == MediaKind::Video ? twcc_extmap_id(m) : 0;
     out.codec = c;
     return out;
   }

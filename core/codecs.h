@@ -71,6 +71,7 @@ struct OfferedCodec {
   int pt;
   bool passthrough;  // the input as it is (no encoder)
   std::string profile_level_id;  // H.264 only
+  int twcc_ext = 0;  // the TWCC header extension's id on this m-line, 0 = none (core/twcc.h)
 };
 
 // The RTP caps for one offered codec, as transceiver codec-preferences.

@@ -356,13 +356,33 @@ std::shared_ptr<FanOut::Branch> FanOut::make_encoder_branch(Input &input, const 
     *error = std::string("element '") + info.encoder + "' is missing";
     return nullptr;
   }
+  const bool video = info.kind == MediaKind::Video;
+  if (video && key.layer > 0 && key.layer >= s.layers.size()) {
+    gst_object_unref(enc);
+    *error = "there is no video layer " + std::to_string(key.layer);
+    return nullptr;
+  }
+  std::optional<VideoLayer> layer;
+  if (video && key.layer < s.layers.size()) {
+    layer = s.layers[key.layer];
+    s.encoder.video_bitrate_kbps = layer->kbps;
+  }
   std::vector<GstElement *> chain;
   GstElement *queue = make("queue", prefix + "queue");
   // Leaky: an encoder that cannot keep up drops raw frames; it never
   // blocks the input or the other codecs' encoders.
   g_object_set(queue, "leaky", 2, "max-size-buffers", 3, "max-size-bytes", 0, "max-size-time", 0, nullptr);
   chain.push_back(queue);
-  if (info.kind == MediaKind::Video) {
+  if (video) {
+    if (layer) {
+      // Scaled first (fewer pixels to convert), to the layer's size.
+      chain.push_back(make("videoscale"));
+      GstElement *size = make("capsfilter", prefix + "size");
+      CapsPtr caps(gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, int(layer->width), "height", G_TYPE_INT,
+                                       int(layer->height), nullptr));
+      g_object_set(size, "caps", caps.get(), nullptr);
+      chain.push_back(size);
+    }
     chain.push_back(make("videoconvert"));
   } else {
     chain.push_back(make("audioconvert"));
@@ -409,8 +429,8 @@ std::shared_ptr<FanOut::Branch> FanOut::make_encoder_branch(Input &input, const 
   GRef<GstPad> sink = GRef<GstPad>::adopt(gst_element_get_static_pad(queue, "sink"));
   gst_pad_link(src.get(), sink.get());
   encoders_++;
-  GST_INFO_OBJECT(element_, "input %s: shared %s encoder created (layer %u)", input.name.c_str(), info.name,
-                  key.layer);
+  GST_INFO_OBJECT(element_, "input %s: shared %s encoder created (layer %u%s)", input.name.c_str(), info.name,
+                  key.layer, layer ? (": " + to_string(std::vector<VideoLayer>{*layer})).c_str() : "");
   return b;
 }
 

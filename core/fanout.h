@@ -35,13 +35,14 @@
 #include "codecs.h"
 #include "gobj.h"
 #include "keyframes.h"
+#include "video-layers.h"
 
 namespace webrtclive {
 
 struct BranchKey {
   std::string input;  // the input pad's name
   CodecId codec = CodecId::H264;
-  unsigned layer = 0;  // one encoder per layer; 0 is the only one today
+  unsigned layer = 0;  // index into Settings::layers (video); 0 = the top layer
   auto operator<=>(const BranchKey &) const = default;
 };
 
@@ -50,6 +51,10 @@ class FanOut : public std::enable_shared_from_this<FanOut> {
   struct Settings {
     EncoderSettings encoder;
     unsigned min_keyframe_interval_ms = 500;
+    // The video ladder (raw video only): BranchKey::layer indexes it, each
+    // layer's encoder scales to its size and runs at its bitrate. Empty: one
+    // layer, the input's size at encoder.video_bitrate_kbps.
+    std::vector<VideoLayer> layers;
   };
   // Called only while the owner lives (the element holding this is in NULL
   // before it goes, so no streaming thread is left to call).

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "session.h"
 
+#include "twcc.h"
+
 #include <algorithm>
 
 #include "codecs.h"
@@ -431,6 +433,11 @@ void Session::answer() {
       std::string why = "webrtcbin rejected m-line " + std::to_string(*i) + " of the offer in its answer";
       s->post([why](Session &self) { self.fail(EndReason::Rejected, why); });
       return;
+    }
+    // TWCC, when offered, answered (webrtcbin 1.22 drops the extmap).
+    if (GstSDPMessage *offer = parse_remote_sdp(s->applied_offer_)) {
+      answer_twcc(offer, answer->sdp);
+      gst_sdp_message_free(offer);
     }
     // As for the offer: applied first, then posted, before any candidate.
     s->stamp_fingerprint(answer->sdp);

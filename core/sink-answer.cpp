@@ -22,6 +22,7 @@
 //     attached to the shared branches.
 #include "consumer-chain.h"
 #include "sink-consumer.h"
+#include "twcc.h"
 #include "sink-core.h"
 #include "webrtc-util.h"
 
@@ -143,6 +144,8 @@ std::string SinkCore::set_up_answer(const std::shared_ptr<Consumer> &c, const Gs
     CapsPtr prefs = offered_payload_caps(gst_sdp_message_get_media(offer, cs.mline), cs.offered.front().pt);
     if (!prefs) return "m-line " + std::to_string(cs.mline) + " has no caps for payload " + std::to_string(cs.offered.front().pt);
     gst_caps_set_simple(prefs.get(), "ssrc", G_TYPE_UINT, cs.ssrc, nullptr);
+    // webrtcbin 1.22 answers an extmap only when the preferences carry it.
+    if (cs.offered.front().twcc_ext) add_twcc_extmap(prefs.get(), cs.offered.front().twcc_ext);
     g_object_set(trans, "direction",
                  cs.receive ? GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV : GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
                  "codec-preferences", prefs.get(), nullptr);

@@ -6,6 +6,7 @@
 
 #include "consumer-chain.h"
 #include "fanout.h"
+#include "layer-estimator.h"
 #include "pad-probe.h"
 #include "session.h"
 #include "sink-core.h"
@@ -22,6 +23,17 @@ struct ConsumerStream {
   std::unique_ptr<ConsumerChain> chain;            // once answered
   std::shared_ptr<FanOut::Attachment> attachment;  // fed from a shared branch
   ProbeHandle keyframe_capture;                    // its PLI/FIR go to the branch's throttle
+  gint64 last_request_us = 0;      // control thread: its last PLI/FIR passed on
+  uint64_t requests_dropped = 0;   // control thread: PLI/FIR within a second of the last
+  // Video (core/sink-layers.cpp), control thread: which layer of the
+  // ladder it is on and what its feedback says its link carries.
+  std::optional<LayerEstimator> estimator;
+  unsigned layer = 0;
+  unsigned layers = 1;        // in its ladder (1: it never switches)
+  bool layer_forced = false;  // set-layer holds it
+  bool twcc = false;          // TWCC negotiated (else receiver reports)
+  ProbeHandle twcc_probe;
+  ProbeHandle pts_guard;
 };
 
 struct SinkCore::Consumer {

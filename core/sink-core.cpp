@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "sink-core.h"
+
+#include "twcc.h"
 #include "local-producers.h"
 #include "dtls-certificate.h"
 
@@ -44,7 +46,7 @@ SinkCore::SinkCore(GstElement *element, Hooks hooks)
     SinkSettings s = settings();
     return FanOut::Settings{
         EncoderSettings{s.video_bitrate_kbps, s.audio_bitrate_kbps, s.keyframe_interval_frames},
-        s.min_keyframe_interval_ms};
+        s.min_keyframe_interval_ms, s.video_layers};
   };
   fh.encoder_setup = [this](const std::string &input, const char *codec, GstElement *encoder) {
     if (hooks_.encoder_setup) hooks_.encoder_setup(input, codec, encoder);
@@ -73,7 +75,10 @@ bool SinkCore::start(std::unique_ptr<ProducerSignaller> signaller, std::string *
   running_ = true;
   control_.start();
   keyframes_->set_context(control_.context());
-  post([this] { stats_poller_.start(control_.context()); });
+  post([this] {
+    stats_poller_.start(control_.context());
+    start_layers();
+  });
 
   std::weak_ptr<SinkCore> weak = weak_from_this();
   ProducerSignaller::Callbacks cb;
@@ -142,6 +147,7 @@ void SinkCore::stop() {
     }
     for (auto &sid : sids) remove_consumer(sid, "element stopped", EndReason::Normal);
     stats_poller_.stop();
+    stop_layers();
     running_ = false;
   });
 
@@ -215,10 +221,15 @@ void SinkCore::warn_codec_limit(const SinkSettings &s) {
 
 std::vector<OfferedCodec> SinkCore::codecs_to_offer(const FanOut::InputInfo &input, const SinkSettings &s) const {
   const bool video = input.kind == MediaKind::Video;
-  return deliverable_codecs(*input.format,
-                            limit_codecs(video ? s.video_codecs : s.audio_codecs,
-                                         video ? s.codec_limit.video : s.codec_limit.audio),
-                            s.transcode);
+  auto codecs = deliverable_codecs(*input.format,
+                                   limit_codecs(video ? s.video_codecs : s.audio_codecs,
+                                                video ? s.codec_limit.video : s.codec_limit.audio),
+                                   s.transcode);
+  // TWCC on every video m-line: each viewer's feedback drives its layer and
+  // its estimate (core/sink-layers.cpp).
+  if (video)
+    for (auto &c : codecs) c.twcc_ext = kTwccOfferId;
+  return codecs;
 }
 
 void SinkCore::on_session_requested(const std::string &sid, const std::string &peer,
@@ -501,7 +512,17 @@ bool SinkCore::attach_streams(const std::shared_ptr<Consumer> &c) {
       auto core = weak.lock();
       auto consumer = weak_c.lock();
       if (!core || !core->running_ || !consumer || i >= consumer->streams.size()) return;
-      if (auto &a = consumer->streams[i].attachment) core->fanout_->request_keyframe(*a);
+      // One viewer's PLIs are its own: a lossy link asks for a keyframe
+      // with every loss, and its layer's other viewers would pay for each.
+      ConsumerStream &stream = consumer->streams[i];
+      const gint64 now = g_get_monotonic_time();
+      const gint64 interval = gint64{core->settings().consumer_keyframe_interval_ms} * 1000;
+      if (stream.last_request_us && now - stream.last_request_us < interval) {
+        stream.requests_dropped++;
+        return;
+      }
+      stream.last_request_us = now;
+      if (auto &a = stream.attachment) core->fanout_->request_keyframe(*a);
     });
     // Start each consumer on a keyframe: what it would decode before one
     // is garbage.
@@ -513,6 +534,7 @@ bool SinkCore::attach_streams(const std::shared_ptr<Consumer> &c) {
     }
     GST_INFO_OBJECT(element_, "consumer %s: m-line %u gets %s (pt %d)%s", c->peer.c_str(), cs.mline,
                     codec_info(chosen[i].codec).name, chosen[i].pt, chosen[i].passthrough ? " (as it is)" : "");
+    watch_layers(c, i, chosen[i]);
   }
   return true;
 }

@@ -36,13 +36,18 @@
 #include "fanout.h"
 #include "gobj.h"
 #include "keyframes.h"
+#include "layer-estimator.h"
+#include "video-layers.h"
 #include "metrics.h"
 #include "session.h"
 #include "stats-poller.h"
 #include "talkback.h"
 #include "signaller.h"
+#include "webrtc-stats.h"
 
 namespace webrtclive {
+
+struct ConsumerStream;  // core/sink-consumer.h
 
 struct SinkSettings {
   std::vector<CodecId> video_codecs{CodecId::H264, CodecId::VP8, CodecId::VP9};
@@ -51,6 +56,9 @@ struct SinkSettings {
   unsigned audio_bitrate_kbps = 64;
   unsigned keyframe_interval_frames = 60;
   unsigned min_keyframe_interval_ms = 500;
+  // One consumer's own keyframe requests (PLI/FIR) are passed on at most
+  // this often; then the encoder's throttle coalesces them with everyone's.
+  unsigned consumer_keyframe_interval_ms = 1000;
   unsigned peer_timeout_s = 20;  // no RTCP from a connected consumer for this long: it is gone
   unsigned max_consumers = 0;    // 0 = as many as the process's file descriptors allow
   bool transcode = true;
@@ -62,6 +70,11 @@ struct SinkSettings {
   double talkback_threshold_db = -45;  // level above which a consumer counts as talking
   unsigned stats_interval_ms = 0;  // a webrtclive-stats bus message per consumer this often; 0 = none
   CodecLimit codec_limit;  // the signaller's (a Janus room's codecs): nothing else is offered; set by start()
+  // The video layer ladder (raw video input; core/sink-layers.cpp): empty =
+  // one layer at video_bitrate_kbps. Fixed while the element runs.
+  std::vector<VideoLayer> video_layers;
+  bool layer_switching = true;  // each viewer's layer follows its feedback (else only set-layer moves it)
+  EstimatorSettings estimator;  // thresholds of that (layer-down-loss, ...)
 };
 
 struct SinkStats {
@@ -141,6 +154,11 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   // application"). False when no consumer has this peer id.
   bool kick_consumer(const std::string &peer_id);
 
+  // Any thread (core/sink-layers.cpp): puts that consumer's video on layer
+  // `layer` of the ladder (0 = top) and holds it there; -1 gives it back to
+  // its feedback. False when no consumer has this peer id or no such layer.
+  bool set_layer(const std::string &peer_id, int layer);
+
   struct Consumer;
 
  private:
@@ -169,6 +187,16 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   std::vector<DataChannelSpec> data_channels() const;
   void data_events(Session::Events &ev, const std::string &sid, const std::string &peer);
   void on_talkback_pad(const std::string &sid, GstPad *pad);
+  // core/sink-layers.cpp (control thread)
+  void watch_layers(const std::shared_ptr<Consumer> &c, size_t stream, const OfferedCodec &chosen);
+  void on_twcc(const std::string &sid, size_t stream, std::vector<TwccPacket> packets);
+  void layers_tick();
+  void evaluate_layer(Consumer &c, ConsumerStream &cs, gint64 now);
+  bool move_layer(Consumer &c, ConsumerStream &cs, unsigned layer, SwitchReason why, gint64 now);
+  void feed_receiver_reports(Consumer &c, const PeerStats &stats, gint64 now);
+  void add_layer_figures(Consumer &c, GstStructure *figures);
+  void start_layers();
+  void stop_layers();
   // core/sink-stats.cpp (control thread)
   void stats_tick(bool post);
   void on_consumer_stats(const std::string &sid, const GstStructure *stats, bool post);
@@ -219,6 +247,8 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   // Its ECDSA DTLS certificate (core/dtls-certificate.h): set by start()
   // before the control thread runs, read there.
   std::shared_ptr<const std::string> certificate_pem_;
+  GSource *layers_timer_ = nullptr;  // control thread (borrowed: owned by the context)
+  unsigned layers_ticks_ = 0;
   ControlLoop control_;
   std::atomic<bool> running_{false};
   unsigned next_consumer_ = 0;

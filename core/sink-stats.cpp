@@ -52,7 +52,9 @@ void SinkCore::on_consumer_stats(const std::string &sid, const GstStructure *raw
           G_TYPE_DOUBLE, s.jitter_ms(), "nack-count", G_TYPE_UINT, static_cast<guint>(s.nacks()), "pli-count",
           G_TYPE_UINT, static_cast<guint>(s.plis()), "fir-count", G_TYPE_UINT, static_cast<guint>(s.firs()),
           "keyframe-requests", G_TYPE_UINT, static_cast<guint>(s.plis() + s.firs()), nullptr);
+      add_layer_figures(c, msg);
     }
+    feed_receiver_reports(c, c.reading.stats, now);
   }
   if (!msg) return;
   if (hooks_.consumer_stats)

@@ -4,6 +4,7 @@
 #include "gstwebrtclivesink-private.h"
 
 #include "ice-properties.h"
+#include "sink-layers-props.h"
 #include "util.h"
 #include "webrtc-util.h"
 
@@ -29,6 +30,11 @@ void sink_set_property(GObject *object, guint prop_id, const GValue *value, GPar
   if (kIceProps.has(prop_id)) {  // validated in ice-properties.cpp
     if (auto change = ice_property_change(GST_ELEMENT(self), kIceProps, prop_id, value))
       p->core->update_settings([&](SinkSettings &s) { change(s.ice_servers); });
+    return;
+  }
+  if (prop_id >= PROP_LAYERS_FIRST) {
+    p->core->update_settings(
+        [&](SinkSettings &s) { set_layer_property(GST_ELEMENT(self), PROP_LAYERS_FIRST, prop_id, value, s); });
     return;
   }
   switch (prop_id) {
@@ -168,6 +174,7 @@ void sink_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec
   Private *p = self->priv;
   SinkSettings s = p->core->settings();
   if (kIceProps.has(prop_id)) return get_ice_property(kIceProps, prop_id, s.ice_servers, value);
+  if (get_layer_property(PROP_LAYERS_FIRST, prop_id, s, value)) return;
   GST_OBJECT_LOCK(self);
   switch (prop_id) {
     case PROP_PORT:
@@ -279,6 +286,7 @@ void sink_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec
 }
 
 void sink_install_properties(GObjectClass *gobject_class) {
+  install_layer_properties(gobject_class, PROP_LAYERS_FIRST);
   auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   auto ready = static_cast<GParamFlags>(flags | GST_PARAM_MUTABLE_READY);
   auto playing = static_cast<GParamFlags>(flags | GST_PARAM_MUTABLE_PLAYING);

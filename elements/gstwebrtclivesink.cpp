@@ -293,6 +293,10 @@ static gboolean remove_consumer_action(GstWebRTCLiveSink *self, const gchar *pee
   return peer_id && self->priv->core->kick_consumer(peer_id);
 }
 
+static gboolean set_layer_action(GstWebRTCLiveSink *self, const gchar *peer_id, gint layer) {
+  return peer_id && self->priv->core->set_layer(peer_id, layer);
+}
+
 static GstStateChangeReturn gst_webrtc_live_sink_change_state(GstElement *element, GstStateChange transition) {
   auto *self = GST_WEBRTC_LIVE_SINK(element);
   if (transition == GST_STATE_CHANGE_NULL_TO_READY && !start_signalling(self)) return GST_STATE_CHANGE_FAILURE;
@@ -389,6 +393,21 @@ static void gst_webrtc_live_sink_class_init(GstWebRTCLiveSinkClass *klass) {
   signals[SIGNAL_REMOVE_CONSUMER] = g_signal_new_class_handler(
       "remove-consumer", G_TYPE_FROM_CLASS(klass), static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
       G_CALLBACK(remove_consumer_action), nullptr, nullptr, nullptr, G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+  /**
+   * GstWebRTCLiveSink::set-layer:
+   * @sink: the element
+   * @peer_id: the consumer's signalling peer id (as in consumer-added)
+   * @layer: the layer of video-layers (0 = the first, top one), or -1
+   *
+   * Action signal: moves that consumer's video to @layer at the layer's next
+   * keyframe and holds it there; -1 lets its feedback move it again. A
+   * webrtclive-layer-switched bus message says when it moved. Returns FALSE
+   * when no consumer has this id or there is no such layer.
+   */
+  g_signal_new_class_handler("set-layer", G_TYPE_FROM_CLASS(klass),
+                             static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+                             G_CALLBACK(set_layer_action), nullptr, nullptr, nullptr, G_TYPE_BOOLEAN, 2, G_TYPE_STRING,
+                             G_TYPE_INT);
   g_object_class_install_property(
       gobject_class, PROP_MAX_DATA_MESSAGE_SIZE,
       g_param_spec_uint("max-data-message-size", "Max Data Message Size",
