@@ -52,12 +52,15 @@ export const fieldsOf = (p, name, pred = () => true) => p.filter((e) => e.event 
 export const switchedOf = (p, peer) => fieldsOf(p, 'webrtclive-layer-switched', (f) => f['peer-id'] === peer)
   .map((e) => ({ ...e.fields, at: e.at }));
 
-// What the sink said of one consumer once a second (webrtclive-stats), from `since`.
+// What the sink said of one consumer once a second (webrtclive-stats), from
+// `since` (times relative to it; 0: all, wall-clock seconds).
 export function statsLine(p, peer, since) {
   return fieldsOf(p, 'webrtclive-stats', (f, e) => f['consumer-id'] === peer && e.at >= since)
     .map((e) => ({ ...e.fields, at: e.at }))
-    .map((f) => `${Math.round((f.at - since) / 100) / 10}s L${f.layer ?? '-'}/${f['layer-source'] ?? '-'} ` +
-      `est ${f['estimate-kbps'] ?? '-'} sent ${Math.round((f.bitrate ?? 0) / 1000)}k lost ${f['fraction-lost']}`)
+    .map((f) => `${since ? `${Math.round((f.at - since) / 100) / 10}s` : new Date(f.at).toISOString().slice(17, 23)} ` +
+      `L${f.layer ?? '-'}/${f['layer-source'] ?? '-'} ` +
+      `est ${f['estimate-kbps'] ?? '-'} sent ${Math.round((f.bitrate ?? 0) / 1000)}k lost ${f['fraction-lost']} ` +
+      `pli ${f['pli-count']} kf ${f['keyframe-requests']} kf-dropped ${f['keyframe-requests-dropped'] ?? '-'}`)
     .join('; ');
 }
 

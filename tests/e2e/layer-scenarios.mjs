@@ -36,6 +36,8 @@ const BALL = 'videotestsrc is-live=true pattern=ball ! video/x-raw,width=1280,he
 const CAP_KBIT = 400;
 const CAP_HOLD_MS = 10000;
 
+const countOf = async (v) => (await counts(v.r)).countvideo;
+
 // A sink, and viewers 1..n in namespaces of their own (webrtclivesrc, decoded
 // video counted at `countvideo`); returns {p, viewers: [{r, pid, addr, peer, cap}]}.
 async function sinkAndNamespacedViewers(defer, sinkOptions, n = 2) {
@@ -50,20 +52,20 @@ async function sinkAndNamespacedViewers(defer, sinkOptions, n = 2) {
     v.r = await startViewer(v, port, { name: `viewer${v.i}` });
     defer(() => v.r.stop());
   }
-  for (const v of viewers) {
-    const c = await waitCount(v.r, 'countvideo', 30, 30000);
-    assert(c.caps.includes(`width=(int)${TOP[0]}`) && c.caps.includes(`height=(int)${TOP[1]}`),
-      `viewer ${v.i} decodes ${TOP.join('x')} first: ${c.caps}`);
-  }
   // Which consumer is which viewer: the sink's stats name the address.
   for (const v of viewers) {
+    await waitCount(v.r, 'countvideo', 30, 30000);
     v.peer = await consumerAt(p, v.addr);
     log(`viewer ${v.i}: ${v.addr}, consumer ${v.peer}`);
   }
+  for (const v of viewers) {
+    const c = await countOf(v);
+    assert(c.sizes.every(([, w, h]) => w === TOP[0] && h === TOP[1]) && !switchedOf(p, v.peer).length,
+      `viewer ${v.i} decodes ${TOP.join('x')} from the start, on an uncapped link: sizes ${sizesText(c)}, ` +
+      `switches ${JSON.stringify(switchedOf(p, v.peer))}; the sink saw: ${statsLine(p, v.peer, 0)}`);
+  }
   return { p, viewers };
 }
-
-const countOf = async (v) => (await counts(v.r)).countvideo;
 
 // The encoders the sink made: counted in its bin and in its own stats.
 async function encoders(p) {
@@ -108,6 +110,8 @@ async function tbf(defer, ladder) {
       `${down.reason}, estimate ${down['estimate-kbps']} kbit/s) ${down.at - tCap} ms after the cap; decoded lower ` +
       `${lowAt - tCap} ms after; longest decoded-frame gap ${gap} ms` +
       (start ? ` (from ${start - tCap} ms to ${start + gap - tCap} ms after the cap)` : ''));
+    log(`viewer 2 frames per second around it: ${fpsWindows(c2, tCap - 2000, Date.now(), 1).join(' ')}; ` +
+      `the sink saw: ${statsLine(p, v2.peer, tCap)}; tbf: ${v2.cap.stats()}`);
     assert(down.at - tCap <= 3000, `viewer 2 switched down within 3 s of the cap (${down.at - tCap} ms)`);
     assert(lowAt - tCap <= 3000, `viewer 2 decoded a lower size within 3 s of the cap (${lowAt - tCap} ms)`);
     assert(gap <= 500, `no decoded-frame gap over 500 ms at viewer 2 while it went down (${gap} ms)`);
