@@ -27,6 +27,7 @@ import {
   assert, counts, keepsDecoding, launchBrowser, log, openViewer, run, sleep, startPipeline, until, waitCount,
   waitFrames, watchFrames,
 } from './lib.mjs';
+import { udpReceiveBufferDrops } from './netns.mjs';
 import {
   LADDER, NOISE, TOP, consumerAt, fpsWindows, longestGap, sizeAt, sizesText, startViewer, statsLine, switchedOf,
   viewerSite,
@@ -151,6 +152,9 @@ async function tbf(defer, ladder) {
     const before = c2.buffers;
     await until('viewer 2 to decode again once the cap is lifted', async () => (await countOf(v2)).buffers >= before + 30, 20000, 250);
   }
+  log(`the sink's view of viewer 1 from the cap on: ${statsLine(p, v1.peer, tCap)}`);
+  log(`UDP datagrams dropped for a full receive buffer: viewer 1 ${udpReceiveBufferDrops(v1.pid)}, ` +
+    `viewer 2 ${udpReceiveBufferDrops(v2.pid)}`);
   await assertUntouched(v1, from);
   const eEnd = await encoders(p);
   log(`encoders at the end: ${eEnd.enc}`);
@@ -176,6 +180,9 @@ const inbound = (page) => page.evaluate(async () => {
   }
   return null;
 });
+
+// The latest webrtclive-stats fields of consumer `peer`.
+const lastStats = (p, peer) => p.filter((e) => e.event === 'webrtclive-stats' && e.fields?.['consumer-id'] === peer).pop()?.fields ?? {};
 
 async function chromiumForced(defer) {
   const p = await startPipeline(`${BALL} ! webrtclivesink name=sink port=0 address=127.0.0.1 ice-addresses=127.0.0.1 ` +
@@ -224,14 +231,22 @@ async function chromiumForced(defer) {
     assert(f.decodedMs <= 2000, `decoded at the new size within one GOP (2 s) of set-layer (${f.decodedMs} ms)`);
     assert(f.freezes <= 1, `freezeCount grew by at most 1 (${f.freezes})`);
     assert(after.ssrc === ssrc, `same SSRC across the switch (${after.ssrc} vs ${ssrc})`);
-    // Held there, not taken back by automatic switching.
+    // Held there, not taken back by automatic switching; the stats say so.
     await sleep(2000);
     s = await inbound(page);
     assert(s.w === size[0] && s.h === size[1], `still ${size.join('x')} 2 s later (${s.w}x${s.h})`);
+    const st = lastStats(p, peer);
+    assert(st.layer === layer && st['layer-forced'] === true, `the sink's stats: layer ${st.layer}, forced ${st['layer-forced']}`);
   }
   const back = await p.command(`emit sink set-layer ${peer} -1`, 'emit');
   assert(back.ok && back.return === 'true', `set-layer -1 (automatic again) accepted: ${JSON.stringify(back)}`);
   await keepsDecoding(page, 'Chromium back on automatic switching', 30);
+  const t = Date.now();
+  const st = await until('a stats message after set-layer -1', () => (p.find((e) => e.event === 'webrtclive-stats' && e.at > t + 100) ? lastStats(p, peer) : null), 3000, 100);
+  log(`after set-layer -1: layer ${st.layer}, forced ${st['layer-forced']}, source ${st['layer-source']}, estimate ${st['estimate-kbps']} kbit/s`);
+  assert(st['layer-forced'] === false && st['layer-source'] === 'twcc', 'automatic again, on TWCC feedback from Chromium');
+  const bad = await p.command(`emit sink set-layer ${peer} 3`, 'emit');
+  assert(bad.ok && bad.return === 'false', `set-layer to a layer the ladder does not have is refused: ${JSON.stringify(bad)}`);
   log(`Chromium on a same-SSRC resolution change: ${JSON.stringify(figures)}`);
 }
 

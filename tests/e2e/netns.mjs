@@ -79,3 +79,12 @@ export function shaper(dev) {
     stats: () => sh(['tc', '-s', 'qdisc', 'show', 'dev', dev]).replace(/\s+/g, ' ').trim(),
   };
 }
+
+// UDP datagrams the kernel of the namespace of `pid` dropped because a
+// socket's receive buffer was full (/proc/net/snmp RcvbufErrors): loss at
+// the receiving host, not on the link.
+export function udpReceiveBufferDrops(pid) {
+  const lines = inNamespace(pid, ['cat', '/proc/net/snmp']).split('\n').filter((l) => l.startsWith('Udp:'));
+  const [names, values] = lines.map((l) => l.trim().split(/\s+/));
+  return Number(values[names.indexOf('RcvbufErrors')]);
+}
