@@ -63,7 +63,8 @@ async function sinkAndNamespacedViewers(defer, sinkOptions, n = 2) {
     const c = await countOf(v);
     assert(c.sizes.every(([, w, h]) => w === TOP[0] && h === TOP[1]) && !switchedOf(p, v.peer).length,
       `viewer ${v.i} decodes ${TOP.join('x')} from the start, on an uncapped link: sizes ${sizesText(c)}, ` +
-      `switches ${JSON.stringify(switchedOf(p, v.peer))}; the sink saw: ${statsLine(p, v.peer, 0)}`);
+      `switches ${JSON.stringify(switchedOf(p, v.peer))}; the sink saw: ${statsLine(p, v.peer, 0)}; UDP datagrams ` +
+      `its host dropped for a full receive buffer: ${udpReceiveBufferDrops(v.pid)}`);
   }
   return { p, viewers };
 }
