@@ -66,7 +66,7 @@ const LABELS = {
 // drown the rest.
 const consoleLog = console.log;
 console.log = (...args) => {
-  if (args.some((a) => typeof a === 'string' && (a.includes('"event":"webrtclive-latency"') || a.includes('"event":"counts"')))) return;
+  if (args.some((a) => typeof a === 'string' && /"event":"(webrtclive-latency|webrtclive-stats|counts)"/.test(a))) return;
   consoleLog(...args);
 };
 
@@ -126,8 +126,9 @@ async function measureRun(id, sites) {
     for (const v of viewers) {
       const c = await countOf(v);
       const fps = fpsWindows(c, t0, t1, 1);
+      const still = frozen(c, t0, t1, 200, t1);
       const row = { k: v.k, kind: v.kind, fps: r1(fps.reduce((s, x) => s + x, 0) / fps.length),
-        minFps3s: r1(Math.min(...fpsWindows(c, t0, t1, 3))), sizes: sizesText(c) };
+        minFps3s: r1(Math.min(...fpsWindows(c, t0, t1, 3))), windowFrozenMs: still.ms, sizes: sizesText(c) };
       if (v.kind === 'probe') {
         const ms = v.r.events.filter((e) => e.event === 'webrtclive-latency' && e.at >= t0 && e.at < t1)
           .map((e) => e.fields.latency / 1000);
@@ -144,20 +145,21 @@ async function measureRun(id, sites) {
       out.viewers.push(row);
     }
     if (capping) log(`${id}: tbf of viewer 1's link: ${sites[0].cap.stats()}`);
-    const of = (k) => out.viewers.filter((v) => v.kind !== 'capped' || !capping).filter(k);
-    const unc = of(() => true), probes = of((v) => v.kind === 'probe'), capped = out.viewers.filter((v) => v.kind === 'capped');
-    out.uncapped = { n: unc.length, fps: r1(median(unc.map((v) => v.fps))), minFps: r1(Math.min(...unc.map((v) => v.fps))),
-      minFps3s: r1(Math.min(...unc.map((v) => v.minFps3s))), latencyMs: r1(median(probes.map((v) => v.latencyMs))),
-      latencyP95Ms: r1(Math.max(...probes.map((v) => v.latencyP95Ms))) };
+    const capped = out.viewers.filter((v) => v.kind === 'capped');
     // The same viewers in every run: those never capped.
     const never = out.viewers.filter((v) => v.kind !== 'capped');
     out.neverCapped = { fps: r1(median(never.map((v) => v.fps))), minFps: r1(Math.min(...never.map((v) => v.fps))),
-      latencyMs: r1(median(never.filter((v) => v.kind === 'probe').map((v) => v.latencyMs))) };
+      minFps3s: r1(Math.min(...never.map((v) => v.minFps3s))),
+      frozenPct: r1((100 * median(never.map((v) => v.windowFrozenMs))) / (t1 - t0)),
+      maxFrozenPct: r1((100 * Math.max(...never.map((v) => v.windowFrozenMs))) / (t1 - t0)),
+      latencyMs: r1(median(never.filter((v) => v.kind === 'probe').map((v) => v.latencyMs))),
+      latencyP95Ms: r1(Math.max(...never.filter((v) => v.kind === 'probe').map((v) => v.latencyP95Ms))) };
     out.capped = { n: capped.length, frozenMs: median(capped.map((v) => v.frozenMs)), frozenPct: r1(median(capped.map((v) => v.frozenPct))),
       maxFrozenPct: r1(Math.max(...capped.map((v) => v.frozenPct))), fps: r1(median(capped.map((v) => v.fps))),
       layers: capped.map((v) => v.layer) };
     log(`${id}: sender ${out.cpuPct.toFixed(1)} % CPU, ${enc} encoders; never-capped viewers ${out.neverCapped.fps} fps ` +
-      `(min ${out.neverCapped.minFps}), latency ${out.neverCapped.latencyMs} ms; viewers 1..${CAPPED}: frozen ` +
+      `(min ${out.neverCapped.minFps}, worst 3 s ${out.neverCapped.minFps3s}, frozen ${out.neverCapped.frozenPct} % max ` +
+      `${out.neverCapped.maxFrozenPct} %), latency ${out.neverCapped.latencyMs} ms; viewers 1..${CAPPED}: frozen ` +
       `${out.capped.frozenPct} % (max ${out.capped.maxFrozenPct} %), ${out.capped.fps} fps, layers ${out.capped.layers}`);
     return out;
   } finally {
@@ -227,7 +229,7 @@ function plot(results, P) {
   return `<html><body style="margin:0"><svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${svg}</svg></body></html>`;
 }
 
-function doc(results, P, when) {
+function doc(results, P, when, info) {
   const f = (x, d = 1) => (x == null || Number.isNaN(x) ? '–' : Number(x).toFixed(d));
   const get = (id) => results.find((r) => r.id === id);
   const ratio = (a, b, k) => (a && b && a.neverCapped[k] && b.neverCapped[k] ? f(a.neverCapped[k] / b.neverCapped[k], 2) : '–');
@@ -246,15 +248,19 @@ function doc(results, P, when) {
     'Latency = stamp → decoded frame at the probe (`webrtclivestampread` in front of `fakesink sync=false`: ' +
     'encoding, sending, receiving, decoding, without the src\'s jitterbuffer wait, see Glass-to-glass). ' +
     'P (an encoder per viewer) keeps scale.mjs\'s lite-consumers: the baseline reads no feedback anyway.\n\n';
-  s += '| run | sender CPU % | encoders | never-capped viewers: median fps (min) | latency p50 / worst p95 (ms) | capped: frozen % median (max) | capped: fps | capped: layers at the end |\n|---|---|---|---|---|---|---|---|\n';
+  s += `| run | sender CPU % | encoders | ${N - CAPPED} never-capped viewers: median fps (min; worst 3 s) | their frozen % median (max) | ` +
+    'latency p50 / worst p95 (ms) | capped: frozen % median (max) | capped: fps | capped: layers at the end |\n|---|---|---|---|---|---|---|---|---|\n';
   for (const r of results.filter((x) => x.id !== 'P'))
-    s += `| ${r.id}: ${r.label} | ${f(r.cpuPct)} | ${r.encoders} | ${f(r.neverCapped.fps)} (${f(r.neverCapped.minFps)}) | ` +
-      `${f(r.neverCapped.latencyMs)} / ${f(r.uncapped.latencyP95Ms)} | ${r.capping ? `${f(r.capped.frozenPct)} (${f(r.capped.maxFrozenPct)})` : '–'} | ` +
+    s += `| ${r.id}: ${r.label} | ${f(r.cpuPct)} | ${r.encoders} | ${f(r.neverCapped.fps)} (${f(r.neverCapped.minFps)}; ` +
+      `${f(r.neverCapped.minFps3s)}) | ${f(r.neverCapped.frozenPct)} (${f(r.neverCapped.maxFrozenPct)}) | ` +
+      `${f(r.neverCapped.latencyMs)} / ${f(r.neverCapped.latencyP95Ms)} | ${r.capping ? `${f(r.capped.frozenPct)} (${f(r.capped.maxFrozenPct)})` : '–'} | ` +
       `${r.capping ? f(r.capped.fps) : '–'} | ${r.capping && r.ladder ? r.capped.layers.join(', ') : '–'} |\n`;
   if (P) {
     s += `| P: ${P.label} | ${f(P.projected)} projected (${P.rows.map((r) => `N=${r.n}: ${f(r.cpuPct)}`).join(', ')}; ` +
-      `${f(P.perViewer)} per viewer) | ${N} | | | | | |\n`;
+      `${f(P.perViewer)} per viewer) | ${N} | | | | | | |\n`;
   }
+  s += `\nMachine: ${info.cpu}, ${info.nproc} cores, ${info.gstreamer}; load average at start ${info.loadavgAtStart.join(' / ')} ` +
+    '(other work shares these cores: a hiccup that every viewer of a run shows at once is the machine\'s).\n';
   const L = get('ladder'), LC = get('ladder-cap'), S = get('single'), SC = get('single-cap');
   s += '\nRatios, the never-capped viewers with capped ones beside them to without (fps / latency): ' +
     `ladder ${ratio(LC, L, 'fps')} / ${ratio(LC, L, 'latencyMs')}, one encoder ${ratio(SC, S, 'fps')} / ${ratio(SC, S, 'latencyMs')}. ` +
@@ -266,6 +272,7 @@ function doc(results, P, when) {
 
 // ------------------------------------------------------------------ main
 
+const info = machine();
 try {
   const sites = [];
   for (let k = 1; k <= CAPPED; k++) sites.push(await viewerSite(defer, k));
@@ -274,10 +281,10 @@ try {
   const P = RUNS.includes('P') ? await measureP() : null;
   mkdirSync(RESULTS, { recursive: true });
   const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  writeFileSync(join(RESULTS, 'layers.json'), JSON.stringify({ machine: machine(), n: N, capped: CAPPED, capKbit: CAP_KBIT,
+  writeFileSync(join(RESULTS, 'layers.json'), JSON.stringify({ machine: info, n: N, capped: CAPPED, capKbit: CAP_KBIT,
     ladder: LADDER, results, P }, null, 2));
   await renderPng(plot(results, P), join(RESULTS, 'layers.png'), { width: 1300, height: 420 });
-  writeDocSection('layers', doc(results, P, when));
+  writeDocSection('layers', doc(results, P, when, info));
   console.log(`report: ${join(RESULTS, 'layers.json')}, plot: ${join(RESULTS, 'layers.png')}, docs/benchmarks.md (layers)`);
 } finally {
   await cleanup(cleanups);
