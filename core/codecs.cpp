@@ -384,7 +384,12 @@ void configure_encoder(CodecId id, GstElement *enc, const EncoderSettings &s) {
     case CodecId::H264:
       gst_util_set_object_arg(G_OBJECT(enc), "tune", "zerolatency");
       gst_util_set_object_arg(G_OBJECT(enc), "speed-preset", "ultrafast");
-      g_object_set(enc, "bitrate", s.video_bitrate_kbps, "key-int-max", s.keyframe_interval_frames, nullptr);
+      // A 300 ms VBV buffer (default 600): a fresh encoder's first keyframe
+      // was 121-145 KB at 720p and 2.5 Mbit/s, ~0.5 s of the link in one
+      // burst, dropped by a viewer's UDP receive buffer or a slow link;
+      // 59 KB with 300 ms (docs/webrtcbin-notes.md, decision 90).
+      g_object_set(enc, "bitrate", s.video_bitrate_kbps, "key-int-max", s.keyframe_interval_frames,
+                   "vbv-buf-capacity", 300, nullptr);
       break;
     case CodecId::VP8:
     case CodecId::VP9:
@@ -605,8 +610,8 @@ OfferChoice choose_from_offer(const GstSDPMedia *m, const std::vector<OfferedCod
     OfferedCodec c = ours;
     c.pt = best_pt;
     if (c.codec == CodecId::H264 && !best_pli.empty()) c.profile_level_id = best_pli;
-    // The offer's id for TWCC, when it offers it on a video m-line.
-    c.twcc_ext = info.kind == MediaKind::Video ? twcc_extmap_id(m) : 0;
+    // The offer's id for TWCC, when we want it (ours.twcc_ext) and it offers it.
+    c.twcc_ext = ours.twcc_ext && info.kind == MediaKind::Video ? twcc_extmap_id(m) : 0;
     out.codec = c;
     return out;
   }

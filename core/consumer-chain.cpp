@@ -2,23 +2,74 @@
 #include "consumer-chain.h"
 
 #include <atomic>
+#include <vector>
 
 namespace webrtclive {
 
 namespace {
 
-constexpr GstClockTime kConsumerQueueTime = 500 * GST_MSECOND;
-
 // Owned by the isolating pad (object data), reached through element_private.
 struct Isolation {
   std::function<void(const std::string &)> on_failure;
   std::atomic<bool> reported{false};
+  // Holding (stream lock of the pad): until *verified, the buffers since the
+  // last keyframe; `open` once they went.
+  std::shared_ptr<const std::atomic<bool>> verified;
+  bool open = false;
+  std::vector<GstBuffer *> held;
+
+  ~Isolation() { drop_held(); }
   void report(const std::string &what) {
     if (reported.exchange(true) || !on_failure) return;
     on_failure(what);
   }
+  void drop_held() {
+    for (GstBuffer *b : held) gst_buffer_unref(b);
+    held.clear();
+  }
+  // Takes `buf`: kept (a keyframe starts over, a delta joins a kept GOP
+  // while it stays short) or dropped.
+  void hold(GstBuffer *buf) {
+    const bool key = !GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
+    if (key) drop_held();
+    if (held.empty() && !key) {
+      gst_buffer_unref(buf);
+      return;
+    }
+    GstClockTime first = GST_BUFFER_PTS(held.empty() ? buf : held.front()), pts = GST_BUFFER_PTS(buf);
+    if (held.size() >= ConsumerChain::kHoldBuffers ||
+        (GST_CLOCK_TIME_IS_VALID(first) && GST_CLOCK_TIME_IS_VALID(pts) && pts > first &&
+         pts - first > ConsumerChain::kHoldTime)) {
+      drop_held();
+      gst_buffer_unref(buf);
+      return;
+    }
+    held.push_back(buf);
+  }
   static Isolation *of(GstPad *pad) { return static_cast<Isolation *>(gst_pad_get_element_private(pad)); }
 };
+
+GstFlowReturn forward(GstPad *pad, GstObject *parent, GstBuffer *buf) {
+  GstFlowReturn ret = gst_proxy_pad_chain_default(pad, parent, buf);
+  if (ret < GST_FLOW_OK && ret != GST_FLOW_FLUSHING)
+    Isolation::of(pad)->report(std::string("its stream failed: ") + gst_flow_get_name(ret));
+  return GST_FLOW_OK;
+}
+
+// False while the consumer is not verified (then `buf` is held or dropped);
+// true once it is, after what was held went first.
+bool let_through(GstPad *pad, GstObject *parent, Isolation *iso, GstBuffer *buf) {
+  if (iso->open || !iso->verified) return true;
+  if (!iso->verified->load()) {
+    iso->hold(buf);
+    return false;
+  }
+  iso->open = true;
+  std::vector<GstBuffer *> held;
+  held.swap(iso->held);
+  for (GstBuffer *b : held) forward(pad, parent, b);
+  return true;
+}
 
 GstPadProbeReturn answer_any_rtp_caps(GstPad *, GstPadProbeInfo *info) {
   GstQuery *q = GST_PAD_PROBE_INFO_QUERY(info);
@@ -44,23 +95,33 @@ GstPadProbeReturn answer_any_rtp_caps(GstPad *, GstPadProbeInfo *info) {
 // refused caps event, a payloader error, a flushing webrtcbin) is reported
 // once, ends that consumer, and is answered with OK.
 GstPad *make_isolating_pad(GstElement *bin, GstPad *target, const std::string &name,
-                           std::function<void(const std::string &what)> on_failure) {
+                           std::function<void(const std::string &what)> on_failure,
+                           std::shared_ptr<const std::atomic<bool>> verified) {
   GstPad *ghost = gst_ghost_pad_new(name.c_str(), target);
   auto *iso = new Isolation{std::move(on_failure)};
+  iso->verified = std::move(verified);
   g_object_set_data_full(G_OBJECT(ghost), "webrtclive-isolation", iso, [](gpointer d) {
     delete static_cast<Isolation *>(d);
   });
   gst_pad_set_element_private(ghost, iso);
   gst_pad_set_chain_function(ghost, [](GstPad *pad, GstObject *parent, GstBuffer *buf) -> GstFlowReturn {
-    GstFlowReturn ret = gst_proxy_pad_chain_default(pad, parent, buf);
-    if (ret < GST_FLOW_OK && ret != GST_FLOW_FLUSHING)
-      Isolation::of(pad)->report(std::string("its stream failed: ") + gst_flow_get_name(ret));
-    return GST_FLOW_OK;
+    if (!let_through(pad, parent, Isolation::of(pad), buf)) return GST_FLOW_OK;
+    return forward(pad, parent, buf);
   });
   gst_pad_set_chain_list_function(ghost, [](GstPad *pad, GstObject *parent, GstBufferList *list) -> GstFlowReturn {
+    Isolation *iso = Isolation::of(pad);
+    if (!iso->open && iso->verified) {
+      // Rare (tees push buffers): one buffer at a time through the holding.
+      for (guint i = 0; i < gst_buffer_list_length(list); i++) {
+        GstBuffer *b = gst_buffer_ref(gst_buffer_list_get(list, i));
+        if (let_through(pad, parent, iso, b)) forward(pad, parent, b);
+      }
+      gst_buffer_list_unref(list);
+      return GST_FLOW_OK;
+    }
     GstFlowReturn ret = gst_proxy_pad_chain_list_default(pad, parent, list);
     if (ret < GST_FLOW_OK && ret != GST_FLOW_FLUSHING)
-      Isolation::of(pad)->report(std::string("its stream failed: ") + gst_flow_get_name(ret));
+      iso->report(std::string("its stream failed: ") + gst_flow_get_name(ret));
     return GST_FLOW_OK;
   });
   gst_pad_set_event_function(ghost, [](GstPad *pad, GstObject *parent, GstEvent *event) -> gboolean {
@@ -73,11 +134,11 @@ GstPad *make_isolating_pad(GstElement *bin, GstPad *target, const std::string &n
     }
     return ok || sticky;
   });
-  // Serialized queries wait in the queue until everything before them left
-  // it; a consumer whose webrtcbin holds its data (no DTLS yet) would hold
-  // the query, and the tee, which asks every branch, and the shared encoder
-  // with it. Each new consumer makes the encoder re-negotiate and ask for
-  // allocation, so answer those here: a payloader needs no pool from us.
+  // Serialized queries would travel into the consumer's webrtcbin, and the
+  // tee asks every branch (and the shared encoder waits): a consumer that
+  // is slow or gone would hold them all. Each new consumer makes the encoder
+  // re-negotiate and ask for allocation, so answer those here: a payloader
+  // needs no pool from us.
   gst_pad_set_query_function(ghost, [](GstPad *pad, GstObject *parent, GstQuery *query) -> gboolean {
     if (GST_QUERY_IS_SERIALIZED(query)) return GST_QUERY_TYPE(query) == GST_QUERY_ALLOCATION;
     return gst_pad_query_default(pad, parent, query);
@@ -89,22 +150,16 @@ GstPad *make_isolating_pad(GstElement *bin, GstPad *target, const std::string &n
 
 std::unique_ptr<ConsumerChain> ConsumerChain::build(const Config &cfg, std::string *error) {
   const CodecInfo &info = codec_info(cfg.codec.codec);
-  GstElement *queue = gst_element_factory_make("queue", nullptr);
-  g_object_set(queue, "leaky", 2 /* downstream */, "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
-               kConsumerQueueTime, nullptr);
   GstElement *pay = gst_element_factory_make(info.payloader, nullptr);
   if (!pay) {
-    gst_object_unref(queue);
     *error = std::string("element '") + info.payloader + "' is missing";
     return nullptr;
   }
   configure_payloader(cfg.codec, pay, cfg.ssrc);
   std::unique_ptr<ConsumerChain> chain(new ConsumerChain);
-  chain->queue_ = GRef<GstElement>::ref(queue);
   chain->pay_ = GRef<GstElement>::ref(pay);
   GstBin *bin = GST_BIN(cfg.bin);
-  gst_bin_add_many(bin, queue, pay, nullptr);
-  gst_element_link(queue, pay);
+  gst_bin_add(bin, pay);
   // webrtcbin 1.22 checks the caps it receives against the transceiver's
   // codec preferences, comparing fmtp strings literally: a stream whose SPS
   // says 42c015 is refused against an offered 42e01f, although both are
@@ -129,13 +184,11 @@ std::unique_ptr<ConsumerChain> ConsumerChain::build(const Config &cfg, std::stri
     *error = "could not link the payloader to webrtcbin";
     return nullptr;
   }
-  chain->queue_sink_ = GRef<GstPad>::adopt(gst_element_get_static_pad(queue, "sink"));
-  chain->queue_src_ = GRef<GstPad>::adopt(gst_element_get_static_pad(queue, "src"));
+  chain->pay_sink_ = GRef<GstPad>::adopt(gst_element_get_static_pad(pay, "sink"));
   if (setter) gst_element_sync_state_with_parent(setter);
   gst_element_sync_state_with_parent(pay);
-  gst_element_sync_state_with_parent(queue);
-  GstPad *ghost = make_isolating_pad(cfg.bin, chain->queue_sink_.get(), "sink_" + std::to_string(cfg.mline),
-                                     cfg.on_failure);
+  GstPad *ghost = make_isolating_pad(cfg.bin, chain->pay_sink_.get(), "sink_" + std::to_string(cfg.mline),
+                                     cfg.on_failure, cfg.verified);
   chain->ghost_ = GRef<GstPad>::ref(ghost);
   return chain;
 }

@@ -65,10 +65,20 @@ struct FanOut::Input {
   const guint ssrc = g_random_int_range(1, G_MAXINT32);
 };
 
+// A share of a branch's consumers with a thread of its own: branch tee ▶
+// queue (leaky, 500 ms) ▶ group tee ▶ consumers. The group's thread runs
+// their payloaders and webrtcbins' send paths (decision 89).
+struct FanOut::Group {
+  GRef<GstElement> queue;
+  GRef<GstElement> tee;
+  int consumers = 0;  // control thread
+};
+
 struct FanOut::Branch {
   BranchKey key;
   bool passthrough = false;
-  GRef<GstElement> tee;  // fan-out to consumers
+  GRef<GstElement> tee;  // the branch's output: feeds its groups (or, with fanout-threads 0, the consumers)
+  std::vector<std::shared_ptr<Group>> groups;  // control thread
   GstElement *encoder = nullptr;
   std::atomic<int> consumers{0};
   std::shared_ptr<KeyframeControl::Target> keyframes;
@@ -442,19 +452,53 @@ std::shared_ptr<FanOut::Attachment> FanOut::attach(const BranchKey &key, GstPad 
   auto a = std::make_shared<Attachment>();
   a->sink_ = GRef<GstPad>::ref(consumer_sink);
   a->branch_ = branch;
-  a->tee_pad_ = GRef<GstPad>::adopt(gst_element_request_pad_simple(branch->tee.get(), "src_%u"));
+  a->group_ = pick_group(*branch);
+  a->tee_ = a->group_ ? a->group_->tee : branch->tee;
+  a->tee_pad_ = GRef<GstPad>::adopt(gst_element_request_pad_simple(a->tee_.get(), "src_%u"));
   if (gst_pad_link(a->tee_pad_.get(), consumer_sink) != GST_PAD_LINK_OK) {
-    gst_element_release_request_pad(branch->tee.get(), a->tee_pad_.get());
+    gst_element_release_request_pad(a->tee_.get(), a->tee_pad_.get());
     *error = "could not link the shared " + std::string(codec_info(key.codec).name) + " stream to the consumer";
     return nullptr;
   }
   branch->consumers++;
+  if (a->group_) a->group_->consumers++;
   return a;
+}
+
+// Control thread: the group of `b` a new consumer joins: the one with the
+// fewest consumers, or a new one while there are fewer than fanout-threads
+// and none is empty. Null with fanout-threads 0 (consumers on the branch tee).
+std::shared_ptr<FanOut::Group> FanOut::pick_group(Branch &b) {
+  const unsigned max = hooks_.settings ? hooks_.settings().fanout_threads : 2;
+  if (max == 0) return nullptr;
+  std::shared_ptr<Group> best;
+  for (auto &g : b.groups)
+    if (!best || g->consumers < best->consumers) best = g;
+  if (best && (best->consumers == 0 || b.groups.size() >= max)) return best;
+  auto g = std::make_shared<Group>();
+  const std::string prefix = std::string(GST_OBJECT_NAME(b.tee.get())) + "-group" + std::to_string(b.groups.size());
+  GstElement *queue = make("queue", prefix + "-queue");
+  // Leaky: a group that falls behind loses its own frames (its consumers
+  // then wait for a keyframe), never the branch's other groups'.
+  g_object_set(queue, "leaky", 2, "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time", 500 * GST_MSECOND,
+               nullptr);
+  GstElement *tee = make("tee", prefix + "-tee");
+  g_object_set(tee, "allow-not-linked", TRUE, nullptr);
+  std::vector<GstElement *> chain{queue, tee};
+  add_and_link(bin_, chain);
+  sync_all(chain);
+  g->queue = GRef<GstElement>::ref(queue);
+  g->tee = GRef<GstElement>::ref(tee);
+  GRef<GstPad> src = GRef<GstPad>::adopt(gst_element_request_pad_simple(b.tee.get(), "src_%u"));
+  GRef<GstPad> sink = GRef<GstPad>::adopt(gst_element_get_static_pad(queue, "sink"));
+  gst_pad_link(src.get(), sink.get());
+  b.groups.push_back(g);
+  return g;
 }
 
 void FanOut::unlink_and_release(const std::shared_ptr<Attachment> &a, GRef<GstPad> tee_pad,
                                 std::function<void()> done) {
-  GRef<GstElement> tee = a->branch_->tee;
+  GRef<GstElement> tee = a->tee_;
   GRef<GstPad> sink = a->sink_;
   GstElement *element = element_;
   when_idle(tee_pad.get(), [element, tee, sink, tee_pad, done = std::move(done)](GstPad *pad) {
@@ -472,6 +516,7 @@ void FanOut::detach(const std::shared_ptr<Attachment> &a, std::function<void()> 
     if (a->detached_) return;
     a->detached_ = true;
     a->branch_->consumers--;
+    if (a->group_) a->group_->consumers--;
     if (a->relinking_) {
       // The relink in flight links the new pad or not, then hands over.
       std::weak_ptr<FanOut> weak = weak_from_this();
@@ -498,7 +543,10 @@ bool FanOut::switch_to(const std::shared_ptr<Attachment> &a, const BranchKey &ke
   if (branch == a->branch_) return true;
   auto old_branch = a->branch_;
   GRef<GstPad> old_pad = a->tee_pad_;
-  GRef<GstPad> new_pad = GRef<GstPad>::adopt(gst_element_request_pad_simple(branch->tee.get(), "src_%u"));
+  GRef<GstElement> old_tee = a->tee_;
+  auto group = pick_group(*branch);
+  GRef<GstElement> new_tee = group ? group->tee : branch->tee;
+  GRef<GstPad> new_pad = GRef<GstPad>::adopt(gst_element_request_pad_simple(new_tee.get(), "src_%u"));
   // The new branch's GOP is elsewhere: nothing of it reaches the consumer
   // before its next keyframe (asked for below).
   if (codec_info(key.codec).kind == MediaKind::Video) KeyframeControl::drop_deltas_until_keyframe(new_pad.get());
@@ -508,9 +556,12 @@ bool FanOut::switch_to(const std::shared_ptr<Attachment> &a, const BranchKey &ke
   }
   a->branch_ = branch;
   a->tee_pad_ = new_pad;
+  a->tee_ = new_tee;
   branch->consumers++;
   old_branch->consumers--;
-  GRef<GstElement> old_tee = old_branch->tee;
+  if (a->group_) a->group_->consumers--;
+  a->group_ = group;
+  if (group) group->consumers++;
   GstElement *element = element_;
   when_idle(old_pad.get(), [a, element, old_tee, old_pad, new_pad](GstPad *pad) {
     gst_pad_unlink(pad, a->sink_.get());

@@ -6,7 +6,8 @@
 //  input ─ghost─▶ [h264parse] ▶ head tee ─┬──────────────────────────▶ passthrough branch
 //                                          └▶ queue ▶ decoder ▶ raw tee   (pre-encoded input only)
 //  raw tee ─▶ queue(leaky,3) ▶ convert ▶ encoder ▶ caps ▶ out tee        one per BranchKey
-//  branch tee ─▶ consumer sink pads (attach / detach / switch_to)
+//  branch tee ─▶ queue(leaky) ▶ group tee ─▶ consumer sink pads      fanout-threads groups per branch
+//                                            (attach / detach / switch_to)
 //
 // A branch exists per (input, codec, layer), created on first use and kept;
 // with no consumer attached an encoder branch drops frames before the
@@ -55,6 +56,10 @@ class FanOut : public std::enable_shared_from_this<FanOut> {
     // layer's encoder scales to its size and runs at its bitrate. Empty: one
     // layer, the input's size at encoder.video_bitrate_kbps.
     std::vector<VideoLayer> layers;
+    // Threads that run the consumers' send paths, per branch (each takes a
+    // share of its consumers); 0 = the branch's own streaming thread runs
+    // them all.
+    unsigned fanout_threads = 2;
   };
   // Called only while the owner lives (the element holding this is in NULL
   // before it goes, so no streaming thread is left to call).
@@ -78,6 +83,7 @@ class FanOut : public std::enable_shared_from_this<FanOut> {
   };
 
   struct Branch;
+  struct Group;
   struct Input;
 
   // One consumer pad fed by one branch.
@@ -90,6 +96,8 @@ class FanOut : public std::enable_shared_from_this<FanOut> {
     friend class FanOut;
     GRef<GstPad> sink_;
     std::shared_ptr<Branch> branch_;  // control thread
+    std::shared_ptr<Group> group_;    // control thread (null: on the branch tee)
+    GRef<GstElement> tee_;            // control thread: the tee it hangs off (its group's)
     GRef<GstPad> tee_pad_;            // control thread
     std::mutex mutex_;                // leaf: what IDLE probes and the control thread share below
     bool relinking_ = false;
@@ -138,6 +146,7 @@ class FanOut : public std::enable_shared_from_this<FanOut> {
   std::shared_ptr<Input> find_input(const std::string &name) const;
   std::shared_ptr<Branch> get_branch(const BranchKey &key, std::string *error);
   std::shared_ptr<Branch> make_encoder_branch(Input &input, const BranchKey &key, std::string *error);
+  std::shared_ptr<Group> pick_group(Branch &b);
   GstElement *raw_tee_for(Input &input, std::string *error);
   void unlink_and_release(const std::shared_ptr<Attachment> &a, GRef<GstPad> tee_pad, std::function<void()> done);
 

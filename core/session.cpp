@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "session.h"
 
+#include "pad-probe.h"
 #include "twcc.h"
 
 #include <algorithm>
@@ -223,11 +224,18 @@ void Session::gate_pad(GstPad *pad) {
   if (std::any_of(gates_.begin(), gates_.end(), [pad](const Gate &g) { return g.pad.get() == pad; })) return;
   Gate g;
   g.pad = GRef<GstPad>::ref(pad);
-  g.probe = gst_pad_add_probe(
-      pad,
-      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER |
-                                   GST_PAD_PROBE_TYPE_BUFFER_LIST),
-      [](GstPad *, GstPadProbeInfo *, gpointer) { return GST_PAD_PROBE_OK; }, nullptr, nullptr);
+  if (config_.gate_drops) {
+    g.probe = add_probe_fn(pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                           [verified = verified_](GstPad *, GstPadProbeInfo *) {
+                             return verified->load() ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+                           });
+  } else {
+    g.probe = gst_pad_add_probe(
+        pad,
+        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER |
+                                     GST_PAD_PROBE_TYPE_BUFFER_LIST),
+        [](GstPad *, GstPadProbeInfo *, gpointer) { return GST_PAD_PROBE_OK; }, nullptr, nullptr);
+  }
   gates_.push_back(std::move(g));
 }
 

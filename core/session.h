@@ -56,6 +56,10 @@ struct SessionConfig {
   unsigned peer_timeout_s = 20;    // no RTCP this long once connected: failed; 0 = never
   unsigned max_remote_mlines = 8;  // a remote offer with more is refused (each costs a decoder chain)
   bool gate_media = true;          // hold outgoing media until the DTLS identity check passed
+  // Drop it instead of holding it (never block the thread that pushes):
+  // for an owner that keeps what it needs itself (webrtclivesink's
+  // ConsumerChain holds the GOP since the join on the shared thread).
+  bool gate_drops = false;
   // PEM (certificate then key) for webrtcbin's DTLS (core/dtls-certificate.h):
   // the owner element's ECDSA identity, shared by its sessions; null =
   // GStreamer's process-wide RSA certificate. Not applied to an adopted webrtcbin.

@@ -32,6 +32,7 @@ struct ConsumerStream {
   unsigned layers = 1;        // in its ladder (1: it never switches)
   bool layer_forced = false;  // set-layer holds it
   bool twcc = false;          // TWCC negotiated (else receiver reports)
+  gint64 judge_from_us = 0;   // not judged before (its first GOP's burst)
   ProbeHandle twcc_probe;
   ProbeHandle pts_guard;
 };
@@ -51,6 +52,13 @@ struct SinkCore::Consumer {
   gint64 requested_us = 0;  // the session was requested (set once, control thread)
   std::shared_ptr<std::atomic<gint64>> first_packet_us = std::make_shared<std::atomic<gint64>>(0);
   StatsReading reading;  // mutex_: the last get-stats reading and the rate since the one before
+  // mutex_: its video layer as /consumers.json shows it (core/sink-layers.cpp).
+  struct LayerSummary {
+    int layer = -1;
+    unsigned layers = 0;
+    std::string size, source;
+    double estimate_kbps = -1;
+  } layer_summary;
 };
 
 // Runs `fn` on the control thread, unless the core is gone or stopped by then.

@@ -46,7 +46,7 @@ SinkCore::SinkCore(GstElement *element, Hooks hooks)
     SinkSettings s = settings();
     return FanOut::Settings{
         EncoderSettings{s.video_bitrate_kbps, s.audio_bitrate_kbps, s.keyframe_interval_frames},
-        s.min_keyframe_interval_ms, s.video_layers};
+        s.min_keyframe_interval_ms, s.video_layers, s.fanout_threads};
   };
   fh.encoder_setup = [this](const std::string &input, const char *codec, GstElement *encoder) {
     if (hooks_.encoder_setup) hooks_.encoder_setup(input, codec, encoder);
@@ -225,9 +225,10 @@ std::vector<OfferedCodec> SinkCore::codecs_to_offer(const FanOut::InputInfo &inp
                                    limit_codecs(video ? s.video_codecs : s.audio_codecs,
                                                 video ? s.codec_limit.video : s.codec_limit.audio),
                                    s.transcode);
-  // TWCC on every video m-line: each viewer's feedback drives its layer and
-  // its estimate (core/sink-layers.cpp).
-  if (video)
+  // With a layer ladder, TWCC on every video m-line: each viewer's feedback
+  // drives its layer (core/sink-layers.cpp). Without one nothing would read
+  // it, and every packet would cost rtpsession a record (decision 85).
+  if (video && s.video_layers.size() > 1)
     for (auto &c : codecs) c.twcc_ext = kTwccOfferId;
   return codecs;
 }
@@ -383,6 +384,9 @@ std::shared_ptr<SinkCore::Consumer> SinkCore::open_consumer(const std::string &s
   config.ice = IceSettings{s.ice_servers, s.ice_addresses};
   if (auto sig = signaller()) config.ice.learnt = sig->ice_servers();
   config.connect_timeout_s = kConnectTimeoutS;
+  // Its ConsumerChains hold the media until the DTLS check on the shared
+  // thread: the Session's gate must never block that thread (decision 88).
+  config.gate_drops = true;
   // Without media there is no RTCP to watch: a data-only consumer is kept
   // until it leaves (SCTP has its own heartbeats).
   config.peer_timeout_s = media ? s.peer_timeout_s : 0;
@@ -496,6 +500,7 @@ bool SinkCore::attach_streams(const std::shared_ptr<Consumer> &c) {
     cfg.codec = chosen[i];
     cfg.ssrc = cs.ssrc;
     cfg.webrtc_pad = cs.webrtc_pad.get();
+    cfg.verified = c->session->verified();
     cfg.on_failure = [weak, sid](const std::string &what) {
       if (auto core = weak.lock()) core->post([self = core.get(), sid, what] { self->fail_consumer(sid, what); });
     };
@@ -508,7 +513,7 @@ bool SinkCore::attach_streams(const std::shared_ptr<Consumer> &c) {
     // A consumer's keyframe requests (PLI/FIR) go to the shared coalescer,
     // never straight to the shared encoder.
     std::weak_ptr<Consumer> weak_c = c;
-    cs.keyframe_capture = keyframes_->capture_requests(cs.chain->queue_sink(), [weak, weak_c, i] {
+    cs.keyframe_capture = keyframes_->capture_requests(cs.chain->head(), [weak, weak_c, i] {
       auto core = weak.lock();
       auto consumer = weak_c.lock();
       if (!core || !core->running_ || !consumer || i >= consumer->streams.size()) return;
@@ -526,7 +531,7 @@ bool SinkCore::attach_streams(const std::shared_ptr<Consumer> &c) {
     });
     // Start each consumer on a keyframe: what it would decode before one
     // is garbage.
-    if (cs.input->kind == MediaKind::Video) KeyframeControl::drop_deltas_until_keyframe(cs.chain->queue_src());
+    if (cs.input->kind == MediaKind::Video) KeyframeControl::drop_deltas_until_keyframe(cs.chain->head());
     cs.attachment = fanout_->attach(BranchKey{cs.input->name, chosen[i].codec, 0}, cs.chain->sink_pad(), &error);
     if (!cs.attachment) {
       fail_consumer(sid, error);

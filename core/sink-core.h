@@ -59,6 +59,10 @@ struct SinkSettings {
   // One consumer's own keyframe requests (PLI/FIR) are passed on at most
   // this often; then the encoder's throttle coalesces them with everyone's.
   unsigned consumer_keyframe_interval_ms = 1000;
+  // Threads per shared stream that run the consumers' send paths (payloader,
+  // RTP session, SRTP, sendmsg), each for a share of them; 0 = the stream's
+  // own thread runs them all (FanOut::Settings::fanout_threads).
+  unsigned fanout_threads = 2;
   unsigned peer_timeout_s = 20;  // no RTCP from a connected consumer for this long: it is gone
   unsigned max_consumers = 0;    // 0 = as many as the process's file descriptors allow
   bool transcode = true;
@@ -195,6 +199,7 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   bool move_layer(Consumer &c, ConsumerStream &cs, unsigned layer, SwitchReason why, gint64 now);
   void feed_receiver_reports(Consumer &c, const PeerStats &stats, gint64 now);
   void add_layer_figures(Consumer &c, GstStructure *figures);
+  void summarize_layer(Consumer &c);
   void start_layers();
   void stop_layers();
   // core/sink-stats.cpp (control thread)

@@ -31,6 +31,8 @@ constexpr unsigned kReceiverReportEveryTicks = 4;  // get-stats once a second wi
 // RTCP feedback a peer may send: a TWCC report every ~50-100 ms is normal;
 // beyond this many per second the rest are dropped unread.
 constexpr unsigned kMaxTwccReportsPerSecond = 50;
+// A viewer is judged from this long after it was attached (decision 90).
+constexpr gint64 kJoinSettleUs = 2 * G_USEC_PER_SEC;
 
 std::vector<uint32_t> ladder_kbps(const std::vector<VideoLayer> &layers) {
   std::vector<uint32_t> out;
@@ -45,7 +47,10 @@ void SinkCore::watch_layers(const std::shared_ptr<Consumer> &c, size_t i, const 
   ConsumerStream &cs = c->streams[i];
   if (cs.input->kind != MediaKind::Video || !cs.chain) return;
   const SinkSettings s = settings();
-  const bool ladder = !chosen.passthrough && s.video_layers.size() > 1;
+  if (s.video_layers.size() < 2) return;  // no ladder: nothing to estimate for
+  // Pre-encoded input sent as it is stays one layer; its viewers still get
+  // an estimate (in their stats).
+  const bool ladder = !chosen.passthrough;
   std::vector<uint32_t> kbps = ladder ? ladder_kbps(s.video_layers)
                                       : std::vector<uint32_t>{std::max(1u, s.video_bitrate_kbps)};
   std::string error;
@@ -56,6 +61,9 @@ void SinkCore::watch_layers(const std::shared_ptr<Consumer> &c, size_t i, const 
   }
   cs.layers = static_cast<unsigned>(kbps.size());
   cs.twcc = chosen.twcc_ext != 0;
+  // Its first GOP leaves in one burst once it connects (held since the
+  // join): losses in a viewer's receive buffer then say nothing of its link.
+  cs.judge_from_us = g_get_monotonic_time() + kJoinSettleUs;
   if (cs.twcc) {
     // rtpfunnel hands every feedback to every sink pad: this one's payloader
     // sees the whole session's, which is this consumer's alone.
@@ -99,7 +107,7 @@ void SinkCore::watch_layers(const std::shared_ptr<Consumer> &c, size_t i, const 
   };
   auto guard = std::make_shared<Guard>();
   gulong id = add_probe_fn(
-      cs.chain->queue_src(),
+      cs.chain->head(),
       static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
       [guard](GstPad *, GstPadProbeInfo *info) {
         if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
@@ -118,7 +126,7 @@ void SinkCore::watch_layers(const std::shared_ptr<Consumer> &c, size_t i, const 
         guard->last = rt;
         return GST_PAD_PROBE_OK;
       });
-  cs.pts_guard = ProbeHandle(cs.chain->queue_src(), id);
+  cs.pts_guard = ProbeHandle(cs.chain->head(), id);
   GST_INFO_OBJECT(element_, "consumer %s: video on layer 0 of %u (%s), %s", c->peer.c_str(), cs.layers,
                   to_string(s.video_layers).c_str(), cs.twcc ? "TWCC feedback" : "receiver reports only");
 }
@@ -137,10 +145,17 @@ void SinkCore::on_twcc(const std::string &sid, size_t i, std::vector<TwccPacket>
   evaluate_layer(*c, cs, now);
 }
 
+// Judged even where nothing may switch (one layer, held by set-layer,
+// layer-switching off): the estimate still goes to stats; a decision not
+// acted on puts the estimator back on the viewer's layer.
 void SinkCore::evaluate_layer(Consumer &c, ConsumerStream &cs, gint64 now) {
-  if (cs.layers < 2 || cs.layer_forced || !settings().layer_switching) return;
+  if (now < cs.judge_from_us) return;
   LayerDecision d = cs.estimator->evaluate(now);
-  if (d.action != LayerAction::Hold) move_layer(c, cs, static_cast<unsigned>(d.layer), d.reason, now);
+  if (d.action == LayerAction::Hold) return;
+  if (cs.layers > 1 && !cs.layer_forced && settings().layer_switching)
+    move_layer(c, cs, static_cast<unsigned>(d.layer), d.reason, now);
+  else
+    cs.estimator->force_layer(cs.layer, now);
 }
 
 bool SinkCore::move_layer(Consumer &c, ConsumerStream &cs, unsigned layer, SwitchReason why, gint64 now) {
@@ -169,6 +184,7 @@ bool SinkCore::move_layer(Consumer &c, ConsumerStream &cs, unsigned layer, Switc
       c.sid.c_str(), "from", G_TYPE_UINT, from, "to", G_TYPE_UINT, layer, "width", G_TYPE_UINT, size.width, "height",
       G_TYPE_UINT, size.height, "reason", G_TYPE_STRING, to_string(why), "estimate-kbps", G_TYPE_UINT,
       snap.estimate_kbps.value_or(0), nullptr);
+  summarize_layer(c);
   gst_element_post_message(element_, gst_message_new_element(GST_OBJECT(element_), msg));
   return true;
 }
@@ -189,8 +205,9 @@ void SinkCore::layers_tick() {
     for (auto &cs : c->streams) {
       if (!cs.estimator) continue;
       evaluate_layer(*c, cs, now);
-      wants_rr |= !cs.twcc;
+      wants_rr |= !cs.twcc && cs.layers > 1;
     }
+    summarize_layer(*c);
     if (wants_rr && read_rr && c->session && c->session->is_connected())
       c->session->request_stats([weak, sid = c->sid](const GstStructure *raw) {
         auto self = weak.lock();
@@ -216,16 +233,32 @@ void SinkCore::feed_receiver_reports(Consumer &c, const PeerStats &stats, gint64
     if (cs.estimator && !cs.twcc) cs.estimator->on_receiver_report(rr, now);
 }
 
+// Control thread: what /consumers.json (any thread, under mutex_) shows.
+void SinkCore::summarize_layer(Consumer &c) {
+  Consumer::LayerSummary sum;
+  const SinkSettings s = settings();
+  for (auto &cs : c.streams) {
+    if (!cs.estimator) continue;
+    const EstimatorSnapshot snap = cs.estimator->snapshot();
+    sum.layer = static_cast<int>(cs.layer);
+    sum.layers = cs.layers;
+    if (cs.layers > 1 && cs.layer < s.video_layers.size())
+      sum.size = std::to_string(s.video_layers[cs.layer].width) + "x" + std::to_string(s.video_layers[cs.layer].height);
+    sum.source = to_string(snap.source);
+    if (snap.estimate_kbps) sum.estimate_kbps = *snap.estimate_kbps;
+    break;
+  }
+  std::lock_guard lock(mutex_);
+  c.layer_summary = std::move(sum);
+}
+
 // Control thread: the consumer's layer and estimate in its stats message.
 void SinkCore::add_layer_figures(Consumer &c, GstStructure *figures) {
   for (auto &cs : c.streams) {
     if (!cs.estimator) continue;
     const EstimatorSnapshot snap = cs.estimator->snapshot();
     gst_structure_set(figures, "layer", G_TYPE_UINT, cs.layer, "layers", G_TYPE_UINT, cs.layers, "layer-forced",
-                      G_TYPE_BOOLEAN, cs.layer_forced, "layer-source", G_TYPE_STRING,
-                      snap.source == FeedbackSource::Twcc              ? "twcc"
-                      : snap.source == FeedbackSource::ReceiverReports ? "receiver-reports"
-                                                                       : "none",
+                      G_TYPE_BOOLEAN, cs.layer_forced, "layer-source", G_TYPE_STRING, to_string(snap.source),
                       "estimate-kbps", G_TYPE_UINT, snap.estimate_kbps.value_or(0), "layer-switches", G_TYPE_UINT64,
                       static_cast<guint64>(snap.switches), "keyframe-requests-dropped", G_TYPE_UINT64,
                       static_cast<guint64>(cs.requests_dropped), nullptr);

@@ -192,6 +192,11 @@ std::string SinkCore::consumers_json(const std::string &producer) {
     r.plis = s.plis();
     r.firs = s.firs();
     if (gint64 first = c->first_packet_us->load()) r.first_packet_ms = static_cast<double>(first - c->requested_us) / 1000;
+    r.layer = c->layer_summary.layer;
+    r.layers = c->layer_summary.layers;
+    r.layer_size = c->layer_summary.size;
+    r.estimate_source = c->layer_summary.source;
+    r.estimate_kbps = c->layer_summary.estimate_kbps;
     out.push_back(std::move(r));
   }
   return protocol::consumers_report_json(producer, out);

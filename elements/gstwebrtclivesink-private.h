@@ -62,6 +62,7 @@ enum {
   PROP_WHIP_TOKEN,
   PROP_WHIP_CANDIDATE_WINDOW,
   PROP_WHIP_CA_FILE,
+  PROP_FANOUT_THREADS,
   PROP_LAYERS_FIRST,  // elements/sink-layers-props.h: kLayerProperties ids from here
 };
 

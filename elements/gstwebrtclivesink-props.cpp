@@ -92,6 +92,11 @@ void sink_set_property(GObject *object, guint prop_id, const GValue *value, GPar
       locked([&] { p->audio_codecs = str(); });
       apply_codec_lists(self);
       break;
+    case PROP_FANOUT_THREADS: {
+      guint v = g_value_get_uint(value);
+      p->core->update_settings([v](SinkSettings &s) { s.fanout_threads = v; });
+      break;
+    }
     case PROP_VIDEO_BITRATE: {
       guint v = g_value_get_uint(value);
       p->core->update_settings([v](SinkSettings &s) { s.video_bitrate_kbps = v; });
@@ -229,6 +234,9 @@ void sink_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec
     case PROP_VIDEO_BITRATE:
       g_value_set_uint(value, s.video_bitrate_kbps);
       break;
+    case PROP_FANOUT_THREADS:
+      g_value_set_uint(value, s.fanout_threads);
+      break;
     case PROP_AUDIO_BITRATE:
       g_value_set_uint(value, s.audio_bitrate_kbps);
       break;
@@ -322,6 +330,13 @@ void sink_install_properties(GObjectClass *gobject_class) {
       gobject_class, PROP_AUDIO_CODECS,
       g_param_spec_string("audio-codecs", "Audio Codecs", "Comma-separated audio codecs offered for raw input (opus)",
                           kDefaultAudioCodecs, playing));
+  g_object_class_install_property(
+      gobject_class, PROP_FANOUT_THREADS,
+      g_param_spec_uint("fanout-threads", "Fan-out Threads",
+                        "Threads per shared stream that send it to the consumers (payloading, RTP, SRTP, the socket), "
+                        "each for a share of them; 0 = the stream's own thread sends to all (applies to consumers "
+                        "joining later)",
+                        0, 16, SinkSettings{}.fanout_threads, playing));
   g_object_class_install_property(
       gobject_class, PROP_VIDEO_BITRATE,
       g_param_spec_uint("video-bitrate", "Video Bitrate",

@@ -42,6 +42,9 @@
       cell(tr, `${text(c.local_candidate)} / ${text(c.remote_candidate)}`);
       cell(tr, text(c.remote_address), c.protocol || '');
       cell(tr, rate(c.bitrate_bps));
+      cell(tr, c.layer == null ? '–' : c.layers > 1 ? `${c.layer} of ${c.layers} (${c.layer_size})` : 'one',
+           'its video layer (0 = top); the estimate is what its feedback says its link carries');
+      cell(tr, c.estimate_kbps == null ? '–' : `${c.estimate_kbps} kbit/s`, c.estimate_source || '');
       cell(tr, ms(c.rtt_ms));
       cell(tr, pct(c.fraction_lost), c.packets_lost == null ? '' : `${c.packets_lost} packets lost`);
       cell(tr, String(c.keyframe_requests), `PLI ${c.plis}, FIR ${c.firs}`);

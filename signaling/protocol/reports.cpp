@@ -61,6 +61,11 @@ std::string consumers_report_json(const std::string &producer, const std::vector
     j.count("firs", c.firs);
     j.count("keyframe_requests", c.plis + c.firs);
     j.num("first_packet_ms", c.first_packet_ms, c.first_packet_ms >= 0);
+    j.num("layer", c.layer, c.layer >= 0);
+    j.count("layers", c.layers);
+    j.str("layer_size", c.layer_size);
+    j.str("estimate_source", c.estimate_source);
+    j.num("estimate_kbps", c.estimate_kbps, c.estimate_kbps >= 0);
     json_builder_end_object(j.b);
   }
   json_builder_end_array(j.b);

@@ -34,6 +34,12 @@ struct ConsumerReport {
   uint64_t bytes_sent = 0, packets_sent = 0;
   uint64_t nacks = 0, plis = 0, firs = 0;
   double first_packet_ms = -1;  // join → first RTP packet sent
+  // Its video layer (webrtclivesink video-layers): -1 = no video.
+  int layer = -1;
+  unsigned layers = 0;
+  std::string layer_size;       // "640x360", "" without a ladder
+  std::string estimate_source;  // twcc | receiver-reports | none
+  double estimate_kbps = -1;    // what its feedback says its link carries; -1 = not known
 };
 
 [[nodiscard]] std::string consumers_report_json(const std::string &producer,

@@ -126,10 +126,12 @@ const scenarios = {
     await until('both consumers on host candidates in /consumers.json', async () => {
       report = await (await get(p.url + 'consumers.json')).json();
       return report.consumers.length === 2 &&
-        report.consumers.every((c) => c.local_candidate === 'host' && c.remote_candidate === 'host' && c.bitrate_bps > 0);
+        report.consumers.every((c) => c.local_candidate === 'host' && c.remote_candidate === 'host' && c.bitrate_bps > 0 &&
+          c.layer === null && c.estimate_kbps === null);  // no ladder: no estimate (decision 85)
     }, 10000, 500);
     log('consumers.json:', JSON.stringify(report.consumers.map((c) => ({ id: c.id.slice(0, 8), codec: c.codec,
-      family: c.family, bitrate: Math.round(c.bitrate_bps), rtt_ms: c.rtt_ms, first_packet_ms: c.first_packet_ms }))));
+      family: c.family, bitrate: Math.round(c.bitrate_bps), rtt_ms: c.rtt_ms, first_packet_ms: c.first_packet_ms,
+      estimate: `${c.estimate_kbps} kbit/s (${c.estimate_source})` }))));
     assert(report.consumers.every((c) => c.codec === 'H264' && c.family === 'ipv4'), 'codec and address family');
     const op = await browser.newPage();
     await op.goto(p.url + 'consumers');

@@ -9,6 +9,7 @@
 // follow the layers in use, not the viewers; released, the viewer climbs
 // back by itself over a clean link.
 #include <gst/gst.h>
+#include <gst/video/video.h>
 
 #include <algorithm>
 #include <chrono>
@@ -95,6 +96,8 @@ struct SinkBus {
   std::vector<std::string> peers;
   std::map<std::string, std::string> source;  // peer -> layer-source
   std::map<std::string, unsigned> estimate;   // peer -> estimate-kbps
+  std::map<std::string, guint64> dropped;     // peer -> keyframe-requests-dropped
+  std::map<std::string, guint> plis;          // peer -> pli-count
   struct Switch {
     std::string peer, reason;
     unsigned from, to, width;
@@ -128,6 +131,12 @@ GstBusSyncReply on_sink_message(GstBus *, GstMessage *m, gpointer data) {
     guint kbps = 0;
     gst_structure_get_uint(s, "estimate-kbps", &kbps);
     b->estimate[peer] = kbps;
+    guint64 dropped = 0;
+    gst_structure_get_uint64(s, "keyframe-requests-dropped", &dropped);
+    b->dropped[peer] = dropped;
+    guint plis = 0;
+    gst_structure_get_uint(s, "pli-count", &plis);
+    b->plis[peer] = plis;
   } else if (gst_structure_has_name(s, "webrtclive-layer-switched")) {
     SinkBus::Switch sw;
     sw.peer = gst_structure_get_string(s, "peer-id");
@@ -148,6 +157,15 @@ std::string ws_url_of(GstElement *sink) {
   std::string url = std::string("ws") + (urls[0] + 4);
   g_strfreev(urls);
   return url;
+}
+
+guint64 forced_of(GstElement *sink) {
+  GstStructure *st = nullptr;
+  g_object_get(sink, "stats", &st, nullptr);
+  guint64 n = 0;
+  gst_structure_get_uint64(st, "keyframes-forced", &n);
+  gst_structure_free(st);
+  return n;
 }
 
 guint encoders_of(GstElement *sink) {
@@ -209,6 +227,27 @@ void test_ladder() {
   }));
   g_test_message("TWCC estimates: viewer 1 %u kbit/s, viewer 2 %u kbit/s", bus.estimate[p1], bus.estimate[p2]);
   g_assert_cmpuint(encoders_of(sink), ==, 1);  // two viewers, one layer in use
+
+  // A lossy viewer asks for keyframes all the time: its PLIs reach its
+  // layer's encoder at most once per consumer-keyframe-interval (1 s), the
+  // rest are dropped and counted; viewer 1, on the same encoder, is spared.
+  {
+    GstPad *out = gst_element_get_static_pad(by_name(rx2, "f"), "sink");
+    const guint64 forced_before = forced_of(sink);
+    const gint64 t0 = g_get_monotonic_time();
+    for (int i = 0; i < 40; i++) {  // 20 a second for 2 s
+      gst_pad_push_event(out, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, i));
+      g_usleep(50 * 1000);
+    }
+    g_assert_true(bus.wait(5000, [&] { return bus.dropped[p2] > 0; }));
+    const guint64 forced = forced_of(sink) - forced_before;
+    g_test_message("40 keyframe requests of viewer 2 in %.1f s: %u PLIs seen by the sink, %" G_GUINT64_FORMAT
+                   " dropped, %" G_GUINT64_FORMAT " keyframes forced",
+                   (g_get_monotonic_time() - t0) / 1e6, bus.plis[p2], bus.dropped[p2], forced);
+    g_assert_cmpuint(forced, <=, 4);
+    g_assert_cmpuint(bus.dropped[p1], ==, 0);
+    gst_object_unref(out);
+  }
 
   // Refused: no such layer, no such consumer.
   g_assert_false(set_layer(sink, p2, 3));

@@ -180,7 +180,8 @@ struct ChainConsumer {
   std::string failure;
   std::mutex mutex;
 
-  ChainConsumer(Fixture &f, unsigned mline, GstPad *custom_end = nullptr) {
+  ChainConsumer(Fixture &f, unsigned mline, GstPad *custom_end = nullptr,
+                std::shared_ptr<const std::atomic<bool>> verified = nullptr) {
     bin = gst_bin_new(nullptr);
     gst_bin_add(GST_BIN(f.fan), bin);
     if (custom_end) {
@@ -198,6 +199,7 @@ struct ChainConsumer {
     cfg.codec = OfferedCodec{CodecId::VP8, 96, false, {}};
     cfg.ssrc = 1234;
     cfg.webrtc_pad = end.get();
+    cfg.verified = std::move(verified);
     cfg.on_failure = [this](const std::string &what) {
       std::lock_guard lock(mutex);
       failure = what;
@@ -315,7 +317,7 @@ void test_keyframe_requests_coalesced() {
   // PLI/FIR arrive at a consumer's queue as upstream force-key-unit events.
   ChainConsumer c(f, 0);
   auto a = f.attach(kVp8, c.chain->sink_pad());
-  ProbeHandle capture = f.keyframes->capture_requests(c.chain->queue_sink(), [&] { f.fanout->request_keyframe(*a); });
+  ProbeHandle capture = f.keyframes->capture_requests(c.chain->head(), [&] { f.fanout->request_keyframe(*a); });
   GRef<GstElement> enc = GRef<GstElement>::adopt(f.encoder("video_0-vp8-encoder"));
   g_assert_nonnull(enc.get());
   Recorder at_encoder;
@@ -349,9 +351,9 @@ void test_chain_deltas() {
   g_assert_true(wait_until([&] { return first.count >= 10; }, 10000));  // mid-GOP now
 
   ChainConsumer c(f, 0);
-  KeyframeControl::drop_deltas_until_keyframe(c.chain->queue_src());
+  KeyframeControl::drop_deltas_until_keyframe(c.chain->head());
   Recorder in, out;
-  in.watch(c.chain->queue_sink());
+  in.watch(c.chain->sink_pad());
   GRef<GstPad> pay_sink = GRef<GstPad>::adopt(gst_element_get_static_pad(c.chain->payloader(), "sink"));
   out.watch(pay_sink.get());
   auto a = f.attach(kVp8, c.chain->sink_pad());
@@ -364,6 +366,35 @@ void test_chain_deltas() {
   g_assert_true(seen_in.front().delta);
   g_assert_false(out.snapshot().front().delta);
   g_assert_cmpint(c.failures, ==, 0);
+}
+
+// A consumer not verified yet (its DTLS check pending) gets nothing, and
+// nothing waits on it: the shared thread keeps running for the others. Once
+// verified it starts with the keyframe it was given at its join, held since.
+void test_chain_holds_until_verified() {
+  Watchdog w("chain-holds", kWatchdogSeconds);
+  Fixture f;
+  f.add_input("video_0", 320, 240);
+  f.play(1);
+  auto verified = std::make_shared<std::atomic<bool>>(false);
+  ChainConsumer held(f, 0, nullptr, verified);
+  ChainConsumer other(f, 1);
+  Recorder in, out, r_other;
+  in.watch(held.chain->sink_pad());
+  out.watch(held.chain->head());
+  r_other.watch(other.end.get());
+  auto ah = f.attach(kVp8, held.chain->sink_pad());
+  auto ao = f.attach(kVp8, other.chain->sink_pad());
+  f.fanout->request_keyframe(*ah);  // the join's keyframe
+  g_assert_true(wait_until([&] { return in.count >= 8 && r_other.count >= 8; }, 10000));
+  spin(200);
+  g_assert_cmpint(out.count, ==, 0);  // nothing before the check
+  const int in_before = in.count;
+  *verified = true;
+  g_assert_true(wait_until([&] { return out.count >= in_before; }, 10000));
+  auto seen = out.snapshot();
+  g_assert_false(seen.front().delta);  // the held keyframe first
+  g_assert_cmpint(held.failures, ==, 0);
 }
 
 GstFlowReturn refuse(GstPad *, GstObject *, GstBuffer *buf) {
@@ -409,5 +440,6 @@ int main(int argc, char **argv) {
   g_test_add_func("/keyframes/requests-coalesced", test_keyframe_requests_coalesced);
   g_test_add_func("/consumer-chain/deltas-dropped-until-keyframe", test_chain_deltas);
   g_test_add_func("/consumer-chain/failing-consumer-isolated", test_failing_consumer_isolated);
+  g_test_add_func("/consumer-chain/holds-until-verified", test_chain_holds_until_verified);
   return g_test_run();
 }
