@@ -18,12 +18,12 @@
 //
 //   tools/bench.sh scale      (private network namespace, loopback only)
 //   BENCH_STEPS=1,10,25,50,100,150  BENCH_MODES=E-pre,E-raw,B,P  BENCH_MEASURE_S=10
-import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILD_DIR, log, sleep, startPipeline, until } from '../tests/e2e/lib.mjs';
+import { log, sleep, startPipeline, until } from '../tests/e2e/lib.mjs';
 import { procStat } from '../tests/e2e/proc.mjs';
 import { RESULTS, machine, median, percentile, renderPng, writeDocSection } from './lib.mjs';
+import { startBaseline, startConsumers as startLite, stopAllProcs } from './load.mjs';
 
 const STEPS = (process.env.BENCH_STEPS || '1,10,25,50,100,150').split(',').map(Number);
 const P_STEPS = (process.env.BENCH_P_STEPS || '1,2,4,8,12').split(',').map(Number);
@@ -65,63 +65,17 @@ function threadNames(pid) {
   return out;
 }
 
-// A producer: {pid, ws, stop(), metrics()}.
+// A producer: {pid, ws, url, stop()}.
 async function startProducer(mode) {
   if (mode === 'E-pre' || mode === 'E-raw') {
     const desc = mode === 'E-pre' ? `${SRC} ! ${X264} ! h264parse ! ${SINK}` : `${SRC} ! ${SINK} video-bitrate=${BITRATE}`;
     const p = await startPipeline(desc, { name: mode });  // tools/bench.sh raised the descriptor limit
     return { pid: p.proc.pid, ws: p.url.replace('http://', 'ws://') + 'ws', url: p.url, stop: () => p.stop() };
   }
-  const proc = spawn(join(BUILD_DIR, 'bench', 'scale-baseline'), [
-    '--mode', mode === 'B' ? 'tee' : 'per-consumer', '--port', '0', '--bitrate', String(BITRATE), '--name', NAME],
-  { stdio: ['pipe', 'pipe', 'inherit'] });
-  const url = await new Promise((resolve, reject) => {
-    let buf = '';
-    proc.stdout.on('data', (d) => {
-      buf += d;
-      const m = /"urls":\["([^"]+)"/.exec(buf);
-      if (m) resolve(m[1]);
-    });
-    proc.on('exit', (c) => reject(new Error(`scale-baseline exited (${c})`)));
-  });
-  return {
-    pid: proc.pid, ws: url.replace('http://', 'ws://') + 'ws', url,
-    stop: () => new Promise((r) => { proc.on('exit', r); proc.stdin.end(); setTimeout(() => proc.kill('SIGKILL'), 10000); }),
-  };
+  return startBaseline(mode === 'B' ? 'tee' : 'per-consumer', { bitrate: BITRATE, name: NAME });
 }
 
-// One lite-consumer process with `count` consumers; its consumers' figures
-// are kept in `all` (by id).
-let processes = 0;
-function startConsumers(ws, count, all, joinIntervalMs = 20) {
-  const tag = `p${++processes}:`;  // ids are per process
-  const proc = spawn(join(BUILD_DIR, 'bench', 'lite-consumer'), [
-    '--url', ws, '--producer', NAME, '--count', String(count), '--join-interval-ms', String(joinIntervalMs),
-    '--report-ms', '1000'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let buf = '';
-  proc.stdout.on('data', (d) => {
-    buf += d;
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      if (!line.startsWith('{')) continue;
-      let ev;
-      try { ev = JSON.parse(line); } catch { continue; }
-      if (ev.event === 'joined') Object.assign(all[tag + ev.id] ??= {}, { joined: ev });
-      if (ev.event === 'report') for (const c of ev.per ?? []) Object.assign(all[tag + c.id] ??= {}, { last: c, at: Date.now() });
-      if (ev.event === 'failed' || ev.event === 'ended') log(`consumer ${tag}${ev.id} ${ev.event}: ${ev.reason}`);
-    }
-  });
-  return proc;
-}
-
-const stopAllProcs = (procs) => Promise.all(procs.map((p) => new Promise((r) => {
-  if (p.exitCode !== null) return r();
-  p.on('exit', r);
-  p.kill('SIGTERM');
-  setTimeout(() => p.kill('SIGKILL'), 5000);
-})));
+const startConsumers = (ws, count, all, joinIntervalMs = 20) => startLite(ws, count, all, { producer: NAME, joinIntervalMs });
 
 // ------------------------------------------------------------------ one mode
 

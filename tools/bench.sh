@@ -28,12 +28,16 @@
 #   tools/bench.sh scale-out      producer CPU with N viewers served directly
 #                                 and through a Janus VideoRoom it publishes
 #                                 into once (bench/scale-out.mjs)
+#   tools/bench.sh layers         the layer ladder: 20 viewers, 5 behind 400 kbit/s
+#                                 (tc tbf): the others' fps and latency, capped
+#                                 viewers' freezes, sender CPU against an encoder
+#                                 per viewer (bench/layers.mjs)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD_DIR:-$ROOT/build}
 
 usage() {
-  echo "usage: tools/bench.sh join-latency|glass-to-glass|server-capacity|viewers|data-throughput|scale|scale-out" >&2
+  echo "usage: tools/bench.sh join-latency|glass-to-glass|server-capacity|viewers|data-throughput|scale|scale-out|layers" >&2
   exit 2
 }
 
@@ -61,6 +65,7 @@ case "$1" in
   data-throughput) SCRIPT="$ROOT/bench/data-throughput.mjs" ;;
   scale) SCRIPT="$ROOT/bench/scale.mjs" ;;
   scale-out) SCRIPT="$ROOT/bench/scale-out.mjs" ;;
+  layers) SCRIPT="$ROOT/bench/layers.mjs" ;;
   -h|--help) usage ;;
   *) echo "unknown benchmark: $1" >&2; usage ;;
 esac

@@ -7,11 +7,12 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { log, spawnWatched, until } from './lib.mjs';
+import { childNamespace, inNamespace, link } from './netns.mjs';
 
 export const TURN_PORT = 3478;
 export const TURNS_PORT = 5349;
@@ -155,34 +156,17 @@ export async function allocate(username, password, { host = '127.0.0.1', port = 
 export const SITES = { sink: '10.99.1.2', sinkGateway: '10.99.1.1', viewer: '10.99.2.2', viewerGateway: '10.99.2.1' };
 
 export async function twoSites(defer) {
-  const sh = (args) => execFileSync(args[0], args.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-  const self = readlinkSync('/proc/self/ns/net');
   const sites = {};
   for (const [name, net] of [['sink', '10.99.1'], ['viewer', '10.99.2']]) {
-    const holder = spawnWatched(`netns-${name}`, 'unshare', ['-n', 'sleep', '3600'], { stdio: ['ignore', 'ignore', 'ignore'] });
-    defer(async () => { holder.kill('SIGTERM'); await holder.exited; });
-    const pid = holder.proc.pid;
-    await until(`the ${name} site's namespace`, () => {
-      try {
-        return readlinkSync(`/proc/${pid}/ns/net`) !== self;
-      } catch {
-        return false;
-      }
-    }, 5000, 20);
-    const link = `t${name}`;
-    sh(['ip', 'link', 'add', link, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', String(pid)]);
-    sh(['ip', 'addr', 'add', `${net}.1/24`, 'dev', link]);
-    sh(['ip', 'link', 'set', link, 'up']);
-    sh(['nsenter', `--net=/proc/${pid}/ns/net`, 'sh', '-ec',
-      `sysctl -qw net.ipv6.conf.all.disable_ipv6=1; ip link set lo up; ip addr add ${net}.2/24 dev eth0; ` +
-      `ip link set eth0 up; ip route add default via ${net}.1`]);
+    const pid = await childNamespace(defer, name);
+    link(pid, { name: `t${name}`, address: `${net}.1`, peer: `${net}.2`, gateway: `${net}.1` });
     sites[name] = pid;
   }
   writeFileSync('/proc/sys/net/ipv4/ip_forward', '0');
   // Can `site` open a TCP connection to host:port?
   sites.canConnect = (site, host, port) => {
     try {
-      sh(['nsenter', `--net=/proc/${sites[site]}/ns/net`, 'timeout', '2', 'bash', '-c', `exec 3<>/dev/tcp/${host}/${port}`]);
+      inNamespace(sites[site], ['timeout', '2', 'bash', '-c', `exec 3<>/dev/tcp/${host}/${port}`]);
       return true;
     } catch {
       return false;

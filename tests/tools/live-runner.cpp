@@ -2,16 +2,35 @@
 //
 // Test helper: runs a gst-launch style pipeline and reports what a test
 // needs as JSON lines on stdout: the URLs served, bus errors, warnings,
-// element messages, EOS. Commands on stdin: "encoders" (counts encoder
-// elements inside every webrtclivesink), "stats", "counts", "quit".
+// element messages, EOS. Element messages named "webrtclive..." carry their
+// structure as a string and, in "fields", every field whose value is a
+// string, a number or a boolean.
+//
+// Commands on stdin: "encoders" (counts encoder elements inside every
+// webrtclivesink), "stats", "counts", "quit".
 // Elements named "count..." get a probe on their sink pad: "counts" reports
-// how many buffers each saw and its current caps. Elements named "nav..."
+// how many buffers each saw and its current caps, and the frame timing a
+// test asserts on, in wall-clock ms since the Unix epoch (comparable with a
+// test's Date.now() on the same machine): "first" and "last" (the first and
+// the latest buffer), "max_gap_ms" (the longest time between two buffers
+// since the first), "gaps" (the last 200 gaps of 100 ms or more, each
+// [start, ms]), "sizes" (every caps change, [at, width, height]; 0 x 0 for
+// caps without a size; the last 200) and "per_second" (buffers per
+// wall-clock second, [second, n], for the last 600 seconds that had any;
+// a second missing from it had none).
+// Elements named "nav..."
 // count the navigation events that reach their src pad from downstream;
 // "trim" returns free heap pages to the system (malloc_trim), "quarks"
 // counts GQuarks; elements named "fku..." count the force-key-unit events that reach their
 // src pad from downstream. "set ELEMENT PROPERTY VALUE" sets a property of
 // a named element while the pipeline runs (e.g. a valve's drop, to pause a
-// source), VALUE parsed as gst-launch would. A description with any parse
+// source), VALUE parsed as gst-launch would; "get ELEMENT PROPERTY" reads
+// one ("value", as gst-launch would write it). "emit ELEMENT SIGNAL ARG..."
+// emits an action signal of a named element (webrtclivesink's set-layer,
+// remove-consumer), each ARG converted to the signal's parameter type
+// (strings, "null" for a NULL string, integers, booleans, doubles); the
+// reply "emit" has ok and, for a signal that returns a value, "return" (as
+// text). A description with any parse
 // error, even one GStreamer calls recoverable (an unknown property), is
 // refused with exit 1.
 #include <gio/gio.h>
@@ -23,9 +42,15 @@
 
 #include <malloc.h>
 
-#include <cstdio>
+#include "frame-timing.h"
+
+using live_runner::Timing;
+using live_runner::report_timing;
+
 #include <atomic>
+#include <cstdio>
 #include <cstring>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,6 +65,8 @@ struct Counter {
   std::atomic<guint64> buffers{0};
 };
 std::vector<Counter *> counters;
+
+std::map<Counter *, Timing *> timings;  // of the "count..." elements; filled before PLAYING
 
 void emit(JsonBuilder *b) {
   JsonNode *root = json_builder_get_root(b);
@@ -305,6 +332,117 @@ void set_property(const char *line) {
   g_strfreev(w);
 }
 
+// "get ELEMENT PROPERTY": a "get" event with the property's value as
+// gst-launch would write it ("value"), ok false when there is no such
+// element or property.
+void get_property(const char *line) {
+  gchar **w = g_strsplit(line, " ", 3);
+  bool ok = false;
+  std::string text;
+  GstElement *e = g_strv_length(w) == 3 ? gst_bin_get_by_name(GST_BIN(pipeline), w[1]) : nullptr;
+  GParamSpec *spec = e ? g_object_class_find_property(G_OBJECT_GET_CLASS(e), w[2]) : nullptr;
+  if (spec) {
+    GValue v = G_VALUE_INIT;
+    g_value_init(&v, spec->value_type);
+    g_object_get_property(G_OBJECT(e), w[2], &v);
+    gchar *str = gst_value_serialize(&v);
+    ok = str != nullptr;
+    text = str ? str : "";
+    g_free(str);
+    g_value_unset(&v);
+  }
+  if (e) gst_object_unref(e);
+  JsonBuilder *b = begin("get");
+  json_builder_set_member_name(b, "ok");
+  json_builder_add_boolean_value(b, ok);
+  member(b, "value", text.c_str());
+  finish(b);
+  g_strfreev(w);
+}
+
+// "emit ELEMENT SIGNAL ARG...": an action signal of a named element, its
+// arguments converted from text to the signal's parameter types.
+void emit_signal(const char *line) {
+  gchar **w = g_strsplit(line, " ", -1);
+  const guint n = g_strv_length(w);
+  bool ok = false;
+  std::string ret_text;
+  GstElement *e = n >= 3 ? gst_bin_get_by_name(GST_BIN(pipeline), w[1]) : nullptr;
+  GSignalQuery q{};
+  if (e) g_signal_query(g_signal_lookup(w[2], G_OBJECT_TYPE(e)), &q);
+  if (e && q.signal_id && q.n_params == n - 3) {
+    std::vector<GValue> args(q.n_params + 1, G_VALUE_INIT);
+    g_value_init(&args[0], G_OBJECT_TYPE(e));
+    g_value_set_object(&args[0], e);
+    ok = true;
+    for (guint i = 0; i < q.n_params && ok; i++) {
+      const GType t = q.param_types[i] & ~G_SIGNAL_TYPE_STATIC_SCOPE;
+      const char *text = w[3 + i];
+      g_value_init(&args[i + 1], t);
+      if (t == G_TYPE_STRING)
+        g_value_set_string(&args[i + 1], g_str_equal(text, "null") ? nullptr : text);
+      else
+        ok = gst_value_deserialize(&args[i + 1], text);
+    }
+    GValue ret = G_VALUE_INIT;
+    const GType rt = q.return_type & ~G_SIGNAL_TYPE_STATIC_SCOPE;
+    if (ok) {
+      if (rt != G_TYPE_NONE) g_value_init(&ret, rt);
+      g_signal_emitv(args.data(), q.signal_id, 0, &ret);
+      if (rt != G_TYPE_NONE) {
+        gchar *str = gst_value_serialize(&ret);
+        ret_text = str ? str : "";
+        g_free(str);
+        g_value_unset(&ret);
+      }
+    }
+    for (auto &v : args)
+      if (G_IS_VALUE(&v)) g_value_unset(&v);
+  }
+  if (e) gst_object_unref(e);
+  JsonBuilder *b = begin("emit");
+  member(b, "signal", n >= 3 ? w[2] : "");
+  json_builder_set_member_name(b, "ok");
+  json_builder_add_boolean_value(b, ok);
+  if (ok && (q.return_type & ~G_SIGNAL_TYPE_STATIC_SCOPE) != G_TYPE_NONE) member(b, "return", ret_text.c_str());
+  finish(b);
+  g_strfreev(w);
+}
+
+// A structure's string, number and boolean fields as a JSON object.
+void fields_member(JsonBuilder *b, const GstStructure *s) {
+  json_builder_set_member_name(b, "fields");
+  json_builder_begin_object(b);
+  gst_structure_foreach(
+      s,
+      [](GQuark id, const GValue *v, gpointer d) -> gboolean {
+        auto *jb = static_cast<JsonBuilder *>(d);
+        const GType t = G_VALUE_TYPE(v);
+        GValue as = G_VALUE_INIT;
+        if (t == G_TYPE_STRING) {
+          json_builder_set_member_name(jb, g_quark_to_string(id));
+          json_builder_add_string_value(jb, g_value_get_string(v) ? g_value_get_string(v) : "");
+        } else if (t == G_TYPE_BOOLEAN) {
+          json_builder_set_member_name(jb, g_quark_to_string(id));
+          json_builder_add_boolean_value(jb, g_value_get_boolean(v));
+        } else if (t == G_TYPE_DOUBLE || t == G_TYPE_FLOAT) {
+          g_value_init(&as, G_TYPE_DOUBLE);
+          g_value_transform(v, &as);
+          json_builder_set_member_name(jb, g_quark_to_string(id));
+          json_builder_add_double_value(jb, g_value_get_double(&as));
+        } else if (g_value_type_transformable(t, G_TYPE_INT64) && G_TYPE_IS_FUNDAMENTAL(t) && t != G_TYPE_POINTER) {
+          g_value_init(&as, t == G_TYPE_UINT64 ? G_TYPE_UINT64 : G_TYPE_INT64);
+          g_value_transform(v, &as);
+          json_builder_set_member_name(jb, g_quark_to_string(id));
+          json_builder_add_int_value(jb, t == G_TYPE_UINT64 ? gint64(g_value_get_uint64(&as)) : g_value_get_int64(&as));
+        }
+        if (G_IS_VALUE(&as)) g_value_unset(&as);
+        return TRUE;
+      },
+      b);
+  json_builder_end_object(b);
+}
+
 void attach_counters() {
   GstIterator *it = gst_bin_iterate_recurse(GST_BIN(pipeline));
   GValue v = G_VALUE_INIT;
@@ -327,13 +465,26 @@ void attach_counters() {
         gst_pad_add_probe(c->pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
                           [](GstPad *, GstPadProbeInfo *info, gpointer d) {
                             auto *cc = static_cast<Counter *>(d);
-                            if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
-                              cc->buffers += gst_buffer_list_length(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
-                            else
-                              cc->buffers++;
+                            const guint n = (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+                                                ? gst_buffer_list_length(GST_PAD_PROBE_INFO_BUFFER_LIST(info))
+                                                : 1;
+                            cc->buffers += n;
+                            timings.at(cc)->buffer(n);
                             return GST_PAD_PROBE_OK;
                           },
                           c, nullptr);
+        gst_pad_add_probe(c->pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                          [](GstPad *, GstPadProbeInfo *info, gpointer d) {
+                            GstEvent *ev = GST_PAD_PROBE_INFO_EVENT(info);
+                            if (GST_EVENT_TYPE(ev) == GST_EVENT_CAPS) {
+                              GstCaps *caps = nullptr;
+                              gst_event_parse_caps(ev, &caps);
+                              timings.at(static_cast<Counter *>(d))->caps(caps);
+                            }
+                            return GST_PAD_PROBE_OK;
+                          },
+                          c, nullptr);
+        timings[c] = new Timing;
         counters.push_back(c);
       }
     }
@@ -357,6 +508,7 @@ void report_counts() {
     member(b, "caps", str);
     g_free(str);
     if (caps) gst_caps_unref(caps);
+    if (auto it = timings.find(c); it != timings.end()) report_timing(b, *it->second);
     json_builder_end_object(b);
   }
   json_builder_end_object(b);
@@ -413,6 +565,7 @@ gboolean on_bus(GstBus *, GstMessage *msg, gpointer) {
       member(b, "structure", str);
       for (const char *k : {"peer-id", "session-id", "reason"})
         if (const char *v = gst_structure_get_string(s, k)) member(b, k, v);
+      fields_member(b, s);
       finish(b);
       g_free(str);
       break;
@@ -454,6 +607,8 @@ gboolean on_stdin(GIOChannel *ch, GIOCondition cond, gpointer) {
            g_str_has_prefix(line, "send "))
     data_command(line);
   else if (g_str_has_prefix(line, "set ")) set_property(line);
+  else if (g_str_has_prefix(line, "emit ")) emit_signal(line);
+  else if (g_str_has_prefix(line, "get ")) get_property(line);
   else if (g_str_equal(line, "quit")) g_main_loop_quit(loop);
   else if (g_str_equal(line, "trim")) {
     // Hands free heap pages back to the system, so that RSS shows what is
