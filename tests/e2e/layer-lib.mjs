@@ -88,6 +88,12 @@ function gapsOf(c, now) {
 
 // The longest gap between decoded frames that overlaps [from, to] (ms), as
 // {start, ms} ({start: null, ms: 0} if none of 100 ms or more).
+// The longest gap that begins inside [from, to) (none that began before).
+export function longestGapFrom(c, from, to, now = Date.now()) {
+  return gapsOf(c, now).filter(([start]) => start >= from && start < to)
+    .reduce((best, [start, ms]) => (ms > best.ms ? { start, ms } : best), { start: null, ms: 0 });
+}
+
 export function longestGap(c, from, to, now = Date.now()) {
   return gapsOf(c, now).filter(([start, ms]) => start < to && start + ms > from)
     .reduce((best, [start, ms]) => (ms > best.ms ? { start, ms } : best), { start: null, ms: 0 });
