@@ -28,22 +28,47 @@ inline GstElement *by_name(GstElement *bin, const char *name) {
   return e;
 }
 
+// Fails the test when `m` is an ERROR or WARNING.
+inline void fail_on_problem(GstMessage *m) {
+  if (GST_MESSAGE_TYPE(m) != GST_MESSAGE_ERROR && GST_MESSAGE_TYPE(m) != GST_MESSAGE_WARNING) return;
+  GError *err = nullptr;
+  gchar *dbg = nullptr;
+  if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR)
+    gst_message_parse_error(m, &err, &dbg);
+  else
+    gst_message_parse_warning(m, &err, &dbg);
+  g_error("%s from %s: %s (%s)", GST_MESSAGE_TYPE_NAME(m), GST_OBJECT_NAME(GST_MESSAGE_SRC(m)), err->message,
+          dbg ? dbg : "");
+}
+
+// The ws:// URL of a sink's embedded server (its first http:// URL).
+inline std::string ws_url_of(GstElement *sink) {
+  gchar **urls = nullptr;
+  g_object_get(sink, "urls", &urls, nullptr);
+  g_assert_true(urls && urls[0]);
+  std::string url = std::string("ws") + (urls[0] + 4);  // http://... -> ws://...
+  g_strfreev(urls);
+  return url;
+}
+
+// A counter of a sink's `stats` structure (uint or uint64 fields).
+inline guint64 sink_stat(GstElement *sink, const char *field) {
+  GstStructure *st = nullptr;
+  g_object_get(sink, "stats", &st, nullptr);
+  guint64 n = 0;
+  guint u = 0;
+  if (!gst_structure_get_uint64(st, field, &n) && gst_structure_get_uint(st, field, &u)) n = u;
+  gst_structure_free(st);
+  return n;
+}
+
 // Fails the test on an ERROR or WARNING message of `pipeline`.
 inline void watch_bus(GstElement *pipeline) {
   GstBus *bus = gst_element_get_bus(pipeline);
   gst_bus_set_sync_handler(
       bus,
       [](GstBus *, GstMessage *m, gpointer) {
-        if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR || GST_MESSAGE_TYPE(m) == GST_MESSAGE_WARNING) {
-          GError *err = nullptr;
-          gchar *dbg = nullptr;
-          if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR)
-            gst_message_parse_error(m, &err, &dbg);
-          else
-            gst_message_parse_warning(m, &err, &dbg);
-          g_error("%s from %s: %s (%s)", GST_MESSAGE_TYPE_NAME(m), GST_OBJECT_NAME(GST_MESSAGE_SRC(m)), err->message,
-                  dbg ? dbg : "");
-        }
+        fail_on_problem(m);
         return GST_BUS_DROP;
       },
       nullptr, nullptr);

@@ -113,15 +113,7 @@ struct SinkBus {
 
 GstBusSyncReply on_sink_message(GstBus *, GstMessage *m, gpointer data) {
   auto *b = static_cast<SinkBus *>(data);
-  if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR || GST_MESSAGE_TYPE(m) == GST_MESSAGE_WARNING) {
-    GError *err = nullptr;
-    gchar *dbg = nullptr;
-    if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR)
-      gst_message_parse_error(m, &err, &dbg);
-    else
-      gst_message_parse_warning(m, &err, &dbg);
-    g_error("%s from %s: %s", GST_MESSAGE_TYPE_NAME(m), GST_OBJECT_NAME(GST_MESSAGE_SRC(m)), err->message);
-  }
+  fail_on_problem(m);
   const GstStructure *s = gst_message_get_structure(m);
   if (GST_MESSAGE_TYPE(m) != GST_MESSAGE_ELEMENT || !s) return GST_BUS_DROP;
   std::lock_guard lock(b->mutex);
@@ -148,33 +140,6 @@ GstBusSyncReply on_sink_message(GstBus *, GstMessage *m, gpointer data) {
   }
   b->cv.notify_all();
   return GST_BUS_DROP;
-}
-
-std::string ws_url_of(GstElement *sink) {
-  gchar **urls = nullptr;
-  g_object_get(sink, "urls", &urls, nullptr);
-  g_assert_true(urls && urls[0]);
-  std::string url = std::string("ws") + (urls[0] + 4);
-  g_strfreev(urls);
-  return url;
-}
-
-guint64 forced_of(GstElement *sink) {
-  GstStructure *st = nullptr;
-  g_object_get(sink, "stats", &st, nullptr);
-  guint64 n = 0;
-  gst_structure_get_uint64(st, "keyframes-forced", &n);
-  gst_structure_free(st);
-  return n;
-}
-
-guint encoders_of(GstElement *sink) {
-  GstStructure *st = nullptr;
-  g_object_get(sink, "stats", &st, nullptr);
-  guint n = 0;
-  gst_structure_get_uint(st, "encoders", &n);
-  gst_structure_free(st);
-  return n;
 }
 
 gboolean set_layer(GstElement *sink, const std::string &peer, int layer) {
@@ -226,21 +191,21 @@ void test_ladder() {
     return bus.source[p1] == "twcc" && bus.source[p2] == "twcc" && bus.estimate[p1] > 0 && bus.estimate[p2] > 0;
   }));
   g_test_message("TWCC estimates: viewer 1 %u kbit/s, viewer 2 %u kbit/s", bus.estimate[p1], bus.estimate[p2]);
-  g_assert_cmpuint(encoders_of(sink), ==, 1);  // two viewers, one layer in use
+  g_assert_cmpuint(sink_stat(sink, "encoders"), ==, 1);  // two viewers, one layer in use
 
   // A lossy viewer asks for keyframes all the time: its PLIs reach its
   // layer's encoder at most once per consumer-keyframe-interval (1 s), the
   // rest are dropped and counted; viewer 1, on the same encoder, is spared.
   {
     GstPad *out = gst_element_get_static_pad(by_name(rx2, "f"), "sink");
-    const guint64 forced_before = forced_of(sink);
+    const guint64 forced_before = sink_stat(sink, "keyframes-forced");
     const gint64 t0 = g_get_monotonic_time();
     for (int i = 0; i < 40; i++) {  // 20 a second for 2 s
       gst_pad_push_event(out, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, i));
       g_usleep(50 * 1000);
     }
     g_assert_true(bus.wait(5000, [&] { return bus.dropped[p2] > 0; }));
-    const guint64 forced = forced_of(sink) - forced_before;
+    const guint64 forced = sink_stat(sink, "keyframes-forced") - forced_before;
     g_test_message("40 keyframe requests of viewer 2 in %.1f s: %u PLIs seen by the sink, %" G_GUINT64_FORMAT
                    " dropped, %" G_GUINT64_FORMAT " keyframes forced",
                    (g_get_monotonic_time() - t0) / 1e6, bus.plis[p2], bus.dropped[p2], forced);
@@ -277,7 +242,7 @@ void test_ladder() {
     g_assert_cmpint(v1.width, ==, 640);
     g_assert_cmpuint(v1.frames_at.size(), ==, 1);
   }
-  g_assert_cmpuint(encoders_of(sink), ==, 2);
+  g_assert_cmpuint(sink_stat(sink, "encoders"), ==, 2);
 
   // The middle layer, and viewer 1 to the bottom one too: three layers
   // in use by two viewers make three encoders, the same one shared.
@@ -285,7 +250,7 @@ void test_ladder() {
   g_assert_true(v2.wait(5000, [&] { return v2.width == 320 && v2.frames_at[320] >= 15; }));
   g_assert_true(set_layer(sink, p1, 2));
   g_assert_true(v1.wait(5000, [&] { return v1.width == 160 && v1.frames_at[160] >= 15; }));
-  g_assert_cmpuint(encoders_of(sink), ==, 3);
+  g_assert_cmpuint(sink_stat(sink, "encoders"), ==, 3);
   {
     std::lock_guard lock(v2.mutex);
     g_test_message("viewer 2: longest gap between decoded frames across two switches %.0f ms",

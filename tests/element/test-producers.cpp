@@ -91,15 +91,6 @@ void watch_pads(GstElement *src, Pads *pads) {
                    pads);
 }
 
-std::string ws_url_of(GstElement *sink) {
-  gchar **urls = nullptr;
-  g_object_get(sink, "urls", &urls, nullptr);
-  g_assert_true(urls && urls[0]);
-  std::string url = std::string("ws") + (urls[0] + 4);  // http://... -> ws://...
-  g_strfreev(urls);
-  return url;
-}
-
 // The compositor's sink pads as "xpos,ypos,width,height" strings.
 std::set<std::string> tiles(GstElement *compositor) {
   std::set<std::string> out;
