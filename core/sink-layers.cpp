@@ -103,16 +103,21 @@ void SinkCore::watch_layers(const std::shared_ptr<Consumer> &c, size_t i, const 
   // than what the viewer already got (an RTP timestamp never goes back).
   // Compared in running time: each x264enc shifts its PTS by its own offset
   // (min-pts, 1000 h, from its first frame) and says so in its segment.
+  // A keyframe dropped so leaves its deltas undecodable: they are dropped
+  // too until the next keyframe, and one is asked for.
   struct Guard {
     GstSegment segment;
     bool have_segment = false;
+    bool need_key = false;
     GstClockTime last = GST_CLOCK_TIME_NONE;
   };
   auto guard = std::make_shared<Guard>();
+  std::weak_ptr<SinkCore> weak = weak_from_this();
+  std::weak_ptr<Consumer> weak_c = c;
   gulong id = add_probe_fn(
       cs.chain->head(),
       static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-      [guard](GstPad *, GstPadProbeInfo *info) {
+      [guard, weak, weak_c, i](GstPad *, GstPadProbeInfo *info) {
         if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
           GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
           if (GST_EVENT_TYPE(event) == GST_EVENT_SEGMENT) {
@@ -121,11 +126,26 @@ void SinkCore::watch_layers(const std::shared_ptr<Consumer> &c, size_t i, const 
           }
           return GST_PAD_PROBE_OK;
         }
-        GstClockTime pts = GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info));
+        GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
+        const bool delta = GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
+        if (guard->need_key && delta) return GST_PAD_PROBE_DROP;
+        GstClockTime pts = GST_BUFFER_PTS(buf);
         if (!guard->have_segment || !GST_CLOCK_TIME_IS_VALID(pts)) return GST_PAD_PROBE_OK;
         GstClockTime rt = gst_segment_to_running_time(&guard->segment, GST_FORMAT_TIME, pts);
         if (!GST_CLOCK_TIME_IS_VALID(rt)) return GST_PAD_PROBE_OK;
-        if (GST_CLOCK_TIME_IS_VALID(guard->last) && rt <= guard->last) return GST_PAD_PROBE_DROP;
+        if (GST_CLOCK_TIME_IS_VALID(guard->last) && rt <= guard->last) {
+          if (!delta && !guard->need_key) {
+            guard->need_key = true;
+            if (auto self = weak.lock())
+              self->post([self = self.get(), weak_c, i] {
+                auto consumer = weak_c.lock();
+                if (consumer && i < consumer->streams.size() && consumer->streams[i].attachment)
+                  self->fanout_->request_keyframe(*consumer->streams[i].attachment);
+              });
+          }
+          return GST_PAD_PROBE_DROP;
+        }
+        guard->need_key = false;
         guard->last = rt;
         return GST_PAD_PROBE_OK;
       });
