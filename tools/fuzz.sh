@@ -27,8 +27,8 @@ case "$TARGET" in
   jwt) SOURCES="signaling/auth.cpp"; PKGS="$PKGS libjwt" ;;
   ice) SOURCES="signaling/ice-servers.cpp"; PKGS="$PKGS gstreamer-1.0" ;;
   janus) SOURCES="signaling/janus-api.cpp signaling/protocol/protocol.cpp" ;;
-  sdp) SOURCES="core/codecs.cpp core/webrtc-util.cpp signaling/ice-servers.cpp"
-       PKGS="$PKGS gstreamer-1.0 gstreamer-sdp-1.0 gstreamer-video-1.0 gstreamer-webrtc-1.0" ;;
+  sdp) SOURCES="core/codecs.cpp core/twcc.cpp core/webrtc-util.cpp signaling/ice-servers.cpp"
+       PKGS="$PKGS gstreamer-1.0 gstreamer-sdp-1.0 gstreamer-rtp-1.0 gstreamer-video-1.0 gstreamer-webrtc-1.0" ;;
   *) echo "unknown fuzz target '$TARGET' (protocol, control, sdp, http, jwt, ice, janus)"; exit 2 ;;
 esac
 BIN=$OUT/fuzz-$TARGET
