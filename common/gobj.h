@@ -102,35 +102,6 @@ void invoke_on(GMainContext *context, Fn &&fn, gint priority = G_PRIORITY_DEFAUL
       heap, [](gpointer data) { delete static_cast<F *>(data); });
 }
 
-// Runs `fn` on `context`'s thread when `source` (a timeout) fires, again at
-// each period for as long as it returns true. The source belongs to the
-// context (the pointer returned is borrowed): g_source_destroy it to stop
-// early, and forget it once `fn` returned false.
-template <typename Fn>
-GSource *attach_timeout(GMainContext *context, GSource *source, Fn &&fn) {
-  using F = std::decay_t<Fn>;
-  g_source_set_callback(
-      source,
-      [](gpointer data) -> gboolean { return (*static_cast<F *>(data))() ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE; },
-      new F(std::forward<Fn>(fn)), [](gpointer data) { delete static_cast<F *>(data); });
-  g_source_attach(source, context);
-  g_source_unref(source);
-  return source;
-}
-
-// After `ms`, then every `ms` (see attach_timeout).
-template <typename Fn>
-GSource *timeout_on(GMainContext *context, guint ms, Fn &&fn) {
-  return attach_timeout(context, g_timeout_source_new(ms), std::forward<Fn>(fn));
-}
-
-// After `s` seconds, then every `s`, with GLib's whole-second coalescing
-// (for many coarse timers: connect timeouts, liveness).
-template <typename Fn>
-GSource *timeout_seconds_on(GMainContext *context, guint s, Fn &&fn) {
-  return attach_timeout(context, g_timeout_source_new_seconds(s), std::forward<Fn>(fn));
-}
-
 // Queues `fn` to run on `context`'s thread from its main loop, never at once,
 // even when the caller is that thread (so callers may hold locks or be in the
 // middle of a callback that must not be re-entered).

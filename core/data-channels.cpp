@@ -220,12 +220,20 @@ void DataChannels::on_message(Channel &c, GBytes *data, bool text) {
       std::weak_ptr<Channel> weak_c;
       for (auto &ch : channels_)
         if (ch.get() == &c) weak_c = ch;
-      timeout_on(context_.get(), static_cast<guint>(std::max<gint64>(1, wait_us / 1000)), [weak, weak_c] {
-        auto self = weak.lock();
-        auto ch = weak_c.lock();
-        if (self && ch) self->flush_drops(*ch);
-        return false;
-      });
+      GSource *t = g_timeout_source_new(std::max<gint64>(1, wait_us / 1000));
+      auto *ctx = new std::pair<std::weak_ptr<DataChannels>, std::weak_ptr<Channel>>(weak, weak_c);
+      g_source_set_callback(
+          t,
+          [](gpointer d) -> gboolean {
+            auto *p = static_cast<std::pair<std::weak_ptr<DataChannels>, std::weak_ptr<Channel>> *>(d);
+            auto self = p->first.lock();
+            auto ch = p->second.lock();
+            if (self && ch) self->flush_drops(*ch);
+            return G_SOURCE_REMOVE;
+          },
+          ctx, [](gpointer d) { delete static_cast<std::pair<std::weak_ptr<DataChannels>, std::weak_ptr<Channel>> *>(d); });
+      g_source_attach(t, context_.get());
+      g_source_unref(t);
     }
   }
   if (why.empty()) {

@@ -97,15 +97,22 @@ void KeyframeControl::request(const std::shared_ptr<Target> &target) {
   if (!d.schedule_in_us) return;  // coalesced into the one already scheduled
   GMainContext *ctx = where_->get();
   if (!ctx) return;
+  GSource *t = g_timeout_source_new(std::max<int64_t>(1, *d.schedule_in_us / 1000));
   std::weak_ptr<Target> weak = target;
-  target->timer_ = timeout_on(ctx, static_cast<guint>(std::max<int64_t>(1, *d.schedule_in_us / 1000)), [weak] {
-    if (auto tg = weak.lock()) {
-      tg->timer_ = nullptr;
-      tg->throttle_.fire(g_get_monotonic_time());
-      tg->send();
-    }
-    return false;
-  });
+  g_source_set_callback(
+      t,
+      [](gpointer data) -> gboolean {
+        if (auto tg = static_cast<std::weak_ptr<Target> *>(data)->lock()) {
+          tg->timer_ = nullptr;
+          tg->throttle_.fire(g_get_monotonic_time());
+          tg->send();
+        }
+        return G_SOURCE_REMOVE;
+      },
+      new std::weak_ptr<Target>(weak), [](gpointer d) { delete static_cast<std::weak_ptr<Target> *>(d); });
+  g_source_attach(t, ctx);
+  target->timer_ = t;
+  g_source_unref(t);
 }
 
 ProbeHandle KeyframeControl::capture_requests(GstPad *pad, std::function<void()> on_request) {

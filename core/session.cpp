@@ -256,13 +256,21 @@ void Session::start() {
   if (config_.connect_timeout_s) {
     Weak weak = weak_from_this();
     unsigned secs = config_.connect_timeout_s;
-    connect_timer_ = timeout_seconds_on(context_.get(), secs, [weak, secs] {
-      if (auto s = weak.lock()) {
-        s->connect_timer_ = nullptr;
-        if (s->state_ == State::Negotiating) s->fail(EndReason::Timeout, "did not connect within " + std::to_string(secs) + " s");
-      }
-      return false;
-    });
+    GSource *t = g_timeout_source_new_seconds(secs);
+    g_source_set_callback(
+        t,
+        [](gpointer data) -> gboolean {
+          auto *w = static_cast<std::pair<Weak, unsigned> *>(data);
+          if (auto s = w->first.lock()) {
+            s->connect_timer_ = nullptr;
+            if (s->state_ == State::Negotiating) s->fail(EndReason::Timeout, "did not connect within " + std::to_string(w->second) + " s");
+          }
+          return G_SOURCE_REMOVE;
+        },
+        new std::pair<Weak, unsigned>(weak, secs), destroy_heap<std::pair<Weak, unsigned>>);
+    g_source_attach(t, context_.get());
+    connect_timer_ = t;
+    g_source_unref(t);
   }
   channels_->watch();
   if (config_.role == SessionRole::Offerer) {

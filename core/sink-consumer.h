@@ -31,7 +31,6 @@ struct ConsumerStream {
   std::optional<LayerEstimator> estimator;
   unsigned layer = 0;
   unsigned layers = 1;        // in its ladder (1: it never switches)
-  std::vector<VideoLayer> ladder;  // video-layers when it joined (fixed while running); empty: one layer
   bool layer_forced = false;  // set-layer holds it
   bool twcc = false;          // TWCC negotiated (else receiver reports)
   gint64 judge_from_us = 0;   // not judged before (its first GOP's burst)
@@ -56,12 +55,10 @@ struct SinkCore::Consumer {
   StatsReading reading;  // mutex_: the last get-stats reading and the rate since the one before
   // mutex_: its video layer as /consumers.json shows it (core/sink-layers.cpp).
   struct LayerSummary {
-    int layer = -1;  // -1: no video stream with a layer
+    int layer = -1;
     unsigned layers = 0;
-    bool forced = false;
     std::string size, source;
     double estimate_kbps = -1;
-    uint64_t switches = 0, requests_dropped = 0;
   } layer_summary;
 };
 

@@ -166,12 +166,6 @@ std::shared_ptr<ProducerSignaller> SinkCore::signaller() const {
   return signaller_;
 }
 
-std::shared_ptr<SinkCore::Consumer> SinkCore::find_consumer(const std::string &sid) const {
-  std::lock_guard lock(mutex_);
-  auto it = consumers_.find(sid);
-  return it == consumers_.end() ? nullptr : it->second;
-}
-
 std::vector<std::string> SinkCore::urls() const {
   std::lock_guard lock(mutex_);
   return signaller_ ? signaller_->urls() : std::vector<std::string>{};
@@ -480,7 +474,12 @@ void SinkCore::launch_consumer(const std::shared_ptr<Consumer> &consumer, const 
 }
 
 void SinkCore::on_remote_sdp(const std::string &sid, const protocol::Sdp &sdp) {
-  std::shared_ptr<Consumer> c = find_consumer(sid);
+  std::shared_ptr<Consumer> c;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = consumers_.find(sid);
+    if (it != consumers_.end()) c = it->second;
+  }
   if (!c) return;
   // An answering consumer's only description was its offer: anything more
   // is refused by its Session (no renegotiation).
@@ -522,8 +521,7 @@ bool SinkCore::attach_streams(const std::shared_ptr<Consumer> &c) {
       // with every loss, and its layer's other viewers would pay for each.
       ConsumerStream &stream = consumer->streams[i];
       const gint64 now = g_get_monotonic_time();
-      const gint64 interval =
-          gint64{core->setting([](const SinkSettings &s) { return s.consumer_keyframe_interval_ms; })} * 1000;
+      const gint64 interval = gint64{core->settings().consumer_keyframe_interval_ms} * 1000;
       if (now < stream.requests_held_until_us ||
           (stream.last_request_us && now - stream.last_request_us < interval)) {
         stream.requests_dropped++;
@@ -548,14 +546,24 @@ bool SinkCore::attach_streams(const std::shared_ptr<Consumer> &c) {
 }
 
 void SinkCore::on_remote_ice(const std::string &sid, const protocol::Ice &ice) {
-  std::shared_ptr<Consumer> c = find_consumer(sid);
+  std::shared_ptr<Consumer> c;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = consumers_.find(sid);
+    if (it != consumers_.end()) c = it->second;
+  }
   if (!c) return;
   c->session->add_remote_candidate(ice);
 }
 
 // webrtcbin's streaming thread: a consumer's microphone (talkback).
 void SinkCore::on_talkback_pad(const std::string &sid, GstPad *pad) {
-  std::shared_ptr<Consumer> c = find_consumer(sid);
+  std::shared_ptr<Consumer> c;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = consumers_.find(sid);
+    if (it != consumers_.end()) c = it->second;
+  }
   if (!c || !talkback_) return;
   std::string error;
   auto input = talkback_->attach(c->bin.get(), pad, c->peer, &error);
@@ -571,7 +579,12 @@ void SinkCore::on_talkback_pad(const std::string &sid, GstPad *pad) {
 // Control thread: its Session connected and checked its DTLS identity (media
 // flows from now on).
 void SinkCore::on_connected(const std::string &sid) {
-  std::shared_ptr<Consumer> c = find_consumer(sid);
+  std::shared_ptr<Consumer> c;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = consumers_.find(sid);
+    if (it != consumers_.end()) c = it->second;
+  }
   if (!c) return;
   GST_INFO_OBJECT(element_, "consumer %s: connected; DTLS certificate matches the fingerprint of its answer",
                   c->peer.c_str());
@@ -584,7 +597,11 @@ void SinkCore::on_connected(const std::string &sid) {
 void SinkCore::fail_consumer(const std::string &sid, const std::string &reason, EndReason kind) {
   std::shared_ptr<ProducerSignaller> sig = signaller();
   std::string peer;
-  if (auto c = find_consumer(sid)) peer = c->peer;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = consumers_.find(sid);
+    if (it != consumers_.end()) peer = it->second->peer;
+  }
   GST_ELEMENT_WARNING(element_, STREAM, FAILED,
                       ("Consumer %s dropped: %s", peer.empty() ? sid.c_str() : peer.c_str(), reason.c_str()),
                       ("session %s", sid.c_str()));

@@ -124,12 +124,6 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
 
   std::vector<std::string> urls() const;
   SinkSettings settings() const;
-  // One setting, without copying them all (for per-packet or per-report paths).
-  template <typename Get>
-  auto setting(Get &&get) const {
-    std::lock_guard lock(mutex_);
-    return get(settings_);
-  }
   void update_settings(const std::function<void(SinkSettings &)> &fn);
   SinkStats stats() const;
 
@@ -205,7 +199,7 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   bool move_layer(Consumer &c, ConsumerStream &cs, unsigned layer, SwitchReason why, gint64 now);
   void ask_keyframe_later(const ConsumerStream &cs, gint64 hold_us);
   void feed_receiver_reports(Consumer &c, const PeerStats &stats, gint64 now);
-  void add_layer_figures(const Consumer &c, GstStructure *figures);
+  void add_layer_figures(Consumer &c, GstStructure *figures);
   void summarize_layer(Consumer &c);
   void start_layers();
   void stop_layers();
@@ -220,7 +214,6 @@ class SinkCore : public std::enable_shared_from_this<SinkCore> {
   template <typename Fn>
   void post(Fn &&fn);
   std::shared_ptr<ProducerSignaller> signaller() const;
-  std::shared_ptr<Consumer> find_consumer(const std::string &sid) const;  // null when it is gone
   void teardown(std::shared_ptr<Consumer> consumer, const std::string &reason);
   void finish_teardown(const std::shared_ptr<Consumer> &consumer, const std::string &reason);
 

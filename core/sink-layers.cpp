@@ -63,7 +63,6 @@ void SinkCore::watch_layers(const std::shared_ptr<Consumer> &c, size_t i, const 
     return;
   }
   cs.layers = static_cast<unsigned>(kbps.size());
-  if (ladder) cs.ladder = s.video_layers;
   cs.twcc = chosen.twcc_ext != 0;
   // Its first GOP leaves in one burst once it connects (held since the
   // join): losses in a viewer's receive buffer then say nothing of its link.
@@ -156,7 +155,12 @@ void SinkCore::watch_layers(const std::shared_ptr<Consumer> &c, size_t i, const 
 }
 
 void SinkCore::on_twcc(const std::string &sid, size_t i, std::vector<TwccPacket> packets) {
-  std::shared_ptr<Consumer> c = find_consumer(sid);
+  std::shared_ptr<Consumer> c;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = consumers_.find(sid);
+    if (it != consumers_.end()) c = it->second;
+  }
   if (!c || i >= c->streams.size() || !c->streams[i].estimator) return;
   ConsumerStream &cs = c->streams[i];
   const gint64 now = g_get_monotonic_time();
@@ -171,7 +175,7 @@ void SinkCore::evaluate_layer(Consumer &c, ConsumerStream &cs, gint64 now) {
   if (now < cs.judge_from_us) return;
   LayerDecision d = cs.estimator->evaluate(now);
   if (d.action == LayerAction::Hold) return;
-  if (cs.layers > 1 && !cs.layer_forced && setting([](const SinkSettings &s) { return s.layer_switching; }))
+  if (cs.layers > 1 && !cs.layer_forced && settings().layer_switching)
     move_layer(c, cs, static_cast<unsigned>(d.layer), d.reason, now);
   else
     cs.estimator->force_layer(cs.layer, now);
@@ -204,7 +208,8 @@ bool SinkCore::move_layer(Consumer &c, ConsumerStream &cs, unsigned layer, Switc
   cs.last_request_us = 0;
   cs.requests_held_until_us = hold_us ? now + hold_us : 0;
   if (hold_us) ask_keyframe_later(cs, hold_us);
-  const VideoLayer size = layer < cs.ladder.size() ? cs.ladder[layer] : VideoLayer{};
+  const SinkSettings s = settings();
+  const VideoLayer size = layer < s.video_layers.size() ? s.video_layers[layer] : VideoLayer{};
   const EstimatorSnapshot snap = cs.estimator->snapshot();
   GST_INFO_OBJECT(element_, "consumer %s: layer %u -> %u (%ux%u at %u kbit/s): %s, estimate %u kbit/s, drain %u ms",
                   c.peer.c_str(), from, layer, size.width, size.height, size.kbps, to_string(why),
@@ -224,12 +229,22 @@ bool SinkCore::move_layer(Consumer &c, ConsumerStream &cs, unsigned layer, Switc
 void SinkCore::ask_keyframe_later(const ConsumerStream &cs, gint64 hold_us) {
   std::weak_ptr<SinkCore> weak = weak_from_this();
   std::weak_ptr<FanOut::Attachment> attachment = cs.attachment;
-  timeout_on(control_.context(), static_cast<guint>((hold_us + 999) / 1000), [weak, attachment] {
+  GSource *t = g_timeout_source_new(static_cast<guint>((hold_us + 999) / 1000));
+  using Fn = std::function<void()>;
+  auto *fn = new Fn([weak, attachment] {
     auto self = weak.lock();
     auto a = attachment.lock();
     if (self && self->running_ && a) self->fanout_->request_keyframe(*a);
-    return false;
   });
+  g_source_set_callback(
+      t,
+      [](gpointer data) -> gboolean {
+        (*static_cast<Fn *>(data))();
+        return G_SOURCE_REMOVE;
+      },
+      fn, [](gpointer data) { delete static_cast<Fn *>(data); });
+  g_source_attach(t, control_.context());
+  g_source_unref(t);
 }
 
 // Control thread, every 250 ms: holds and clean periods end between
@@ -255,7 +270,13 @@ void SinkCore::layers_tick() {
       c->session->request_stats([weak, sid = c->sid](const GstStructure *raw) {
         auto self = weak.lock();
         if (!self || !self->running_) return;
-        if (auto consumer = self->find_consumer(sid)) self->feed_receiver_reports(*consumer, parse_webrtc_stats(raw), g_get_monotonic_time());
+        std::shared_ptr<Consumer> consumer;
+        {
+          std::lock_guard lock(self->mutex_);
+          auto it = self->consumers_.find(sid);
+          if (it != self->consumers_.end()) consumer = it->second;
+        }
+        if (consumer) self->feed_receiver_reports(*consumer, parse_webrtc_stats(raw), g_get_monotonic_time());
       });
   }
 }
@@ -270,39 +291,37 @@ void SinkCore::feed_receiver_reports(Consumer &c, const PeerStats &stats, gint64
     if (cs.estimator && !cs.twcc) cs.estimator->on_receiver_report(rr, now);
 }
 
-// Control thread: its first video stream's layer and estimate, as
-// /consumers.json and the stats message show them (both read it under
-// mutex_, from other threads).
+// Control thread: what /consumers.json (any thread, under mutex_) shows.
 void SinkCore::summarize_layer(Consumer &c) {
   Consumer::LayerSummary sum;
+  const SinkSettings s = settings();
   for (auto &cs : c.streams) {
     if (!cs.estimator) continue;
     const EstimatorSnapshot snap = cs.estimator->snapshot();
     sum.layer = static_cast<int>(cs.layer);
     sum.layers = cs.layers;
-    sum.forced = cs.layer_forced;
-    if (cs.layers > 1 && cs.layer < cs.ladder.size())
-      sum.size = std::to_string(cs.ladder[cs.layer].width) + "x" + std::to_string(cs.ladder[cs.layer].height);
+    if (cs.layers > 1 && cs.layer < s.video_layers.size())
+      sum.size = std::to_string(s.video_layers[cs.layer].width) + "x" + std::to_string(s.video_layers[cs.layer].height);
     sum.source = to_string(snap.source);
     if (snap.estimate_kbps) sum.estimate_kbps = *snap.estimate_kbps;
-    sum.switches = snap.switches;
-    sum.requests_dropped = cs.requests_dropped;
     break;
   }
-  if (sum.layer < 0) return;  // no video stream with a layer
   std::lock_guard lock(mutex_);
   c.layer_summary = std::move(sum);
 }
 
-// Under mutex_: the consumer's layer and estimate in its stats message.
-void SinkCore::add_layer_figures(const Consumer &c, GstStructure *figures) {
-  const Consumer::LayerSummary &sum = c.layer_summary;
-  if (sum.layer < 0) return;
-  gst_structure_set(figures, "layer", G_TYPE_UINT, static_cast<guint>(sum.layer), "layers", G_TYPE_UINT, sum.layers,
-                    "layer-forced", G_TYPE_BOOLEAN, sum.forced, "layer-source", G_TYPE_STRING, sum.source.c_str(),
-                    "estimate-kbps", G_TYPE_UINT, static_cast<guint>(std::max(0.0, sum.estimate_kbps)),
-                    "layer-switches", G_TYPE_UINT64, static_cast<guint64>(sum.switches),
-                    "keyframe-requests-dropped", G_TYPE_UINT64, static_cast<guint64>(sum.requests_dropped), nullptr);
+// Control thread: the consumer's layer and estimate in its stats message.
+void SinkCore::add_layer_figures(Consumer &c, GstStructure *figures) {
+  for (auto &cs : c.streams) {
+    if (!cs.estimator) continue;
+    const EstimatorSnapshot snap = cs.estimator->snapshot();
+    gst_structure_set(figures, "layer", G_TYPE_UINT, cs.layer, "layers", G_TYPE_UINT, cs.layers, "layer-forced",
+                      G_TYPE_BOOLEAN, cs.layer_forced, "layer-source", G_TYPE_STRING, to_string(snap.source),
+                      "estimate-kbps", G_TYPE_UINT, snap.estimate_kbps.value_or(0), "layer-switches", G_TYPE_UINT64,
+                      static_cast<guint64>(snap.switches), "keyframe-requests-dropped", G_TYPE_UINT64,
+                      static_cast<guint64>(cs.requests_dropped), nullptr);
+    return;  // the first video stream
+  }
 }
 
 bool SinkCore::set_layer(const std::string &peer_id, int layer) {
@@ -316,7 +335,12 @@ bool SinkCore::set_layer(const std::string &peer_id, int layer) {
   }
   if (sid.empty()) return false;
   post([this, sid, layer] {
-    std::shared_ptr<Consumer> c = find_consumer(sid);
+    std::shared_ptr<Consumer> c;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = consumers_.find(sid);
+      if (it != consumers_.end()) c = it->second;
+    }
     if (!c) return;
     const gint64 now = g_get_monotonic_time();
     for (auto &cs : c->streams) {
@@ -332,20 +356,25 @@ bool SinkCore::set_layer(const std::string &peer_id, int layer) {
       cs.estimator->force_layer(static_cast<size_t>(layer), now);
       move_layer(*c, cs, static_cast<unsigned>(layer), SwitchReason::Forced, now);
     }
-    summarize_layer(*c);
   });
   return true;
 }
 
-// Control thread. Only with a ladder (fixed while the element runs): a
-// sink without one has no estimator to tick.
+// Control thread.
 void SinkCore::start_layers() {
-  if (settings().video_layers.size() < 2) return;
   std::weak_ptr<SinkCore> weak = weak_from_this();
-  layers_timer_ = timeout_on(control_.context(), kLayersTickMs, [weak] {
-    if (auto self = weak.lock(); self && self->running_) self->layers_tick();
-    return true;
-  });
+  layers_timer_ = g_timeout_source_new(kLayersTickMs);
+  auto *holder = new std::weak_ptr<SinkCore>(weak);
+  g_source_set_callback(
+      layers_timer_,
+      [](gpointer data) -> gboolean {
+        if (auto self = static_cast<std::weak_ptr<SinkCore> *>(data)->lock(); self && self->running_)
+          self->layers_tick();
+        return G_SOURCE_CONTINUE;
+      },
+      holder, [](gpointer data) { delete static_cast<std::weak_ptr<SinkCore> *>(data); });
+  g_source_attach(layers_timer_, control_.context());
+  g_source_unref(layers_timer_);
 }
 
 void SinkCore::stop_layers() {

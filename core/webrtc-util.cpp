@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "webrtc-util.h"
 
-#include "gobj.h"
-
 #include <mutex>
 
 
@@ -206,11 +204,20 @@ GSource *watch_rtcp_silence(GMainContext *context, std::shared_ptr<std::atomic<g
     std::function<void()> on_silent;
   };
   last->store(g_get_monotonic_time());  // the clock starts now (at connect)
-  return timeout_seconds_on(context, 1, [w = Watch{std::move(last), gint64(timeout_s) * G_USEC_PER_SEC, std::move(on_silent)}] {
-    if (g_get_monotonic_time() - w.last->load() < w.timeout_us) return true;
-    w.on_silent();
-    return false;
-  });
+  GSource *t = g_timeout_source_new_seconds(1);
+  g_source_set_callback(
+      t,
+      [](gpointer data) -> gboolean {
+        auto *w = static_cast<Watch *>(data);
+        if (g_get_monotonic_time() - w->last->load() < w->timeout_us) return G_SOURCE_CONTINUE;
+        w->on_silent();
+        return G_SOURCE_REMOVE;
+      },
+      new Watch{std::move(last), gint64(timeout_s) * G_USEC_PER_SEC, std::move(on_silent)},
+      [](gpointer d) { delete static_cast<Watch *>(d); });
+  g_source_attach(t, context);
+  g_source_unref(t);
+  return t;
 }
 
 std::optional<std::pair<std::string, std::string>> sdp_fingerprint(const std::string &sdp) {
